@@ -1,0 +1,1 @@
+"""Connectors: one per kind of side. The engine sees them only through `base.Connector`."""

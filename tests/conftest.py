@@ -1,0 +1,58 @@
+"""Shared fixtures: server-backed database URLs.
+
+PostgreSQL and MariaDB tests read SYNCER_TEST_POSTGRES_URL / SYNCER_TEST_MYSQL_URL. In CI
+(CI=true) a missing or unreachable server is a failure; on a laptop the tests skip with a reason.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+
+def _server_url(var: str) -> str:
+    url = os.environ.get(var)
+    in_ci = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+    if not url:
+        if in_ci:
+            pytest.fail(f"{var} is not set, and CI must run the server-backed tests")
+        pytest.skip(f"{var} is not set: no server to test against")
+    try:
+        with sa.create_engine(url).connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any connection failure means the same thing here
+        if in_ci:
+            pytest.fail(f"{var} points at an unreachable server: {exc}")
+        pytest.skip(f"{var} server unreachable: {exc}")
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    return _server_url("SYNCER_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(scope="session")
+def mysql_url() -> str:
+    return _server_url("SYNCER_TEST_MYSQL_URL")
+
+
+@pytest.fixture
+def unique_name() -> str:
+    """A table-name-safe unique suffix, so tests sharing one server database never collide."""
+    return "t" + uuid.uuid4().hex[:10]
+
+
+@pytest.fixture(params=["sqlite", "postgres", "mysql"])
+def sql_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A SQLAlchemy URL for each backend the SQL connector supports."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('sql')}/crm.db"
+    elif request.param == "postgres":
+        yield request.getfixturevalue("postgres_url")
+    else:
+        yield request.getfixturevalue("mysql_url")
