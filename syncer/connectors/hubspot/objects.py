@@ -1,0 +1,83 @@
+"""HubSpot objects as syncer Records, HubSpot timestamps, and this connector's cursor format.
+
+HubSpot sends property values as strings (or null) and timestamps as ISO-8601 UTC with
+milliseconds; search filters take epoch milliseconds as strings (hubspot_api.md sections 1, 4).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from syncer.errors import ConfigError
+from syncer.records import Cursor, Record
+
+CONTACTS = "contacts"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+
+
+def modified_property(object_type: str) -> str:
+    """Contacts keep the pre-`hs_` name; every other object uses `hs_lastmodifieddate`."""
+    return "lastmodifieddate" if object_type in (CONTACTS, "0-1") else "hs_lastmodifieddate"
+
+
+def to_record(obj: dict[str, Any], properties: Sequence[str], modified: str) -> Record:
+    raw = obj.get("properties") or {}
+    values = {name: _as_text(raw.get(name)) for name in properties}
+    stamp = raw.get(modified) or obj.get("updatedAt")
+    return Record(
+        id=str(obj["id"]),
+        properties=values,
+        modified_at=parse_time(stamp) if stamp else None,
+        archived=bool(obj.get("archived", False)),
+    )
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def parse_time(value: str | int) -> datetime:
+    """An ISO-8601 timestamp or epoch milliseconds, as an aware UTC datetime."""
+    text = str(value).strip()
+    if text.isdigit():
+        return from_epoch_ms(int(text))
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def epoch_ms(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        raise ValueError(f"naive datetime {moment.isoformat()}: syncer times must be aware UTC")
+    return (moment - _EPOCH) // _MS  # integer arithmetic: float seconds * 1000 can lose 1 ms
+
+
+def from_epoch_ms(ms: int) -> datetime:
+    return _EPOCH + ms * _MS
+
+
+def record_ms(record: Record) -> int:
+    return epoch_ms(record.modified_at) if record.modified_at else 0
+
+
+def encode_cursor(ms: int) -> Cursor:
+    return Cursor(json.dumps({"t": ms}))
+
+
+def decode_cursor(cursor: Cursor) -> int:
+    try:
+        value = json.loads(cursor.position)["t"]
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise ConfigError(
+            f"HubSpot cursor {cursor.position!r} is not this connector's; expected {{\"t\": ms}}"
+        ) from exc
+    if not isinstance(value, int):
+        raise ConfigError(f"HubSpot cursor {cursor.position!r}: \"t\" must be epoch milliseconds")
+    return value

@@ -1,0 +1,73 @@
+"""HubSpot error bodies as per-record Rejections.
+
+Validation errors arrive in three shapes (hubspot_api.md sections 3 and 5): an `errors[]` list
+with `code` and `context.propertyName`; older bodies with only a message embedding a JSON list
+(`Property values were not valid: [{"error": "INVALID_EMAIL", "name": "email", ...}]`); and
+plain envelopes (`category`, `message`). A 409 names the record that already holds the unique
+value only inside its message ("Contact already exists. Existing ID: 123").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, NamedTuple
+
+from syncer.records import Rejection
+
+_EMBEDDED_LIST = re.compile(r"Property values were not valid: (\[.*\])\s*$", re.DOTALL)
+_EXISTING_ID = re.compile(r"Existing ID: (\d+)")
+CONFLICT = "CONFLICT"
+
+
+class _Detail(NamedTuple):
+    code: str
+    message: str
+    property: str | None
+
+
+def rejection_from(error: dict[str, Any]) -> Rejection:
+    details = _details(error)
+    if details:
+        return Rejection(
+            category=details[0].code,
+            message="; ".join(d.message for d in details),
+            property=next((d.property for d in details if d.property), None),
+        )
+    return Rejection(
+        category=str(error.get("category") or error.get("errorType") or "UNKNOWN"),
+        message=str(error.get("message") or "HubSpot refused the record without a reason"),
+    )
+
+
+def existing_id(error: dict[str, Any]) -> str | None:
+    """The id of the record that already holds the unique value, for a CONFLICT error."""
+    if error.get("category") != CONFLICT:
+        return None
+    found = _EXISTING_ID.search(str(error.get("message") or ""))
+    return found.group(1) if found else None
+
+
+def _details(error: dict[str, Any]) -> list[_Detail]:
+    listed = [_from_errors_entry(e) for e in error.get("errors") or [] if isinstance(e, dict)]
+    if listed:
+        return listed
+    embedded = _EMBEDDED_LIST.search(str(error.get("message") or ""))
+    if not embedded:
+        return []
+    try:
+        entries = json.loads(embedded.group(1))
+    except json.JSONDecodeError:
+        return []
+    return [_from_embedded_entry(e) for e in entries if isinstance(e, dict)]
+
+
+def _from_errors_entry(entry: dict[str, Any]) -> _Detail:
+    names = (entry.get("context") or {}).get("propertyName") or [None]
+    return _Detail(str(entry.get("code") or "VALIDATION_ERROR"), str(entry.get("message") or ""),
+                   names[0])
+
+
+def _from_embedded_entry(entry: dict[str, Any]) -> _Detail:
+    message = entry.get("message") or entry.get("localizedErrorMessage") or ""
+    return _Detail(str(entry.get("error") or "VALIDATION_ERROR"), str(message), entry.get("name"))

@@ -1,0 +1,104 @@
+"""Incremental collection through the search endpoint, complete despite its limits.
+
+HubSpot search answers at most 200 records a page and 10,000 per query, and `after` is an offset
+into a result set that shifts when a record is edited mid-listing (it leaves the set and the next
+page skips one). So every query starts at offset 0 and moves its lower bound instead (key-set
+paging): GTE the highest last-modified time seen, dropping the ids already yielded at that exact
+millisecond. When a full page shares one millisecond the bound cannot move, so that instant is
+drained on its own, ordered by `hs_object_id` (EQ t AND id GT last id), and collection continues
+at t + 1 ms. Each query therefore returns far fewer than 10,000 results, every step strictly
+advances (time or id), and nothing loops (hubspot_api.md section 4, "Incremental-sync recipe").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from syncer.errors import FatalError
+from syncer.records import ChangePage, Record
+
+from .objects import encode_cursor, record_ms, to_record
+
+PAGE_LIMIT = 200
+ID_PROPERTY = "hs_object_id"
+
+JsonObject = dict[str, Any]
+Search = Callable[[JsonObject], JsonObject]
+
+
+class SearchCollector:
+    def __init__(self, search: Search, properties: Sequence[str], modified: str) -> None:
+        self._search = search
+        self._properties = list(properties)
+        self._modified = modified
+
+    def collect(self, lower_ms: int, until_ms: int) -> Iterator[ChangePage]:
+        """Pages of records modified in [lower_ms, until_ms]; the last page's cursor is until."""
+        at_bound: set[str] = set()  # ids already yielded whose time equals lower_ms
+        while True:
+            records, more = self._page(self._window(lower_ms, until_ms))
+            top = max((record_ms(r) for r in records), default=None)
+            if top is None:
+                yield ChangePage([], encode_cursor(until_ms))
+                return
+            if top < lower_ms:
+                raise FatalError(f"HubSpot search returned records before {lower_ms} ms")
+            if top == lower_ms and more:
+                yield from self._drain_instant(lower_ms, at_bound)
+                lower_ms, at_bound = lower_ms + 1, set()
+                continue
+            fresh = [r for r in records if record_ms(r) >= lower_ms and
+                     not (record_ms(r) == lower_ms and r.id in at_bound)]
+            if not more:
+                yield ChangePage(fresh, encode_cursor(until_ms))
+                return
+            yield ChangePage(fresh, encode_cursor(top))
+            tied = {r.id for r in records if record_ms(r) == top}
+            at_bound = (at_bound | tied) if top == lower_ms else tied
+            lower_ms = top
+
+    def _drain_instant(self, instant_ms: int, already: set[str]) -> Iterator[ChangePage]:
+        last_id: int | None = None
+        while True:
+            records, more = self._page(self._instant(instant_ms, last_id))
+            if not records:
+                return
+            ids = [int(r.id) for r in records]
+            if last_id is not None and min(ids) <= last_id:
+                raise FatalError(f"HubSpot search ignored {ID_PROPERTY} GT {last_id}")
+            last_id = max(ids)
+            yield ChangePage([r for r in records if r.id not in already],
+                             encode_cursor(instant_ms))
+            if not more:
+                return
+
+    def _page(self, body: JsonObject) -> tuple[list[Record], bool]:
+        answer = self._search(body)
+        results = answer.get("results") or []
+        records = [to_record(obj, self._properties, self._modified) for obj in results]
+        more = bool((answer.get("paging") or {}).get("next"))
+        return records, more
+
+    def _window(self, lower_ms: int, until_ms: int) -> JsonObject:
+        filters = [self._filter(self._modified, "GTE", lower_ms),
+                   self._filter(self._modified, "LTE", until_ms)]
+        return self._body(filters, sort_by=self._modified)
+
+    def _instant(self, instant_ms: int, after_id: int | None) -> JsonObject:
+        filters = [self._filter(self._modified, "EQ", instant_ms)]
+        if after_id is not None:
+            filters.append(self._filter(ID_PROPERTY, "GT", after_id))
+        return self._body(filters, sort_by=ID_PROPERTY)
+
+    def _body(self, filters: list[JsonObject], *, sort_by: str) -> JsonObject:
+        return {
+            "filterGroups": [{"filters": filters}],
+            "sorts": [{"propertyName": sort_by, "direction": "ASCENDING"}],
+            "properties": list(dict.fromkeys([*self._properties, self._modified])),
+            "limit": PAGE_LIMIT,
+        }
+
+    @staticmethod
+    def _filter(name: str, operator: str, value: int) -> JsonObject:
+        return {"propertyName": name, "operator": operator, "value": str(value)}

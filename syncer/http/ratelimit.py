@@ -1,0 +1,94 @@
+"""A thread-safe rolling-window rate budget: at most `limit` requests in any `window` seconds.
+
+Slots are reserved when a request starts and re-stamped when its response arrives, because the
+server counts a request when it arrives, which is after we started it; stamping at completion
+keeps our window at or behind the server's. Headers reporting what the server has left correct
+the budget for requests made by others sharing it (other replicas, other tools on the same app).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class Slot:
+    """One request counted against the budget; `at` is when it last touched the server."""
+
+    at: float
+
+
+class RollingWindowBudget:
+    def __init__(
+        self,
+        limit: int,
+        window: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if limit <= 0 or window <= 0:
+            raise ValueError(f"rate budget needs a positive limit and window, got {limit}/{window}")
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        self._sleep = sleep
+        self._slots: list[Slot] = []
+        self._blocked_until = 0.0
+        self._lock = threading.Lock()
+
+    def acquire(self) -> Slot:
+        """Block until a request may start; the returned slot is then counted."""
+        while True:
+            with self._lock:
+                wait = self._wait_locked()
+                if wait <= 0:
+                    slot = Slot(self._clock())
+                    self._slots.append(slot)
+                    return slot
+            self._sleep(wait)
+
+    def complete(self, slot: Slot) -> None:
+        """Re-stamp the slot when the response arrived (see module docstring)."""
+        with self._lock:
+            slot.at = max(slot.at, self._clock())
+
+    def observe(self, remaining: int | None, maximum: int | None) -> None:
+        """Correct the budget from the server's view of it (e.g. X-HubSpot-RateLimit-* headers)."""
+        with self._lock:
+            if maximum is not None and maximum > 0:
+                self.limit = maximum
+            if remaining is None:
+                return
+            self._prune_locked()
+            unseen = (self.limit - remaining) - len(self._slots)
+            now = self._clock()
+            # Requests the server counted that we did not make: someone else shares the budget.
+            self._slots.extend(Slot(now) for _ in range(max(0, unseen)))
+
+    def pause(self, seconds: float) -> None:
+        """Refuse every request for `seconds` (the server said the budget is spent)."""
+        with self._lock:
+            self._blocked_until = max(self._blocked_until, self._clock() + seconds)
+
+    def in_window(self) -> int:
+        with self._lock:
+            self._prune_locked()
+            return len(self._slots)
+
+    def _wait_locked(self) -> float:
+        now = self._clock()
+        if now < self._blocked_until:
+            return self._blocked_until - now
+        self._prune_locked()
+        if len(self._slots) < self.limit:
+            return 0.0
+        oldest = sorted(slot.at for slot in self._slots)[len(self._slots) - self.limit]
+        return max(oldest + self.window - now, 0.001)
+
+    def _prune_locked(self) -> None:
+        horizon = self._clock() - self.window
+        self._slots = [slot for slot in self._slots if slot.at > horizon]
