@@ -1,15 +1,15 @@
 """The exception tree, grouped by what the caller does about it.
 
-    SyncerError
-     +-- ConfigError            bad configuration or usage: exit 2, touch nothing
-     +-- LeaseHeld              another run holds the pipeline: exit 3
-     +-- FatalError             stop this run: auth refused, schema missing, ledger fenced
-     |    +-- AuthError
-     |    +-- FencedError       a newer lease epoch exists; this run may not commit
-     +-- RetryableError         transient: back off and try again (5xx, timeout, 429, 423)
-     |    +-- RateLimited       carries how long to wait and which policy was hit
-     +-- RecordRejected         one record is bad: quarantine it, go on with the rest
-     +-- GuardRefused           the plan looks dangerous; rerun with --force to allow it
+SyncerError
+ +-- ConfigError            bad configuration or usage: exit 2, touch nothing
+ +-- LeaseHeld              another run holds the pipeline: exit 3
+ +-- FatalError             stop this run: auth refused, schema missing, ledger fenced
+ |    +-- AuthError
+ |    +-- FencedError       a newer lease epoch exists; this run may not commit
+ +-- RetryableError         transient: back off and try again (5xx, timeout, 429, 423)
+ |    +-- RateLimited       carries how long to wait and which policy was hit
+ +-- RecordRejected         one record is bad: quarantine it, go on with the rest
+ +-- GuardRefused           the plan looks dangerous; rerun with --force to allow it
 """
 
 from __future__ import annotations

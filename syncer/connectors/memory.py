@@ -1,0 +1,143 @@
+"""The in-memory connector: the reference implementation of the connector contract.
+
+It behaves like a well-mannered CRM: ids are increasing integers as text, every write stamps a
+modification time from its clock, archived records stay readable by id but leave listings of
+live records, and creates are upserts on the given unique field (compared case-insensitively).
+Engine tests run on two of these; the contract suite holds it to the same rules as the others.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from syncer.records import (
+    CallCounter,
+    ChangePage,
+    Cursor,
+    FieldType,
+    Record,
+    Rejection,
+    Write,
+    WriteResult,
+)
+
+Validator = Callable[[Mapping[str, Any]], Rejection | None]
+
+
+class MemoryConnector:
+    def __init__(
+        self,
+        types: Mapping[str, FieldType],
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        page_size: int = 100,
+        validate: Validator | None = None,
+    ) -> None:
+        self.types = dict(types)
+        self.clock = clock
+        self.page_size = page_size
+        self.validate = validate
+        self.counter = CallCounter()
+        self.rows: dict[str, Record] = {}
+        self._ids = itertools.count(1)
+
+    # -- test helpers ------------------------------------------------------------------------
+
+    def put(self, properties: Mapping[str, Any], record_id: str | None = None) -> Record:
+        """Create or replace a record as a user of this CRM would, stamping the time."""
+        record_id = record_id or str(next(self._ids))
+        old = self.rows.get(record_id)
+        merged = {**(old.properties if old else {}), **properties}
+        self.rows[record_id] = Record(record_id, merged, self._now())
+        return self.rows[record_id]
+
+    def remove(self, record_id: str) -> None:
+        old = self.rows[record_id]
+        self.rows[record_id] = Record(record_id, old.properties, self._now(), archived=True)
+
+    def live(self) -> list[Record]:
+        return [r for r in self.rows.values() if not r.archived]
+
+    # -- the contract ------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        return None  # nothing to create: the field set is given
+
+    def field_types(self) -> dict[str, FieldType]:
+        return dict(self.types)
+
+    def changes(self, since: Cursor | None, until: datetime) -> Iterator[ChangePage]:
+        self.counter.add("list")
+        low = datetime.fromisoformat(json.loads(since.position)["t"]) if since else None
+        rows = sorted(
+            (
+                r
+                for r in self.rows.values()
+                if (low is None and not r.archived)
+                or (low is not None and r.modified_at is not None and low <= r.modified_at <= until)
+            ),
+            key=lambda r: (r.modified_at or until, int(r.id)),
+        )
+        final = Cursor(json.dumps({"t": until.isoformat()}))
+        if not rows:
+            yield ChangePage([], final)
+        for start in range(0, len(rows), self.page_size):
+            last = start + self.page_size >= len(rows)
+            yield ChangePage(rows[start : start + self.page_size], final if last else None)
+
+    def fetch(self, ids: Sequence[str]) -> list[Record]:
+        self.counter.add("fetch")
+        return [self.rows[i] for i in ids if i in self.rows and not self.rows[i].archived]
+
+    def find(self, field: str, values: Sequence[str]) -> list[Record]:
+        self.counter.add("find")
+        wanted = {_fold(v) for v in values}
+        return [r for r in self.live() if _fold(r.properties.get(field)) in wanted]
+
+    def write(self, writes: Sequence[Write]) -> list[WriteResult]:
+        self.counter.add("write")
+        return [self._write_one(w) for w in writes]
+
+    def archive(self, ids: Sequence[str]) -> list[WriteResult]:
+        self.counter.add("archive")
+        for record_id in ids:
+            if record_id in self.rows and not self.rows[record_id].archived:
+                self.remove(record_id)
+        return [WriteResult(i, i) for i in ids]
+
+    def close(self) -> None:
+        return None
+
+    def _write_one(self, write: Write) -> WriteResult:
+        if self.validate is not None and (rejection := self.validate(write.properties)):
+            return WriteResult(write.key, None, rejection=rejection)
+        if write.target_id is not None:
+            if write.target_id not in self.rows or self.rows[write.target_id].archived:
+                return WriteResult(
+                    write.key,
+                    None,
+                    rejection=Rejection(
+                        "OBJECT_NOT_FOUND", f"record {write.target_id} does not exist"
+                    ),
+                )
+            return WriteResult(write.key, self.put(write.properties, write.target_id).id)
+        existing = self.find(write.unique_property or "", [write.unique_value or ""])
+        if existing:
+            return WriteResult(write.key, self.put(write.properties, existing[0].id).id)
+        return WriteResult(write.key, self.put(write.properties).id, created=True)
+
+    def _now(self) -> datetime:
+        # Strictly increasing times, so "modified after the cursor" is never ambiguous here.
+        now = self.clock()
+        latest = max((r.modified_at for r in self.rows.values() if r.modified_at), default=None)
+        if latest is not None and now <= latest:
+            now = latest + timedelta(microseconds=1)
+        return now
+
+
+def _fold(value: object) -> str | None:
+    return None if value is None else str(value).strip().lower()

@@ -1,0 +1,1 @@
+"""The engine: collect -> match -> plan -> guard -> execute -> commit, for one pipeline run."""

@@ -1,0 +1,58 @@
+"""Guards: refuse plans that look like an accident rather than an intention, unless forced."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from syncer.engine.collect import Collected
+from syncer.engine.plan import PairPlan
+from syncer.engine.report import Mode, PlannedAction
+from syncer.errors import GuardRefused
+from syncer.records import Side
+
+MAX_ARCHIVE_SHARE = 0.5
+MIN_ARCHIVES_TO_GUARD = 10
+
+
+def check(
+    link_count: int,
+    collected: dict[Side, Collected],
+    plans: Sequence[PairPlan],
+    mode: Mode,
+    *,
+    force: bool,
+) -> None:
+    if force:
+        return
+    if mode is Mode.MIGRATE and link_count:
+        for side, found in collected.items():
+            if not found.records:
+                raise GuardRefused(
+                    f"{side.value} returned no records although {link_count} pairs are linked; "
+                    "a wrong object, table or credential? Rerun with --force if this is intended"
+                )
+    archives = sum(1 for p in plans if p.archive_on is not None)
+    if archives >= MIN_ARCHIVES_TO_GUARD and archives > MAX_ARCHIVE_SHARE * link_count:
+        raise GuardRefused(
+            f"the plan archives {archives} of {link_count} linked records; "
+            "rerun with --force if this is intended"
+        )
+
+
+def describe(plans: Sequence[PairPlan]) -> list[PlannedAction]:
+    """The plan as a list of actions, for `syncer plan`."""
+    out: list[PlannedAction] = []
+    for plan in plans:
+        pair = plan.pair
+        hub = pair.hubspot.id if pair.hubspot else (pair.link.hubspot_id if pair.link else None)
+        ext = pair.external.id if pair.external else (pair.link.external_id if pair.link else None)
+        for side, values in plan.writes.items():
+            action = "create" if plan.create_on is side else "update"
+            out.append(PlannedAction(action, side.value, hub, ext, sorted(values)))
+        if plan.archive_on is not None:
+            out.append(PlannedAction("archive", plan.archive_on.value, hub, ext, []))
+        if pair.link is None and pair.hubspot and pair.external:
+            out.append(PlannedAction("link", "both", hub, ext, []))
+        for conflict in plan.conflicts:
+            out.append(PlannedAction("conflict", conflict.winner.value, hub, ext, [conflict.field]))
+    return out

@@ -1,0 +1,226 @@
+"""Match: pair each changed record with its counterpart on the other side.
+
+First through the ledger's links, then, for records with no link, by the external id a HubSpot
+record carries, then by the normalised match key (email or a unique id) among this run's
+records, then by looking the key up on the other side in batches. A key that would pair one
+record with an already-linked one is a duplicate: the record is rejected, never re-paired.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from syncer.connectors.base import Connector
+from syncer.engine.plan import Pair, Version
+from syncer.ledger.quarantine import Rejected
+from syncer.ledger.store import Ledger, Link
+from syncer.mapping.apply import FieldMap
+from syncer.records import Record, Side
+
+
+@dataclass(slots=True)
+class Matched:
+    pairs: list[Pair] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+_Free = dict[Side, dict[str, None]]  # per side, the unpaired ids in arrival order
+
+
+@dataclass(slots=True)
+class _Side:
+    versions: dict[str, Version] = field(default_factory=dict)
+    keys: dict[str, str | None] = field(default_factory=dict)
+
+
+class Matcher:
+    def __init__(
+        self,
+        *,
+        pipeline: str,
+        fieldmap: FieldMap,
+        ledger: Ledger,
+        connectors: dict[Side, Connector],
+        external_id_property: str,
+        look_up_other_side: bool,
+    ) -> None:
+        self.pipeline = pipeline
+        self.fieldmap = fieldmap
+        self.ledger = ledger
+        self.connectors = connectors
+        self.id_property = external_id_property
+        self.look_up = look_up_other_side
+
+    def match(self, hubspot: Iterable[Record], external: Iterable[Record]) -> Matched:
+        out = Matched()
+        sides = {
+            Side.HUBSPOT: self._versions(hubspot, Side.HUBSPOT, out),
+            Side.EXTERNAL: self._versions(external, Side.EXTERNAL, out),
+        }
+        linked = self._linked_pairs(sides, out)
+        free = {s: dict.fromkeys(i for i in sides[s].versions if i not in linked[s]) for s in Side}
+        self._pair_by_carried_id(sides, free, out)
+        self._pair_by_key(sides, free, out)
+        if self.look_up:
+            for side in Side:
+                self._pair_by_lookup(side, sides, free, out)
+        for side in Side:
+            for record_id in free[side]:
+                version = sides[side].versions[record_id]
+                key = sides[side].keys[record_id]
+                out.pairs.append(_pair(None, side, version, None, key))
+        return out
+
+    def _versions(self, records: Iterable[Record], side: Side, out: Matched) -> _Side:
+        result = _Side()
+        for record in records:
+            try:
+                values = self.fieldmap.canonical(record, side)
+                key = self.fieldmap.match_key(record, side)
+            except ValueError as exc:
+                out.rejected.append(Rejected(side, record.id, "read", "INVALID_VALUE", str(exc)))
+                continue
+            carried = record.properties.get(self.id_property) if side is Side.HUBSPOT else None
+            result.versions[record.id] = Version(
+                record.id,
+                values,
+                record.modified_at,
+                record.archived,
+                str(carried) if carried not in (None, "") else None,
+            )
+            result.keys[record.id] = key
+        return result
+
+    def _linked_pairs(self, sides: dict[Side, _Side], out: Matched) -> dict[Side, set[str]]:
+        links: dict[int | None, Link] = {}
+        for side in Side:
+            for link in self.ledger.links_for(self.pipeline, side, sides[side].versions).values():
+                links[link.id] = link
+        for link in links.values():
+            hub = sides[Side.HUBSPOT].versions.get(link.hubspot_id)
+            ext = sides[Side.EXTERNAL].versions.get(link.external_id)
+            key = sides[Side.EXTERNAL].keys.get(link.external_id) or link.match_key
+            out.pairs.append(Pair(link, hub, ext, key))
+        return {
+            Side.HUBSPOT: {lk.hubspot_id for lk in links.values()},
+            Side.EXTERNAL: {lk.external_id for lk in links.values()},
+        }
+
+    def _pair_by_carried_id(self, sides: dict[Side, _Side], free: _Free, out: Matched) -> None:
+        free_ext = set(free[Side.EXTERNAL])
+        for hub_id in list(free[Side.HUBSPOT]):
+            carried = sides[Side.HUBSPOT].versions[hub_id].carried_id
+            if carried is not None and carried in free_ext:
+                self._join(sides, free, out, hub_id, carried)
+                free_ext.discard(carried)
+
+    def _pair_by_key(self, sides: dict[Side, _Side], free: _Free, out: Matched) -> None:
+        for side in Side:
+            self._reject_duplicate_keys(side, sides, free, out)
+        ext_by_key = {sides[Side.EXTERNAL].keys[i]: i for i in free[Side.EXTERNAL]}
+        ext_by_key.pop(None, None)
+        for hub_id in list(free[Side.HUBSPOT]):
+            ext_id = ext_by_key.get(sides[Side.HUBSPOT].keys[hub_id])
+            if ext_id is not None:
+                self._join(sides, free, out, hub_id, ext_id)
+
+    def _reject_duplicate_keys(
+        self, side: Side, sides: dict[Side, _Side], free: _Free, out: Matched
+    ) -> None:
+        """Two unlinked records of one side with one key, or a key already linked: reject."""
+        first: dict[str, str] = {}
+        for record_id in sorted(free[side], key=_id_order):
+            key = sides[side].keys[record_id]
+            if key is None:
+                continue
+            if key in first:
+                out.rejected.append(_duplicate(side, record_id, key, f"record {first[key]}"))
+                free[side].pop(record_id)
+            else:
+                first[key] = record_id
+        for key, link in self.ledger.links_by_match_key(self.pipeline, first).items():
+            record_id = first[key]
+            out.rejected.append(
+                _duplicate(
+                    side, record_id, key, f"linked pair {link.hubspot_id}/{link.external_id}"
+                )
+            )
+            free[side].pop(record_id)
+
+    def _pair_by_lookup(
+        self, side: Side, sides: dict[Side, _Side], free: _Free, out: Matched
+    ) -> None:
+        """Find counterparts of this side's unpaired records on the other side, in batches."""
+        wanted = {sides[side].keys[i]: i for i in free[side] if sides[side].keys[i]}
+        if not wanted:
+            return
+        other = side.other
+        name = (
+            self.fieldmap.match.hubspot if other is Side.HUBSPOT else self.fieldmap.match.external
+        )
+        found = self.connectors[other].find(name, [k for k in wanted if k])
+        linked = self.ledger.links_for(self.pipeline, other, [r.id for r in found])
+        for record in found:
+            key = self.fieldmap.match_key(record, other)
+            record_id = wanted.pop(key, None) if key else None
+            if record_id is None or record.archived:
+                continue
+            if record.id in linked:
+                out.rejected.append(
+                    _duplicate(
+                        side,
+                        record_id,
+                        str(key),
+                        f"{other.value} record {record.id}, already linked",
+                    )
+                )
+                free[side].pop(record_id)
+                continue
+            counterpart = self._versions([record], other, out).versions.get(record.id)
+            if counterpart is None:
+                continue  # its own values are invalid; it is rejected, ours will be created
+            sides[other].versions[record.id] = counterpart
+            sides[other].keys[record.id] = key
+            free[other][record.id] = None
+            hub_id, ext_id = (
+                (record_id, record.id) if side is Side.HUBSPOT else (record.id, record_id)
+            )
+            self._join(sides, free, out, hub_id, ext_id)
+
+    def _join(
+        self, sides: dict[Side, _Side], free: _Free, out: Matched, hub_id: str, ext_id: str
+    ) -> None:
+        free[Side.HUBSPOT].pop(hub_id)
+        free[Side.EXTERNAL].pop(ext_id)
+        key = sides[Side.EXTERNAL].keys[ext_id] or sides[Side.HUBSPOT].keys[hub_id]
+        out.pairs.append(
+            Pair(
+                None,
+                sides[Side.HUBSPOT].versions[hub_id],
+                sides[Side.EXTERNAL].versions[ext_id],
+                key,
+            )
+        )
+
+
+def _pair(
+    link: Link | None, side: Side, version: Version, other: Version | None, key: str | None
+) -> Pair:
+    if side is Side.HUBSPOT:
+        return Pair(link, version, other, key)
+    return Pair(link, other, version, key)
+
+
+def _duplicate(side: Side, record_id: str, key: str, holder: str) -> Rejected:
+    return Rejected(
+        side,
+        record_id,
+        "match",
+        "DUPLICATE_MATCH_KEY",
+        f"match key {key!r} already belongs to {holder}; not creating a duplicate",
+    )
+
+
+def _id_order(record_id: str) -> tuple[int, int | str]:
+    return (0, int(record_id)) if record_id.isdigit() else (1, record_id)

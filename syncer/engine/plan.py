@@ -1,0 +1,175 @@
+"""The planner: a pure function from what changed and what the ledger remembers to actions.
+
+Per field, a three-way merge against the link's base hash (the last value both sides agreed
+on): changed on one side only -> copy it across; changed on both to different values -> the
+conflict policy decides; unchanged, or changed back to the base -> nothing. A value that comes
+back equal to the base is an echo of our own write, so it produces no action.
+No I/O, no clock: everything it needs is in its arguments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from syncer.ledger.hashing import value_hash
+from syncer.ledger.store import Link
+from syncer.mapping.apply import Canonical, FieldSpec
+from syncer.records import Side
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """One side's current view of a record in this run (values None: not read this run)."""
+
+    id: str
+    values: Canonical
+    modified_at: datetime | None = None
+    archived: bool = False
+    carried_id: str | None = None  # HubSpot only: the external id the record carries
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """The two sides of one logical record as far as this run knows them."""
+
+    link: Link | None
+    hubspot: Version | None
+    external: Version | None
+    match_key: str | None
+
+    def version(self, side: Side) -> Version | None:
+        return self.hubspot if side is Side.HUBSPOT else self.external
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    conflict: str  # newest | hubspot | external
+    deletes: str  # ignore | archive
+    creates_to: frozenset[Side]  # sides the pipeline may create records on
+
+
+@dataclass(frozen=True, slots=True)
+class FieldConflict:
+    field: str
+    hubspot_hash: str
+    external_hash: str
+    winner: Side
+
+
+@dataclass(slots=True)
+class PairPlan:
+    pair: Pair
+    writes: dict[Side, Canonical] = field(default_factory=dict)
+    create_on: Side | None = None
+    archive_on: Side | None = None
+    base: dict[str, str] = field(default_factory=dict)  # hashes once every write succeeds
+    conflicts: list[FieldConflict] = field(default_factory=list)
+    stamp_external_id: bool = False  # HubSpot must be told the external id of a new link
+
+    @property
+    def is_noop(self) -> bool:
+        """Nothing to send and nothing new to remember."""
+        base_unchanged = self.pair.link is not None and self.base == self.pair.link.base
+        quiet = not self.writes and self.archive_on is None and not self.stamp_external_id
+        return quiet and base_unchanged
+
+
+def plan_pair(pair: Pair, fields: list[FieldSpec], policy: Policy) -> PairPlan:
+    archived = _archived_side(pair)
+    if archived is not None:
+        return _plan_archive(pair, archived, policy)
+    if (pair.hubspot is not None and pair.external is not None) or pair.link is not None:
+        return _plan_merge(pair, fields, policy)
+    return _plan_create(pair, fields, policy)
+
+
+def _archived_side(pair: Pair) -> Side | None:
+    for side in Side:
+        version = pair.version(side)
+        if version is not None and version.archived:
+            return side
+    return None
+
+
+def _plan_archive(pair: Pair, archived: Side, policy: Policy) -> PairPlan:
+    plan = PairPlan(pair, base=dict(pair.link.base) if pair.link else {})
+    other = pair.version(archived.other)
+    if pair.link is not None and policy.deletes == "archive" and not (other and other.archived):
+        plan.archive_on = archived.other
+    return plan
+
+
+def _plan_create(pair: Pair, fields: list[FieldSpec], policy: Policy) -> PairPlan:
+    source = Side.HUBSPOT if pair.hubspot is not None else Side.EXTERNAL
+    version = pair.version(source)
+    assert version is not None
+    target = source.other
+    plan = PairPlan(pair)
+    if target not in policy.creates_to:
+        return plan
+    values = {f.hubspot: version.values.get(f.hubspot) for f in fields if f.flows_to(target)}
+    plan.create_on = target
+    plan.writes[target] = values
+    plan.base = {f.hubspot: value_hash(values.get(f.hubspot)) for f in fields}
+    return plan
+
+
+def _plan_merge(pair: Pair, fields: list[FieldSpec], policy: Policy) -> PairPlan:
+    base = pair.link.base if pair.link else {}
+    plan = PairPlan(pair, base=dict(base))
+    for spec in fields:
+        _merge_field(plan, spec, base.get(spec.hubspot), policy)
+    if pair.hubspot is not None and pair.external is not None:
+        plan.stamp_external_id = pair.hubspot.carried_id != pair.external.id
+    return plan
+
+
+def _merge_field(plan: PairPlan, spec: FieldSpec, base: str | None, policy: Policy) -> None:
+    pair, key = plan.pair, spec.hubspot
+    seen = {s: v.values.get(key) for s in Side if (v := pair.version(s)) is not None}
+    hashes = {s: value_hash(text) for s, text in seen.items()}
+    changed = [s for s in seen if hashes[s] != base]
+    if not changed:
+        return
+    if len(seen) == 2 and hashes[Side.HUBSPOT] == hashes[Side.EXTERNAL]:
+        plan.base[key] = hashes[Side.HUBSPOT]  # both sides already agree
+        return
+    if len(changed) == 1:
+        _copy(plan, spec, changed[0], seen[changed[0]])
+        return
+    winner = _winner(pair, spec, seen, policy)
+    plan.conflicts.append(FieldConflict(key, hashes[Side.HUBSPOT], hashes[Side.EXTERNAL], winner))
+    _copy(plan, spec, winner, seen[winner])
+
+
+def _copy(plan: PairPlan, spec: FieldSpec, source: Side, text: str | None) -> None:
+    target = source.other
+    if not spec.flows_to(target):
+        return  # the field does not flow that way: the change stays on its own side
+    plan.writes.setdefault(target, {})[spec.hubspot] = text
+    plan.base[spec.hubspot] = value_hash(text)
+
+
+def _winner(pair: Pair, spec: FieldSpec, seen: dict[Side, str | None], policy: Policy) -> Side:
+    # A field that flows one way only is owned by its source side, whatever the policy.
+    if not spec.flows_to(Side.EXTERNAL):
+        return Side.EXTERNAL
+    if not spec.flows_to(Side.HUBSPOT):
+        return Side.HUBSPOT
+    # On a first link, a value against no value is a fill-in, not a disagreement.
+    if pair.link is None and (seen[Side.HUBSPOT] is None) != (seen[Side.EXTERNAL] is None):
+        return Side.HUBSPOT if seen[Side.HUBSPOT] is not None else Side.EXTERNAL
+    if policy.conflict == "hubspot":
+        return Side.HUBSPOT
+    if policy.conflict == "external":
+        return Side.EXTERNAL
+    return _newest(pair)
+
+
+def _newest(pair: Pair) -> Side:
+    hub = pair.hubspot.modified_at if pair.hubspot else None
+    ext = pair.external.modified_at if pair.external else None
+    if ext is not None and (hub is None or ext > hub):
+        return Side.EXTERNAL
+    return Side.HUBSPOT  # ties and unknown times go to HubSpot, deterministically

@@ -1,0 +1,60 @@
+"""Reconcile the intents a crashed run left pending, before anything else happens.
+
+Each pending create is looked up on its side by its unique key: found means the write was
+applied, so the pair is linked (with no base yet, so the next plan compares both sides afresh);
+not found means it never landed, and the source change will be collected and planned again,
+because the cursor did not move past it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from syncer.connectors.base import Connector
+from syncer.ledger import journal
+from syncer.ledger.journal import Intent
+from syncer.ledger.store import Commit, Ledger, Link
+from syncer.logs import get_logger
+from syncer.mapping.convert import normalise_email
+from syncer.records import Side
+
+log = get_logger(__name__)
+
+
+def pending_intents(
+    ledger: Ledger, pipeline: str, epoch: int, connectors: dict[Side, Connector], run_id: str
+) -> None:
+    pending = journal.pending_intents(ledger.engine, pipeline)
+    if not pending:
+        return
+    commit = Commit()
+    groups: dict[tuple[Side, str], list[Intent]] = defaultdict(list)
+    for intent in pending:
+        if intent.operation == "create" and intent.unique_property and intent.unique_value:
+            groups[(intent.side, intent.unique_property)].append(intent)
+        else:
+            commit.intents_failed.append(intent.id)
+    for (side, prop), intents in groups.items():
+        found = connectors[side].find(prop, [i.unique_value for i in intents if i.unique_value])
+        by_value = {_key(r.properties.get(prop)): r.id for r in found}
+        for intent in intents:
+            target_id = by_value.get(_key(intent.unique_value))
+            if target_id is None or intent.source_id is None:
+                commit.intents_failed.append(intent.id)
+                continue
+            hub, ext = (
+                (target_id, intent.source_id)
+                if side is Side.HUBSPOT
+                else (intent.source_id, target_id)
+            )
+            commit.links.append(Link(None, hub, ext, None, {}))
+            commit.intents_applied.append(intent.id)
+    ledger.commit(pipeline, epoch, commit, run_id)
+    log.info(
+        "intents reconciled", applied=len(commit.intents_applied), failed=len(commit.intents_failed)
+    )
+
+
+def _key(value: object) -> str | None:
+    # Unique keys compare as the engine normalised them (emails lower-cased and trimmed).
+    return normalise_email(value)

@@ -1,0 +1,87 @@
+"""What a run did: counts, calls, time; rendered for people and as a structured event."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from syncer.records import Side
+
+
+class Mode(enum.StrEnum):
+    MIGRATE = "migrate"
+    SYNC = "sync"
+    PLAN = "plan"
+
+
+@dataclass(slots=True)
+class PlannedAction:
+    action: str  # create | update | archive | link | conflict
+    side: str  # the side written to ("both" for link)
+    hubspot_id: str | None
+    external_id: str | None
+    fields: list[str]
+
+
+@dataclass(slots=True)
+class RunReport:
+    run_id: str
+    pipeline: str
+    mode: Mode
+    status: str = "running"  # ok | quarantined | failed
+    created: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Side})
+    updated: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Side})
+    archived: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Side})
+    linked: int = 0
+    conflicts: int = 0
+    quarantined: int = 0
+    collected: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Side})
+    api_calls: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Side})
+    seconds: float = 0.0
+    error: str | None = None
+    planned: list[PlannedAction] = field(default_factory=list)
+
+    @property
+    def writes(self) -> int:
+        return sum(self.created.values()) + sum(self.updated.values()) + sum(self.archived.values())
+
+    def counts(self) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "archived": self.archived,
+            "linked": self.linked,
+            "conflicts": self.conflicts,
+            "quarantined": self.quarantined,
+            "collected": self.collected,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "pipeline": self.pipeline,
+            "mode": self.mode.value,
+            "status": self.status,
+            **self.counts(),
+            "api_calls": self.api_calls,
+            "seconds": round(self.seconds, 3),
+            "error": self.error,
+        }
+
+    def render(self) -> str:
+        h, e = Side.HUBSPOT.value, Side.EXTERNAL.value
+        lines = [
+            f"{self.mode.value} {self.pipeline}: {self.status} in {self.seconds:.1f} s",
+            f"  read       {self.collected[h]:>7} from HubSpot, {self.collected[e]:>7} external",
+            f"  linked     {self.linked:>7} pairs matched or created",
+            f"  created    {self.created[h]:>7} in HubSpot, {self.created[e]:>7} external",
+            f"  updated    {self.updated[h]:>7} in HubSpot, {self.updated[e]:>7} external",
+            f"  archived   {self.archived[h]:>7} in HubSpot, {self.archived[e]:>7} external",
+            f"  conflicts  {self.conflicts:>7}",
+            f"  quarantined{self.quarantined:>7}",
+            f"  API calls  {self.api_calls[h]:>7} HubSpot, {self.api_calls[e]:>7} external",
+        ]
+        if self.error:
+            lines.append(f"  error: {self.error}")
+        return "\n".join(lines)

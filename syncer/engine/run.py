@@ -1,0 +1,175 @@
+"""One pipeline run: lease -> reconcile -> collect -> match -> plan -> guard -> execute -> commit.
+
+`migrate`, `sync` and `plan` share this path: migrate lists both sides in full, sync reads
+changes since the cursors, plan stops after the guard and writes nothing.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from syncer.connectors.base import Connector
+from syncer.engine import failpoints, guards, reconcile
+from syncer.engine.collect import Collected, collect
+from syncer.engine.execute import Executor
+from syncer.engine.match import Matcher
+from syncer.engine.plan import PairPlan, Policy, plan_pair
+from syncer.engine.report import Mode, RunReport
+from syncer.ledger import journal, leases, quarantine
+from syncer.ledger.store import Commit, Ledger
+from syncer.logs import bound_run, get_logger
+from syncer.mapping.apply import FieldMap, compile_mapping
+from syncer.records import Side
+from syncer.settings import PipelineSettings
+
+LEASE_TTL = timedelta(minutes=10)
+log = get_logger(__name__)
+
+
+@dataclass(slots=True)
+class PipelineRun:
+    """Everything one run needs, built once at the edge."""
+
+    pipeline: PipelineSettings
+    ledger: Ledger
+    connectors: dict[Side, Connector]
+    owner: str
+    force: bool = False
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+def run_pipeline(ctx: PipelineRun, mode: Mode) -> RunReport:
+    report = RunReport(str(uuid.uuid4()), ctx.pipeline.name, mode)
+    with bound_run(run_id=report.run_id, pipeline=ctx.pipeline.name, mode=mode.value):
+        epoch = leases.acquire(ctx.ledger.engine, ctx.pipeline.name, ctx.owner, LEASE_TTL)
+        calls_before = {s: ctx.connectors[s].counter.calls for s in Side}
+        started = time.monotonic()
+        journal.start_run(ctx.ledger.engine, report.run_id, ctx.pipeline.name, mode.value)
+        try:
+            _run(ctx, mode, epoch, report)
+            report.status = "quarantined" if report.quarantined else "ok"
+        except Exception as exc:
+            report.status, report.error = "failed", f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            report.seconds = time.monotonic() - started
+            for side in Side:
+                report.api_calls[side.value] = (
+                    ctx.connectors[side].counter.calls - calls_before[side]
+                )
+            journal.finish_run(
+                ctx.ledger.engine,
+                report.run_id,
+                status=report.status,
+                counts=report.counts(),
+                api_calls=sum(report.api_calls.values()),
+                error=report.error,
+            )
+            leases.release(ctx.ledger.engine, ctx.pipeline.name, epoch)
+            log.info("run finished", **report.as_dict())
+    return report
+
+
+def _run(ctx: PipelineRun, mode: Mode, epoch: int, report: RunReport) -> None:
+    name = ctx.pipeline.name
+    for connector in ctx.connectors.values():
+        connector.prepare()
+    fieldmap = compile_mapping(
+        ctx.pipeline,
+        ctx.connectors[Side.HUBSPOT].field_types(),
+        ctx.connectors[Side.EXTERNAL].field_types(),
+    )
+    if mode is not Mode.PLAN:
+        reconcile.pending_intents(ctx.ledger, name, epoch, ctx.connectors, report.run_id)
+    until = ctx.clock()
+    collected = {side: _collect(ctx, side, mode, until) for side in Side}
+    failpoints.hit("mid_collect")
+    for side in Side:
+        report.collected[side.value] = len(collected[side].records)
+    _add_quarantine_retries(ctx, collected)
+    matcher = Matcher(
+        pipeline=name,
+        fieldmap=fieldmap,
+        ledger=ctx.ledger,
+        connectors=ctx.connectors,
+        external_id_property=ctx.pipeline.external_id_property,
+        look_up_other_side=mode is not Mode.MIGRATE,
+    )
+    matched = matcher.match(
+        collected[Side.HUBSPOT].records.values(), collected[Side.EXTERNAL].records.values()
+    )
+    policy = _policy(ctx.pipeline)
+    plans = [
+        p
+        for p in (plan_pair(pair, fieldmap.fields, policy) for pair in matched.pairs)
+        if not p.is_noop
+    ]
+    guards.check(ctx.ledger.link_count(name), collected, plans, mode, force=ctx.force)
+    if mode is Mode.PLAN:
+        report.planned = guards.describe(plans)
+        report.quarantined = len(matched.rejected)
+        return
+    executor = _executor(ctx, report.run_id, epoch, fieldmap)
+    executor.execute(plans, matched.rejected)
+    _fill_report(report, executor)
+    commit = Commit(cursors={s: c.cursor for s, c in collected.items() if c.cursor is not None})
+    ctx.ledger.commit(name, epoch, commit, report.run_id)
+
+
+def _collect(ctx: PipelineRun, side: Side, mode: Mode, until: datetime) -> Collected:
+    since = None if mode is Mode.MIGRATE else ctx.ledger.cursor(ctx.pipeline.name, side)
+    return collect(ctx.connectors[side], since, until)
+
+
+def _add_quarantine_retries(ctx: PipelineRun, collected: dict[Side, Collected]) -> None:
+    """Records whose retry time has come are read again by id and go through the run."""
+    due = quarantine.due(ctx.ledger.engine, ctx.pipeline.name, ctx.clock())
+    for side, ids in due.items():
+        missing = [i for i in ids if i not in collected[side].records]
+        if missing:
+            for record in ctx.connectors[side].fetch(missing):
+                collected[side].records[record.id] = record
+
+
+def _policy(pipeline: PipelineSettings) -> Policy:
+    creates = {
+        "both": {Side.HUBSPOT, Side.EXTERNAL},
+        "to_hubspot": {Side.HUBSPOT},
+        "to_external": {Side.EXTERNAL},
+    }[pipeline.direction]
+    return Policy(pipeline.conflict, pipeline.deletes, frozenset(creates))
+
+
+def _executor(ctx: PipelineRun, run_id: str, epoch: int, fieldmap: FieldMap) -> Executor:
+    def renew() -> None:
+        leases.renew(ctx.ledger.engine, ctx.pipeline.name, epoch, LEASE_TTL)
+
+    return Executor(
+        pipeline=ctx.pipeline.name,
+        run_id=run_id,
+        epoch=epoch,
+        ledger=ctx.ledger,
+        connectors=ctx.connectors,
+        fieldmap=fieldmap,
+        external_id_property=ctx.pipeline.external_id_property,
+        conflict_policy=ctx.pipeline.conflict,
+        before_chunk=renew,
+    )
+
+
+def _fill_report(report: RunReport, executor: Executor) -> None:
+    tally = executor.tally
+    for side in Side:
+        report.created[side.value] = tally.created[side]
+        report.updated[side.value] = tally.updated[side]
+        report.archived[side.value] = tally.archived[side]
+    report.linked = tally.linked
+    report.conflicts = tally.conflicts
+    report.quarantined = tally.quarantined
+
+
+__all__ = ["Mode", "PairPlan", "PipelineRun", "RunReport", "run_pipeline"]

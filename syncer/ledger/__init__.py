@@ -1,0 +1,1 @@
+"""The ledger: the sync's memory (links, cursors, intents, quarantine, runs, leases, conflicts)."""

@@ -1,0 +1,141 @@
+"""Runs and intents: what each run did, and the writes it was about to send.
+
+An intent is committed *before* its write is sent; a crash between "the API accepted it" and
+"the ledger knows" leaves it pending, and the next run resolves it by a lookup on its unique key.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from syncer.ledger.schema import intents, runs
+from syncer.records import Side
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    id: str
+    side: Side
+    operation: str
+    source_id: str | None
+    target_id: str | None
+    unique_property: str | None
+    unique_value: str | None
+
+
+def new_intent(
+    side: Side,
+    operation: str,
+    *,
+    source_id: str | None = None,
+    target_id: str | None = None,
+    unique_property: str | None = None,
+    unique_value: str | None = None,
+) -> Intent:
+    return Intent(
+        str(uuid.uuid4()), side, operation, source_id, target_id, unique_property, unique_value
+    )
+
+
+def record_intents(engine: sa.Engine, pipeline: str, run_id: str, items: Sequence[Intent]) -> None:
+    if not items:
+        return
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(intents),
+            [
+                {
+                    "id": i.id,
+                    "pipeline": pipeline,
+                    "run_id": run_id,
+                    "side": i.side.value,
+                    "operation": i.operation,
+                    "source_id": i.source_id,
+                    "target_id": i.target_id,
+                    "unique_property": i.unique_property,
+                    "unique_value": i.unique_value,
+                    "state": "pending",
+                    "created_at": now,
+                }
+                for i in items
+            ],
+        )
+
+
+def resolve_intents(conn: sa.Connection, ids: Sequence[str], state: str) -> None:
+    """Mark intents applied or failed, inside the caller's transaction."""
+    if ids:
+        conn.execute(
+            sa.update(intents)
+            .where(intents.c.id.in_(list(ids)))
+            .values(state=state, resolved_at=datetime.now(UTC))
+        )
+
+
+def pending_intents(engine: sa.Engine, pipeline: str) -> list[Intent]:
+    query = sa.select(intents).where(intents.c.pipeline == pipeline, intents.c.state == "pending")
+    with engine.connect() as conn:
+        return [
+            Intent(
+                r.id,
+                Side(r.side),
+                r.operation,
+                r.source_id,
+                r.target_id,
+                r.unique_property,
+                r.unique_value,
+            )
+            for r in conn.execute(query)
+        ]
+
+
+def start_run(engine: sa.Engine, run_id: str, pipeline: str, mode: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(runs).values(
+                id=run_id,
+                pipeline=pipeline,
+                mode=mode,
+                started_at=datetime.now(UTC),
+                status="running",
+            )
+        )
+
+
+def finish_run(
+    engine: sa.Engine,
+    run_id: str,
+    *,
+    status: str,
+    counts: dict[str, Any],
+    api_calls: int,
+    error: str | None = None,
+) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(runs)
+            .where(runs.c.id == run_id)
+            .values(
+                finished_at=datetime.now(UTC),
+                status=status,
+                counts=json.dumps(counts),
+                api_calls=api_calls,
+                error=error,
+            )
+        )
+
+
+def recent_runs(engine: sa.Engine, pipeline: str | None, limit: int = 10) -> list[dict[str, Any]]:
+    query = sa.select(runs).order_by(runs.c.started_at.desc()).limit(limit)
+    if pipeline:
+        query = query.where(runs.c.pipeline == pipeline)
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]

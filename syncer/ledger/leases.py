@@ -1,0 +1,82 @@
+"""Leases: one writer per pipeline, fenced by an epoch that grows with every new holder.
+
+A run takes the lease (free, expired, or already its own), gets a new epoch, renews it while it
+works, and every ledger commit checks the epoch first: a paused former holder whose lease was
+taken over finds a newer epoch and is refused (FencedError).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from syncer.errors import FencedError, LeaseHeld
+from syncer.ledger.schema import leases
+
+
+def acquire(engine: sa.Engine, pipeline: str, owner: str, ttl: timedelta) -> int:
+    """Take the pipeline's lease; returns the new epoch or raises LeaseHeld."""
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        row = conn.execute(
+            sa.select(leases).where(leases.c.pipeline == pipeline).with_for_update()
+        ).first()
+        if row is None:
+            try:
+                conn.execute(
+                    sa.insert(leases).values(
+                        pipeline=pipeline, owner=owner, epoch=1, expires_at=now + ttl
+                    )
+                )
+            except sa.exc.IntegrityError:
+                raise LeaseHeld(f"pipeline {pipeline!r} is held by another run") from None
+            return 1
+        expires = _aware(row.expires_at)
+        if row.owner != owner and expires > now:
+            raise LeaseHeld(
+                f"pipeline {pipeline!r} is held by {row.owner} until {expires.isoformat()}"
+            )
+        epoch = int(row.epoch) + 1
+        conn.execute(
+            sa.update(leases)
+            .where(leases.c.pipeline == pipeline)
+            .values(owner=owner, epoch=epoch, expires_at=now + ttl)
+        )
+        return epoch
+
+
+def renew(engine: sa.Engine, pipeline: str, epoch: int, ttl: timedelta) -> None:
+    with engine.begin() as conn:
+        check_epoch(conn, pipeline, epoch)
+        conn.execute(
+            sa.update(leases)
+            .where(leases.c.pipeline == pipeline)
+            .values(expires_at=datetime.now(UTC) + ttl)
+        )
+
+
+def release(engine: sa.Engine, pipeline: str, epoch: int) -> None:
+    """Let the lease expire now, if it is still ours."""
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(leases)
+            .where(leases.c.pipeline == pipeline, leases.c.epoch == epoch)
+            .values(expires_at=datetime(1970, 1, 1, tzinfo=UTC))
+        )
+
+
+def check_epoch(conn: sa.Connection, pipeline: str, epoch: int) -> None:
+    current = conn.execute(
+        sa.select(leases.c.epoch).where(leases.c.pipeline == pipeline).with_for_update()
+    ).scalar_one_or_none()
+    if current != epoch:
+        raise FencedError(
+            f"pipeline {pipeline!r}: lease epoch {epoch} was superseded by {current}; "
+            "this run may not commit"
+        )
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite returns naive datetimes even for timezone-aware columns; they were stored as UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

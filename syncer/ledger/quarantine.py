@@ -1,0 +1,124 @@
+"""Quarantine: records a side rejected, kept with their reason and retried with back-off.
+
+A quarantined record never holds back the cursor: the cursor passes it, and the next runs fetch
+it again by id when its retry time comes, until it syncs or an operator discards it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from syncer.ledger.schema import quarantine
+from syncer.records import Side
+
+_BACKOFF_BASE = timedelta(minutes=5)
+_BACKOFF_MAX = timedelta(hours=24)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    source_side: Side
+    record_id: str
+    operation: str
+    category: str
+    message: str
+    property: str | None = None
+
+
+def add(conn: sa.Connection, pipeline: str, items: Sequence[Rejected]) -> None:
+    """Quarantine records (or count another failed attempt), inside the caller's transaction."""
+    now = datetime.now(UTC)
+    for item in items:
+        key = _key(pipeline, item.source_side, item.record_id)
+        attempts = conn.execute(sa.select(quarantine.c.attempts).where(key)).scalar_one_or_none()
+        values = {
+            "operation": item.operation,
+            "category": item.category,
+            "message": item.message[:2000],
+            "property": item.property,
+            "last_seen": now,
+            "state": "open",
+        }
+        if attempts is None:
+            conn.execute(
+                sa.insert(quarantine).values(
+                    pipeline=pipeline,
+                    source_side=item.source_side.value,
+                    record_id=item.record_id,
+                    attempts=1,
+                    first_seen=now,
+                    next_retry_at=now + _BACKOFF_BASE,
+                    **values,
+                )
+            )
+        else:
+            delay = min(_BACKOFF_BASE * 2 ** min(attempts, 10), _BACKOFF_MAX)
+            conn.execute(
+                sa.update(quarantine)
+                .where(key)
+                .values(attempts=attempts + 1, next_retry_at=now + delay, **values)
+            )
+
+
+def clear(conn: sa.Connection, pipeline: str, side: Side, record_ids: Sequence[str]) -> None:
+    """Records that synced leave the quarantine."""
+    if record_ids:
+        conn.execute(
+            sa.delete(quarantine).where(
+                quarantine.c.pipeline == pipeline,
+                quarantine.c.source_side == side.value,
+                quarantine.c.record_id.in_(list(record_ids)),
+            )
+        )
+
+
+def due(engine: sa.Engine, pipeline: str, now: datetime) -> dict[Side, list[str]]:
+    query = sa.select(quarantine.c.source_side, quarantine.c.record_id).where(
+        quarantine.c.pipeline == pipeline,
+        quarantine.c.state == "open",
+        quarantine.c.next_retry_at <= now,
+    )
+    out: dict[Side, list[str]] = {Side.HUBSPOT: [], Side.EXTERNAL: []}
+    with engine.connect() as conn:
+        for side, record_id in conn.execute(query):
+            out[Side(side)].append(record_id)
+    return out
+
+
+def entries(engine: sa.Engine, pipeline: str | None = None) -> list[dict[str, Any]]:
+    query = sa.select(quarantine).where(quarantine.c.state == "open").order_by(quarantine.c.id)
+    if pipeline:
+        query = query.where(quarantine.c.pipeline == pipeline)
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def retry_now(engine: sa.Engine, pipeline: str | None = None) -> int:
+    """Make every open entry due at once (`syncer errors retry`)."""
+    query = sa.update(quarantine).where(quarantine.c.state == "open")
+    if pipeline:
+        query = query.where(quarantine.c.pipeline == pipeline)
+    with engine.begin() as conn:
+        return conn.execute(query.values(next_retry_at=datetime(1970, 1, 1, tzinfo=UTC))).rowcount
+
+
+def discard(engine: sa.Engine, pipeline: str | None = None) -> int:
+    """Stop retrying every open entry (`syncer errors discard`); they stay on record."""
+    query = sa.update(quarantine).where(quarantine.c.state == "open")
+    if pipeline:
+        query = query.where(quarantine.c.pipeline == pipeline)
+    with engine.begin() as conn:
+        return conn.execute(query.values(state="discarded")).rowcount
+
+
+def _key(pipeline: str, side: Side, record_id: str) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        quarantine.c.pipeline == pipeline,
+        quarantine.c.source_side == side.value,
+        quarantine.c.record_id == record_id,
+    )

@@ -1,0 +1,113 @@
+"""SQLAlchemy Core tables of the ledger. Alembic migrations create them; see migrations/.
+
+No whole records are stored: links hold ids, the normalised match key and per-field hashes.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+_ts = sa.DateTime(timezone=True)
+
+links = sa.Table(
+    "links",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("pipeline", sa.String(100), nullable=False),
+    sa.Column("hubspot_id", sa.String(64), nullable=False),
+    sa.Column("external_id", sa.String(255), nullable=False),
+    sa.Column("match_key", sa.String(255)),
+    sa.Column("base", sa.Text, nullable=False),  # JSON {field: hash} of the last agreed values
+    sa.Column("created_at", _ts, nullable=False),
+    sa.Column("updated_at", _ts, nullable=False),
+    sa.UniqueConstraint("pipeline", "hubspot_id", name="uq_links_hubspot"),
+    sa.UniqueConstraint("pipeline", "external_id", name="uq_links_external"),
+    sa.Index("ix_links_match_key", "pipeline", "match_key"),
+)
+
+cursors = sa.Table(
+    "cursors",
+    metadata,
+    sa.Column("pipeline", sa.String(100), primary_key=True),
+    sa.Column("side", sa.String(16), primary_key=True),
+    sa.Column("position", sa.Text, nullable=False),
+    sa.Column("updated_at", _ts, nullable=False),
+)
+
+intents = sa.Table(
+    "intents",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("pipeline", sa.String(100), nullable=False),
+    sa.Column("run_id", sa.String(36), nullable=False),
+    sa.Column("side", sa.String(16), nullable=False),  # the side written to
+    sa.Column("operation", sa.String(16), nullable=False),  # create | update | archive
+    sa.Column("source_id", sa.String(255)),  # the record on the other side it came from
+    sa.Column("target_id", sa.String(255)),
+    sa.Column("unique_property", sa.String(100)),
+    sa.Column("unique_value", sa.String(255)),
+    sa.Column("state", sa.String(16), nullable=False),  # pending | applied | failed
+    sa.Column("created_at", _ts, nullable=False),
+    sa.Column("resolved_at", _ts),
+    sa.Index("ix_intents_pending", "pipeline", "state"),
+)
+
+quarantine = sa.Table(
+    "quarantine",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("pipeline", sa.String(100), nullable=False),
+    sa.Column("source_side", sa.String(16), nullable=False),
+    sa.Column("record_id", sa.String(255), nullable=False),
+    sa.Column("operation", sa.String(16), nullable=False),
+    sa.Column("category", sa.String(64), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("property", sa.String(100)),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("first_seen", _ts, nullable=False),
+    sa.Column("last_seen", _ts, nullable=False),
+    sa.Column("next_retry_at", _ts, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # open | discarded
+    sa.UniqueConstraint("pipeline", "source_side", "record_id", name="uq_quarantine_record"),
+)
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("pipeline", sa.String(100), nullable=False),
+    sa.Column("mode", sa.String(16), nullable=False),
+    sa.Column("started_at", _ts, nullable=False),
+    sa.Column("finished_at", _ts),
+    sa.Column("status", sa.String(16), nullable=False),  # running | ok | quarantined | failed
+    sa.Column("counts", sa.Text),  # JSON
+    sa.Column("api_calls", sa.Integer),
+    sa.Column("error", sa.Text),
+)
+
+conflicts = sa.Table(
+    "conflicts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("pipeline", sa.String(100), nullable=False),
+    sa.Column("run_id", sa.String(36), nullable=False),
+    sa.Column("hubspot_id", sa.String(64), nullable=False),
+    sa.Column("external_id", sa.String(255), nullable=False),
+    sa.Column("field", sa.String(100), nullable=False),
+    sa.Column("hubspot_hash", sa.String(32), nullable=False),
+    sa.Column("external_hash", sa.String(32), nullable=False),
+    sa.Column("winner", sa.String(16), nullable=False),
+    sa.Column("policy", sa.String(16), nullable=False),
+    sa.Column("at", _ts, nullable=False),
+)
+
+leases = sa.Table(
+    "leases",
+    metadata,
+    sa.Column("pipeline", sa.String(100), primary_key=True),
+    sa.Column("owner", sa.String(100), nullable=False),
+    sa.Column("epoch", sa.Integer, nullable=False),
+    sa.Column("expires_at", _ts, nullable=False),
+)

@@ -1,0 +1,238 @@
+"""The ledger's one entry point: every read and write of the ledger database goes through here.
+
+Each `commit_*` call is one transaction that first checks the run's lease epoch (fencing), so a
+paused former leader can never commit over a newer run's work.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TypeVar
+
+import sqlalchemy as sa
+
+from syncer.ledger import journal, leases, migrate, quarantine
+from syncer.ledger.quarantine import Rejected
+from syncer.ledger.schema import conflicts, cursors, links
+from syncer.records import Cursor, Side
+
+T = TypeVar("T")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    id: int | None
+    hubspot_id: str
+    external_id: str
+    match_key: str | None
+    base: dict[str, str]
+
+    def id_on(self, side: Side) -> str:
+        return self.hubspot_id if side is Side.HUBSPOT else self.external_id
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictRecord:
+    hubspot_id: str
+    external_id: str
+    field: str
+    hubspot_hash: str
+    external_hash: str
+    winner: Side
+    policy: str
+
+
+@dataclass(slots=True)
+class Commit:
+    """What one transaction records: links (new or re-based), conflicts and cursors."""
+
+    links: list[Link] = field(default_factory=list)
+    conflicts: list[ConflictRecord] = field(default_factory=list)
+    cursors: dict[Side, Cursor] = field(default_factory=dict)
+    rejected: list[Rejected] = field(default_factory=list)
+    synced: dict[Side, list[str]] = field(default_factory=dict)  # source ids leaving quarantine
+    intents_applied: list[str] = field(default_factory=list)
+    intents_failed: list[str] = field(default_factory=list)
+
+
+class Ledger:
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> Ledger:
+        """Connect and upgrade the schema to the newest revision."""
+        engine = sa.create_engine(url, future=True)
+        if engine.dialect.name == "sqlite":
+            sa.event.listen(engine, "connect", _sqlite_pragmas)
+        migrate.upgrade(engine)
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def links_for(self, pipeline: str, side: Side, ids: Iterable[str]) -> dict[str, Link]:
+        column = links.c.hubspot_id if side is Side.HUBSPOT else links.c.external_id
+        found: dict[str, Link] = {}
+        for chunk in _chunks(list(set(ids)), 500):
+            query = sa.select(links).where(links.c.pipeline == pipeline, column.in_(chunk))
+            with self.engine.connect() as conn:
+                for row in conn.execute(query):
+                    link = _link(row)
+                    found[link.id_on(side)] = link
+        return found
+
+    def links_by_match_key(self, pipeline: str, keys: Iterable[str]) -> dict[str, Link]:
+        found: dict[str, Link] = {}
+        for chunk in _chunks(list(set(keys)), 500):
+            query = sa.select(links).where(
+                links.c.pipeline == pipeline, links.c.match_key.in_(chunk)
+            )
+            with self.engine.connect() as conn:
+                found.update({row.match_key: _link(row) for row in conn.execute(query)})
+        return found
+
+    def link_count(self, pipeline: str) -> int:
+        query = sa.select(sa.func.count()).select_from(links).where(links.c.pipeline == pipeline)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def cursor(self, pipeline: str, side: Side) -> Cursor | None:
+        query = sa.select(cursors.c.position).where(
+            cursors.c.pipeline == pipeline, cursors.c.side == side.value
+        )
+        with self.engine.connect() as conn:
+            position = conn.execute(query).scalar_one_or_none()
+        return Cursor(position) if position is not None else None
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def commit(self, pipeline: str, epoch: int, commit: Commit, run_id: str) -> None:
+        """Record links, conflicts, quarantine, intents and cursors in one fenced transaction."""
+        now = utcnow()
+        with self.engine.begin() as conn:
+            leases.check_epoch(conn, pipeline, epoch)
+            _save_links(conn, pipeline, commit.links, now)
+            if commit.conflicts:
+                conn.execute(
+                    sa.insert(conflicts),
+                    [_conflict_row(pipeline, run_id, c, now) for c in commit.conflicts],
+                )
+            quarantine.add(conn, pipeline, commit.rejected)
+            for side, ids in commit.synced.items():
+                quarantine.clear(conn, pipeline, side, ids)
+            journal.resolve_intents(conn, commit.intents_applied, "applied")
+            journal.resolve_intents(conn, commit.intents_failed, "failed")
+            for side, cursor in commit.cursors.items():
+                _save_cursor(conn, pipeline, side, cursor, now)
+
+    def reset_cursors(self, pipeline: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(cursors).where(cursors.c.pipeline == pipeline))
+
+
+def _save_links(conn: sa.Connection, pipeline: str, items: Sequence[Link], now: datetime) -> None:
+    updates = [link for link in items if link.id is not None]
+    inserts = [link for link in items if link.id is None]
+    if updates:
+        conn.execute(
+            sa.update(links)
+            .where(links.c.id == sa.bindparam("link_id"))
+            .values(base=sa.bindparam("b_base"), match_key=sa.bindparam("b_key"), updated_at=now),
+            [
+                {"link_id": u.id, "b_base": json.dumps(u.base), "b_key": u.match_key}
+                for u in updates
+            ],
+        )
+    if inserts:
+        # A new pairing replaces any older link that names either record (re-pointing).
+        for chunk in _chunks(inserts, 500):
+            conn.execute(
+                sa.delete(links).where(
+                    links.c.pipeline == pipeline,
+                    sa.or_(
+                        links.c.hubspot_id.in_([i.hubspot_id for i in chunk]),
+                        links.c.external_id.in_([i.external_id for i in chunk]),
+                    ),
+                )
+            )
+        conn.execute(
+            sa.insert(links),
+            [
+                {
+                    "pipeline": pipeline,
+                    "hubspot_id": i.hubspot_id,
+                    "external_id": i.external_id,
+                    "match_key": i.match_key,
+                    "base": json.dumps(i.base),
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for i in inserts
+            ],
+        )
+
+
+def _save_cursor(
+    conn: sa.Connection, pipeline: str, side: Side, cursor: Cursor, now: datetime
+) -> None:
+    key = (cursors.c.pipeline == pipeline) & (cursors.c.side == side.value)
+    updated = conn.execute(
+        sa.update(cursors).where(key).values(position=cursor.position, updated_at=now)
+    )
+    if updated.rowcount == 0:
+        conn.execute(
+            sa.insert(cursors).values(
+                pipeline=pipeline, side=side.value, position=cursor.position, updated_at=now
+            )
+        )
+
+
+def _conflict_row(
+    pipeline: str, run_id: str, c: ConflictRecord, now: datetime
+) -> dict[str, object]:
+    return {
+        "pipeline": pipeline,
+        "run_id": run_id,
+        "hubspot_id": c.hubspot_id,
+        "external_id": c.external_id,
+        "field": c.field,
+        "hubspot_hash": c.hubspot_hash,
+        "external_hash": c.external_hash,
+        "winner": c.winner.value,
+        "policy": c.policy,
+        "at": now,
+    }
+
+
+def _link(row: sa.Row[tuple[object, ...]]) -> Link:
+    m = row._mapping
+    return Link(
+        id=m["id"],
+        hubspot_id=m["hubspot_id"],
+        external_id=m["external_id"],
+        match_key=m["match_key"],
+        base=json.loads(m["base"]),
+    )
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
+    # WAL lets `syncer status` read while a run writes; busy_timeout waits instead of failing.
+    cursor = dbapi_conn.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

@@ -1,0 +1,1 @@
+"""Field mappings: canonical values for comparison, native values for each side."""

@@ -1,0 +1,127 @@
+"""A pipeline's compiled field mapping: records to canonical values and back to native values.
+
+Canonical values are keyed by the HubSpot property name (the pipeline's field key) and live in
+HubSpot's value space: an external value is passed through the inverse of the value map.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from syncer.errors import ConfigError
+from syncer.mapping.convert import normalise_email, to_canonical, to_hubspot_text, to_native
+from syncer.records import FieldType, Record, Side
+from syncer.settings import Direction, FieldMapping, PipelineSettings
+
+Canonical = dict[str, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    hubspot: str
+    external: str
+    direction: Direction
+    canonical_type: FieldType
+    external_type: FieldType
+    to_external_values: Mapping[str, str]
+    to_hubspot_values: Mapping[str, str]
+    is_email: bool
+
+    def flows_to(self, side: Side) -> bool:
+        wanted = "to_hubspot" if side is Side.HUBSPOT else "to_external"
+        return self.direction in ("both", wanted)
+
+
+class FieldMap:
+    """Converts records of both sides of one pipeline to canonical values and back."""
+
+    def __init__(self, fields: list[FieldSpec], match: FieldSpec, external_tz: tzinfo) -> None:
+        self.fields = fields
+        self.match = match
+        self.external_tz = external_tz
+
+    def canonical(self, record: Record, side: Side) -> Canonical:
+        """Mapped field values of `record` as canonical text; raises ValueError naming the field."""
+        return {spec.hubspot: self._canonical_one(spec, record, side) for spec in self.fields}
+
+    def match_key(self, record: Record, side: Side) -> str | None:
+        name = self.match.hubspot if side is Side.HUBSPOT else self.match.external
+        value = record.properties.get(name)
+        if self.match.is_email:
+            return normalise_email(value)
+        return to_canonical(value, self.match.canonical_type)
+
+    def native(self, values: Canonical, side: Side) -> dict[str, Any]:
+        """Canonical values as the target side's native values, under its own field names."""
+        by_key = {spec.hubspot: spec for spec in self.fields}
+        out: dict[str, Any] = {}
+        for key, text in values.items():
+            spec = by_key[key]
+            if side is Side.HUBSPOT:
+                out[spec.hubspot] = to_hubspot_text(text)
+            else:
+                mapped = spec.to_external_values.get(text, text) if text is not None else None
+                out[spec.external] = to_native(mapped, spec.external_type, self.external_tz)
+        return out
+
+    def _canonical_one(self, spec: FieldSpec, record: Record, side: Side) -> str | None:
+        name = spec.hubspot if side is Side.HUBSPOT else spec.external
+        raw = record.properties.get(name)
+        try:
+            if spec.is_email:
+                return normalise_email(raw)
+            if side is Side.EXTERNAL:
+                text = to_canonical(raw, spec.external_type, self.external_tz)
+                if text is not None:
+                    text = spec.to_hubspot_values.get(text, text)
+                return to_canonical(text, spec.canonical_type, self.external_tz)
+            return to_canonical(raw, spec.canonical_type)
+        except ValueError as exc:
+            raise ValueError(f"field {name!r}: {exc}") from None
+
+
+def compile_mapping(
+    pipeline: PipelineSettings,
+    hubspot_types: Mapping[str, FieldType],
+    external_types: Mapping[str, FieldType],
+) -> FieldMap:
+    """Build the mapping from configuration and both sides' field types."""
+    types = (hubspot_types, external_types)
+    fields = [_spec(pipeline, key, m, types) for key, m in pipeline.fields.items()]
+    by_key = {f.hubspot: f for f in fields}
+    match = by_key.get(pipeline.match.hubspot) or _spec(
+        pipeline, pipeline.match.hubspot, FieldMapping(external=pipeline.match.external), types
+    )
+    tz = ZoneInfo(pipeline.sql.timezone) if pipeline.sql else ZoneInfo("UTC")
+    return FieldMap(fields, match, tz)
+
+
+def _spec(
+    pipeline: PipelineSettings,
+    key: str,
+    mapping: FieldMapping,
+    types: tuple[Mapping[str, FieldType], Mapping[str, FieldType]],
+) -> FieldSpec:
+    hubspot_types, external_types = types
+    external = mapping.external
+    if key not in hubspot_types:
+        raise ConfigError(f"pipelines.{pipeline.name}.fields.{key}: HubSpot has no such property")
+    if external not in external_types:
+        raise ConfigError(
+            f"pipelines.{pipeline.name}.fields.{key}: external field {external!r} does not exist"
+        )
+    is_email = key == "email"
+    return FieldSpec(
+        hubspot=key,
+        external=external,
+        direction=mapping.direction if pipeline.direction == "both" else pipeline.direction,
+        canonical_type=mapping.type or hubspot_types[key],
+        external_type=external_types[external],
+        to_external_values=dict(mapping.values),
+        to_hubspot_values={v: k for k, v in mapping.values.items()},
+        is_email=is_email,
+    )

@@ -1,0 +1,93 @@
+"""Two in-memory CRMs, a SQLite ledger and a pipeline between them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from syncer.connectors.memory import MemoryConnector
+from syncer.engine.report import Mode, RunReport
+from syncer.engine.run import PipelineRun, run_pipeline
+from syncer.ledger.store import Ledger
+from syncer.records import FieldType, Rejection, Side
+from syncer.settings import PipelineSettings
+
+HUB_TYPES = {
+    "email": FieldType.TEXT,
+    "firstname": FieldType.TEXT,
+    "lastname": FieldType.TEXT,
+    "lifecyclestage": FieldType.ENUMERATION,
+    "syncer_external_id": FieldType.TEXT,
+}
+EXT_TYPES = {
+    "email": FieldType.TEXT,
+    "first_name": FieldType.TEXT,
+    "last_name": FieldType.TEXT,
+    "status": FieldType.TEXT,
+}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(milliseconds=1)
+        return self.now
+
+
+def reject_bad_email(props: Any) -> Rejection | None:
+    email = props.get("email")
+    if email and "@" not in str(email):
+        return Rejection("INVALID_EMAIL", f"Email address {email} is invalid", "email")
+    return None
+
+
+@dataclass
+class World:
+    hub: MemoryConnector
+    ext: MemoryConnector
+    ledger: Ledger
+    pipeline: PipelineSettings
+    clock: Clock
+
+    def run(self, mode: Mode = Mode.SYNC, *, force: bool = False) -> RunReport:
+        ctx = PipelineRun(
+            self.pipeline,
+            self.ledger,
+            {Side.HUBSPOT: self.hub, Side.EXTERNAL: self.ext},
+            owner="test",
+            force=force,
+            clock=self.clock,
+        )
+        return run_pipeline(ctx, mode)
+
+
+def make_pipeline(**overrides: Any) -> PipelineSettings:
+    data: dict[str, Any] = {
+        "name": "contacts",
+        "external_object": "customers",
+        "fields": {
+            "email": "email",
+            "firstname": "first_name",
+            "lastname": "last_name",
+            "lifecyclestage": {"external": "status", "values": {"lead": "L", "customer": "C"}},
+        },
+    }
+    data.update(overrides)
+    return PipelineSettings.model_validate(data)
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    clock = Clock()
+    ledger = Ledger.open(f"sqlite:///{tmp_path}/ledger.db")
+    hub = MemoryConnector(HUB_TYPES, clock=clock, validate=reject_bad_email)
+    ext = MemoryConnector(EXT_TYPES, clock=clock)
+    yield World(hub, ext, ledger, make_pipeline(), clock)
+    ledger.close()
