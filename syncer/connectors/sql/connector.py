@@ -1,0 +1,94 @@
+"""The SQL connector: a legacy CRM table, read and written with SQLAlchemy Core.
+
+Works on any SQLAlchemy URL; tested on SQLite, PostgreSQL (psycopg) and MariaDB (pymysql).
+The table is reflected on first use (`prepare`), and every statement is built from the
+reflected columns. `reading` and `writing` hold the behaviour; this class wires them to the
+`Connector` protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from syncer.connectors.sql.connection import build_engine
+from syncer.connectors.sql.reading import TableReader
+from syncer.connectors.sql.schema import TableSchema, check_identifiers, field_type, reflect_table
+from syncer.connectors.sql.values import decode_cursor
+from syncer.connectors.sql.writing import TableWriter
+from syncer.records import CallCounter, ChangePage, Cursor, FieldType, Record, Write, WriteResult
+from syncer.settings import ExternalSettings, PipelineSettings
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SqlConnector:
+    """A `Connector` for one pipeline's table (`pipeline.external_object`)."""
+
+    def __init__(self, settings: ExternalSettings, pipeline: PipelineSettings, *,
+                 engine: sa.Engine | None = None,
+                 clock: Callable[[], datetime] = _utc_now) -> None:
+        check_identifiers(pipeline)
+        self.counter = CallCounter()
+        self._settings = settings
+        self._pipeline = pipeline
+        self._owns_engine = engine is None
+        self._engine = engine if engine is not None else build_engine(settings)
+        self._clock = clock
+        self._schema: TableSchema | None = None
+
+    def prepare(self) -> None:
+        self.counter.add("reflect")
+        self._schema = reflect_table(self._engine, self._pipeline)
+
+    def field_types(self) -> dict[str, FieldType]:
+        return {c.name: field_type(c.type) for c in self._table().read_columns}
+
+    def changes(self, since: Cursor | None, until: datetime) -> Iterator[ChangePage]:
+        """Full listing when `since` is None; rows changed since the cursor's watermark otherwise.
+
+        Without an updated_at column there is no watermark: every call after the first returns
+        every row (soft-deleted ones too, marked archived) under the `FULL_SCAN` cursor, and the
+        engine acts only on rows whose hash differs from the ledger.
+        """
+        if since is None:
+            return self._reader().scan(until, live_only=True)
+        watermark = decode_cursor(since, self._pipeline.name)
+        if watermark is None or self._table().updated_at is None:
+            return self._reader().scan(until, live_only=False)
+        return self._reader().since(watermark, until)
+
+    def fetch(self, ids: Sequence[str]) -> list[Record]:
+        return self._reader().fetch(ids)
+
+    def find(self, field: str, values: Sequence[str]) -> list[Record]:
+        return self._reader().find(self._table().column(field), values)
+
+    def write(self, writes: Sequence[Write]) -> list[WriteResult]:
+        return self._writer().write(writes)
+
+    def archive(self, ids: Sequence[str]) -> list[WriteResult]:
+        return self._writer().archive(ids)
+
+    def close(self) -> None:
+        if self._owns_engine:
+            self._engine.dispose()
+
+    def _table(self) -> TableSchema:
+        if self._schema is None:
+            self.prepare()
+        assert self._schema is not None
+        return self._schema
+
+    def _reader(self) -> TableReader:
+        return TableReader(self._engine, self._table(), self.counter,
+                           batch_size=self._settings.batch_size,
+                           overlap_seconds=self._pipeline.overlap_seconds)
+
+    def _writer(self) -> TableWriter:
+        return TableWriter(self._engine, self._table(), self.counter,
+                           batch_size=self._settings.batch_size, clock=self._clock)

@@ -1,0 +1,113 @@
+"""Conversions between driver values and the connector's values.
+
+Naive datetimes are wall-clock times in the pipeline's `sql.timezone`; everything leaving the
+connector is an aware UTC datetime, and aware datetimes going in are converted back to the
+column's form (naive in `sql.timezone`, or aware for timezone-aware columns). Legacy CRMs often
+store booleans as 0/1 integers (MySQL has no other way), so boolean columns come out as bool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from syncer.connectors.sql.schema import Column, TableSchema, field_type
+from syncer.errors import FatalError
+from syncer.records import Cursor, FieldType, Record
+
+# Without an updated_at column there is no watermark: every call reads every row, and the engine
+# compares per-record hashes with the ledger. This cursor says "already listed once".
+FULL_SCAN = Cursor("full-scan")
+
+# The watermark of a table with no timestamped row yet: earlier than any real change.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def to_utc(value: datetime, zone: ZoneInfo) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    return value.astimezone(UTC)
+
+
+def to_column_time(value: datetime, column: Column, zone: ZoneInfo) -> datetime:
+    """An aware datetime in `column`'s form: naive wall-clock time in `zone` unless tz-aware."""
+    if value.tzinfo is None:
+        return value
+    if getattr(column.type, "timezone", False):
+        return value
+    return value.astimezone(zone).replace(tzinfo=None)
+
+
+def to_column_value(value: Any, column: Column, zone: ZoneInfo) -> Any:
+    if isinstance(value, datetime):
+        return to_column_time(value, column, zone)
+    return value
+
+
+def from_column_value(value: Any, column: Column, zone: ZoneInfo) -> Any:
+    if isinstance(value, datetime):
+        return to_utc(value, zone)
+    if isinstance(value, int) and field_type(column.type) is FieldType.BOOLEAN:
+        return bool(value)
+    return value
+
+
+def to_record(schema: TableSchema, row: sa.RowMapping, columns: tuple[Column, ...]) -> Record:
+    properties = {c.name: from_column_value(row[c.name], c, schema.zone) for c in columns}
+    modified = row[schema.updated_at.name] if schema.updated_at is not None else None
+    flag = row[schema.deleted_flag.name] if schema.deleted_flag is not None else None
+    return Record(
+        id=str(row[schema.primary_key.name]),
+        properties=properties,
+        modified_at=to_utc(modified, schema.zone) if isinstance(modified, datetime) else None,
+        archived=bool(flag),
+    )
+
+
+def parse_key(column: Column, text: str) -> Any | None:
+    """A record id (always text) as the primary key column's value; None if it cannot be one."""
+    kind = field_type(column.type)
+    try:
+        if kind is FieldType.NUMBER and isinstance(column.type, sa.Integer):
+            return int(text)
+        if kind is FieldType.NUMBER:
+            return Decimal(text)
+    except (ValueError, InvalidOperation):
+        return None
+    return text
+
+
+def encode_cursor(watermark: datetime) -> Cursor:
+    return Cursor(watermark.astimezone(UTC).isoformat())
+
+
+def decode_cursor(cursor: Cursor, pipeline: str) -> datetime | None:
+    """The watermark in `cursor`, or None for a full-scan cursor."""
+    if cursor == FULL_SCAN:
+        return None
+    try:
+        watermark = datetime.fromisoformat(cursor.position)
+    except ValueError as exc:
+        raise FatalError(f"pipelines.{pipeline}: stored SQL cursor {cursor.position!r} is not "
+                         "an ISO-8601 timestamp or 'full-scan'") from exc
+    return to_utc(watermark, ZoneInfo("UTC"))
+
+
+def match_key(column: Column, value: Any) -> Any | None:
+    """How a unique-key value compares: trimmed and lower-cased for text columns."""
+    if isinstance(value, str) and field_type(column.type) is FieldType.TEXT:
+        return value.strip().lower()
+    return parse_key(column, str(value)) if value is not None else None
+
+
+def match_condition(column: Column, values: Sequence[str]) -> sa.ColumnElement[bool]:
+    """`column` equals one of `values`, ignoring case and surrounding blanks for text."""
+    keys = [k for k in dict.fromkeys(match_key(column, v) for v in values) if k is not None]
+    if field_type(column.type) is FieldType.TEXT:
+        return sa.func.lower(sa.func.trim(column)).in_(keys)
+    return column.in_(keys)

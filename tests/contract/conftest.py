@@ -1,0 +1,5 @@
+"""Fixtures of the connector harnesses, shared with the connector-specific tests."""
+
+from tests.contract.sql_harness import sql_engine, sql_engines, sql_harness
+
+__all__ = ["sql_engine", "sql_engines", "sql_harness"]
