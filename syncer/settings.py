@@ -1,29 +1,59 @@
 """Typed settings: the TOML file of DESIGN.md section 4, overridable by SYNCER_* variables.
 
 Loaded once at the edge (`load_settings`) and passed down; nothing deeper reads the environment.
+Constructing `Settings(...)` directly reads nothing ambient: only the values given are used,
+which is what tests want.
+
+Rules worth knowing (they are also in config/syncer.example.toml):
+- `interval` has a default ("5m"); a pipeline that sets `cron` runs on the cron schedule instead.
+  Setting both explicitly is an error.
+- Names that end up in SQL (table, columns, external fields) must be plain identifiers, so an
+  injected identifier is refused at load rather than quoted later.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import unquote, urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from syncer import settings_rules as rules
+from syncer import settings_sources as sources
+from syncer.errors import ConfigError
+from syncer.logs import mask_url_password
 from syncer.records import FieldType
+from syncer.settings_rules import HubSpotName, HubSpotObject, PipelineName, SqlName
 
 Direction = Literal["both", "to_hubspot", "to_external"]
-
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
 class LedgerSettings(_Strict):
-    url: str = "sqlite:///syncer.db"
+    url: Annotated[str, AfterValidator(rules.sqlalchemy_url)] = "sqlite:///syncer.db"
+
+    def __repr_args__(self) -> Any:
+        yield "url", mask_url_password(self.url)
 
 
 class HubSpotSettings(_Strict):
+    # Declared before base_url: its validator reads this flag.
+    allow_private_network: bool = False
     base_url: str = "https://api.hubapi.com"
     token: SecretStr | None = None
     token_file: Path | None = None
@@ -34,6 +64,8 @@ class HubSpotSettings(_Strict):
     timeout_seconds: float = Field(30.0, gt=0)
     max_retries: int = Field(6, ge=0)
 
+    _base_url = field_validator("base_url")(rules.public_http_url)
+
 
 class ExternalSettings(_Strict):
     kind: Literal["sql", "salesforce"] = "sql"
@@ -42,40 +74,44 @@ class ExternalSettings(_Strict):
     password_file: Path | None = None
     batch_size: int = Field(500, gt=0)
 
+    def __repr_args__(self) -> Any:
+        for name, value in super().__repr_args__():
+            yield name, mask_url_password(value) if name == "url" else value
+
 
 class SqlTableSettings(_Strict):
-    primary_key: str = "id"
-    updated_at: str | None = None
-    deleted_flag: str | None = None
-    timezone: str = "UTC"
+    primary_key: SqlName = "id"
+    updated_at: SqlName | None = None
+    deleted_flag: SqlName | None = None
+    timezone: Annotated[str, AfterValidator(rules.time_zone)] = "UTC"
 
 
 class MatchRule(_Strict):
-    hubspot: str = "email"
-    external: str = "email"
+    hubspot: HubSpotName = "email"
+    external: SqlName = "email"
 
 
 class FieldMapping(_Strict):
-    external: str
+    external: SqlName
     direction: Direction = "both"
     values: dict[str, str] = Field(default_factory=dict)
     type: FieldType | None = None
 
 
 class PipelineSettings(_Strict):
-    name: str
-    hubspot_object: str = "contacts"
-    external_object: str
+    name: PipelineName
+    hubspot_object: HubSpotObject = "contacts"
+    external_object: SqlName
     match: MatchRule = Field(default_factory=MatchRule)
-    external_id_property: str = "syncer_external_id"
+    external_id_property: HubSpotName = "syncer_external_id"
     direction: Direction = "both"
     conflict: Literal["newest", "hubspot", "external"] = "newest"
     deletes: Literal["ignore", "archive"] = "ignore"
-    interval: str | None = "5m"
-    cron: str | None = None
+    interval: Annotated[str | None, AfterValidator(rules.interval)] = "5m"
+    cron: Annotated[str | None, AfterValidator(rules.crontab)] = None
     overlap_seconds: float = Field(120.0, ge=0)
     sql: SqlTableSettings | None = None
-    fields: dict[str, FieldMapping] = Field(default_factory=dict)
+    fields: dict[HubSpotName, FieldMapping] = Field(default_factory=dict)
 
     @field_validator("fields", mode="before")
     @classmethod
@@ -84,6 +120,18 @@ class PipelineSettings(_Strict):
         if isinstance(value, dict):
             return {k: {"external": v} if isinstance(v, str) else v for k, v in value.items()}
         return value
+
+    @model_validator(mode="after")
+    def _one_schedule(self) -> PipelineSettings:
+        if {"interval", "cron"} <= self.model_fields_set and self.interval and self.cron:
+            raise ValueError("set interval or cron, not both")
+        return self
+
+    def interval_seconds(self) -> float | None:
+        """Seconds between incremental passes; None when `cron` schedules the pipeline."""
+        if self.cron is not None or self.interval is None:
+            return None
+        return rules.interval_seconds(self.interval)
 
     def hubspot_properties(self) -> list[str]:
         """Every HubSpot property the pipeline reads: mapped fields, match key, external id."""
@@ -96,8 +144,101 @@ class PipelineSettings(_Strict):
         return list(dict.fromkeys(names))
 
 
-class Settings(_Strict):
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SYNCER_", env_nested_delimiter="__", extra="forbid"
+    )
+
     ledger: LedgerSettings = Field(default_factory=LedgerSettings)
     hubspot: HubSpotSettings = Field(default_factory=HubSpotSettings)
     external: ExternalSettings = Field(default_factory=ExternalSettings)
     pipelines: list[PipelineSettings] = Field(default_factory=list)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Only what the caller passes: the file and the environment are read by the loader.
+        return (init_settings,)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        problems = [*_duplicate_names(self.pipelines), *_external_problems(self.external)]
+        if problems:
+            raise ValueError("\n".join(problems))
+        if self.external.kind == "sql":
+            for pipeline in self.pipelines:
+                pipeline.sql = pipeline.sql or SqlTableSettings()
+        return self
+
+    def secret_values(self) -> list[str]:
+        """Every secret in these settings, for `syncer.logs.register_secret` at the edge."""
+        secrets = [s.get_secret_value() for s in (self.hubspot.token, self.external.password) if s]
+        for url in (self.ledger.url, self.external.url):
+            password = urlsplit(url).password
+            if password:
+                secrets.append(unquote(password))
+        return secrets
+
+
+def _duplicate_names(pipelines: list[PipelineSettings]) -> list[str]:
+    first_seen: dict[str, int] = {}
+    problems = []
+    for index, pipeline in enumerate(pipelines):
+        if pipeline.name in first_seen:
+            problems.append(
+                f"pipelines[{index}].name: duplicate pipeline name {pipeline.name!r} "
+                f"(also pipelines[{first_seen[pipeline.name]}].name)"
+            )
+        first_seen.setdefault(pipeline.name, index)
+    return problems
+
+
+def _external_problems(external: ExternalSettings) -> list[str]:
+    if external.kind == "sql" and not external.url:
+        return ["external.url: required when external.kind is 'sql' (a SQLAlchemy URL)"]
+    check = rules.sqlalchemy_url if external.kind == "sql" else rules.http_url
+    try:
+        check(external.url) if external.url else None
+    except ValueError as exc:
+        return [f"external.url: {exc}"]
+    return []
+
+
+DEFAULT_CONFIG_PATH = Path("config/syncer.toml")
+
+
+def config_path(path: Path | None, env: Mapping[str, str]) -> Path:
+    """The file to load: `path`, else $SYNCER_CONFIG, else config/syncer.toml."""
+    if path is not None:
+        return path
+    return Path(env["SYNCER_CONFIG"]) if env.get("SYNCER_CONFIG") else DEFAULT_CONFIG_PATH
+
+
+def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Settings from the TOML file, overridden by SYNCER_* variables of `env` (os.environ if None).
+
+    Secrets named by `*_file` keys are read into their inline key. Relative paths (secret files,
+    a SQLite ledger) are taken relative to the config file's directory. Every mistake is
+    reported in one ConfigError, one line per problem naming the file or variable and the key.
+    """
+    environ = os.environ if env is None else env
+    file = config_path(path, environ)
+    base_dir = file.absolute().parent
+    env_values = sources.read_environment(Settings, environ)
+    values = sources.merge_layers(sources.read_toml(file), env_values)
+    problems = sources.read_secret_files(values, base_dir)
+    try:
+        settings = Settings.model_validate(values, context={rules.CHECK_NETWORK: True})
+    except ValidationError as exc:
+        problems += sources.describe_errors(exc)
+    if problems:
+        origins = sources.env_origins(env_values)
+        raise ConfigError(sources.format_problems(problems, file, origins))
+    settings.ledger.url = sources.anchor_sqlite(settings.ledger.url, base_dir)
+    return settings
