@@ -84,11 +84,12 @@ class RetryingSender:
             self._raise_unless_retryable(outcome, kind, repeatable, attempt)
             attempt += 1
             delay = max(outcome.wait or 0.0, self._policy.backoff(attempt, self._rng))
-            if outcome.verdict is Verdict.RATE_LIMITED:
-                budget.pause(delay)  # other threads must not spend a refused budget either
             log.info("http.retry", kind=kind, attempt=attempt, delay=round(delay, 3),
                      reason=outcome.detail, policy=outcome.policy)
-            self._sleep(delay)
+            if outcome.verdict is Verdict.RATE_LIMITED:
+                budget.pause(delay)  # every thread waits, in the next acquire()
+            else:
+                self._sleep(delay)
 
     def _attempt(
         self, request: httpx.Request, kind: str, budget: RollingWindowBudget
