@@ -1,0 +1,183 @@
+"""HubSpotSandbox: the WSGI application that answers like HubSpot's CRM v3 API."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from syncer.sandbox.hubspot import admin
+from syncer.sandbox.hubspot.config import SandboxConfig
+from syncer.sandbox.hubspot.errors import ApiError, invalid_authentication, route_not_found
+from syncer.sandbox.hubspot.faults import FaultPlan, ScheduledFault, fault_error
+from syncer.sandbox.hubspot.limits import RateLimiter
+from syncer.sandbox.hubspot.portal import Call, Portal
+from syncer.sandbox.hubspot.render import record_json
+from syncer.sandbox.hubspot.router import RECORD_WRITES, Route, find_route
+from syncer.sandbox.hubspot.wire import (
+    Request,
+    Response,
+    StartResponse,
+    read_request,
+    write_response,
+)
+
+CORRELATION_HEADER = "X-HubSpot-Correlation-Id"
+
+
+class HubSpotSandbox:
+    """In-memory HubSpot. One lock guards all state; latency and fault delays sleep outside it."""
+
+    def __init__(
+        self, config: SandboxConfig | None = None, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.config = config or SandboxConfig()
+        self._clock = clock
+        self._offset_ms = 0
+        self._lock = threading.RLock()
+        self._ids = random.Random(self.config.seed)
+        self._stats: Counter[str] = Counter()
+        self._limiter = RateLimiter(self.config)
+        self._faults = FaultPlan(self.config.seed, self.config.fault_rate)
+        self.portal = Portal(self.config, self.now_ms())
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        request = read_request(environ)
+        if request.path.startswith(admin.PREFIX):
+            response = self._admin(request)
+        else:
+            response = self._api(request)
+        return write_response(start_response, response)
+
+    # -- inspection and control (the admin HTTP path calls these too) -------------------------
+
+    def now_ms(self) -> int:
+        return int(self._clock() * 1000) + self._offset_ms
+
+    def advance_clock(self, milliseconds: int) -> int:
+        with self._lock:
+            self._offset_ms += milliseconds
+            return self.now_ms()
+
+    def records(
+        self, object_type: str = "contacts", archived: bool = False
+    ) -> list[dict[str, Any]]:
+        with self._lock:
+            collection = self.portal.collection(object_type)
+            source = collection.archived if archived else collection.active
+            stored = [source[i] for i in sorted(source)]
+            return [
+                {**record_json(collection, record, None), "properties": dict(record.properties)}
+                for record in stored
+            ]
+
+    def stats(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._stats)
+
+    def reset_stats(self) -> None:
+        with self._lock:
+            self._stats.clear()
+
+    def schedule_fault(self, spec: dict[str, Any]) -> ScheduledFault:
+        with self._lock:
+            return self._faults.schedule(spec)
+
+    def scheduled_faults(self) -> list[ScheduledFault]:
+        with self._lock:
+            return list(self._faults.scheduled)
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def reset(self) -> None:
+        """Forget all records, custom properties, stats, rate windows and scheduled faults.
+        The clock offset stays: time never runs backwards."""
+        with self._lock:
+            self.portal = Portal(self.config, self.now_ms())
+            self._stats.clear()
+            self._limiter.reset()
+            self._faults.clear()
+
+    # -- request handling --------------------------------------------------------------------
+
+    def _api(self, request: Request) -> Response:
+        if request.authorization != f"Bearer {self.config.token}":
+            with self._lock:
+                self._stats["unauthorized"] += 1
+                return self._error(invalid_authentication())
+        if self.config.latency_ms:
+            time.sleep(self.config.latency_ms / 1000)
+        routed = find_route(request.method, request.path)
+        with self._lock:
+            response, fault = self._api_locked(request, routed)
+        if fault is not None and fault.delay_ms:
+            time.sleep(fault.delay_ms / 1000)
+        return response
+
+    def _api_locked(
+        self, request: Request, routed: tuple[Route, dict[str, str]] | None
+    ) -> tuple[Response, ScheduledFault | None]:
+        kind = routed[0].kind if routed else "unrouted"
+        now = self.now_ms()
+        self._stats["requests"] += 1
+        try:
+            rate_headers = self._limiter.admit(now, is_search=kind == "search")
+        except ApiError as refusal:
+            self._stats["rate_limited"] += 1
+            return self._error(refusal), None
+        self._count(kind)
+        fault = self._faults.take(request.method, request.path)
+        random_status = None if fault else self._faults.random_status()
+        if random_status is not None or (fault and not fault.after_apply):
+            self._stats["faults"] += 1
+            status = random_status if random_status is not None else fault.status  # type: ignore[union-attr]
+            response = self._error(fault_error(status))
+        else:
+            response = self._dispatch(request, routed, now)
+            if fault is not None:
+                self._stats["faults"] += 1
+                response = self._error(fault_error(fault.status))
+        response.headers.update(rate_headers)
+        return response, fault
+
+    def _dispatch(
+        self, request: Request, routed: tuple[Route, dict[str, str]] | None, now: int
+    ) -> Response:
+        try:
+            if routed is None:
+                raise route_not_found(request.method, request.path)
+            route, params = routed
+            response = route.handler(Call(request, params, self.portal, self.config, now))
+        except ApiError as error:
+            return self._error(error)
+        response.headers.setdefault(CORRELATION_HEADER, self._correlation_id())
+        return response
+
+    def _count(self, kind: str) -> None:
+        self._stats[kind] += 1
+        if kind in RECORD_WRITES:
+            self._stats["writes"] += 1
+
+    def _error(self, error: ApiError) -> Response:
+        correlation_id = self._correlation_id()
+        headers = {**error.headers, CORRELATION_HEADER: correlation_id}
+        return Response(error.status, error.body(correlation_id), headers)
+
+    def _correlation_id(self) -> str:
+        return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
+
+    def _admin(self, request: Request) -> Response:
+        if request.authorization != f"Bearer {self.config.token}":
+            with self._lock:
+                return self._error(invalid_authentication())
+        try:
+            return admin.handle(self, request)
+        except ApiError as error:
+            with self._lock:
+                return self._error(error)

@@ -1,0 +1,216 @@
+"""The records of one object type: storage, unique-value indexes, and the write rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from syncer.sandbox.hubspot.errors import (
+    CONFLICT,
+    ApiError,
+    PropertyProblem,
+    contact_exists,
+    duplicate_ids,
+    property_values_invalid,
+    validation,
+)
+from syncer.sandbox.hubspot.schema import ObjectTypeSpec, PropertyDef, PropertyGroup
+from syncer.sandbox.hubspot.search_index import SearchIndex
+from syncer.sandbox.hubspot.timefmt import iso_ms
+
+# (property name, normalised value) -> id of the record (or batch input) holding it
+Claims = dict[tuple[str, str], int]
+PENDING_CREATE = -1  # claim held by an earlier create in the same batch, not yet applied
+
+
+@dataclass
+class StoredRecord:
+    id: int
+    # Replaced, never mutated, on each write: the search index may still hold the old dict.
+    properties: dict[str, str]
+    created_ms: int
+    updated_ms: int
+    archived_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class CollectionRules:
+    portal_id: int
+    search_lag_ms: int
+    unique_violation_status: int
+    first_id: int
+
+
+class ObjectCollection:
+    def __init__(
+        self,
+        spec: ObjectTypeSpec,
+        definitions: Iterable[PropertyDef],
+        groups: Iterable[PropertyGroup],
+        rules: CollectionRules,
+    ) -> None:
+        self.spec = spec
+        self.rules = rules
+        self.definitions = {d.name: d for d in definitions}
+        self.groups = {g.name: g for g in groups}
+        self.active: dict[int, StoredRecord] = {}
+        self.archived: dict[int, StoredRecord] = {}
+        ranged = ("hs_object_id", spec.created_property, spec.modified_property)
+        self.search = SearchIndex(rules.search_lag_ms, ranged)
+        self._next_id = rules.first_id
+        self._unique: dict[str, dict[str, int]] = {
+            d.name: {} for d in self.definitions.values() if d.has_unique_value
+        }
+        if spec.unique_email:
+            self._unique["email"] = {}
+
+    # -- lookups -----------------------------------------------------------------------------
+
+    def check_id_property(self, id_property: str | None) -> None:
+        if id_property in (None, "hs_object_id") or id_property in self._unique:
+            return
+        raise validation(
+            f"Property {id_property} is not a unique identifier property of "
+            f"{self.spec.name}: use hs_object_id, "
+            + ("email or " if self.spec.unique_email else "")
+            + "a property with hasUniqueValue=true",
+            context={"idProperty": [str(id_property)]},
+        )
+
+    def find(self, key: str, id_property: str | None = None) -> StoredRecord | None:
+        """The active record whose id (or unique `id_property` value) is `key`."""
+        self.check_id_property(id_property)
+        if id_property in (None, "hs_object_id"):
+            return self.active.get(int(key)) if key.strip().isdigit() else None
+        assert id_property is not None
+        holder = self._unique[id_property].get(unique_key(id_property, key))
+        return None if holder is None else self.active.get(holder)
+
+    def find_archived(self, key: str, id_property: str | None = None) -> StoredRecord | None:
+        self.check_id_property(id_property)
+        if id_property in (None, "hs_object_id"):
+            return self.archived.get(int(key)) if key.strip().isdigit() else None
+        assert id_property is not None
+        wanted = unique_key(id_property, key)
+        for record in self.archived.values():
+            value = record.properties.get(id_property)
+            if value is not None and unique_key(id_property, value) == wanted:
+                return record
+        return None
+
+    def unique_holder(self, name: str, value: str) -> int | None:
+        index = self._unique.get(name)
+        return None if index is None else index.get(unique_key(name, value))
+
+    # -- write rules -------------------------------------------------------------------------
+
+    def check_unique(self, values: Mapping[str, str], own_id: int | None, claims: Claims) -> None:
+        """Refuse a value another record (or an earlier input of the same batch) holds;
+        on success the values are added to `claims` for the inputs that follow."""
+        keys = [(n, unique_key(n, v)) for n, v in values.items() if v and n in self._unique]
+        for name, key in keys:
+            holder = self._unique[name].get(key, claims.get((name, key)))
+            if holder == PENDING_CREATE:
+                raise duplicate_ids([values[name]])
+            if holder is not None and holder != own_id:
+                raise self._unique_violation(name, values[name], holder)
+        for name_key in keys:
+            claims[name_key] = own_id if own_id is not None else PENDING_CREATE
+
+    def allocate_id(self) -> int:
+        record_id = self._next_id
+        self._next_id += 1
+        return record_id
+
+    def create(self, values: Mapping[str, str], now_ms: int) -> StoredRecord:
+        record_id = self.allocate_id()
+        properties = {name: value for name, value in values.items() if value != ""}
+        stamp = iso_ms(now_ms)
+        properties["hs_object_id"] = str(record_id)
+        properties[self.spec.created_property] = stamp
+        properties[self.spec.modified_property] = stamp
+        record = StoredRecord(record_id, properties, now_ms, now_ms)
+        self.active[record_id] = record
+        self._index_unique(record_id, {}, properties)
+        self.search.publish(record_id, properties, now_ms)
+        return record
+
+    def update(self, record: StoredRecord, values: Mapping[str, str], now_ms: int) -> StoredRecord:
+        """Apply values; every accepted update bumps the last-modified date, as HubSpot does,
+        even when no value changes."""
+        properties = dict(record.properties)
+        for name, value in values.items():
+            merged = self._merged_value(name, properties.get(name), value)
+            if merged == "":
+                properties.pop(name, None)
+            else:
+                properties[name] = merged
+        properties[self.spec.modified_property] = iso_ms(now_ms)
+        self._index_unique(record.id, record.properties, properties)
+        record.properties = properties
+        record.updated_ms = now_ms
+        self.search.publish(record.id, properties, now_ms)
+        return record
+
+    def archive(self, record_id: int, now_ms: int) -> None:
+        """Idempotent; the last-modified date stays as it was (HubSpot does not bump it)."""
+        record = self.active.pop(record_id, None)
+        if record is None:
+            return
+        record.archived_ms = now_ms
+        self.archived[record_id] = record
+        self._index_unique(record_id, record.properties, {})
+        self.search.withdraw(record_id)
+
+    def add_definition(self, definition: PropertyDef) -> None:
+        self.definitions[definition.name] = definition
+        if definition.has_unique_value and definition.name not in self._unique:
+            index = self._unique.setdefault(definition.name, {})
+            for record in self.active.values():
+                value = record.properties.get(definition.name)
+                if value:
+                    index[unique_key(definition.name, value)] = record.id
+
+    def unique_property_count(self) -> int:
+        return sum(1 for d in self.definitions.values() if d.has_unique_value)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _merged_value(self, name: str, old: str | None, new: str) -> str:
+        """Multi-checkbox values starting with ';' add to the current selection."""
+        definition = self.definitions.get(name)
+        if not (definition and definition.field_type == "checkbox" and new.startswith(";")):
+            return new
+        parts = [p for p in (old or "").split(";") if p]
+        parts += [p for p in new.split(";") if p and p not in parts]
+        return ";".join(parts)
+
+    def _index_unique(self, record_id: int, old: Mapping[str, str], new: Mapping[str, str]) -> None:
+        for name, index in self._unique.items():
+            before, after = old.get(name), new.get(name)
+            if before == after:
+                continue
+            if before:
+                index.pop(unique_key(name, before), None)
+            if after:
+                index[unique_key(name, after)] = record_id
+
+    def _unique_violation(self, name: str, value: str, holder: int) -> ApiError:
+        if name == "email" and self.spec.unique_email:
+            return contact_exists(holder)
+        problem = PropertyProblem(
+            name,
+            "INVALID_PROPERTY_VALUE",
+            f"Another {self.spec.type_word.lower()} ({holder}) already has that value: "
+            f'{name} "{value}" must be unique',
+        )
+        error = property_values_invalid([problem], self.rules.portal_id)
+        error.status = self.rules.unique_violation_status
+        if error.status == 409:
+            error.category = CONFLICT
+        return error
+
+
+def unique_key(name: str, value: str) -> str:
+    """Emails are unique case-insensitively; other unique values compare exactly."""
+    return value.strip().lower() if name == "email" else value

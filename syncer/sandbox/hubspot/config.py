@@ -1,0 +1,21 @@
+"""Knobs of a HubSpot sandbox: limits, latency, faults, search lag."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class SandboxConfig:
+    token: str = "sandbox-token"
+    burst_limit: int = 190  # requests per rolling 10 s window per token; 0 = unlimited
+    daily_limit: int = 625_000  # 0 = unlimited
+    search_per_second: int = 5  # 0 = unlimited
+    latency_ms: int = 0  # added to every API request, outside the store lock
+    fault_rate: float = 0.0  # probability of an injected 500/502/503 before the request applies
+    seed: int = 0  # makes faults and correlation ids deterministic
+    search_lag_ms: int = 0  # a write becomes visible to search only this long after it happened
+    portal_id: int = 12345678
+    # HubSpot's status for a duplicate value of a hasUniqueValue property is UNCONFIRMED.
+    unique_violation_status: int = 400
+    first_id: int = 1  # ids are increasing integers from here

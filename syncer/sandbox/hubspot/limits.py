@@ -1,0 +1,93 @@
+"""HubSpot's rate limits: a rolling 10-second burst per token, a daily quota, and search's own
+per-second limit (search is exempt from the burst window and carries no rate-limit headers).
+
+A refused (429) request does not count towards any limit: the reference does not say it does.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from syncer.sandbox.hubspot.config import SandboxConfig
+from syncer.sandbox.hubspot.errors import rate_limited
+from syncer.sandbox.hubspot.timefmt import day_number
+
+BURST_WINDOW_MS = 10_000
+SEARCH_WINDOW_MS = 1_000
+
+
+class RateLimiter:
+    def __init__(self, config: SandboxConfig) -> None:
+        self._config = config
+        self._burst: deque[int] = deque()
+        self._search: deque[int] = deque()
+        self._day = -1
+        self._day_count = 0
+
+    def admit(self, now_ms: int, is_search: bool) -> dict[str, str]:
+        """Count the request, or raise a 429 ApiError; returns the rate-limit headers to send."""
+        self._roll_day(now_ms)
+        if is_search:
+            self._admit_search(now_ms)
+            return {}
+        config = self._config
+        _expire(self._burst, now_ms - BURST_WINDOW_MS)
+        if config.daily_limit and self._day_count >= config.daily_limit:
+            raise self._refusal("DAILY", "You have reached your daily limit.")
+        if config.burst_limit and len(self._burst) >= config.burst_limit:
+            group = f"publicapi:private-app-api-calls-ten-secondly:{config.portal_id}"
+            raise self._refusal(
+                "TEN_SECONDLY_ROLLING", "You have reached your ten_secondly_rolling limit.", group
+            )
+        self._burst.append(now_ms)
+        self._day_count += 1
+        return self.headers()
+
+    def headers(self) -> dict[str, str]:
+        config = self._config
+        headers: dict[str, str] = {}
+        if config.burst_limit:
+            headers["X-HubSpot-RateLimit-Max"] = str(config.burst_limit)
+            headers["X-HubSpot-RateLimit-Remaining"] = str(
+                max(config.burst_limit - len(self._burst), 0)
+            )
+            headers["X-HubSpot-RateLimit-Interval-Milliseconds"] = str(BURST_WINDOW_MS)
+        if config.daily_limit:
+            headers["X-HubSpot-RateLimit-Daily"] = str(config.daily_limit)
+            headers["X-HubSpot-RateLimit-Daily-Remaining"] = str(
+                max(config.daily_limit - self._day_count, 0)
+            )
+        return headers
+
+    def reset(self) -> None:
+        self._burst.clear()
+        self._search.clear()
+        self._day_count = 0
+
+    def _admit_search(self, now_ms: int) -> None:
+        config = self._config
+        _expire(self._search, now_ms - SEARCH_WINDOW_MS)
+        if config.daily_limit and self._day_count >= config.daily_limit:
+            error = rate_limited("DAILY", "You have reached your daily limit.")
+            raise error
+        if config.search_per_second and len(self._search) >= config.search_per_second:
+            raise rate_limited("SECONDLY", "You have reached your secondly limit.")
+        self._search.append(now_ms)
+        self._day_count += 1
+
+    def _refusal(self, policy: str, message: str, group: str | None = None) -> Exception:
+        error = rate_limited(policy, message, group)
+        error.headers.update(self.headers())
+        return error
+
+    def _roll_day(self, now_ms: int) -> None:
+        # The account's time zone is unknown to the sandbox: the day turns at midnight UTC.
+        today = day_number(now_ms)
+        if today != self._day:
+            self._day = today
+            self._day_count = 0
+
+
+def _expire(window: deque[int], older_than_or_at: int) -> None:
+    while window and window[0] <= older_than_or_at:
+        window.popleft()

@@ -1,0 +1,106 @@
+"""Single-record endpoints and the list endpoint: /crm/v3/objects/{objectType}[/{objectId}]."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+
+from syncer.sandbox.hubspot.collection import ObjectCollection, StoredRecord
+from syncer.sandbox.hubspot.errors import (
+    ApiError,
+    object_id_not_numeric,
+    resource_not_found,
+    validation,
+)
+from syncer.sandbox.hubspot.portal import Call
+from syncer.sandbox.hubspot.render import record_json, with_url, written_record_json
+from syncer.sandbox.hubspot.values import as_property_map, normalise_values, require_valid
+from syncer.sandbox.hubspot.wire import Response
+
+LIST_MAX_LIMIT = 100
+
+
+def list_objects(call: Call) -> Response:
+    collection = call.collection
+    request = call.request
+    # Above 100 HubSpot's behaviour is unconfirmed; the sandbox clamps like most list APIs.
+    limit = min(max(request.int_param("limit", 10), 1), LIST_MAX_LIMIT)
+    after = request.int_param("after", 0)
+    archived = request.flag("archived")
+    source = collection.archived if archived else collection.active
+    # Active records are inserted at creation with increasing ids, so they are already in order.
+    ids = sorted(source) if archived else list(source)
+    start = bisect_left(ids, after)
+    page = ids[start : start + limit]
+    wanted = request.list_param("properties")
+    body: dict[str, object] = {
+        "results": [record_json(collection, source[i], wanted) for i in page]
+    }
+    if start + limit < len(ids):
+        next_id = str(ids[start + limit])
+        link = f"https://api.hubapi.com/crm/v3/objects/{collection.spec.name}?after={next_id}"
+        body["paging"] = {"next": {"after": next_id, "link": link}}
+    return Response(200, body)
+
+
+def get_object(call: Call) -> Response:
+    collection = call.collection
+    request = call.request
+    record = _locate(call, archived=request.flag("archived"))
+    wanted = request.list_param("properties")
+    return Response(200, with_url(collection, record_json(collection, record, wanted)))
+
+
+def create_object(call: Call) -> Response:
+    collection = call.collection
+    body = call.body()
+    _refuse_associations(body.get("associations"))
+    values = _valid_values(collection, body.get("properties", {}), "create")
+    collection.check_unique(values, None, {})
+    record = collection.create(values, call.now_ms)
+    return Response(201, with_url(collection, written_record_json(collection, record)))
+
+
+def update_object(call: Call) -> Response:
+    collection = call.collection
+    record = _locate(call, archived=False)
+    values = _valid_values(collection, call.body().get("properties", {}), "update")
+    collection.check_unique(values, record.id, {})
+    collection.update(record, values, call.now_ms)
+    return Response(200, with_url(collection, written_record_json(collection, record)))
+
+
+def archive_object(call: Call) -> Response:
+    collection = call.collection
+    try:
+        record = _locate(call, archived=False)
+    except ApiError:
+        return Response(204)  # archiving is idempotent: a missing record is not an error
+    collection.archive(record.id, call.now_ms)
+    return Response(204)
+
+
+def _locate(call: Call, archived: bool) -> StoredRecord:
+    collection = call.collection
+    object_id = call.path_params["object_id"]
+    id_property = call.request.param("idProperty")
+    if id_property in (None, "hs_object_id") and not object_id.strip().isdigit():
+        raise object_id_not_numeric(object_id)
+    find = collection.find_archived if archived else collection.find
+    record = find(object_id, id_property)
+    if record is None:
+        raise resource_not_found()
+    return record
+
+
+def _valid_values(collection: ObjectCollection, raw: object, where: str) -> dict[str, str]:
+    values, problems = normalise_values(as_property_map(raw, where), collection.definitions)
+    require_valid(problems, collection.rules.portal_id)
+    return values
+
+
+def _refuse_associations(associations: object) -> None:
+    if associations:
+        raise validation(
+            "This sandbox does not support inline associations on create yet; "
+            "send 'associations': [] or leave it out"
+        )

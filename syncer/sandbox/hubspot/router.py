@@ -1,0 +1,74 @@
+"""The route table: method + path pattern -> handler and the kind of request it is (for stats)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from syncer.sandbox.hubspot import batch_api, objects_api, properties_api, search_api
+from syncer.sandbox.hubspot.portal import Call
+from syncer.sandbox.hubspot.wire import Response
+
+Handler = Callable[[Call], Response]
+
+RECORD_WRITES = frozenset(
+    {"create", "update", "archive", "batch/create", "batch/update", "batch/upsert",
+     "batch/archive"}
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    handler: Handler
+    kind: str
+
+
+_OBJECTS = r"/crm/v3/objects/(?P<object_type>[^/]+)"
+_PROPERTIES = r"/crm/v3/properties/(?P<object_type>[^/]+)"
+
+
+def _route(method: str, pattern: str, handler: Handler, kind: str) -> Route:
+    return Route(method, re.compile(pattern + r"/?$"), handler, kind)
+
+
+ROUTES: tuple[Route, ...] = (
+    _route("GET", _OBJECTS, objects_api.list_objects, "list"),
+    _route("POST", _OBJECTS, objects_api.create_object, "create"),
+    _route("POST", _OBJECTS + "/search", search_api.search_objects, "search"),
+    _route("POST", _OBJECTS + "/batch/read", batch_api.batch_read, "batch/read"),
+    _route("POST", _OBJECTS + "/batch/create", batch_api.batch_create, "batch/create"),
+    _route("POST", _OBJECTS + "/batch/update", batch_api.batch_update, "batch/update"),
+    _route("POST", _OBJECTS + "/batch/upsert", batch_api.batch_upsert, "batch/upsert"),
+    _route("POST", _OBJECTS + "/batch/archive", batch_api.batch_archive, "batch/archive"),
+    _route("GET", _OBJECTS + "/(?P<object_id>[^/]+)", objects_api.get_object, "read"),
+    _route("PATCH", _OBJECTS + "/(?P<object_id>[^/]+)", objects_api.update_object, "update"),
+    _route("DELETE", _OBJECTS + "/(?P<object_id>[^/]+)", objects_api.archive_object, "archive"),
+    _route("GET", _PROPERTIES, properties_api.list_properties, "properties/read"),
+    _route("POST", _PROPERTIES, properties_api.create_property, "properties/write"),
+    _route("GET", _PROPERTIES + "/groups", properties_api.list_groups, "properties/read"),
+    _route("POST", _PROPERTIES + "/groups", properties_api.create_group, "properties/write"),
+    _route(
+        "GET",
+        _PROPERTIES + "/(?P<property_name>[^/]+)",
+        properties_api.get_property,
+        "properties/read",
+    ),
+    _route(
+        "PATCH",
+        _PROPERTIES + "/(?P<property_name>[^/]+)",
+        properties_api.update_property,
+        "properties/write",
+    ),
+)
+
+
+def find_route(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    for route in ROUTES:
+        if route.method == method:
+            found = route.pattern.match(path)
+            if found:
+                return route, found.groupdict()
+    return None

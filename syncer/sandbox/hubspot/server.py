@@ -1,0 +1,63 @@
+"""Serve a sandbox over real HTTP with waitress: in a background thread, or in the foreground."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import threading
+from dataclasses import dataclass
+from types import FrameType
+
+from waitress.server import create_server
+
+from syncer.sandbox.hubspot.app import HubSpotSandbox
+
+_THREADS = 8
+
+
+@dataclass
+class RunningServer:
+    url: str  # "http://127.0.0.1:PORT"
+    _server: object
+    _thread: threading.Thread
+
+    def stop(self) -> None:
+        self._server.close()  # type: ignore[attr-defined]
+        self._thread.join(timeout=5)
+
+
+def serve_in_thread(app: HubSpotSandbox, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
+    """Start serving and return once the port accepts connections (port 0 = pick a free one)."""
+    server = create_server(app, host=host, port=port, threads=_THREADS, ident="hubspot-sandbox")
+    bound_port = server.effective_port
+    thread = threading.Thread(target=server.run, name=f"hubspot-sandbox-{bound_port}", daemon=True)
+    thread.start()
+    _wait_until_accepting(host, bound_port)
+    return RunningServer(f"http://{host}:{bound_port}", server, thread)
+
+
+def serve_forever(app: HubSpotSandbox, host: str, port: int) -> None:
+    """Serve until SIGTERM or SIGINT, then close the listening socket and return."""
+    server = create_server(app, host=host, port=port, threads=_THREADS, ident="hubspot-sandbox")
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        server.close()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        server.run()
+    except OSError:
+        pass  # closing the socket from the signal handler ends the loop this way
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _wait_until_accepting(host: str, port: int, attempts: int = 200) -> None:
+    for _ in range(attempts):
+        try:
+            with socket.create_connection((host, port), timeout=0.05):
+                return
+        except OSError:
+            threading.Event().wait(0.01)
+    raise RuntimeError(f"HubSpot sandbox on {host}:{port} did not start accepting connections")

@@ -1,0 +1,145 @@
+"""Validate and normalise property values sent in a write, the way HubSpot stores them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from syncer.sandbox.hubspot.errors import PropertyProblem, property_values_invalid, validation
+from syncer.sandbox.hubspot.schema import PropertyDef
+from syncer.sandbox.hubspot.timefmt import is_midnight_utc, iso_date, iso_ms, parse_epoch_ms
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_NUMBER = re.compile(r"^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+
+
+def as_property_map(raw: Any, where: str) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise validation(f"{where}: 'properties' must be an object of name -> value")
+    return raw
+
+
+def stringify(value: Any) -> str | None:
+    """HubSpot accepts JSON numbers and booleans and stores their text; null clears."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, str):
+        return value
+    return None
+
+
+def normalise_values(
+    raw: Mapping[str, Any], definitions: Mapping[str, PropertyDef]
+) -> tuple[dict[str, str], list[PropertyProblem]]:
+    """Values as they will be stored ("" = clear), and every problem found (all of them, not the
+    first, like HubSpot's `Property values were not valid: [...]`)."""
+    values: dict[str, str] = {}
+    problems: list[PropertyProblem] = []
+    for name, value in raw.items():
+        definition = definitions.get(name)
+        if definition is None:
+            message = f'Property "{name}" does not exist'
+            problems.append(PropertyProblem(name, "PROPERTY_DOESNT_EXIST", message))
+            continue
+        if definition.read_only_value:
+            message = f'"{name}" is a calculated property; its value cannot be set.'
+            problems.append(PropertyProblem(name, "READ_ONLY_VALUE", message))
+            continue
+        text = stringify(value)
+        if text is None:
+            message = f"{name}: expected a string, number or boolean, got {type(value).__name__}"
+            problems.append(PropertyProblem(name, "INVALID_PROPERTY_VALUE", message))
+            continue
+        try:
+            values[name] = normalise_one(definition, text) if text != "" else ""
+        except ValueProblem as problem:
+            problems.append(PropertyProblem(name, problem.code, problem.message))
+    return values, problems
+
+
+class ValueProblem(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def normalise_one(definition: PropertyDef, text: str) -> str:
+    if definition.name == "email":
+        return _email(text)
+    checker = _BY_TYPE.get(definition.type)
+    return checker(definition, text) if checker else text
+
+
+def _email(text: str) -> str:
+    # HubSpot keeps contact emails trimmed and lower-cased.
+    email = text.strip().lower()
+    if not _EMAIL.match(email):
+        raise ValueProblem("INVALID_EMAIL", f"Email address {text} is invalid")
+    return email
+
+
+def _enumeration(definition: PropertyDef, text: str) -> str:
+    allowed = definition.option_values
+    is_multi = definition.field_type == "checkbox"
+    chosen = [part for part in text.split(";") if part] if is_multi else [text]
+    for value in chosen:
+        if value not in allowed:
+            raise ValueProblem(
+                "INVALID_OPTION",
+                f"{value} was not one of the allowed options: [{', '.join(allowed)}]",
+            )
+    return text
+
+
+def _number(definition: PropertyDef, text: str) -> str:
+    if not _NUMBER.match(text.strip()):
+        raise ValueProblem("INVALID_INTEGER", f"{text} was not a valid number")
+    return text.strip()
+
+
+def _bool(definition: PropertyDef, text: str) -> str:
+    lowered = text.strip().lower()
+    if lowered not in {"true", "false"}:
+        raise ValueProblem("INVALID_BOOLEAN", f"{text} was not a valid boolean (true or false)")
+    return lowered
+
+
+def _datetime(definition: PropertyDef, text: str) -> str:
+    epoch_ms = parse_epoch_ms(text)
+    if epoch_ms is None:
+        raise ValueProblem(
+            "INVALID_DATE", f"{text} was not a valid date-time (ISO-8601 or epoch milliseconds)"
+        )
+    return iso_ms(epoch_ms)
+
+
+def _date(definition: PropertyDef, text: str) -> str:
+    epoch_ms = parse_epoch_ms(text)
+    if epoch_ms is None or not is_midnight_utc(epoch_ms):
+        raise ValueProblem(
+            "INVALID_DATE",
+            f"{text} is not a valid date: send YYYY-MM-DD or epoch milliseconds at midnight UTC",
+        )
+    return iso_date(epoch_ms)
+
+
+_BY_TYPE = {
+    "enumeration": _enumeration,
+    "number": _number,
+    "bool": _bool,
+    "datetime": _datetime,
+    "date": _date,
+}
+
+
+def require_valid(problems: list[PropertyProblem], portal_id: int) -> None:
+    if problems:
+        raise property_values_invalid(problems, portal_id)

@@ -1,0 +1,106 @@
+"""Plain WSGI in and out: parse the request, write a JSON response."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qs
+
+from syncer.sandbox.hubspot.errors import invalid_json, validation
+
+CONTENT_TYPE = "application/json;charset=utf-8"
+StartResponse = Callable[..., Any]
+_EXTRA_REASONS = {477: "Migration In Progress"}
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    authorization: str
+    raw_body: bytes
+
+    def json(self) -> Any:
+        if not self.raw_body.strip():
+            raise invalid_json("the request body is empty; expected a JSON object")
+        try:
+            return json.loads(self.raw_body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise invalid_json(str(exc)) from exc
+
+    def json_object(self) -> dict[str, Any]:
+        body = self.json()
+        if not isinstance(body, dict):
+            raise validation(
+                f"Expected a JSON object as the request body, got {type(body).__name__}"
+            )
+        return body
+
+    def param(self, name: str) -> str | None:
+        values = self.query.get(name)
+        return values[0] if values else None
+
+    def list_param(self, name: str) -> list[str] | None:
+        """Repeated keys, comma-separated values, or a mixture: HubSpot takes all three."""
+        values = self.query.get(name)
+        if values is None:
+            return None
+        return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+    def flag(self, name: str) -> bool:
+        return (self.param(name) or "").lower() == "true"
+
+    def int_param(self, name: str, default: int) -> int:
+        text = self.param(name)
+        if text is None or text == "":
+            return default
+        try:
+            return int(text)
+        except ValueError:
+            raise validation(f"Query parameter {name} must be an integer, got {text!r}") from None
+
+
+@dataclass
+class Response:
+    status: int
+    body: Any = None  # None = no body (204)
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def read_request(environ: dict[str, Any]) -> Request:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    stream = environ.get("wsgi.input")
+    raw_body = stream.read(length) if stream is not None and length > 0 else b""
+    return Request(
+        method=str(environ.get("REQUEST_METHOD", "GET")).upper(),
+        path=str(environ.get("PATH_INFO", "/")),
+        query=parse_qs(str(environ.get("QUERY_STRING", "")), keep_blank_values=True),
+        authorization=str(environ.get("HTTP_AUTHORIZATION", "")),
+        raw_body=raw_body,
+    )
+
+
+def write_response(start_response: StartResponse, response: Response) -> Iterable[bytes]:
+    payload = b""
+    if response.body is not None:
+        payload = json.dumps(response.body, separators=(",", ":")).encode()
+    headers = [("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(payload)))]
+    headers += list(response.headers.items())
+    start_response(f"{response.status} {_reason(response.status)}", headers)
+    return [payload]
+
+
+def _reason(status: int) -> str:
+    if status in _EXTRA_REASONS:
+        return _EXTRA_REASONS[status]
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
