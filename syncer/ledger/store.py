@@ -106,6 +106,13 @@ class Ledger:
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
+    def conflict_count(self, pipeline: str) -> int:
+        query = (
+            sa.select(sa.func.count()).select_from(conflicts).where(conflicts.c.pipeline == pipeline)
+        )
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
     def cursor(self, pipeline: str, side: Side) -> Cursor | None:
         query = sa.select(cursors.c.position).where(
             cursors.c.pipeline == pipeline, cursors.c.side == side.value

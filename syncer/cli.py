@@ -1,0 +1,138 @@
+"""The command line: parses arguments, loads settings once, calls into the package.
+
+Exit codes: 0 ok; 1 failure; 2 bad configuration or usage; 3 another run holds the lease;
+4 finished, but some records were quarantined.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from syncer import __version__
+from syncer.errors import ConfigError, GuardRefused, LeaseHeld, SyncerError
+
+EXIT_OK, EXIT_FAILURE, EXIT_CONFIG, EXIT_LEASE, EXIT_QUARANTINED = 0, 1, 2, 3, 4
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_CONFIG
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except ConfigError as exc:
+        print(f"syncer: configuration error:\n{exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except LeaseHeld as exc:
+        print(f"syncer: {exc}", file=sys.stderr)
+        return EXIT_LEASE
+    except GuardRefused as exc:
+        print(f"syncer: refused: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except SyncerError as exc:
+        print(f"syncer: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return EXIT_FAILURE
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="syncer", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"syncer {__version__}")
+    commands = parser.add_subparsers(title="commands")
+    _add_run_commands(commands)
+    _add_admin_commands(commands)
+    _add_sandbox(commands)
+    demo = commands.add_parser("demo", help="sandboxes + sample data: migrate, sync, report")
+    demo.add_argument(
+        "--dir",
+        type=Path,
+        default=Path("syncer-demo"),
+        help="folder for the demo's config, ledger and legacy database",
+    )
+    demo.add_argument("--contacts", type=int, default=300, help="contacts per side")
+    demo.set_defaults(handler=_lazy("syncer.demo", "command"))
+    return parser
+
+
+def _config_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-c",
+        "--config",
+        type=Path,
+        default=None,
+        help="config file (default: $SYNCER_CONFIG, then config/syncer.toml)",
+    )
+
+
+def _add_run_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    for name, text in (
+        ("migrate", "one-shot migration: list both sides in full"),
+        ("sync", "one incremental pass (for cron)"),
+        ("plan", "print what a sync would do, without writing"),
+    ):
+        sub = commands.add_parser(name, help=text)
+        _config_arg(sub)
+        sub.add_argument("--pipeline", default=None, help="only this pipeline")
+        sub.add_argument("--force", action="store_true", help="override the safety guards")
+        if name == "migrate":
+            sub.add_argument("--dry-run", action="store_true", help="plan the migration only")
+        if name == "plan":
+            sub.add_argument("--json", action="store_true", help="machine-readable output")
+        sub.set_defaults(handler=_lazy("syncer.commands", name))
+    daemon = commands.add_parser("run", help="the daemon: scheduled incremental passes")
+    _config_arg(daemon)
+    daemon.set_defaults(handler=_lazy("syncer.service.daemon", "command"))
+
+
+def _add_admin_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    status = commands.add_parser("status", help="links, cursors, recent runs, quarantine")
+    _config_arg(status)
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(handler=_lazy("syncer.commands", "status"))
+    errors = commands.add_parser("errors", help="list, retry or discard quarantined records")
+    _config_arg(errors)
+    errors.add_argument("action", nargs="?", default="list", choices=["list", "retry", "discard"])
+    errors.add_argument("--pipeline", default=None)
+    errors.set_defaults(handler=_lazy("syncer.commands", "errors"))
+    check = commands.add_parser("check", help="validate config, reach both sides, prepare them")
+    _config_arg(check)
+    check.set_defaults(handler=_lazy("syncer.commands", "check"))
+
+
+def _add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sandbox = commands.add_parser("sandbox", help="serve a HubSpot-compatible sandbox")
+    sandbox.add_argument("kind", choices=["hubspot"])
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8000)
+    sandbox.add_argument("--token", default=os.environ.get("SYNCER_SANDBOX_TOKEN", "sandbox-token"))
+    sandbox.add_argument(
+        "--burst-limit", type=int, default=190, help="requests per rolling 10 s (0 = unlimited)"
+    )
+    sandbox.add_argument("--daily-limit", type=int, default=625_000)
+    sandbox.add_argument("--latency-ms", type=int, default=0)
+    sandbox.add_argument("--fault-rate", type=float, default=0.0)
+    sandbox.add_argument("--search-lag-ms", type=int, default=0)
+    sandbox.add_argument("--seed", type=int, default=0)
+    sandbox.set_defaults(handler=_lazy("syncer.commands", "sandbox"))
+
+
+def _lazy(module: str, function: str) -> Callable[[argparse.Namespace], int]:
+    """Import a command's module only when it runs, so `syncer --help` stays fast."""
+
+    def call(args: argparse.Namespace) -> int:
+        import importlib
+
+        handler: Callable[[argparse.Namespace], int] = getattr(
+            importlib.import_module(module), function
+        )
+        return handler(args)
+
+    return call

@@ -1,0 +1,181 @@
+"""What each command does, given parsed arguments. Settings are loaded here, once."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+from typing import Any
+
+from syncer.engine import failpoints
+from syncer.engine.report import Mode, RunReport
+from syncer.ledger import journal, quarantine
+from syncer.ledger.store import Ledger
+from syncer.logs import configure_logging, register_secret
+from syncer.records import Side
+from syncer.settings import Settings, load_settings
+from syncer.wiring import pipeline_run, select_pipelines
+
+EXIT_OK, EXIT_QUARANTINED = 0, 4
+
+
+def load(args: argparse.Namespace) -> Settings:
+    """Load settings and logging once, register secrets for redaction, arm failpoints."""
+    settings = load_settings(args.config, os.environ)
+    configure_logging(level=os.environ.get("SYNCER_LOG_LEVEL", "info"), stream=sys.stderr)
+    for secret in (settings.hubspot.token, settings.external.password):
+        if secret is not None:
+            register_secret(secret.get_secret_value())
+    failpoints.arm_from_env(os.environ)
+    return settings
+
+
+def migrate(args: argparse.Namespace) -> int:
+    return _run(args, Mode.PLAN if args.dry_run else Mode.MIGRATE)
+
+
+def sync(args: argparse.Namespace) -> int:
+    return _run(args, Mode.SYNC)
+
+
+def plan(args: argparse.Namespace) -> int:
+    return _run(args, Mode.PLAN, as_json=args.json)
+
+
+def run_modes(
+    settings: Settings, mode: Mode, pipeline: str | None, force: bool = False
+) -> list[RunReport]:
+    """Run every selected pipeline once, in order; the daemon and the demo call this too."""
+    from syncer.engine.run import run_pipeline
+
+    ledger = Ledger.open(settings.ledger.url)
+    try:
+        reports = []
+        for spec in select_pipelines(settings, pipeline):
+            with pipeline_run(settings, ledger, spec, force=force) as ctx:
+                reports.append(run_pipeline(ctx, mode))
+        return reports
+    finally:
+        ledger.close()
+
+
+def _run(args: argparse.Namespace, mode: Mode, as_json: bool = False) -> int:
+    settings = load(args)
+    reports = run_modes(settings, mode, args.pipeline, force=args.force)
+    if as_json:
+        print(json.dumps([_plan_json(r) for r in reports], indent=2))
+    else:
+        for report in reports:
+            print(report.render())
+            for action in report.planned:
+                print(
+                    f"    {action.action:<8} {action.side:<8} hubspot={action.hubspot_id} "
+                    f"external={action.external_id} {','.join(action.fields)}"
+                )
+    return EXIT_QUARANTINED if any(r.quarantined for r in reports) else EXIT_OK
+
+
+def _plan_json(report: RunReport) -> dict[str, Any]:
+    return {**report.as_dict(), "actions": [dataclasses.asdict(a) for a in report.planned]}
+
+
+def status(args: argparse.Namespace) -> int:
+    settings = load(args)
+    ledger = Ledger.open(settings.ledger.url)
+    try:
+        info = {p.name: _pipeline_status(ledger, p.name) for p in settings.pipelines}
+    finally:
+        ledger.close()
+    if args.json:
+        print(json.dumps(info, indent=2, default=str))
+        return EXIT_OK
+    for name, item in info.items():
+        print(
+            f"{name}: {item['links']} links, {item['quarantined']} quarantined, "
+            f"{item['conflicts']} conflicts logged"
+        )
+        for side, cursor in item["cursors"].items():
+            print(f"  cursor {side}: {cursor}")
+        for run in item["runs"]:
+            print(
+                f"  {run['started_at']} {run['mode']:<8} {run['status']:<12} "
+                f"api_calls={run['api_calls']} counts={run['counts']}"
+            )
+    return EXIT_OK
+
+
+def _pipeline_status(ledger: Ledger, name: str) -> dict[str, Any]:
+    cursors = {s.value: (c.position if (c := ledger.cursor(name, s)) else None) for s in Side}
+    return {
+        "links": ledger.link_count(name),
+        "cursors": cursors,
+        "quarantined": len(quarantine.entries(ledger.engine, name)),
+        "conflicts": ledger.conflict_count(name),
+        "runs": journal.recent_runs(ledger.engine, name, limit=5),
+    }
+
+
+def errors(args: argparse.Namespace) -> int:
+    settings = load(args)
+    ledger = Ledger.open(settings.ledger.url)
+    try:
+        if args.action == "retry":
+            print(
+                f"{quarantine.retry_now(ledger.engine, args.pipeline)} records will be retried "
+                "on the next run"
+            )
+        elif args.action == "discard":
+            print(f"{quarantine.discard(ledger.engine, args.pipeline)} records discarded")
+        else:
+            for e in quarantine.entries(ledger.engine, args.pipeline):
+                print(
+                    f"{e['pipeline']} {e['source_side']}:{e['record_id']} {e['operation']} "
+                    f"{e['category']} {e['property'] or '-'} attempts={e['attempts']}: "
+                    f"{e['message']}"
+                )
+    finally:
+        ledger.close()
+    return EXIT_OK
+
+
+def check(args: argparse.Namespace) -> int:
+    from syncer.mapping.apply import compile_mapping
+
+    settings = load(args)
+    ledger = Ledger.open(settings.ledger.url)
+    try:
+        for spec in settings.pipelines:
+            with pipeline_run(settings, ledger, spec) as ctx:
+                for connector in ctx.connectors.values():
+                    connector.prepare()
+                compile_mapping(
+                    spec,
+                    ctx.connectors[Side.HUBSPOT].field_types(),
+                    ctx.connectors[Side.EXTERNAL].field_types(),
+                )
+            print(
+                f"{spec.name}: ok (both sides reachable, fields mapped, "
+                f"{spec.external_id_property!r} ready)"
+            )
+    finally:
+        ledger.close()
+    return EXIT_OK
+
+
+def sandbox(args: argparse.Namespace) -> int:
+    from syncer.sandbox.hubspot import HubSpotSandbox, SandboxConfig, serve_forever
+
+    config = SandboxConfig(
+        token=args.token,
+        burst_limit=args.burst_limit,
+        daily_limit=args.daily_limit,
+        latency_ms=args.latency_ms,
+        fault_rate=args.fault_rate,
+        seed=args.seed,
+        search_lag_ms=args.search_lag_ms,
+    )
+    print(f"HubSpot sandbox on http://{args.host}:{args.port}", file=sys.stderr)
+    serve_forever(HubSpotSandbox(config), args.host, args.port)
+    return EXIT_OK

@@ -1,0 +1,1 @@
+"""The long-running service: scheduling of pipeline runs."""

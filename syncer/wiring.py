@@ -1,0 +1,59 @@
+"""Build the parts of a run from settings: ledger, connectors, the run context. Edge code only."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from syncer.connectors.base import Connector
+from syncer.engine.run import PipelineRun
+from syncer.errors import ConfigError
+from syncer.ledger.store import Ledger
+from syncer.records import Side
+from syncer.settings import PipelineSettings, Settings
+
+
+def owner_name() -> str:
+    """Who holds a lease: host and process, so `syncer status` can say which replica runs."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def select_pipelines(settings: Settings, name: str | None) -> list[PipelineSettings]:
+    if not settings.pipelines:
+        raise ConfigError("pipelines: the configuration defines no pipeline")
+    if name is None:
+        return list(settings.pipelines)
+    chosen = [p for p in settings.pipelines if p.name == name]
+    if not chosen:
+        known = ", ".join(p.name for p in settings.pipelines)
+        raise ConfigError(f"--pipeline: no pipeline named {name!r} (configured: {known})")
+    return chosen
+
+
+def build_connectors(settings: Settings, pipeline: PipelineSettings) -> dict[Side, Connector]:
+    from syncer.connectors.hubspot import HubSpotConnector
+
+    if settings.external.kind != "sql":
+        raise ConfigError(
+            f'external.kind: {settings.external.kind!r} is not supported yet; use "sql"'
+        )
+    from syncer.connectors.sql import SqlConnector
+
+    return {
+        Side.HUBSPOT: HubSpotConnector(settings.hubspot, pipeline),
+        Side.EXTERNAL: SqlConnector(settings.external, pipeline),
+    }
+
+
+@contextmanager
+def pipeline_run(
+    settings: Settings, ledger: Ledger, pipeline: PipelineSettings, *, force: bool = False
+) -> Iterator[PipelineRun]:
+    connectors = build_connectors(settings, pipeline)
+    try:
+        yield PipelineRun(pipeline, ledger, connectors, owner=owner_name(), force=force)
+    finally:
+        for connector in connectors.values():
+            connector.close()

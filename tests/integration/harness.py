@@ -1,0 +1,132 @@
+"""A whole deployment on one machine: the HubSpot sandbox on loopback, a legacy CRM table in a
+real SQL database, a SQLite ledger and a config file naming them, as a user would write it."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+from syncer.sandbox.hubspot import HubSpotSandbox, SandboxConfig, serve_in_thread
+
+TOKEN = "pat-na1-it-00000000-0000-0000-0000-000000000000"
+
+CONFIG = """\
+[ledger]
+url = "sqlite:///{ledger}"
+
+[hubspot]
+base_url = "{url}"
+token = "{token}"
+allow_private_network = true
+
+[external]
+kind = "sql"
+url = "{sql_url}"
+
+[[pipelines]]
+name = "contacts"
+external_object = "{table}"
+external_id_property = "legacy_id"
+conflict = "newest"
+
+[pipelines.sql]
+primary_key = "id"
+updated_at = "updated_at"
+
+[pipelines.fields]
+email = "email"
+firstname = "first_name"
+lastname = "last_name"
+lifecyclestage = {{ external = "status", values = {{ lead = "L", customer = "C" }} }}
+"""
+
+
+@dataclass
+class Deployment:
+    sandbox: HubSpotSandbox
+    url: str
+    engine: sa.Engine
+    table: sa.Table
+    config: Path
+
+    def hubspot(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {TOKEN}"},
+                            timeout=30)
+
+    def hub_contacts(self) -> list[dict[str, Any]]:
+        return self.sandbox.records("contacts")
+
+    def sql_rows(self) -> list[sa.Row[Any]]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(sa.select(self.table)))
+
+    def edit_row(self, row_id: int, **values: Any) -> None:
+        now = datetime.now(UTC).replace(tzinfo=None)
+        with self.engine.begin() as conn:
+            conn.execute(sa.update(self.table).where(self.table.c.id == row_id)
+                         .values(updated_at=now, **values))
+
+
+@contextmanager
+def deployment(tmp_path: Path, sql_url: str, table_name: str,
+               **sandbox_options: Any) -> Iterator[Deployment]:
+    sandbox = HubSpotSandbox(SandboxConfig(token=TOKEN, **sandbox_options))
+    server = serve_in_thread(sandbox)
+    engine = sa.create_engine(sql_url)
+    table = _customers(table_name)
+    table.create(engine)
+    config = tmp_path / "syncer.toml"
+    config.write_text(CONFIG.format(ledger=tmp_path / "ledger.db", url=server.url, token=TOKEN,
+                                    sql_url=sql_url, table=table_name))
+    try:
+        yield Deployment(sandbox, server.url, engine, table, config)
+    finally:
+        server.stop()
+        table.drop(engine)
+        engine.dispose()
+
+
+def _customers(name: str) -> sa.Table:
+    return sa.Table(
+        name, sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("email", sa.String(255), unique=True),
+        sa.Column("first_name", sa.String(100)),
+        sa.Column("last_name", sa.String(100)),
+        sa.Column("status", sa.String(1)),
+        sa.Column("updated_at", sa.DateTime, nullable=False),
+    )
+
+
+def seed(dep: Deployment, hub_count: int, sql_count: int, shared: int, seed: int = 1) -> None:
+    """HubSpot gets hub_count contacts, SQL sql_count rows; `shared` emails are in both, typed
+    with other case and stray whitespace on the SQL side."""
+    rng = random.Random(seed)
+    hub_emails = [f"person{i}@example.com" for i in range(hub_count)]
+    sql_emails = [_messy(e, rng) for e in hub_emails[:shared]]
+    sql_emails += [f"row{i}@legacy.test" for i in range(sql_count - shared)]
+    with dep.hubspot() as client:
+        for start in range(0, hub_count, 100):
+            inputs = [{"properties": {"email": e, "firstname": f"Hub{start + i}",
+                                      "lastname": "H", "lifecyclestage": "lead"}}
+                      for i, e in enumerate(hub_emails[start:start + 100])]
+            client.post("/crm/v3/objects/contacts/batch/create",
+                        json={"inputs": inputs}).raise_for_status()
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with dep.engine.begin() as conn:
+        conn.execute(sa.insert(dep.table), [
+            {"email": e, "first_name": f"Sql{i}", "last_name": "S", "status": "C",
+             "updated_at": now} for i, e in enumerate(sql_emails)
+        ])
+
+
+def _messy(email: str, rng: random.Random) -> str:
+    return rng.choice([email.upper(), f"  {email}", f"{email} ", email.title(), email])
