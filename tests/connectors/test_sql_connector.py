@@ -1,0 +1,150 @@
+"""SQL connector behaviour beyond the shared contract: no watermark column, time zones, hard
+deletes, tables without a unique index, and how database rejections are classified."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from syncer.connectors.sql import FULL_SCAN
+from syncer.errors import FatalError
+from syncer.records import Cursor, Write
+from tests.contract import sql_harness
+from tests.contract.sql_harness import SqlHarness, crm_table
+from tests.contract.suite import T0, UNTIL, read_all
+
+# The SQL harness fixtures, shared with the contract suite.
+sql_engine = sql_harness.sql_engine
+sql_engines = sql_harness.sql_engines
+
+NOW = datetime(2024, 5, 1, 12, 30, 0, tzinfo=UTC)
+MakeHarness = Callable[..., SqlHarness]
+
+
+@pytest.fixture
+def make_harness(sql_engine: sa.Engine, unique_name: str) -> Iterator[MakeHarness]:
+    """Build a harness over a table of a chosen shape; every table made is dropped afterwards."""
+    made: list[SqlHarness] = []
+
+    def build(**shape: bool) -> SqlHarness:
+        table = crm_table(f"{unique_name}{len(made)}", **shape)
+        table.create(sql_engine)
+        made.append(SqlHarness(sql_engine, table, clock=lambda: NOW))
+        return made[-1]
+
+    yield build
+    for harness in made:
+        harness.close()
+
+
+def create(email: str, **properties: object) -> Write:
+    return Write(key=email, properties={"email": email, "first_name": "N", **properties},
+                 unique_property="email", unique_value=email.lower())
+
+
+def test_without_updated_at_every_pass_returns_every_row(make_harness: MakeHarness) -> None:
+    harness = make_harness(updated_at=False)
+    live, gone = harness.seed("a@example.com"), harness.seed("b@example.com", archived=True)
+    connector = harness.connector(batch_size=1)
+    records, cursor, _ = read_all(connector.changes(None, UNTIL))
+    assert ([r.id for r in records], cursor) == ([live], FULL_SCAN)
+    for _ in range(2):  # nothing changed, still everything: the engine compares hashes
+        records, cursor, _ = read_all(connector.changes(cursor, UNTIL))
+        assert {(r.id, r.archived) for r in records} == {(live, False), (gone, True)}
+        assert all(r.modified_at is None for r in records)
+        assert cursor == FULL_SCAN
+
+
+def test_naive_datetimes_are_wall_clock_in_the_configured_zone(
+        make_harness: MakeHarness) -> None:
+    harness = make_harness()
+    paris = harness.connector(timezone="Europe/Paris", overlap_seconds=0)
+    # Stored 14:10 and 13:50 naive, in Paris summer time: 12:10 and 11:50 UTC.
+    with harness.engine.begin() as conn:
+        for email, hour, minute in (("after@x.org", 14, 10), ("before@x.org", 13, 50)):
+            conn.execute(sa.insert(harness.table).values(
+                email=email, first_name="P", updated_at=datetime(2024, 5, 1, hour, minute)))
+    records, cursor, _ = read_all(paris.changes(Cursor(T0.isoformat()), UNTIL))
+    assert [(r.properties["email"], r.modified_at) for r in records] == [
+        ("after@x.org", datetime(2024, 5, 1, 12, 10, tzinfo=UTC))]
+    assert cursor == Cursor(datetime(2024, 5, 1, 12, 10, tzinfo=UTC).isoformat())
+
+    written = paris.write([create("w@x.org", last_seen=datetime(2024, 1, 2, 3, 4, tzinfo=UTC))])
+    row = next(r for r in harness.rows() if r["email"] == "w@x.org")
+    assert row["last_seen"] == datetime(2024, 1, 2, 4, 4)  # winter: UTC+1
+    assert row["updated_at"] == datetime(2024, 5, 1, 14, 30)  # the clock's NOW, summer: UTC+2
+    assert paris.fetch([str(written[0].id)])[0].properties["last_seen"] == datetime(
+        2024, 1, 2, 3, 4, tzinfo=UTC)
+
+
+def test_cursor_never_moves_past_until_or_backwards(make_harness: MakeHarness) -> None:
+    harness = make_harness()
+    harness.seed("later@x.org", modified_at=UNTIL + timedelta(minutes=5))
+    connector = harness.connector(overlap_seconds=0)
+    start = Cursor(T0.isoformat())
+    records, cursor, _ = read_all(connector.changes(start, UNTIL))
+    assert (records, cursor) == ([], start)
+    _, cursor, _ = read_all(connector.changes(None, UNTIL))
+    assert cursor == Cursor(datetime(1970, 1, 1, tzinfo=UTC).isoformat())
+
+
+def test_updates_bump_updated_at_so_other_readers_see_them(
+        make_harness: MakeHarness) -> None:
+    harness = make_harness()
+    target = harness.seed("bump@x.org", modified_at=T0 - timedelta(days=1))
+    connector = harness.connector()
+    assert connector.write([Write(key="u", target_id=target, properties={"score": 7})])[0].ok
+    assert connector.fetch([target])[0].modified_at == NOW
+
+
+def test_without_deleted_flag_archive_deletes_rows(make_harness: MakeHarness) -> None:
+    harness = make_harness(deleted_flag=False)
+    target, other = harness.seed("del@x.org"), harness.seed("keep@x.org")
+    connector = harness.connector()
+    assert all(r.ok for r in connector.archive([target, target, "424242"]))
+    assert [str(row["id"]) for row in harness.rows()] == [other]
+
+
+def test_create_without_unique_index_is_still_idempotent(make_harness: MakeHarness) -> None:
+    harness = make_harness(unique_email=False)
+    connector = harness.connector()
+    first = connector.write([create("Solo@x.org")])[0]
+    second = connector.write([create("solo@x.org ")])[0]
+    assert first.created and not second.created and first.id == second.id
+    assert len(harness.rows()) == 1
+    assert connector.counter.by_kind.get("insert") == 1
+
+
+def test_create_brings_back_a_soft_deleted_row_with_the_same_unique_key(
+        make_harness: MakeHarness) -> None:
+    harness = make_harness()
+    old = harness.seed("back@x.org", archived=True)
+    result = harness.connector().write([create("back@x.org")])[0]
+    assert result.ok and result.id == old
+    assert [row["is_deleted"] for row in harness.rows()] == [False]
+
+
+@pytest.mark.parametrize(("properties", "column"), [
+    ({"first_name": "x" * 41}, "first_name"),
+    ({"score": "not a number"}, "score"),
+])
+def test_invalid_values_are_rejected_as_invalid(make_harness: MakeHarness,
+                                                properties: dict[str, object], column: str) -> None:
+    harness = make_harness()
+    if harness.engine.dialect.name == "sqlite" and column == "first_name":
+        pytest.skip("SQLite does not enforce VARCHAR lengths")
+    results = harness.connector().write([create("ok@x.org"), create("bad@x.org", **properties)])
+    assert results[0].ok
+    rejection = results[1].rejection
+    assert rejection is not None and rejection.category == "invalid_value"
+    assert rejection.property in (column, None)  # PostgreSQL does not name the column here
+    assert [row["email"] for row in harness.rows()] == ["ok@x.org"]
+
+
+def test_unreadable_cursor_stops_the_run(make_harness: MakeHarness) -> None:
+    connector = make_harness().connector()
+    with pytest.raises(FatalError, match="not an ISO-8601 timestamp"):
+        list(connector.changes(Cursor("yesterday"), UNTIL))
