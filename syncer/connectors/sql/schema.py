@@ -93,7 +93,7 @@ class TableSchema:
             return True
         constraints = self.table.constraints
         singles = [c.columns.keys() for c in constraints if isinstance(c, sa.UniqueConstraint)]
-        singles += [i.columns.keys() for i in self.table.indexes if i.unique]
+        singles += [i.columns.keys() for i in self.table.indexes if i.unique and not _partial(i)]
         return [column.name] in singles
 
     def live(self) -> sa.ColumnElement[bool]:
@@ -155,6 +155,11 @@ def field_type(column_type: sa.types.TypeEngine[Any]) -> FieldType:
     if isinstance(column_type, (sa.Integer, sa.Numeric)):
         return FieldType.NUMBER
     return FieldType.TEXT
+
+
+def _partial(index: sa.Index) -> bool:
+    # A partial unique index (e.g. WHERE NOT is_deleted) cannot be an ON CONFLICT target as is.
+    return any(options.get("where") is not None for options in index.dialect_options.values())
 
 
 def _is_mysql_bool(column_type: sa.types.TypeEngine[Any]) -> bool:
