@@ -175,8 +175,8 @@ def configure_logging(
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
-        # The chain above never changes between calls, so cached loggers stay correct.
-        cache_logger_on_first_use=True,
+        # Uncached, a module-level logger follows a later re-configuration (the CLI, tests).
+        cache_logger_on_first_use=False,
     )
 
 

@@ -52,9 +52,9 @@ class LedgerSettings(_Strict):
 
 
 class HubSpotSettings(_Strict):
-    # Declared before base_url: its validator reads this flag.
+    base_url: Annotated[str, AfterValidator(rules.http_url)] = "https://api.hubapi.com"
+    # Checked by load_settings: a file may aim base_url at loopback only if it says so.
     allow_private_network: bool = False
-    base_url: str = "https://api.hubapi.com"
     token: SecretStr | None = None
     token_file: Path | None = None
     burst_limit: int = Field(190, gt=0, description="requests per 10 s for this app")
@@ -63,8 +63,6 @@ class HubSpotSettings(_Strict):
     batch_size: int = Field(100, gt=0, le=100)
     timeout_seconds: float = Field(30.0, gt=0)
     max_retries: int = Field(6, ge=0)
-
-    _base_url = field_validator("base_url")(rules.public_http_url)
 
 
 class ExternalSettings(_Strict):
@@ -234,7 +232,8 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
     values = sources.merge_layers(sources.read_toml(file), env_values)
     problems = sources.read_secret_files(values, base_dir)
     try:
-        settings = Settings.model_validate(values, context={rules.CHECK_NETWORK: True})
+        settings = Settings.model_validate(values)
+        problems += _private_network_problems(settings.hubspot)
     except ValidationError as exc:
         problems += sources.describe_errors(exc)
     if problems:
@@ -242,3 +241,13 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
         raise ConfigError(sources.format_problems(problems, file, origins))
     settings.ledger.url = sources.anchor_sqlite(settings.ledger.url, base_dir)
     return settings
+
+
+def _private_network_problems(hubspot: HubSpotSettings) -> list[sources.Problem]:
+    if hubspot.allow_private_network:
+        return []
+    try:
+        rules.refuse_local_host(hubspot.base_url)
+    except ValueError as exc:
+        return [sources.Problem(("hubspot", "base_url"), str(exc))]
+    return []

@@ -12,13 +12,9 @@ from typing import Annotated
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, ValidationInfo
+from pydantic import AfterValidator
 
 from syncer.logs import mask_url_password
-
-# Validation context key set by the loader: a base URL from a config file may not point at
-# loopback or a private network unless the file says so (SSRF); models built in code skip it.
-CHECK_NETWORK = "check_network"
 
 _INTERVAL = re.compile(r"([1-9][0-9]*)([smhd])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -77,16 +73,14 @@ def http_url(value: str) -> str:
     return value
 
 
-def public_http_url(value: str, info: ValidationInfo) -> str:
-    """Also refuses loopback/private hosts when loaded from a file, unless explicitly allowed."""
-    host = urlsplit(http_url(value)).hostname or ""
-    allowed = info.data.get("allow_private_network", False)
-    if info.context and info.context.get(CHECK_NETWORK) and not allowed and is_local_host(host):
+def refuse_local_host(url: str) -> None:
+    """Loopback and private hosts are refused for URLs read from a config file (SSRF)."""
+    host = urlsplit(url).hostname or ""
+    if is_local_host(host):
         raise ValueError(
             f"refusing loopback/private address {host!r}; set allow_private_network = true "
             "to reach a local sandbox"
         )
-    return value
 
 
 def is_local_host(host: str) -> bool:
