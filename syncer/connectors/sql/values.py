@@ -4,6 +4,8 @@ Naive datetimes are wall-clock times in the pipeline's `sql.timezone`; everythin
 connector is an aware UTC datetime, and aware datetimes going in are converted back to the
 column's form (naive in `sql.timezone`, or aware for timezone-aware columns). Legacy CRMs often
 store booleans as 0/1 integers (MySQL has no other way), so boolean columns come out as bool.
+MySQL TIMESTAMP columns are returned naive in the *session* time zone: for them, set
+`sql.timezone` to the server's time zone (the session default).
 """
 
 from __future__ import annotations
