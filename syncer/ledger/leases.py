@@ -7,6 +7,8 @@ taken over finds a newer epoch and is refused (FencedError).
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -33,7 +35,7 @@ def acquire(engine: sa.Engine, pipeline: str, owner: str, ttl: timedelta) -> int
                 raise LeaseHeld(f"pipeline {pipeline!r} is held by another run") from None
             return 1
         expires = _aware(row.expires_at)
-        if row.owner != owner and expires > now:
+        if row.owner != owner and expires > now and not _holder_is_gone(row.owner):
             raise LeaseHeld(
                 f"pipeline {pipeline!r} is held by {row.owner} until {expires.isoformat()}"
             )
@@ -75,6 +77,24 @@ def check_epoch(conn: sa.Connection, pipeline: str, epoch: int) -> None:
             f"pipeline {pipeline!r}: lease epoch {epoch} was superseded by {current}; "
             "this run may not commit"
         )
+
+
+def _holder_is_gone(holder: str) -> bool:
+    """A holder on this host whose process no longer exists (killed, crashed) left the lease.
+
+    Holders are named `host:pid`. Holders on other hosts can't be checked from here: their
+    lease expires by time.
+    """
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # it exists, under another user
+    return False
 
 
 def _aware(moment: datetime) -> datetime:

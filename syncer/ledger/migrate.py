@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -12,6 +13,8 @@ _SCRIPTS = Path(__file__).parent / "migrations"
 
 
 def upgrade(engine: sa.Engine) -> None:
+    # Alembic reports every step at INFO on each start; only its warnings are worth a line.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     config = Config()
     config.set_main_option("script_location", str(_SCRIPTS))
     with engine.begin() as connection:
