@@ -77,7 +77,12 @@ def read_environment(
     try:
         return _GivenEnvironment(settings_cls, environ)()
     except SettingsError as exc:
-        raise ConfigError(f"environment: {exc}") from None
+        # A whole section or list given as one variable must be JSON; name that variable.
+        field = re.search(r'field "(\w+)"', str(exc))
+        name = f"${ENV_PREFIX}{field[1].upper()}" if field else "environment"
+        raise ConfigError(
+            f"{name}: expected JSON for a whole section or list; set single keys as {name}__KEY"
+        ) from None
 
 
 def env_origins(env_values: Mapping[str, Any], loc: Loc = ()) -> dict[Loc, str]:

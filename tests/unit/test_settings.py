@@ -99,6 +99,14 @@ def test_a_bad_environment_value_names_the_variable(tmp_path: Path) -> None:
     ]
 
 
+def test_a_whole_section_from_the_environment_must_be_json(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL)
+    assert problems(path, {"SYNCER_LEDGER": "sqlite:///x.db"}) == [
+        "$SYNCER_LEDGER: expected JSON for a whole section or list; "
+        "set single keys as $SYNCER_LEDGER__KEY"
+    ]
+
+
 def test_every_problem_is_listed_with_file_and_key_path(tmp_path: Path) -> None:
     path = write(
         tmp_path,
