@@ -109,6 +109,7 @@ def redact_secrets(_logger: WrappedLogger, _method: str, event_dict: EventDict) 
 # Loggers that put whole URLs (with query strings) into INFO lines.
 QUIET_LOGGERS = ("httpx", "httpcore")
 _LEVELS = ("debug", "info", "warning", "error", "critical")
+_LEADING_KEYS = ("timestamp", "level", "event", "logger")
 
 
 def _shared_processors() -> list[Processor]:
@@ -119,6 +120,12 @@ def _shared_processors() -> list[Processor]:
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
+
+
+def _essentials_first(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
+    """Put when/how bad/what first, so a JSON line reads left to right like a console line."""
+    first = {key: event_dict[key] for key in _LEADING_KEYS if key in event_dict}
+    return {**first, **event_dict}
 
 
 def _renderer(json: bool, stream: TextIO) -> Processor:
@@ -138,6 +145,7 @@ def _formatter(json: bool, stream: TextIO) -> structlog.stdlib.ProcessorFormatte
             structlog.processors.StackInfoRenderer(),
             structlog.processors.format_exc_info,
             redact_secrets,
+            _essentials_first,
             _renderer(json, stream),
         ],
     )

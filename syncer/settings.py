@@ -9,6 +9,12 @@ Rules worth knowing (they are also in config/syncer.example.toml):
   Setting both explicitly is an error.
 - Names that end up in SQL (table, columns, external fields) must be plain identifiers, so an
   injected identifier is refused at load rather than quoted later.
+- Relative paths in the file (`*_file` secrets, a SQLite ledger such as the default
+  "sqlite:///syncer.db") are relative to the config file's directory, not the cwd.
+- A secret is given inline (`token`, `password`) or as a file (`token_file`, `password_file`),
+  not both in one place; either form in the environment replaces both forms in the file.
+- A config file may not aim `hubspot.base_url` at loopback or a private address unless it sets
+  `allow_private_network = true` (SSRF); cloud metadata addresses are always refused.
 """
 
 from __future__ import annotations

@@ -159,6 +159,7 @@ def test_json_when_not_a_tty_with_the_run_bound_inside_the_block() -> None:
     log.info("after")
 
     inside, stdlib, after = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert list(inside)[:4] == ["timestamp", "level", "event", "logger"]
     assert inside["event"] == "collected" and inside["records"] == 3
     assert inside["level"] == "info" and inside["logger"] == "syncer.engine"
     for event in (inside, stdlib):
