@@ -46,6 +46,7 @@ from syncer.settings_rules import HubSpotName, HubSpotObject, PipelineName, SqlN
 
 Direction = Literal["both", "to_hubspot", "to_external"]
 
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
