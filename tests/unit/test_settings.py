@@ -137,7 +137,7 @@ def test_duplicate_pipeline_names_are_refused(tmp_path: Path) -> None:
 
 
 def test_a_toml_syntax_error_gives_line_and_column(tmp_path: Path) -> None:
-    path = write(tmp_path, '[hubspot]\nburst_limit = 190\nbase_url = https://x\n')
+    path = write(tmp_path, "[hubspot]\nburst_limit = 190\nbase_url = https://x\n")
     assert problems(path) == [f"{path}: line 3, column 12: invalid TOML: Invalid value"]
 
 
