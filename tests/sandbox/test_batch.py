@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 
 from syncer.sandbox.hubspot import HubSpotSandbox
-from tests.sandbox.conftest import FakeClock, create_contact
+from tests.sandbox.conftest import FakeClock, client_for, create_contact
 
 BATCH = "/crm/v3/objects/contacts/batch"
 
@@ -193,9 +195,9 @@ def test_batch_upsert_by_unique_property(client: httpx.Client, sandbox: HubSpotS
     assert len(sandbox.records()) == 1
 
 
-def test_unique_value_violation_is_configurable(make_sandbox) -> None:  # type: ignore[no-untyped-def]
-    from tests.sandbox.conftest import client_for
-
+def test_unique_value_violation_is_configurable(
+    make_sandbox: Callable[..., HubSpotSandbox],
+) -> None:
     for status in (400, 409):
         with client_for(make_sandbox(unique_violation_status=status)) as http:
             _make_unique_property(http)

@@ -7,12 +7,15 @@ import socket
 import threading
 from dataclasses import dataclass
 from types import FrameType
+from typing import Any
 
 from waitress.server import create_server
 
 from syncer.sandbox.hubspot.app import HubSpotSandbox
 
 _THREADS = 8
+# How often waitress's loop wakes up; stop() waits up to this long for the loop to notice.
+_LOOP_TIMEOUT_S = 0.05
 
 
 @dataclass
@@ -28,7 +31,7 @@ class RunningServer:
 
 def serve_in_thread(app: HubSpotSandbox, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
     """Start serving and return once the port accepts connections (port 0 = pick a free one)."""
-    server = create_server(app, host=host, port=port, threads=_THREADS, ident="hubspot-sandbox")
+    server = _create(app, host, port)
     bound_port = server.effective_port
     thread = threading.Thread(target=server.run, name=f"hubspot-sandbox-{bound_port}", daemon=True)
     thread.start()
@@ -38,7 +41,7 @@ def serve_in_thread(app: HubSpotSandbox, host: str = "127.0.0.1", port: int = 0)
 
 def serve_forever(app: HubSpotSandbox, host: str, port: int) -> None:
     """Serve until SIGTERM or SIGINT, then close the listening socket and return."""
-    server = create_server(app, host=host, port=port, threads=_THREADS, ident="hubspot-sandbox")
+    server = _create(app, host, port)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         server.close()
@@ -51,6 +54,17 @@ def serve_forever(app: HubSpotSandbox, host: str, port: int) -> None:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _create(app: HubSpotSandbox, host: str, port: int) -> Any:
+    return create_server(
+        app,
+        host=host,
+        port=port,
+        threads=_THREADS,
+        ident="hubspot-sandbox",
+        asyncore_loop_timeout=_LOOP_TIMEOUT_S,
+    )
 
 
 def _wait_until_accepting(host: str, port: int, attempts: int = 200) -> None:

@@ -9,8 +9,12 @@ _DAY_MS = 86_400_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+@lru_cache(maxsize=4096)
 def iso_ms(epoch_ms: int) -> str:
-    """`2024-08-15T17:09:13.648Z`, the form HubSpot uses for every timestamp it returns."""
+    """`2024-08-15T17:09:13.648Z`, the form HubSpot uses for every timestamp it returns.
+
+    Cached because a batch stamps and renders the same instant a hundred times over.
+    """
     moment = datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_ms % 1000:03d}Z"
 
