@@ -44,9 +44,10 @@ class SearchCollector:
                 return
             if top < lower_ms:
                 raise FatalError(f"HubSpot search returned records before {lower_ms} ms")
-            if top == lower_ms and more:
-                yield from self._drain_instant(lower_ms, at_bound)
-                lower_ms, at_bound = lower_ms + 1, set()
+            if more and all(record_ms(r) == top for r in records):
+                # A full page of one instant: the bound cannot move past it, so drain it by id.
+                yield from self._drain_instant(top, at_bound if top == lower_ms else set())
+                lower_ms, at_bound = top + 1, set()
                 continue
             fresh = [r for r in records if record_ms(r) >= lower_ms and
                      not (record_ms(r) == lower_ms and r.id in at_bound)]
