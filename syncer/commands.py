@@ -25,9 +25,8 @@ def load(args: argparse.Namespace) -> Settings:
     """Load settings and logging once, register secrets for redaction, arm failpoints."""
     settings = load_settings(args.config, os.environ)
     configure_logging(level=os.environ.get("SYNCER_LOG_LEVEL", "info"), stream=sys.stderr)
-    for secret in (settings.hubspot.token, settings.external.password):
-        if secret is not None:
-            register_secret(secret.get_secret_value())
+    for secret in settings.secret_values():
+        register_secret(secret)
     failpoints.arm_from_env(os.environ)
     return settings
 

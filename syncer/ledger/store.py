@@ -108,7 +108,9 @@ class Ledger:
 
     def conflict_count(self, pipeline: str) -> int:
         query = (
-            sa.select(sa.func.count()).select_from(conflicts).where(conflicts.c.pipeline == pipeline)
+            sa.select(sa.func.count())
+            .select_from(conflicts)
+            .where(conflicts.c.pipeline == pipeline)
         )
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())

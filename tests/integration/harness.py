@@ -58,8 +58,9 @@ class Deployment:
     config: Path
 
     def hubspot(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {TOKEN}"},
-                            timeout=30)
+        return httpx.Client(
+            base_url=self.url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30
+        )
 
     def hub_contacts(self) -> list[dict[str, Any]]:
         return self.sandbox.records("contacts")
@@ -71,21 +72,32 @@ class Deployment:
     def edit_row(self, row_id: int, **values: Any) -> None:
         now = datetime.now(UTC).replace(tzinfo=None)
         with self.engine.begin() as conn:
-            conn.execute(sa.update(self.table).where(self.table.c.id == row_id)
-                         .values(updated_at=now, **values))
+            conn.execute(
+                sa.update(self.table)
+                .where(self.table.c.id == row_id)
+                .values(updated_at=now, **values)
+            )
 
 
 @contextmanager
-def deployment(tmp_path: Path, sql_url: str, table_name: str,
-               **sandbox_options: Any) -> Iterator[Deployment]:
+def deployment(
+    tmp_path: Path, sql_url: str, table_name: str, **sandbox_options: Any
+) -> Iterator[Deployment]:
     sandbox = HubSpotSandbox(SandboxConfig(token=TOKEN, **sandbox_options))
     server = serve_in_thread(sandbox)
     engine = sa.create_engine(sql_url)
     table = _customers(table_name)
     table.create(engine)
     config = tmp_path / "syncer.toml"
-    config.write_text(CONFIG.format(ledger=tmp_path / "ledger.db", url=server.url, token=TOKEN,
-                                    sql_url=sql_url, table=table_name))
+    config.write_text(
+        CONFIG.format(
+            ledger=tmp_path / "ledger.db",
+            url=server.url,
+            token=TOKEN,
+            sql_url=sql_url,
+            table=table_name,
+        )
+    )
     try:
         yield Deployment(sandbox, server.url, engine, table, config)
     finally:
@@ -96,7 +108,8 @@ def deployment(tmp_path: Path, sql_url: str, table_name: str,
 
 def _customers(name: str) -> sa.Table:
     return sa.Table(
-        name, sa.MetaData(),
+        name,
+        sa.MetaData(),
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("email", sa.String(255), unique=True),
         sa.Column("first_name", sa.String(100)),
@@ -115,17 +128,35 @@ def seed(dep: Deployment, hub_count: int, sql_count: int, shared: int, seed: int
     sql_emails += [f"row{i}@legacy.test" for i in range(sql_count - shared)]
     with dep.hubspot() as client:
         for start in range(0, hub_count, 100):
-            inputs = [{"properties": {"email": e, "firstname": f"Hub{start + i}",
-                                      "lastname": "H", "lifecyclestage": "lead"}}
-                      for i, e in enumerate(hub_emails[start:start + 100])]
-            client.post("/crm/v3/objects/contacts/batch/create",
-                        json={"inputs": inputs}).raise_for_status()
+            inputs = [
+                {
+                    "properties": {
+                        "email": e,
+                        "firstname": f"Hub{start + i}",
+                        "lastname": "H",
+                        "lifecyclestage": "lead",
+                    }
+                }
+                for i, e in enumerate(hub_emails[start : start + 100])
+            ]
+            client.post(
+                "/crm/v3/objects/contacts/batch/create", json={"inputs": inputs}
+            ).raise_for_status()
     now = datetime.now(UTC).replace(tzinfo=None)
     with dep.engine.begin() as conn:
-        conn.execute(sa.insert(dep.table), [
-            {"email": e, "first_name": f"Sql{i}", "last_name": "S", "status": "C",
-             "updated_at": now} for i, e in enumerate(sql_emails)
-        ])
+        conn.execute(
+            sa.insert(dep.table),
+            [
+                {
+                    "email": e,
+                    "first_name": f"Sql{i}",
+                    "last_name": "S",
+                    "status": "C",
+                    "updated_at": now,
+                }
+                for i, e in enumerate(sql_emails)
+            ],
+        )
 
 
 def _messy(email: str, rng: random.Random) -> str:

@@ -47,8 +47,10 @@ def test_migrate_then_sync_both_ways(tmp_path: Path, sql_url: str, unique_name: 
         time.sleep(1.1)  # edits carry later timestamps than the migration
         with dep.hubspot() as client:
             for contact in dep.hub_contacts()[:20]:
-                client.patch(f"/crm/v3/objects/contacts/{contact['id']}",
-                             json={"properties": {"firstname": "FromHub"}}).raise_for_status()
+                client.patch(
+                    f"/crm/v3/objects/contacts/{contact['id']}",
+                    json={"properties": {"firstname": "FromHub"}},
+                ).raise_for_status()
         for row in dep.sql_rows()[-20:]:
             dep.edit_row(row.id, last_name="FromSql", status="L")
         assert main(["sync", "-c", str(dep.config)]) == 0

@@ -20,7 +20,9 @@ pytestmark = pytest.mark.parametrize("sql_url", ["sqlite"], indirect=True)
 def _migrate(dep: Deployment, **env: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "syncer", "migrate", "-c", str(dep.config)],
-        env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -49,10 +51,12 @@ def test_sigkill_halfway_then_rerun(tmp_path: Path, sql_url: str, unique_name: s
         _assert_complete(dep, 1900)
 
 
-@pytest.mark.parametrize("point", ["after_intents", "after_remote_accept",
-                                   "before_ledger_commit", "mid_collect"])
-def test_crash_at_failpoint_then_rerun(tmp_path: Path, sql_url: str, unique_name: str,
-                                       point: str) -> None:
+@pytest.mark.parametrize(
+    "point", ["after_intents", "after_remote_accept", "before_ledger_commit", "mid_collect"]
+)
+def test_crash_at_failpoint_then_rerun(
+    tmp_path: Path, sql_url: str, unique_name: str, point: str
+) -> None:
     with deployment(tmp_path, sql_url, unique_name) as dep:
         seed(dep, hub_count=300, sql_count=300, shared=50)
         crashed = _migrate(dep, SYNCER_FAILPOINT=point)
