@@ -14,8 +14,6 @@ from waitress.server import create_server
 from syncer.sandbox.hubspot.app import HubSpotSandbox
 
 _THREADS = 8
-# How often waitress's loop wakes up; stop() waits up to this long for the loop to notice.
-_LOOP_TIMEOUT_S = 0.05
 
 
 @dataclass
@@ -25,8 +23,12 @@ class RunningServer:
     _thread: threading.Thread
 
     def stop(self) -> None:
-        self._server.close()  # type: ignore[attr-defined]
+        """Close the listener and every connection on the server's own loop thread (closing
+        sockets under a running select() from here would make it fail), then wait for it."""
+        server: Any = self._server
+        server.trigger.pull_trigger(lambda: _close_all(server))
         self._thread.join(timeout=5)
+        server.task_dispatcher.shutdown()
 
 
 def serve_in_thread(app: HubSpotSandbox, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
@@ -44,16 +46,16 @@ def serve_forever(app: HubSpotSandbox, host: str, port: int) -> None:
     server = _create(app, host, port)
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        server.close()
+        # waitress's run() treats SystemExit as "shut the workers down and return".
+        raise SystemExit(0)
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         server.run()
-    except OSError:
-        pass  # closing the socket from the signal handler ends the loop this way
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        _close_all(server)
 
 
 def _create(app: HubSpotSandbox, host: str, port: int) -> Any:
@@ -63,8 +65,15 @@ def _create(app: HubSpotSandbox, host: str, port: int) -> Any:
         port=port,
         threads=_THREADS,
         ident="hubspot-sandbox",
-        asyncore_loop_timeout=_LOOP_TIMEOUT_S,
     )
+
+
+def _close_all(server: Any) -> None:
+    # waitress keeps its listener, trigger and connections in one socket map.
+    for channel in list(server._map.values()):
+        if channel is not server:
+            channel.close()
+    server.close()
 
 
 def _wait_until_accepting(host: str, port: int, attempts: int = 200) -> None:
