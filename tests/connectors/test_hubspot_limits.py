@@ -156,3 +156,22 @@ def test_a_refused_token_is_an_auth_error(served: tuple[HubSpotSandbox, str]) ->
         hubspot.prepare()
     assert hubspot.counter.calls == 1
     hubspot.close()
+
+
+def test_an_edit_during_collection_does_not_make_search_skip_a_record() -> None:
+    """With offset paging, a record edited mid-collection leaves the result set and the next
+    page starts one record too far; key-set paging cannot skip."""
+    clock = StepClock()
+    hubspot = connect(sandbox(clock=clock), clock=clock.now)
+    hubspot.prepare()
+    written: list[str | None] = []
+    for batch in range(3):
+        written += [r.id for r in hubspot.write([contact(batch * 1000 + n) for n in range(150)])]
+        clock.seconds += 0.001
+    until = clock.now()
+    pages = hubspot.changes(Cursor(f'{{"t": {int(FROZEN_SECONDS * 1000) - 1}}}'), until)
+    seen = [r.id for r in next(pages).records]
+    clock.seconds += 1
+    hubspot.write([contact(0, lastname="Edited")])  # now modified after `until`
+    seen += [r.id for page in pages for r in page.records]
+    assert set(seen) == set(written)
