@@ -1,0 +1,150 @@
+"""The command-line contract: exit codes, plan, status, check, the daemon, secrets in logs."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from syncer.cli import main
+from syncer.ledger import leases
+from syncer.ledger.store import Ledger
+from tests.integration.harness import TOKEN, Deployment, deployment, seed
+
+pytestmark = pytest.mark.parametrize("sql_url", ["sqlite"], indirect=True)
+
+
+def _ledger(dep: Deployment) -> Ledger:
+    return Ledger.open(f"sqlite:///{dep.config.parent / 'ledger.db'}")
+
+
+def test_a_wrong_key_or_type_exits_2_naming_it_and_touches_nothing(
+    tmp_path: Path, sql_url: str, unique_name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with deployment(tmp_path, sql_url, unique_name) as dep:
+        good = dep.config.read_text()
+        dep.config.write_text(
+            good.replace('conflict = "newest"', 'conflict = "oldest"\nfieldz = 1')
+        )
+        assert main(["sync", "-c", str(dep.config)]) == 2
+        err = capsys.readouterr().err
+        assert "pipelines[0].conflict" in err and "oldest" in err
+        assert "pipelines[0].fieldz" in err
+        dep.config.write_text(good.replace("[hubspot]", '[hubspot]\nburst_limit = "lots"'))
+        assert main(["migrate", "-c", str(dep.config)]) == 2
+        assert "hubspot.burst_limit" in capsys.readouterr().err
+        assert not (dep.config.parent / "ledger.db").exists()
+        assert dep.sandbox.stats().get("requests", 0) == 0
+
+
+def test_plan_prints_actions_and_writes_nothing(
+    tmp_path: Path, sql_url: str, unique_name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with deployment(tmp_path, sql_url, unique_name) as dep:
+        seed(dep, hub_count=5, sql_count=5, shared=2)
+        dep.sandbox.reset_stats()
+        assert main(["plan", "-c", str(dep.config), "--json"]) == 0
+        [report] = json.loads(capsys.readouterr().out)
+        kinds = sorted(a["action"] for a in report["actions"])
+        assert kinds.count("create") == 6 and kinds.count("link") == 2
+        assert dep.sandbox.stats().get("writes", 0) == 0
+        assert len(dep.sql_rows()) == 5
+
+
+def test_check_creates_the_unique_id_property_and_status_reports(
+    tmp_path: Path, sql_url: str, unique_name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with deployment(tmp_path, sql_url, unique_name) as dep:
+        assert main(["check", "-c", str(dep.config)]) == 0
+        with dep.hubspot() as client:
+            prop = client.get("/crm/v3/properties/contacts/legacy_id").json()
+        assert prop["hasUniqueValue"] is True
+        seed(dep, hub_count=3, sql_count=3, shared=1)
+        assert main(["migrate", "-c", str(dep.config)]) == 0
+        capsys.readouterr()
+        assert main(["status", "-c", str(dep.config), "--json"]) == 0
+        status = json.loads(capsys.readouterr().out)["contacts"]
+        assert status["links"] == 5
+        assert status["runs"][0]["status"] == "ok"
+
+
+def test_sync_exits_3_while_another_run_holds_the_lease(
+    tmp_path: Path, sql_url: str, unique_name: str
+) -> None:
+    with deployment(tmp_path, sql_url, unique_name) as dep:
+        ledger = _ledger(dep)
+        leases.acquire(ledger.engine, "contacts", "elsewhere:1", timedelta(minutes=5))
+        ledger.close()
+        assert main(["sync", "-c", str(dep.config)]) == 3
+
+
+def test_daemon_runs_passes_and_stops_cleanly_on_sigterm(
+    tmp_path: Path, sql_url: str, unique_name: str
+) -> None:
+    with deployment(tmp_path, sql_url, unique_name) as dep:
+        seed(dep, hub_count=5, sql_count=5, shared=0)
+        dep.config.write_text(
+            dep.config.read_text().replace(
+                'conflict = "newest"', 'conflict = "newest"\ninterval = "1s"'
+            )
+        )
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "syncer", "run", "-c", str(dep.config)],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while _ok_runs(dep) < 2:
+                assert daemon.poll() is None, daemon.stderr.read() if daemon.stderr else ""
+                assert time.monotonic() < deadline, "the daemon ran fewer than two passes"
+                time.sleep(0.1)
+        finally:
+            daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=30) == 0
+        assert len(dep.hub_contacts()) == 10 and len(dep.sql_rows()) == 10
+
+
+def _ok_runs(dep: Deployment) -> int:
+    path = dep.config.parent / "ledger.db"
+    if not path.exists():
+        return 0
+    engine = sa.create_engine(f"sqlite:///{path}")
+    try:
+        with engine.connect() as conn:
+            return int(
+                conn.execute(sa.text("SELECT count(*) FROM runs WHERE status = 'ok'")).scalar_one()
+            )
+    except sa.exc.OperationalError:
+        return 0  # the schema is not there yet
+    finally:
+        engine.dispose()
+
+
+def test_the_token_never_reaches_the_logs(tmp_path: Path, sql_url: str, unique_name: str) -> None:
+    with deployment(tmp_path, sql_url, unique_name, fault_rate=0.05, seed=3) as dep:
+        seed(dep, hub_count=50, sql_count=50, shared=10)
+        dep.edit_row(dep.sql_rows()[0].id, email="bad@@example")
+        env = {**os.environ, "SYNCER_LOG_LEVEL": "debug"}
+        outputs = []
+        for command in ("check", "migrate", "sync", "status", "errors"):
+            done = subprocess.run(
+                [sys.executable, "-m", "syncer", command, "-c", str(dep.config)],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            outputs.append(done.stdout + done.stderr)
+        text = "\n".join(outputs)
+        assert "run finished" in text
+        assert TOKEN not in text
+        assert TOKEN[-12:] not in text
