@@ -39,7 +39,7 @@ conflict = "newest"
 
 [pipelines.sql]
 primary_key = "id"
-updated_at = "updated_at"
+{watermark}
 
 [pipelines.fields]
 email = "email"
@@ -58,35 +58,31 @@ class Deployment:
     config: Path
 
     def hubspot(self) -> httpx.Client:
-        return httpx.Client(
-            base_url=self.url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30
-        )
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
     def hub_contacts(self) -> list[dict[str, Any]]:
         return self.sandbox.records("contacts")
 
     def sql_rows(self) -> list[sa.Row[Any]]:
         with self.engine.connect() as conn:
-            return list(conn.execute(sa.select(self.table)))
+            return list(conn.execute(sa.select(self.table).order_by(self.table.c.id)))
 
     def edit_row(self, row_id: int, **values: Any) -> None:
-        now = datetime.now(UTC).replace(tzinfo=None)
+        values.update(_stamp(self.table))
         with self.engine.begin() as conn:
-            conn.execute(
-                sa.update(self.table)
-                .where(self.table.c.id == row_id)
-                .values(updated_at=now, **values)
-            )
+            conn.execute(sa.update(self.table).where(self.table.c.id == row_id).values(**values))
 
 
 @contextmanager
 def deployment(
-    tmp_path: Path, sql_url: str, table_name: str, **sandbox_options: Any
+    tmp_path: Path, sql_url: str, table_name: str, *, watermark: bool = True, **sandbox: Any
 ) -> Iterator[Deployment]:
-    sandbox = HubSpotSandbox(SandboxConfig(token=TOKEN, **sandbox_options))
-    server = serve_in_thread(sandbox)
+    """A running deployment; without `watermark` the table has no updated_at column."""
+    app = HubSpotSandbox(SandboxConfig(token=TOKEN, **sandbox))
+    server = serve_in_thread(app)
     engine = sa.create_engine(sql_url)
-    table = _customers(table_name)
+    table = _customers(table_name, watermark)
     table.create(engine)
     config = tmp_path / "syncer.toml"
     config.write_text(
@@ -96,27 +92,35 @@ def deployment(
             token=TOKEN,
             sql_url=sql_url,
             table=table_name,
+            watermark='updated_at = "updated_at"' if watermark else "",
         )
     )
     try:
-        yield Deployment(sandbox, server.url, engine, table, config)
+        yield Deployment(app, server.url, engine, table, config)
     finally:
         server.stop()
         table.drop(engine)
         engine.dispose()
 
 
-def _customers(name: str) -> sa.Table:
-    return sa.Table(
-        name,
-        sa.MetaData(),
+def _customers(name: str, watermark: bool) -> sa.Table:
+    columns = [
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("email", sa.String(255), unique=True),
         sa.Column("first_name", sa.String(100)),
         sa.Column("last_name", sa.String(100)),
         sa.Column("status", sa.String(1)),
-        sa.Column("updated_at", sa.DateTime, nullable=False),
-    )
+    ]
+    if watermark:
+        columns.append(sa.Column("updated_at", sa.DateTime, nullable=False))
+    return sa.Table(name, sa.MetaData(), *columns)
+
+
+def _stamp(table: sa.Table) -> dict[str, datetime]:
+    """What the legacy app sets on every write: updated_at, naive UTC, when the table has it."""
+    if "updated_at" not in table.c:
+        return {}
+    return {"updated_at": datetime.now(UTC).replace(tzinfo=None)}
 
 
 def seed(dep: Deployment, hub_count: int, sql_count: int, shared: int, seed: int = 1) -> None:
@@ -139,24 +143,14 @@ def seed(dep: Deployment, hub_count: int, sql_count: int, shared: int, seed: int
                 }
                 for i, e in enumerate(hub_emails[start : start + 100])
             ]
-            client.post(
-                "/crm/v3/objects/contacts/batch/create", json={"inputs": inputs}
-            ).raise_for_status()
-    now = datetime.now(UTC).replace(tzinfo=None)
+            response = client.post("/crm/v3/objects/contacts/batch/create", json={"inputs": inputs})
+            response.raise_for_status()
+    rows = [
+        {"email": e, "first_name": f"Sql{i}", "last_name": "S", "status": "C", **_stamp(dep.table)}
+        for i, e in enumerate(sql_emails)
+    ]
     with dep.engine.begin() as conn:
-        conn.execute(
-            sa.insert(dep.table),
-            [
-                {
-                    "email": e,
-                    "first_name": f"Sql{i}",
-                    "last_name": "S",
-                    "status": "C",
-                    "updated_at": now,
-                }
-                for i, e in enumerate(sql_emails)
-            ],
-        )
+        conn.execute(sa.insert(dep.table), rows)
 
 
 def _messy(email: str, rng: random.Random) -> str:

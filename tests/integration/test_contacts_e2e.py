@@ -74,3 +74,22 @@ def test_invalid_email_is_quarantined_while_others_sync(
         assert main(["errors", "-c", str(dep.config), "list"]) == 0
         listing = capsys.readouterr().out
         assert "INVALID_EMAIL" in listing and "email" in listing
+
+
+@pytest.mark.parametrize("sql_url", ["sqlite", "postgres"], indirect=True)
+def test_a_table_without_updated_at_is_synced_by_hash(
+    tmp_path: Path, sql_url: str, unique_name: str
+) -> None:
+    with deployment(tmp_path, sql_url, unique_name, watermark=False) as dep:
+        seed(dep, hub_count=50, sql_count=50, shared=20)
+        assert main(["migrate", "-c", str(dep.config)]) == 0
+        _assert_agree(dep)
+        for row in dep.sql_rows()[:5]:
+            dep.edit_row(row.id, first_name="EditedWithoutWatermark")
+        assert main(["sync", "-c", str(dep.config)]) == 0
+        _assert_agree(dep)
+        names = [c["properties"]["firstname"] for c in dep.hub_contacts()]
+        assert names.count("EditedWithoutWatermark") == 5
+        dep.sandbox.reset_stats()
+        assert main(["sync", "-c", str(dep.config)]) == 0
+        assert _writes(dep) == 0
