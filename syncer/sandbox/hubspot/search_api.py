@@ -70,19 +70,25 @@ def _matching_ids(collection: ObjectCollection, search: SearchRequest, body: Any
 
 def _filtered(collection: ObjectCollection, search: SearchRequest) -> list[int]:
     visible = collection.search.visible
+    matches = _matcher(collection, search)
+    found = (i for i in _candidates(collection, search.groups) if i in visible)
+    return [record_id for record_id in found if matches(visible[record_id])]
+
+
+def _matcher(collection: ObjectCollection, search: SearchRequest) -> Predicate:
+    """One predicate for the whole request: the text query AND (group OR group ...)."""
     groups = [
         [compile_filter(f, collection.definitions.get(f.property_name)) for f in group]
         for group in search.groups
     ]
     text_match = _text_predicate(collection, search.query)
-    matched: list[int] = []
-    for record_id in _candidates(collection, search.groups):
-        props = visible.get(record_id)
-        if props is None or (text_match is not None and not text_match(props)):
-            continue
-        if not groups or any(all(p(props) for p in group) for group in groups):
-            matched.append(record_id)
-    return matched
+    if text_match is not None:
+        groups = [[text_match, *group] for group in groups] if groups else [[text_match]]
+    if not groups:
+        return lambda props: True
+    if len(groups) == 1 and len(groups[0]) == 1:
+        return groups[0][0]
+    return lambda props: any(all(p(props) for p in group) for group in groups)
 
 
 def _candidates(collection: ObjectCollection, groups: list[list[Filter]]) -> Iterable[int]:

@@ -69,6 +69,8 @@ def parse_search(body: dict[str, Any]) -> SearchRequest:
 
 
 def compile_filter(flt: Filter, definition: PropertyDef | None) -> Predicate:
+    """A predicate over a record's stored properties. Missing values never match, except for
+    the negative operators (NEQ, NOT_IN, NOT_HAS_PROPERTY, NOT_CONTAINS_TOKEN)."""
     kind = _kind(definition)
     name = flt.property_name
     if flt.operator == "HAS_PROPERTY":
@@ -77,19 +79,37 @@ def compile_filter(flt: Filter, definition: PropertyDef | None) -> Predicate:
         return lambda props: name not in props
     if flt.operator in ("CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"):
         return _token_predicate(flt, flt.operator == "NOT_CONTAINS_TOKEN")
-    convert = _converter(kind)
     if flt.operator in ("IN", "NOT_IN"):
         wanted = {_filter_value(flt, v, kind, lower=False) for v in flt.values}
-        negate = flt.operator == "NOT_IN"
-        return lambda props: (_value(props, name, convert) in wanted) != negate
+        return _value_predicate(name, kind, wanted.__contains__, flt.operator == "NOT_IN")
     target = _filter_value(flt, flt.value, kind)
     if flt.operator == "BETWEEN":
         high = _filter_value(flt, flt.high_value, kind)
-        return lambda props: _compare(_value(props, name, convert), lambda v: target <= v <= high)
+        return _value_predicate(name, kind, lambda v: target <= v <= high, False)
     if flt.operator == "NEQ":
-        return lambda props: _value(props, name, convert) != target
-    check = _COMPARISONS[flt.operator]
-    return lambda props: _compare(_value(props, name, convert), lambda v: check(v, target))
+        return _value_predicate(name, kind, target.__eq__, True)
+    # Bound methods of the target, flipped (v > t is t < v): one call per record, not two.
+    flipped = {"EQ": "__eq__", "LT": "__gt__", "LTE": "__ge__", "GT": "__lt__", "GTE": "__le__"}
+    return _value_predicate(name, kind, getattr(target, flipped[flt.operator]), False)
+
+
+def _value_predicate(name: str, kind: str, check: Callable[[Any], bool], negate: bool) -> Predicate:
+    """Kept flat on purpose: search runs this once per record per filter."""
+    if kind == "string":
+
+        def string_matches(props: Properties) -> bool:
+            text = props.get(name)
+            return negate if text is None else check(text.lower()) != negate
+
+        return string_matches
+    convert = _converter(kind)
+
+    def value_matches(props: Properties) -> bool:
+        text = props.get(name)
+        value = None if text is None else convert(text)
+        return negate if value is None else bool(check(value)) != negate
+
+    return value_matches
 
 
 def sort_value(definition: PropertyDef | None, text: str) -> Comparable | None:
@@ -238,18 +258,6 @@ def _filter_value(flt: Filter, raw: str | None, kind: str, lower: bool = True) -
     return raw.lower() if lower and kind == "string" else raw
 
 
-def _value(props: Properties, name: str, convert: Callable[[str], Comparable | None]) -> Any:
-    text = props.get(name)
-    return None if text is None else convert(text)
-
-
-def _compare(value: Any, check: Callable[[Any], bool]) -> bool:
-    try:
-        return value is not None and check(value)
-    except TypeError:
-        return False
-
-
 def _token_predicate(flt: Filter, negate: bool) -> Predicate:
     pattern = re.escape((flt.value or "").lower()).replace(r"\*", ".*")
     token = re.compile(f"^{pattern}$")
@@ -282,12 +290,3 @@ def _as_int(text: str | None) -> int | None:
         return None
     parsed = parse_epoch_ms(text)
     return parsed
-
-
-_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
-    "EQ": lambda v, t: v == t,
-    "LT": lambda v, t: v < t,
-    "LTE": lambda v, t: v <= t,
-    "GT": lambda v, t: v > t,
-    "GTE": lambda v, t: v >= t,
-}
