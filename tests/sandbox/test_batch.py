@@ -236,3 +236,26 @@ def test_batch_archive_204_idempotent(client: httpx.Client, sandbox: HubSpotSand
     assert response.content == b""
     assert [r["id"] for r in sandbox.records()] == ["2"]
     assert [r["id"] for r in sandbox.records(archived=True)] == ["1"]
+
+
+def test_batch_update_partial_success_with_trace_ids(
+    client: httpx.Client, sandbox: HubSpotSandbox
+) -> None:
+    create_contact(client, email="a@x.com")
+    create_contact(client, email="b@x.com")
+    inputs = [
+        {"id": "1", "properties": {"city": "Oslo"}, "objectWriteTraceId": "u1"},
+        {"id": "2", "properties": {"email": "a@x.com"}, "objectWriteTraceId": "u2"},
+        {"id": "3", "properties": {"city": "Rome"}, "objectWriteTraceId": "u3"},
+    ]
+    response = client.post(f"{BATCH}/update", json={"inputs": inputs})
+    assert response.status_code == 207
+    body = response.json()
+    assert [r["objectWriteTraceId"] for r in body["results"]] == ["u1"]
+    categories = sorted(e["category"] for e in body["errors"])
+    assert categories == ["CONFLICT", "OBJECT_NOT_FOUND"]
+    assert sandbox.records()[1]["properties"]["email"] == "b@x.com"
+    without_traces = [{k: v for k, v in i.items() if k != "objectWriteTraceId"} for i in inputs]
+    whole = client.post(f"{BATCH}/update", json={"inputs": without_traces})
+    assert whole.status_code == 409
+    assert sandbox.records()[0]["properties"]["city"] == "Oslo"

@@ -1,0 +1,70 @@
+"""How typed property values are checked and stored: dates, datetimes, booleans, checkboxes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+PROPS = "/crm/v3/properties/contacts"
+CONTACTS = "/crm/v3/objects/contacts"
+
+
+def _define(client: httpx.Client, name: str, type_: str, field_type: str, **extra: Any) -> None:
+    body = {"name": name, "label": name, "type": type_, "fieldType": field_type,
+            "groupName": "contactinformation", **extra}  # fmt: skip
+    assert client.post(PROPS, json=body).status_code == 201
+
+
+def _write(client: httpx.Client, **properties: Any) -> httpx.Response:
+    return client.post(CONTACTS, json={"properties": properties})
+
+
+def test_datetime_accepts_epoch_ms_and_iso(client: httpx.Client) -> None:
+    _define(client, "seen_at", "datetime", "date")
+    from_ms = _write(client, seen_at=1430438400123).json()["properties"]["seen_at"]
+    from_iso = _write(client, seen_at="2015-05-01T00:00:00.123Z").json()["properties"]["seen_at"]
+    assert from_ms == from_iso == "2015-05-01T00:00:00.123Z"
+    assert _write(client, seen_at="yesterday").json()["errors"][0]["code"] == "INVALID_DATE"
+
+
+def test_date_needs_midnight_utc(client: httpx.Client) -> None:
+    _define(client, "born_on", "date", "date")
+    assert _write(client, born_on="1430438400000").json()["properties"]["born_on"] == "2015-05-01"
+    assert _write(client, born_on="2015-05-01").json()["properties"]["born_on"] == "2015-05-01"
+    assert _write(client, born_on="1430438400001").status_code == 400
+
+
+def test_booleans(client: httpx.Client) -> None:
+    _define(client, "vip", "bool", "booleancheckbox", options=[
+        {"label": "Yes", "value": "true"}, {"label": "No", "value": "false"},
+    ])  # fmt: skip
+    assert _write(client, vip=True).json()["properties"]["vip"] == "true"
+    assert _write(client, vip="FALSE").json()["properties"]["vip"] == "false"
+    assert _write(client, vip="maybe").json()["errors"][0]["code"] == "INVALID_BOOLEAN"
+
+
+def test_checkbox_values_and_leading_semicolon_appends(client: httpx.Client) -> None:
+    options = [{"label": v, "value": v} for v in ("BUDGET_HOLDER", "END_USER", "CHAMPION")]
+    _define(client, "roles", "enumeration", "checkbox", options=options)
+    created = _write(client, roles="BUDGET_HOLDER")
+    record_id = created.json()["id"]
+    appended = client.patch(
+        f"{CONTACTS}/{record_id}", json={"properties": {"roles": ";END_USER;BUDGET_HOLDER"}}
+    )
+    assert appended.json()["properties"]["roles"] == "BUDGET_HOLDER;END_USER"
+    replaced = client.patch(f"{CONTACTS}/{record_id}", json={"properties": {"roles": "CHAMPION"}})
+    assert replaced.json()["properties"]["roles"] == "CHAMPION"
+    bad = _write(client, roles="CHAMPION;KING")
+    assert bad.json()["errors"][0]["code"] == "INVALID_OPTION"
+
+
+def test_null_clears_and_objects_are_refused(client: httpx.Client) -> None:
+    record_id = _write(client, city="Oslo").json()["id"]
+    cleared = client.patch(f"{CONTACTS}/{record_id}", json={"properties": {"city": None}})
+    assert "city" not in cleared.json()["properties"]
+    nested = _write(client, city={"name": "Oslo"})
+    assert nested.status_code == 400
+    assert nested.json()["errors"][0]["context"] == {"propertyName": ["city"]}
+    not_a_map = client.post(CONTACTS, json={"properties": ["city"]})
+    assert not_a_map.status_code == 400
