@@ -69,7 +69,7 @@ class HubSpotSandbox:
         with self._lock:
             collection = self.portal.collection(object_type)
             source = collection.archived if archived else collection.active
-            stored = [source[i] for i in sorted(source)]
+            stored = [source[i] for i in collection.ids_in_order(archived)]
             return [
                 {**record_json(collection, record, None), "properties": dict(record.properties)}
                 for record in stored
@@ -133,14 +133,13 @@ class HubSpotSandbox:
             return self._error(refusal), None
         self._count(kind)
         fault = self._faults.take(request.method, request.path)
-        random_status = None if fault else self._faults.random_status()
-        if random_status is not None or (fault and not fault.after_apply):
+        status_before = self._fault_status_before_apply(fault)
+        if status_before is not None:
             self._stats["faults"] += 1
-            status = random_status if random_status is not None else fault.status  # type: ignore[union-attr]
-            response = self._error(fault_error(status))
+            response = self._error(fault_error(status_before))
         else:
             response = self._dispatch(request, routed, now)
-            if fault is not None:
+            if fault is not None:  # after_apply: the write happened, the caller hears an error
                 self._stats["faults"] += 1
                 response = self._error(fault_error(fault.status))
         response.headers.update(rate_headers)
@@ -158,6 +157,11 @@ class HubSpotSandbox:
             return self._error(error)
         response.headers.setdefault(CORRELATION_HEADER, self._correlation_id())
         return response
+
+    def _fault_status_before_apply(self, fault: ScheduledFault | None) -> int | None:
+        if fault is None:
+            return self._faults.random_status()
+        return None if fault.after_apply else fault.status
 
     def _count(self, kind: str) -> None:
         self._stats[kind] += 1

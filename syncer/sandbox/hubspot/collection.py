@@ -58,6 +58,7 @@ class ObjectCollection:
         ranged = ("hs_object_id", spec.created_property, spec.modified_property)
         self.search = SearchIndex(rules.search_lag_ms, ranged)
         self._next_id = rules.first_id
+        self._archived_order: list[int] | None = None  # sorted archived ids, rebuilt on demand
         self._unique: dict[str, dict[str, int]] = {
             d.name: {} for d in self.definitions.values() if d.has_unique_value
         }
@@ -98,9 +99,14 @@ class ObjectCollection:
                 return record
         return None
 
-    def unique_holder(self, name: str, value: str) -> int | None:
-        index = self._unique.get(name)
-        return None if index is None else index.get(unique_key(name, value))
+    def ids_in_order(self, archived: bool) -> list[int]:
+        """Record ids, ascending, for listing."""
+        if not archived:
+            # Records enter `active` only at creation, with increasing ids: already in order.
+            return list(self.active)
+        if self._archived_order is None:
+            self._archived_order = sorted(self.archived)
+        return self._archived_order
 
     # -- write rules -------------------------------------------------------------------------
 
@@ -159,6 +165,7 @@ class ObjectCollection:
             return
         record.archived_ms = now_ms
         self.archived[record_id] = record
+        self._archived_order = None
         self._index_unique(record_id, record.properties, {})
         self.search.withdraw(record_id)
 

@@ -27,8 +27,7 @@ def list_objects(call: Call) -> Response:
     after = request.int_param("after", 0)
     archived = request.flag("archived")
     source = collection.archived if archived else collection.active
-    # Active records are inserted at creation with increasing ids, so they are already in order.
-    ids = sorted(source) if archived else list(source)
+    ids = collection.ids_in_order(archived)
     start = bisect_left(ids, after)
     page = ids[start : start + limit]
     wanted = request.list_param("properties")
