@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
+
+from syncer.sandbox.hubspot import HubSpotSandbox
+from tests.sandbox.conftest import client_for
 
 PROPS = "/crm/v3/properties/contacts"
 CONTACTS = "/crm/v3/objects/contacts"
@@ -68,3 +72,25 @@ def test_null_clears_and_objects_are_refused(client: httpx.Client) -> None:
     assert nested.json()["errors"][0]["context"] == {"propertyName": ["city"]}
     not_a_map = client.post(CONTACTS, json={"properties": ["city"]})
     assert not_a_map.status_code == 400
+
+
+def test_lifecyclestage_only_moves_forward(client: httpx.Client) -> None:
+    record_id = _write(client, lifecyclestage="customer").json()["id"]
+    url = f"{CONTACTS}/{record_id}"
+    back = client.patch(url, json={"properties": {"lifecyclestage": "lead"}})
+    assert back.status_code == 200
+    assert back.json()["properties"]["lifecyclestage"] == "customer"
+    client.patch(url, json={"properties": {"lifecyclestage": ""}})
+    again = client.patch(url, json={"properties": {"lifecyclestage": "lead"}})
+    assert again.json()["properties"]["lifecyclestage"] == "lead"
+    forward = client.patch(url, json={"properties": {"lifecyclestage": "opportunity"}})
+    assert forward.json()["properties"]["lifecyclestage"] == "opportunity"
+
+
+def test_lifecycle_rule_can_be_switched_off(make_sandbox: Callable[..., HubSpotSandbox]) -> None:
+    with client_for(make_sandbox(lifecycle_forward_only=False)) as http:
+        record_id = _write(http, lifecyclestage="customer").json()["id"]
+        back = http.patch(
+            f"{CONTACTS}/{record_id}", json={"properties": {"lifecyclestage": "lead"}}
+        )
+        assert back.json()["properties"]["lifecyclestage"] == "lead"

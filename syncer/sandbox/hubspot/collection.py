@@ -39,6 +39,7 @@ class CollectionRules:
     search_lag_ms: int
     unique_violation_status: int
     first_id: int
+    forward_only_enforced: bool = True
 
 
 class ObjectCollection:
@@ -184,13 +185,26 @@ class ObjectCollection:
     # -- helpers -----------------------------------------------------------------------------
 
     def _merged_value(self, name: str, old: str | None, new: str) -> str:
-        """Multi-checkbox values starting with ';' add to the current selection."""
+        """Multi-checkbox values starting with ';' add to the current selection; a forward-only
+        enumeration keeps its value when asked to move backwards."""
         definition = self.definitions.get(name)
-        if not (definition and definition.field_type == "checkbox" and new.startswith(";")):
+        if definition is None:
             return new
-        parts = [p for p in (old or "").split(";") if p]
-        parts += [p for p in new.split(";") if p and p not in parts]
-        return ";".join(parts)
+        if old and self._moves_backwards(definition, old, new):
+            return old
+        if definition.field_type == "checkbox" and new.startswith(";"):
+            parts = [p for p in (old or "").split(";") if p]
+            parts += [p for p in new.split(";") if p and p not in parts]
+            return ";".join(parts)
+        return new
+
+    def _moves_backwards(self, definition: PropertyDef, old: str, new: str) -> bool:
+        if not (new and self.rules.forward_only_enforced):
+            return False
+        if definition.name not in self.spec.forward_only:
+            return False
+        order = definition.option_values
+        return new in order and old in order and order.index(new) < order.index(old)
 
     def _index_unique(self, record_id: int, old: Mapping[str, str], new: Mapping[str, str]) -> None:
         for name, index in self._unique.items():

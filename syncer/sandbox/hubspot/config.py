@@ -19,3 +19,6 @@ class SandboxConfig:
     # HubSpot's status for a duplicate value of a hasUniqueValue property is UNCONFIRMED.
     unique_violation_status: int = 400
     first_id: int = 1  # ids are increasing integers from here
+    # HubSpot documents that lifecyclestage only moves forward; how a backward write fails is
+    # UNCONFIRMED. The sandbox keeps the old value and answers 200, as integrators report.
+    lifecycle_forward_only: bool = True

@@ -29,6 +29,7 @@ CONTACTS = ObjectTypeSpec(
         "hs_marketable_until_renewal",
     ),
     unique_email=True,
+    forward_only=("lifecyclestage",),
 )
 
 LIFECYCLE_STAGES = (

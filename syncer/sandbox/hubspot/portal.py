@@ -19,6 +19,7 @@ class Portal:
             search_lag_ms=config.search_lag_ms,
             unique_violation_status=config.unique_violation_status,
             first_id=config.first_id,
+            forward_only_enforced=config.lifecycle_forward_only,
         )
         contacts = ObjectCollection(CONTACTS, contact_properties(now_ms), contact_groups(), rules)
         self.collections: dict[str, ObjectCollection] = {CONTACTS.name: contacts}

@@ -106,6 +106,9 @@ class ObjectTypeSpec:
     default_properties: tuple[str, ...]
     searchable_properties: tuple[str, ...]  # what a free-text `query` looks at
     unique_email: bool = False  # contacts: email is a case-insensitive unique identifier
+    # Enumerations whose value may only move forward through the options (to go back, clear
+    # it first); contacts: lifecyclestage.
+    forward_only: tuple[str, ...] = ()
     created_property: str = "createdate"
 
     @property
