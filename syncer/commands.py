@@ -7,6 +7,8 @@ import dataclasses
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from syncer.engine import failpoints
@@ -31,6 +33,15 @@ def load(args: argparse.Namespace) -> Settings:
     return settings
 
 
+@contextmanager
+def opened_ledger(settings: Settings) -> Iterator[Ledger]:
+    ledger = Ledger.open(settings.ledger.url)
+    try:
+        yield ledger
+    finally:
+        ledger.close()
+
+
 def migrate(args: argparse.Namespace) -> int:
     return _run(args, Mode.PLAN if args.dry_run else Mode.MIGRATE)
 
@@ -49,15 +60,12 @@ def run_modes(
     """Run every selected pipeline once, in order; the daemon and the demo call this too."""
     from syncer.engine.run import run_pipeline
 
-    ledger = Ledger.open(settings.ledger.url)
-    try:
-        reports = []
+    reports = []
+    with opened_ledger(settings) as ledger:
         for spec in select_pipelines(settings, pipeline):
             with pipeline_run(settings, ledger, spec, force=force) as ctx:
                 reports.append(run_pipeline(ctx, mode))
-        return reports
-    finally:
-        ledger.close()
+    return reports
 
 
 def _run(args: argparse.Namespace, mode: Mode, as_json: bool = False) -> int:
@@ -82,11 +90,8 @@ def _plan_json(report: RunReport) -> dict[str, Any]:
 
 def status(args: argparse.Namespace) -> int:
     settings = load(args)
-    ledger = Ledger.open(settings.ledger.url)
-    try:
+    with opened_ledger(settings) as ledger:
         info = {p.name: _pipeline_status(ledger, p.name) for p in settings.pipelines}
-    finally:
-        ledger.close()
     if args.json:
         print(json.dumps(info, indent=2, default=str))
         return EXIT_OK
@@ -118,13 +123,10 @@ def _pipeline_status(ledger: Ledger, name: str) -> dict[str, Any]:
 
 def errors(args: argparse.Namespace) -> int:
     settings = load(args)
-    ledger = Ledger.open(settings.ledger.url)
-    try:
+    with opened_ledger(settings) as ledger:
         if args.action == "retry":
-            print(
-                f"{quarantine.retry_now(ledger.engine, args.pipeline)} records will be retried "
-                "on the next run"
-            )
+            count = quarantine.retry_now(ledger.engine, args.pipeline)
+            print(f"{count} records will be retried on the next run")
         elif args.action == "discard":
             print(f"{quarantine.discard(ledger.engine, args.pipeline)} records discarded")
         else:
@@ -134,8 +136,6 @@ def errors(args: argparse.Namespace) -> int:
                     f"{e['category']} {e['property'] or '-'} attempts={e['attempts']}: "
                     f"{e['message']}"
                 )
-    finally:
-        ledger.close()
     return EXIT_OK
 
 
@@ -143,23 +143,17 @@ def check(args: argparse.Namespace) -> int:
     from syncer.mapping.apply import compile_mapping
 
     settings = load(args)
-    ledger = Ledger.open(settings.ledger.url)
-    try:
+    with opened_ledger(settings) as ledger:
         for spec in settings.pipelines:
             with pipeline_run(settings, ledger, spec) as ctx:
                 for connector in ctx.connectors.values():
                     connector.prepare()
-                compile_mapping(
-                    spec,
-                    ctx.connectors[Side.HUBSPOT].field_types(),
-                    ctx.connectors[Side.EXTERNAL].field_types(),
-                )
+                hubspot, external = ctx.connectors[Side.HUBSPOT], ctx.connectors[Side.EXTERNAL]
+                compile_mapping(spec, hubspot.field_types(), external.field_types())
             print(
                 f"{spec.name}: ok (both sides reachable, fields mapped, "
                 f"{spec.external_id_property!r} ready)"
             )
-    finally:
-        ledger.close()
     return EXIT_OK
 
 
