@@ -199,3 +199,17 @@ def test_search_lag_with_admin_clock(make_sandbox: Callable[..., HubSpotSandbox]
         assert moved.status_code == 200
         assert moved.json()["now"] == "2024-08-15T17:09:43.648Z"
         assert search(client)["total"] == 1
+
+
+def test_archive_leaves_a_lagging_index_at_once(
+    make_sandbox: Callable[..., HubSpotSandbox], clock: FakeClock
+) -> None:
+    with client_for(make_sandbox(search_lag_ms=1000)) as client:
+        create_contact(client, email="indexed@x.com")
+        clock.advance(1)
+        create_contact(client, email="pending@x.com")
+        client.post("/crm/v3/objects/contacts/batch/archive", json={"inputs": [{"id": "1"}]})
+        client.delete("/crm/v3/objects/contacts/2")
+        assert search(client)["total"] == 0
+        clock.advance(5)
+        assert search(client)["total"] == 0
