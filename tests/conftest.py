@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -58,3 +59,20 @@ def sql_url(
         yield request.getfixturevalue("postgres_url")
     else:
         yield request.getfixturevalue("mysql_url")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def ledger_url(request: pytest.FixtureRequest, tmp_path: Path, unique_name: str) -> Iterator[str]:
+    """A ledger database on each supported backend; on PostgreSQL, a schema of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/ledger.db"
+        return
+    server = request.getfixturevalue("postgres_url")
+    engine = sa.create_engine(server)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{unique_name}"'))
+    separator = "&" if "?" in server else "?"
+    yield f"{server}{separator}options=-csearch_path%3D{unique_name}"
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{unique_name}" CASCADE'))
+    engine.dispose()

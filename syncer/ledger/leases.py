@@ -1,6 +1,7 @@
 """Leases: one writer per pipeline, fenced by an epoch that grows with every new holder.
 
-A run takes the lease (free, expired, or already its own), gets a new epoch, renews it while it
+Expiry times are read and written on the database's clock, so replicas whose clocks disagree
+still agree on who holds a lease. A run takes the lease (free, expired, or already its own), gets a new epoch, renews it while it
 works, and every ledger commit checks the epoch first: a paused former holder whose lease was
 taken over finds a newer epoch and is refused (FencedError).
 """
@@ -19,8 +20,8 @@ from syncer.ledger.schema import leases
 
 def acquire(engine: sa.Engine, pipeline: str, owner: str, ttl: timedelta) -> int:
     """Take the pipeline's lease; returns the new epoch or raises LeaseHeld."""
-    now = datetime.now(UTC)
     with engine.begin() as conn:
+        now = _database_now(conn)
         row = conn.execute(
             sa.select(leases).where(leases.c.pipeline == pipeline).with_for_update()
         ).first()
@@ -54,7 +55,7 @@ def renew(engine: sa.Engine, pipeline: str, epoch: int, ttl: timedelta) -> None:
         conn.execute(
             sa.update(leases)
             .where(leases.c.pipeline == pipeline)
-            .values(expires_at=datetime.now(UTC) + ttl)
+            .values(expires_at=_database_now(conn) + ttl)
         )
 
 
@@ -95,6 +96,14 @@ def _holder_is_gone(holder: str) -> bool:
     except PermissionError:
         return False  # it exists, under another user
     return False
+
+
+def _database_now(conn: sa.Connection) -> datetime:
+    """Expiry is judged by the database's clock, the one clock every replica shares."""
+    now = conn.execute(sa.select(sa.func.current_timestamp())).scalar_one()
+    if isinstance(now, str):
+        now = datetime.fromisoformat(now)
+    return _aware(now)
 
 
 def _aware(moment: datetime) -> datetime:

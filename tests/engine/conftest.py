@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -84,9 +83,9 @@ def make_pipeline(**overrides: Any) -> PipelineSettings:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
+def world(ledger_url: str) -> Iterator[World]:
     clock = Clock()
-    ledger = Ledger.open(f"sqlite:///{tmp_path}/ledger.db")
+    ledger = Ledger.open(ledger_url)
     hub = MemoryConnector(HUB_TYPES, clock=clock, validate=reject_bad_email)
     ext = MemoryConnector(EXT_TYPES, clock=clock)
     yield World(hub, ext, ledger, make_pipeline(), clock)

@@ -93,3 +93,26 @@ def test_a_table_without_updated_at_is_synced_by_hash(
         dep.sandbox.reset_stats()
         assert main(["sync", "-c", str(dep.config)]) == 0
         assert _writes(dep) == 0
+
+
+@pytest.mark.parametrize("sql_url", ["mysql"], indirect=True)
+@pytest.mark.parametrize("ledger_url", ["postgres"], indirect=True)
+def test_the_ledger_on_postgresql(
+    tmp_path: Path,
+    sql_url: str,
+    ledger_url: str,
+    unique_name: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SYNCER_LEDGER__URL", ledger_url)
+    with deployment(tmp_path, sql_url, unique_name) as dep:
+        seed(dep, hub_count=100, sql_count=100, shared=30)
+        assert main(["migrate", "-c", str(dep.config)]) == 0
+        _assert_agree(dep)
+        dep.edit_row(dep.sql_rows()[0].id, first_name="ViaPostgresLedger")
+        assert main(["sync", "-c", str(dep.config)]) == 0
+        _assert_agree(dep)
+        dep.sandbox.reset_stats()
+        assert main(["sync", "-c", str(dep.config)]) == 0
+        assert _writes(dep) == 0
+        assert not (tmp_path / "ledger.db").exists()
