@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -19,7 +19,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from syncer.engine.report import Mode
-from syncer.errors import LeaseHeld
+from syncer.errors import LeaseHeld, RateLimited
 from syncer.logs import get_logger
 from syncer.settings import PipelineSettings, Settings
 
@@ -45,11 +45,12 @@ def command(args: argparse.Namespace) -> int:
 def serve(settings: Settings, stop: threading.Event) -> None:
     """Run the schedule until `stop` is set; waits for running passes to finish."""
     scheduler = BackgroundScheduler(timezone="UTC")
+    passes = Passes(settings)
     for pipeline in settings.pipelines:
         scheduler.add_job(
-            run_once,
+            passes.run_once,
             trigger=trigger_for(pipeline),
-            args=[settings, pipeline.name],
+            args=[pipeline.name],
             id=pipeline.name,
             max_instances=1,
             coalesce=True,
@@ -63,16 +64,39 @@ def serve(settings: Settings, stop: threading.Event) -> None:
     log.info("daemon stopped")
 
 
-def run_once(settings: Settings, pipeline: str) -> None:
-    from syncer.commands import run_modes
+class Passes:
+    """Runs one pass of a pipeline at a time; a pipeline out of daily quota is parked."""
 
-    try:
-        for report in run_modes(settings, Mode.SYNC, pipeline):
-            log.info("pass done", pipeline=pipeline, status=report.status, writes=report.writes)
-    except LeaseHeld as exc:
-        log.info("pass skipped", pipeline=pipeline, reason=str(exc))
-    except Exception as exc:  # one failed pass must not stop the daemon; the next one retries
-        log.error("pass failed", pipeline=pipeline, error=f"{type(exc).__name__}: {exc}")
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.parked_until: dict[str, datetime] = {}
+
+    def run_once(self, pipeline: str) -> None:
+        from syncer.commands import run_modes
+
+        parked = self.parked_until.get(pipeline)
+        if parked is not None and datetime.now(UTC) < parked:
+            log.info("pass skipped", pipeline=pipeline, reason=f"parked until {parked.isoformat()}")
+            return
+        self.parked_until.pop(pipeline, None)
+        try:
+            for report in run_modes(self.settings, Mode.SYNC, pipeline):
+                log.info("pass done", pipeline=pipeline, status=report.status, writes=report.writes)
+        except LeaseHeld as exc:
+            log.info("pass skipped", pipeline=pipeline, reason=str(exc))
+        except RateLimited as exc:
+            self._park(pipeline, exc)
+        except Exception as exc:  # one failed pass must not stop the daemon; the next retries
+            log.error("pass failed", pipeline=pipeline, error=f"{type(exc).__name__}: {exc}")
+
+    def _park(self, pipeline: str, exc: RateLimited) -> None:
+        """Out of quota: stop calling until it resets; cursors and links are already saved."""
+        wait = exc.retry_after if exc.retry_after is not None else 60.0
+        until = datetime.now(UTC) + timedelta(seconds=wait)
+        self.parked_until[pipeline] = until
+        log.warning(
+            "pipeline parked", pipeline=pipeline, policy=exc.policy, until=until.isoformat()
+        )
 
 
 def trigger_for(pipeline: PipelineSettings) -> BaseTrigger:
