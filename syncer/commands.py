@@ -43,7 +43,7 @@ def opened_ledger(settings: Settings) -> Iterator[Ledger]:
 
 
 def migrate(args: argparse.Namespace) -> int:
-    return _run(args, Mode.PLAN if args.dry_run else Mode.MIGRATE)
+    return _run(args, Mode.MIGRATE, dry_run=args.dry_run)
 
 
 def sync(args: argparse.Namespace) -> int:
@@ -51,11 +51,16 @@ def sync(args: argparse.Namespace) -> int:
 
 
 def plan(args: argparse.Namespace) -> int:
-    return _run(args, Mode.PLAN, as_json=args.json)
+    return _run(args, Mode.SYNC, dry_run=True, as_json=args.json)
 
 
 def run_modes(
-    settings: Settings, mode: Mode, pipeline: str | None, force: bool = False
+    settings: Settings,
+    mode: Mode,
+    pipeline: str | None,
+    *,
+    force: bool = False,
+    dry_run: bool = False,
 ) -> list[RunReport]:
     """Run every selected pipeline once, in order; the daemon and the demo call this too."""
     from syncer.engine.run import run_pipeline
@@ -63,14 +68,16 @@ def run_modes(
     reports = []
     with opened_ledger(settings) as ledger:
         for spec in select_pipelines(settings, pipeline):
-            with pipeline_run(settings, ledger, spec, force=force) as ctx:
+            with pipeline_run(settings, ledger, spec, force=force, dry_run=dry_run) as ctx:
                 reports.append(run_pipeline(ctx, mode))
     return reports
 
 
-def _run(args: argparse.Namespace, mode: Mode, as_json: bool = False) -> int:
+def _run(
+    args: argparse.Namespace, mode: Mode, *, dry_run: bool = False, as_json: bool = False
+) -> int:
     settings = load(args)
-    reports = run_modes(settings, mode, args.pipeline, force=args.force)
+    reports = run_modes(settings, mode, args.pipeline, force=args.force, dry_run=dry_run)
     if as_json:
         print(json.dumps([_plan_json(r) for r in reports], indent=2))
     else:

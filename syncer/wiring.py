@@ -49,11 +49,16 @@ def build_connectors(settings: Settings, pipeline: PipelineSettings) -> dict[Sid
 
 @contextmanager
 def pipeline_run(
-    settings: Settings, ledger: Ledger, pipeline: PipelineSettings, *, force: bool = False
+    settings: Settings,
+    ledger: Ledger,
+    pipeline: PipelineSettings,
+    *,
+    force: bool = False,
+    dry_run: bool = False,
 ) -> Iterator[PipelineRun]:
     connectors = build_connectors(settings, pipeline)
     try:
-        yield PipelineRun(pipeline, ledger, connectors, owner=owner_name(), force=force)
+        yield PipelineRun(pipeline, ledger, connectors, owner_name(), force=force, dry_run=dry_run)
     finally:
         for connector in connectors.values():
             connector.close()

@@ -185,7 +185,8 @@ class Executor:
         for result in self.connectors[Side.HUBSPOT].write(stamps):
             if not result.ok:
                 outcomes[int(result.key)].failed[Side.HUBSPOT] = result.rejection or Rejection(
-                    "NO_RESULT", "HubSpot returned no result for the external-id stamp")
+                    "NO_RESULT", "HubSpot returned no result for the external-id stamp"
+                )
 
     def _count(self, side: Side, write: Write, result: WriteResult) -> None:
         if write.target_id is None and result.created:

@@ -12,7 +12,6 @@ from syncer.records import Side
 class Mode(enum.StrEnum):
     MIGRATE = "migrate"
     SYNC = "sync"
-    PLAN = "plan"
 
 
 @dataclass(slots=True)
@@ -29,6 +28,7 @@ class RunReport:
     run_id: str
     pipeline: str
     mode: Mode
+    dry_run: bool = False  # planned only: nothing was written
     status: str = "running"  # ok | quarantined | failed
     created: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Side})
     updated: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Side})
@@ -62,6 +62,7 @@ class RunReport:
             "run_id": self.run_id,
             "pipeline": self.pipeline,
             "mode": self.mode.value,
+            "dry_run": self.dry_run,
             "status": self.status,
             **self.counts(),
             "api_calls": self.api_calls,
@@ -72,7 +73,8 @@ class RunReport:
     def render(self) -> str:
         h, e = Side.HUBSPOT.value, Side.EXTERNAL.value
         lines = [
-            f"{self.mode.value} {self.pipeline}: {self.status} in {self.seconds:.1f} s",
+            f"{self.mode.value}{' (dry run)' if self.dry_run else ''} {self.pipeline}: "
+            f"{self.status} in {self.seconds:.1f} s",
             f"  read       {self.collected[h]:>7} from HubSpot, {self.collected[e]:>7} external",
             f"  linked     {self.linked:>7} pairs matched or created",
             f"  created    {self.created[h]:>7} in HubSpot, {self.created[e]:>7} external",

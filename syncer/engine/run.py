@@ -39,11 +39,12 @@ class PipelineRun:
     connectors: dict[Side, Connector]
     owner: str
     force: bool = False
+    dry_run: bool = False  # plan only: read and plan, write nothing, commit nothing
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
 def run_pipeline(ctx: PipelineRun, mode: Mode) -> RunReport:
-    report = RunReport(str(uuid.uuid4()), ctx.pipeline.name, mode)
+    report = RunReport(str(uuid.uuid4()), ctx.pipeline.name, mode, dry_run=ctx.dry_run)
     with bound_run(run_id=report.run_id, pipeline=ctx.pipeline.name, mode=mode.value):
         epoch = leases.acquire(ctx.ledger.engine, ctx.pipeline.name, ctx.owner, LEASE_TTL)
         calls_before = {s: ctx.connectors[s].counter.calls for s in Side}
@@ -83,7 +84,7 @@ def _run(ctx: PipelineRun, mode: Mode, epoch: int, report: RunReport) -> None:
         ctx.connectors[Side.HUBSPOT].field_types(),
         ctx.connectors[Side.EXTERNAL].field_types(),
     )
-    if mode is not Mode.PLAN:
+    if not ctx.dry_run:
         reconcile.pending_intents(ctx.ledger, name, epoch, ctx.connectors, report.run_id)
     until = ctx.clock()
     collected = {side: _collect(ctx, side, mode, until) for side in Side}
@@ -109,7 +110,7 @@ def _run(ctx: PipelineRun, mode: Mode, epoch: int, report: RunReport) -> None:
         if not p.is_noop
     ]
     guards.check(ctx.ledger.link_count(name), collected, plans, mode, force=ctx.force)
-    if mode is Mode.PLAN:
+    if ctx.dry_run:
         report.planned = guards.describe(plans)
         report.quarantined = len(matched.rejected)
         return

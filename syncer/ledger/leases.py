@@ -1,9 +1,10 @@
 """Leases: one writer per pipeline, fenced by an epoch that grows with every new holder.
 
 Expiry times are read and written on the database's clock, so replicas whose clocks disagree
-still agree on who holds a lease. A run takes the lease (free, expired, or already its own), gets a new epoch, renews it while it
-works, and every ledger commit checks the epoch first: a paused former holder whose lease was
-taken over finds a newer epoch and is refused (FencedError).
+still agree on who holds a lease. A run takes the lease (free, expired, or already its own),
+gets a new epoch, renews it while it works, and every ledger commit checks the epoch first: a
+paused former holder whose lease was taken over finds a newer epoch and is refused
+(FencedError).
 """
 
 from __future__ import annotations
