@@ -250,7 +250,8 @@ class Executor:
                     base.pop(key, None)
                 else:
                     base[key] = old
-        link = Link(pair.link.id if pair.link else None, hub_id, ext_id, pair.match_key, base)
+        key = self._agreed_key(plan)
+        link = Link(pair.link.id if pair.link else None, hub_id, ext_id, key, base)
         if pair.link is None or link != pair.link:
             commit.links.append(link)
         if pair.link is None:
@@ -259,6 +260,14 @@ class Executor:
             commit.synced.setdefault(Side.HUBSPOT, []).append(hub_id)
             commit.synced.setdefault(Side.EXTERNAL, []).append(ext_id)
         self._conflicts(plan, hub_id, ext_id, commit)
+
+    def _agreed_key(self, plan: PairPlan) -> str | None:
+        """The match key both sides hold after this run: a copied new key replaces the old."""
+        name = self.fieldmap.match.hubspot
+        for values in plan.writes.values():
+            if values.get(name) is not None:
+                return values[name]
+        return plan.pair.match_key
 
     def _conflicts(self, plan: PairPlan, hub_id: str, ext_id: str, commit: Commit) -> None:
         for c in plan.conflicts:

@@ -111,3 +111,18 @@ def test_duplicate_emails_on_one_side_are_not_merged_into_one_contact(world: Wor
     assert report.quarantined == 1
     [entry] = quarantine.entries(world.ledger.engine, "contacts")
     assert entry["category"] == "DUPLICATE_MATCH_KEY"
+
+
+def test_an_email_change_moves_the_links_match_key(world: World) -> None:
+    seed(world)
+    world.run(Mode.MIGRATE)
+    hub_rec = next(r for r in world.hub.live() if r.properties["email"] == "h4@example.com")
+    world.hub.put({"email": "renamed@example.com"}, hub_rec.id)
+    world.run()
+    link = world.ledger.links_for("contacts", Side.HUBSPOT, [hub_rec.id])[hub_rec.id]
+    assert link.match_key == "renamed@example.com"
+    assert world.ext.rows[link.external_id].properties["email"] == "renamed@example.com"
+    # The old address is free again: a new external record with it is created, not refused.
+    world.ext.put({"email": "h4@example.com", "first_name": "New", "last_name": "N", "status": "L"})
+    report = world.run()
+    assert report.quarantined == 0 and report.created["hubspot"] == 1
