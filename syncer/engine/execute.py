@@ -244,14 +244,14 @@ class Executor:
             return  # a create failed: no pair to remember yet
         base = dict(plan.base)
         for side in outcome.failed:
-            for key in plan.writes.get(side, {}):
-                old = pair.link.base.get(key) if pair.link else None
+            for field_name in plan.writes.get(side, {}):
+                old = pair.link.base.get(field_name) if pair.link else None
                 if old is None:
-                    base.pop(key, None)
+                    base.pop(field_name, None)
                 else:
-                    base[key] = old
-        key = self._agreed_key(plan)
-        link = Link(pair.link.id if pair.link else None, hub_id, ext_id, key, base)
+                    base[field_name] = old
+        match_key = self._agreed_key(plan)
+        link = Link(pair.link.id if pair.link else None, hub_id, ext_id, match_key, base)
         if pair.link is None or link != pair.link:
             commit.links.append(link)
         if pair.link is None:
@@ -265,8 +265,8 @@ class Executor:
         """The match key both sides hold after this run: a copied new key replaces the old."""
         name = self.fieldmap.match.hubspot
         for values in plan.writes.values():
-            if values.get(name) is not None:
-                return values[name]
+            if (copied := values.get(name)) is not None:
+                return copied
         return plan.pair.match_key
 
     def _conflicts(self, plan: PairPlan, hub_id: str, ext_id: str, commit: Commit) -> None:
