@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from syncer.connectors.base import Connector
 from syncer.engine import failpoints
-from syncer.engine.plan import PairPlan
+from syncer.engine.plan import PairPlan, encode_sides
 from syncer.ledger import journal
 from syncer.ledger.journal import Intent
 from syncer.ledger.quarantine import Rejected
@@ -23,6 +23,8 @@ from syncer.mapping.apply import FieldMap
 from syncer.records import Rejection, Side, Write, WriteResult
 
 CHUNK = 1000
+# How each connector says "the record you addressed does not exist" (HubSpot, SQL).
+NOT_FOUND = frozenset({"OBJECT_NOT_FOUND", "not_found"})
 
 
 @dataclass(slots=True)
@@ -224,20 +226,7 @@ class Executor:
 
     def _settle(self, plan: PairPlan, outcome: _Outcome, commit: Commit) -> None:
         pair = plan.pair
-        for side, rejection in outcome.failed.items():
-            source = side.other
-            source_id = _source_id(plan, side)
-            if source_id is not None:
-                commit.rejected.append(
-                    Rejected(
-                        source,
-                        source_id,
-                        _operation(plan, side),
-                        rejection.category,
-                        rejection.message,
-                        rejection.property,
-                    )
-                )
+        gone = self._quarantine_failures(plan, outcome, commit)
         hub_id = outcome.ids.get(Side.HUBSPOT) or _known_id(plan, Side.HUBSPOT)
         ext_id = outcome.ids.get(Side.EXTERNAL) or _known_id(plan, Side.EXTERNAL)
         if hub_id is None or ext_id is None:
@@ -250,8 +239,9 @@ class Executor:
                     base.pop(field_name, None)
                 else:
                     base[field_name] = old
-        match_key = self._agreed_key(plan)
-        link = Link(pair.link.id if pair.link else None, hub_id, ext_id, match_key, base)
+        archived = encode_sides(plan.archived | gone)
+        link_id = pair.link.id if pair.link else None
+        link = Link(link_id, hub_id, ext_id, self._agreed_key(plan), base, archived)
         if pair.link is None or link != pair.link:
             commit.links.append(link)
         if pair.link is None:
@@ -260,6 +250,30 @@ class Executor:
             commit.synced.setdefault(Side.HUBSPOT, []).append(hub_id)
             commit.synced.setdefault(Side.EXTERNAL, []).append(ext_id)
         self._conflicts(plan, hub_id, ext_id, commit)
+
+    def _quarantine_failures(
+        self, plan: PairPlan, outcome: _Outcome, commit: Commit
+    ) -> frozenset[Side]:
+        """Quarantine the source records of failed writes; return the sides whose linked record
+        turned out to be gone (an update found nothing): those are archived, not errors."""
+        gone: set[Side] = set()
+        for side, rejection in outcome.failed.items():
+            if plan.pair.link is not None and rejection.category in NOT_FOUND:
+                gone.add(side)
+                continue
+            source_id = _source_id(plan, side)
+            if source_id is not None:
+                commit.rejected.append(
+                    Rejected(
+                        side.other,
+                        source_id,
+                        _operation(plan, side),
+                        rejection.category,
+                        rejection.message,
+                        rejection.property,
+                    )
+                )
+        return frozenset(gone)
 
     def _agreed_key(self, plan: PairPlan) -> str | None:
         """The match key both sides hold after this run: a copied new key replaces the old."""

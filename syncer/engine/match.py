@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from syncer.connectors.base import Connector
-from syncer.engine.plan import Pair, Version
+from syncer.engine.plan import Pair, Version, decode_sides
 from syncer.ledger.quarantine import Rejected
 from syncer.ledger.store import Ledger, Link
 from syncer.mapping.apply import FieldMap
@@ -97,6 +97,7 @@ class Matcher:
         for side in Side:
             for link in self.ledger.links_for(self.pipeline, side, sides[side].versions).values():
                 links[link.id] = link
+        self._read_twins_of_restored(links.values(), sides, out)
         for link in links.values():
             hub = sides[Side.HUBSPOT].versions.get(link.hubspot_id)
             ext = sides[Side.EXTERNAL].versions.get(link.external_id)
@@ -106,6 +107,28 @@ class Matcher:
             Side.HUBSPOT: {lk.hubspot_id for lk in links.values()},
             Side.EXTERNAL: {lk.external_id for lk in links.values()},
         }
+
+    def _read_twins_of_restored(
+        self, links: Iterable[Link], sides: dict[Side, _Side], out: Matched
+    ) -> None:
+        """A record restored after an archive is compared with its twin as it is now, so the
+        edits its twin received meanwhile (which were held back) are not lost."""
+        wanted: dict[Side, list[str]] = {Side.HUBSPOT: [], Side.EXTERNAL: []}
+        for link in links:
+            for side in decode_sides(link.archived_on):
+                version = sides[side].versions.get(link.id_on(side))
+                twin = link.id_on(side.other)
+                if (
+                    version is not None
+                    and not version.archived
+                    and (twin not in sides[side.other].versions)
+                ):
+                    wanted[side.other].append(twin)
+        for side, ids in wanted.items():
+            if ids:
+                fetched = self._versions(self.connectors[side].fetch(ids), side, out)
+                sides[side].versions.update(fetched.versions)
+                sides[side].keys.update(fetched.keys)
 
     def _pair_by_carried_id(self, sides: dict[Side, _Side], free: _Free, out: Matched) -> None:
         free_ext = set(free[Side.EXTERNAL])

@@ -66,37 +66,67 @@ class PairPlan:
     base: dict[str, str] = field(default_factory=dict)  # hashes once every write succeeds
     conflicts: list[FieldConflict] = field(default_factory=list)
     stamp_external_id: bool = False  # HubSpot must be told the external id of a new link
+    archived: frozenset[Side] = frozenset()  # sides whose record is archived, after this plan
 
     @property
     def is_noop(self) -> bool:
         """Nothing to send and nothing new to remember."""
-        base_unchanged = self.pair.link is not None and self.base == self.pair.link.base
+        link = self.pair.link
+        unchanged = link is not None and self.base == link.base
+        unchanged = unchanged and encode_sides(self.archived) == (
+            link.archived_on if link else None
+        )
         quiet = not self.writes and self.archive_on is None and not self.stamp_external_id
-        return quiet and base_unchanged
+        return quiet and unchanged
+
+
+def encode_sides(sides: frozenset[Side]) -> str | None:
+    """How a link stores a set of sides: None, "hubspot", "external" or "both"."""
+    if len(sides) == 2:
+        return "both"
+    return next(iter(sides)).value if sides else None
+
+
+def decode_sides(text: str | None) -> frozenset[Side]:
+    if text == "both":
+        return frozenset(Side)
+    return frozenset({Side(text)}) if text else frozenset()
 
 
 def plan_pair(pair: Pair, fields: list[FieldSpec], policy: Policy) -> PairPlan:
-    archived = _archived_side(pair)
-    if archived is not None:
+    archived = _archived_now(pair)
+    if pair.link is None and archived:
+        return PairPlan(pair)  # an unlinked record that is gone: nothing to pair or create
+    if archived - (decode_sides(pair.link.archived_on) if pair.link else frozenset()):
         return _plan_archive(pair, archived, policy)
     if (pair.hubspot is not None and pair.external is not None) or pair.link is not None:
-        return _plan_merge(pair, fields, policy)
-    return _plan_create(pair, fields, policy)
+        plan = _plan_merge(pair, fields, policy, archived)
+    else:
+        plan = _plan_create(pair, fields, policy)
+    plan.archived = archived
+    return plan
 
 
-def _archived_side(pair: Pair) -> Side | None:
+def _archived_now(pair: Pair) -> frozenset[Side]:
+    """Sides archived as far as this run knows: seen archived now, or remembered and not seen
+    live again (a record seen live again was restored)."""
+    remembered = decode_sides(pair.link.archived_on) if pair.link else frozenset()
+    out = set()
     for side in Side:
         version = pair.version(side)
-        if version is not None and version.archived:
-            return side
-    return None
+        if (version is not None and version.archived) or (side in remembered and version is None):
+            out.add(side)
+    return frozenset(out)
 
 
-def _plan_archive(pair: Pair, archived: Side, policy: Policy) -> PairPlan:
-    plan = PairPlan(pair, base=dict(pair.link.base) if pair.link else {})
-    other = pair.version(archived.other)
-    if pair.link is not None and policy.deletes == "archive" and not (other and other.archived):
-        plan.archive_on = archived.other
+def _plan_archive(pair: Pair, archived: frozenset[Side], policy: Policy) -> PairPlan:
+    """A linked record was archived on one side: archive its twin, or just stop writing to it."""
+    assert pair.link is not None
+    plan = PairPlan(pair, base=dict(pair.link.base), archived=archived)
+    if policy.deletes == "archive" and len(archived) == 1:
+        [gone] = archived
+        plan.archive_on = gone.other
+        plan.archived = frozenset(Side)
     return plan
 
 
@@ -115,9 +145,11 @@ def _plan_create(pair: Pair, fields: list[FieldSpec], policy: Policy) -> PairPla
     return plan
 
 
-def _plan_merge(pair: Pair, fields: list[FieldSpec], policy: Policy) -> PairPlan:
+def _plan_merge(
+    pair: Pair, fields: list[FieldSpec], policy: Policy, archived: frozenset[Side]
+) -> PairPlan:
     base = pair.link.base if pair.link else {}
-    plan = PairPlan(pair, base=dict(base))
+    plan = PairPlan(pair, base=dict(base), archived=archived)
     for spec in fields:
         _merge_field(plan, spec, base.get(spec.hubspot), policy)
     if pair.hubspot is not None and pair.external is not None:
@@ -145,8 +177,8 @@ def _merge_field(plan: PairPlan, spec: FieldSpec, base: str | None, policy: Poli
 
 def _copy(plan: PairPlan, spec: FieldSpec, source: Side, text: str | None) -> None:
     target = source.other
-    if not spec.flows_to(target):
-        return  # the field does not flow that way: the change stays on its own side
+    if not spec.flows_to(target) or target in plan.archived:
+        return  # it does not flow that way, or the record there is archived: it stays here
     plan.writes.setdefault(target, {})[spec.hubspot] = text
     plan.base[spec.hubspot] = value_hash(text)
 

@@ -20,6 +20,7 @@ links = sa.Table(
     sa.Column("external_id", sa.String(255), nullable=False),
     sa.Column("match_key", sa.String(255)),
     sa.Column("base", sa.Text, nullable=False),  # JSON {field: hash} of the last agreed values
+    sa.Column("archived_on", sa.String(16)),  # hubspot | external | both: writes stop there
     sa.Column("created_at", _ts, nullable=False),
     sa.Column("updated_at", _ts, nullable=False),
     sa.UniqueConstraint("pipeline", "hubspot_id", name="uq_links_hubspot"),

@@ -33,6 +33,7 @@ class Link:
     external_id: str
     match_key: str | None
     base: dict[str, str]
+    archived_on: str | None = None  # the side(s) whose record is archived: hubspot|external|both
 
     def id_on(self, side: Side) -> str:
         return self.hubspot_id if side is Side.HUBSPOT else self.external_id
@@ -156,9 +157,19 @@ def _save_links(conn: sa.Connection, pipeline: str, items: Sequence[Link], now: 
         conn.execute(
             sa.update(links)
             .where(links.c.id == sa.bindparam("link_id"))
-            .values(base=sa.bindparam("b_base"), match_key=sa.bindparam("b_key"), updated_at=now),
+            .values(
+                base=sa.bindparam("b_base"),
+                match_key=sa.bindparam("b_key"),
+                archived_on=sa.bindparam("b_archived"),
+                updated_at=now,
+            ),
             [
-                {"link_id": u.id, "b_base": json.dumps(u.base), "b_key": u.match_key}
+                {
+                    "link_id": u.id,
+                    "b_base": json.dumps(u.base),
+                    "b_key": u.match_key,
+                    "b_archived": u.archived_on,
+                }
                 for u in updates
             ],
         )
@@ -183,6 +194,7 @@ def _save_links(conn: sa.Connection, pipeline: str, items: Sequence[Link], now: 
                     "external_id": i.external_id,
                     "match_key": i.match_key,
                     "base": json.dumps(i.base),
+                    "archived_on": i.archived_on,
                     "created_at": now,
                     "updated_at": now,
                 }
@@ -231,6 +243,7 @@ def _link(row: sa.Row[tuple[object, ...]]) -> Link:
         external_id=m["external_id"],
         match_key=m["match_key"],
         base=json.loads(m["base"]),
+        archived_on=m["archived_on"],
     )
 
 
