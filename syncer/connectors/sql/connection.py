@@ -42,5 +42,6 @@ def _password(settings: ExternalSettings) -> str | None:
     try:
         return settings.password_file.read_text(encoding="utf-8").rstrip("\r\n")
     except OSError as exc:
-        raise ConfigError(f"external.password_file: cannot read {settings.password_file}: "
-                          f"{exc.strerror}") from None
+        raise ConfigError(
+            f"external.password_file: cannot read {settings.password_file}: {exc.strerror}"
+        ) from None

@@ -29,9 +29,14 @@ def _utc_now() -> datetime:
 class SqlConnector:
     """A `Connector` for one pipeline's table (`pipeline.external_object`)."""
 
-    def __init__(self, settings: ExternalSettings, pipeline: PipelineSettings, *,
-                 engine: sa.Engine | None = None,
-                 clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(
+        self,
+        settings: ExternalSettings,
+        pipeline: PipelineSettings,
+        *,
+        engine: sa.Engine | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
         check_identifiers(pipeline)
         self.counter = CallCounter()
         self._settings = settings
@@ -85,10 +90,19 @@ class SqlConnector:
         return self._schema
 
     def _reader(self) -> TableReader:
-        return TableReader(self._engine, self._table(), self.counter,
-                           batch_size=self._settings.batch_size,
-                           overlap_seconds=self._pipeline.overlap_seconds)
+        return TableReader(
+            self._engine,
+            self._table(),
+            self.counter,
+            batch_size=self._settings.batch_size,
+            overlap_seconds=self._pipeline.overlap_seconds,
+        )
 
     def _writer(self) -> TableWriter:
-        return TableWriter(self._engine, self._table(), self.counter,
-                           batch_size=self._settings.batch_size, clock=self._clock)
+        return TableWriter(
+            self._engine,
+            self._table(),
+            self.counter,
+            batch_size=self._settings.batch_size,
+            clock=self._clock,
+        )

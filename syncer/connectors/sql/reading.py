@@ -43,8 +43,15 @@ Rows = Sequence[sa.RowMapping]
 
 
 class TableReader:
-    def __init__(self, engine: sa.Engine, schema: TableSchema, counter: CallCounter, *,
-                 batch_size: int, overlap_seconds: float) -> None:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        schema: TableSchema,
+        counter: CallCounter,
+        *,
+        batch_size: int,
+        overlap_seconds: float,
+    ) -> None:
         self._engine = engine
         self._schema = schema
         self._counter = counter
@@ -70,8 +77,9 @@ class TableReader:
         updated_at = self._schema.updated_at
         assert updated_at is not None, "incremental reads need an updated_at column"
         lower = max(watermark - self._overlap, EPOCH)
-        query = self._select().where(updated_at >= self._column_time(lower),
-                                     updated_at <= self._column_time(until))
+        query = self._select().where(
+            updated_at >= self._column_time(lower), updated_at <= self._column_time(until)
+        )
         seen = watermark
         yielded = False
         for rows in self._keyset_pages(query, (updated_at, self._schema.primary_key)):
@@ -94,8 +102,9 @@ class TableReader:
         conditions = [match_condition(column, chunk) for chunk in chunked(values, self._batch_size)]
         return self._select_where(conditions, columns)
 
-    def _select_where(self, conditions: Sequence[sa.ColumnElement[bool]],
-                      columns: tuple[Column, ...]) -> list[Record]:
+    def _select_where(
+        self, conditions: Sequence[sa.ColumnElement[bool]], columns: tuple[Column, ...]
+    ) -> list[Record]:
         """Live rows matching each condition in turn (one query per condition)."""
         records: list[Record] = []
         for condition in conditions:
@@ -157,6 +166,7 @@ def _after(order: tuple[Column, ...], boundary: Sequence[Any]) -> sa.ColumnEleme
     """Lexicographic `(order...) > (boundary...)`, spelled without row values for portability."""
     condition: sa.ColumnElement[bool] = _comparable(order[-1]) > boundary[-1]
     for column, value in zip(reversed(order[:-1]), reversed(boundary[:-1]), strict=True):
-        condition = sa.or_(_comparable(column) > value,
-                           sa.and_(_comparable(column) == value, condition))
+        condition = sa.or_(
+            _comparable(column) > value, sa.and_(_comparable(column) == value, condition)
+        )
     return condition

@@ -33,8 +33,9 @@ def call_failure(exc: sa.exc.StatementError, action: str) -> Exception:
     """The exception to raise for an error that is not about one record."""
     message = f"SQL {action} failed: {_first_line(exc)}"
     transient = (sa.exc.OperationalError, sa.exc.InterfaceError)
-    if isinstance(exc, sa.exc.DBAPIError) and (exc.connection_invalidated
-                                                or isinstance(exc, transient)):
+    if isinstance(exc, sa.exc.DBAPIError) and (
+        exc.connection_invalidated or isinstance(exc, transient)
+    ):
         return RetryableError(message)
     return FatalError(message)
 

@@ -55,12 +55,15 @@ def check_identifiers(pipeline: PipelineSettings) -> None:
     key = f"pipelines.{pipeline.name}.external_object"
     for part in split_table_name(pipeline):
         if part is not None and not _IDENTIFIER.match(part):
-            raise ConfigError(f"{key}: {pipeline.external_object!r} is not a valid table name "
-                              "(expected letters, digits, '_' or '$', optionally 'schema.table')")
+            raise ConfigError(
+                f"{key}: {pipeline.external_object!r} is not a valid table name "
+                "(expected letters, digits, '_' or '$', optionally 'schema.table')"
+            )
     for key, name in configured_columns(pipeline):
         if not _IDENTIFIER.match(name):
-            raise ConfigError(f"{key}: {name!r} is not a valid column name "
-                              "(expected letters, digits, '_' or '$')")
+            raise ConfigError(
+                f"{key}: {name!r} is not a valid column name (expected letters, digits, '_' or '$')"
+            )
 
 
 def zone_of(pipeline: PipelineSettings) -> ZoneInfo:
@@ -68,8 +71,10 @@ def zone_of(pipeline: PipelineSettings) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(f"pipelines.{pipeline.name}.sql.timezone: unknown time zone {name!r} "
-                          "(expected an IANA name such as 'UTC' or 'Europe/Paris')") from exc
+        raise ConfigError(
+            f"pipelines.{pipeline.name}.sql.timezone: unknown time zone {name!r} "
+            "(expected an IANA name such as 'UTC' or 'Europe/Paris')"
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -112,18 +117,21 @@ def reflect_table(engine: sa.Engine, pipeline: PipelineSettings) -> TableSchema:
         table = sa.Table(table_name, sa.MetaData(), schema=schema_name, autoload_with=engine)
     except sa.exc.NoSuchTableError as exc:
         tables = ", ".join(sorted(sa.inspect(engine).get_table_names(schema=schema_name)))
-        raise ConfigError(f"pipelines.{pipeline.name}.external_object: table "
-                          f"{pipeline.external_object!r} does not exist "
-                          f"(tables: {tables})") from exc
+        raise ConfigError(
+            f"pipelines.{pipeline.name}.external_object: table "
+            f"{pipeline.external_object!r} does not exist "
+            f"(tables: {tables})"
+        ) from exc
     sql = table_settings(pipeline)
     columns = {
-        name: lookup_column(table, name, key=key)
-        for key, name in configured_columns(pipeline)
+        name: lookup_column(table, name, key=key) for key, name in configured_columns(pipeline)
     }
     flag = columns[sql.deleted_flag] if sql.deleted_flag else None
     if flag is not None and field_type(flag.type) not in (FieldType.BOOLEAN, FieldType.NUMBER):
-        raise ConfigError(f"pipelines.{pipeline.name}.sql.deleted_flag: column {flag.name!r} "
-                          f"has type {flag.type}; expected a boolean or integer column")
+        raise ConfigError(
+            f"pipelines.{pipeline.name}.sql.deleted_flag: column {flag.name!r} "
+            f"has type {flag.type}; expected a boolean or integer column"
+        )
     return TableSchema(
         pipeline=pipeline.name,
         table=table,
@@ -139,8 +147,10 @@ def lookup_column(table: sa.Table, name: str, *, key: str) -> Column:
     """The reflected column `name`; ConfigError naming the key and the columns that exist."""
     if name not in table.columns:
         existing = ", ".join(sorted(table.columns.keys()))
-        raise ConfigError(f"{key}: column {name!r} does not exist in table "
-                          f"{table.fullname!r} (columns: {existing})")
+        raise ConfigError(
+            f"{key}: column {name!r} does not exist in table "
+            f"{table.fullname!r} (columns: {existing})"
+        )
     return table.columns[name]
 
 

@@ -95,8 +95,10 @@ def decode_cursor(cursor: Cursor, pipeline: str) -> datetime | None:
     try:
         watermark = datetime.fromisoformat(cursor.position)
     except ValueError as exc:
-        raise FatalError(f"pipelines.{pipeline}: stored SQL cursor {cursor.position!r} is not "
-                         "an ISO-8601 timestamp or 'full-scan'") from exc
+        raise FatalError(
+            f"pipelines.{pipeline}: stored SQL cursor {cursor.position!r} is not "
+            "an ISO-8601 timestamp or 'full-scan'"
+        ) from exc
     return to_utc(watermark, ZoneInfo("UTC"))
 
 
