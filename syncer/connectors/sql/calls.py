@@ -1,4 +1,5 @@
-"""Counted statement execution: every SQL round trip the connector makes goes through `run`."""
+"""Counted statement execution: every SQL round trip the connector makes goes through `run`
+(one statement) or `run_many` (one statement with a list of parameter sets: `executemany`)."""
 
 from __future__ import annotations
 
@@ -19,10 +20,21 @@ def statement_kind(statement: sa.Executable) -> str:
     return "other"
 
 
-def run(conn: sa.Connection, counter: CallCounter,
-        statement: sa.Executable) -> sa.CursorResult[Any]:
+def run(
+    conn: sa.Connection, counter: CallCounter, statement: sa.Executable
+) -> sa.CursorResult[Any]:
     counter.add(statement_kind(statement))
     return conn.execute(statement)
+
+
+def run_many(
+    conn: sa.Connection,
+    counter: CallCounter,
+    statement: sa.Executable,
+    parameters: Sequence[dict[str, Any]],
+) -> sa.CursorResult[Any]:
+    counter.add(statement_kind(statement))
+    return conn.execute(statement, list(parameters))
 
 
 def chunked(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:

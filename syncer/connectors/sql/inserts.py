@@ -1,76 +1,138 @@
-"""Inserting one new row and getting its primary key back, on every supported dialect.
+"""Inserting new rows a batch at a time and getting their primary keys back, on every dialect.
+
+Rows of one call share a column set and have distinct unique keys (the writer groups them), so
+each call is one multi-row statement: `executemany`, which SQLAlchemy turns into multi-row
+`INSERT ... VALUES` ("insertmanyvalues") with `RETURNING` in parameter order where the dialect
+supports it (PostgreSQL, SQLite >= 3.35, MariaDB >= 10.5 for plain inserts). Returned keys are
+matched to rows by their unique value, which the caller keeps distinct within a call.
 
 When the unique column has a unique constraint or index, the insert is a dialect upsert
 (`ON CONFLICT DO UPDATE` on SQLite and PostgreSQL, `ON DUPLICATE KEY UPDATE` on MySQL/MariaDB),
 so a concurrent writer inserting the same key between our look-up and our insert cannot make a
 duplicate or fail the batch. The caller has already looked for a live row by the normalised key,
 so a conflict here means a race or a soft-deleted row with the same key, which the upsert brings
-back to life (a create means the other side wants the record to exist).
+back to life (a create means the other side wants the record to exist). MySQL's upsert returns
+nothing, so there the keys are read back by the unique column inside the same transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
-from syncer.connectors.sql.calls import run
+from syncer.connectors.sql.calls import run, run_many
 from syncer.connectors.sql.schema import Column, TableSchema
-from syncer.connectors.sql.values import match_condition
+from syncer.connectors.sql.values import match_condition, match_key
 from syncer.records import CallCounter
 
 Inserted = tuple[Any, bool]  # (primary key value, whether a new row was created)
+_CREATED = "syncer_created"
 
 
-def insert_row(conn: sa.Connection, counter: CallCounter, schema: TableSchema,
-               values: dict[str, Any], unique: Column) -> Inserted:
-    if schema.has_unique_index(unique) and unique is not schema.primary_key:
-        upserted = _upsert(conn, counter, schema, values, unique)
-        if upserted is not None:
-            return upserted
-    result = run(conn, counter, sa.insert(schema.table).values(values))
-    return _new_key(conn, counter, schema, result, values=values, unique=unique), True
-
-
-def _upsert(conn: sa.Connection, counter: CallCounter, schema: TableSchema,
-            values: dict[str, Any], unique: Column) -> Inserted | None:
-    """The dialect upsert, or None where this dialect (or key type) has none we can use."""
-    pk = schema.primary_key
-    updates = {name: value for name, value in values.items() if name != pk.name}
+def insert_rows(
+    conn: sa.Connection,
+    counter: CallCounter,
+    schema: TableSchema,
+    rows: Sequence[dict[str, Any]],
+    unique: Column,
+) -> list[Inserted]:
+    """Insert `rows` (same keys, distinct unique values); their keys in the same order."""
     dialect = conn.dialect.name
-    if dialect in ("postgresql", "sqlite"):
-        module = postgresql if dialect == "postgresql" else sqlite
-        # xmax is 0 only for a row this statement inserted (PostgreSQL MVCC); SQLite cannot
-        # tell, and its only conflict here is a soft-deleted row brought back, so "created".
-        created = (sa.literal_column("xmax") == sa.literal_column("0")
-                   if dialect == "postgresql" else sa.true())
-        statement = (module.insert(schema.table).values(values)
-                     .on_conflict_do_update(index_elements=[unique], set_=updates)
-                     .returning(pk, created.label("syncer_created")))
-        row = run(conn, counter, statement).mappings().one()
-        return row[pk.name], bool(row["syncer_created"])
-    if dialect in ("mysql", "mariadb") and isinstance(pk.type, sa.Integer):
-        # LAST_INSERT_ID(pk) makes lastrowid the existing row's key when the update path runs.
-        updates[pk.name] = sa.func.last_insert_id(pk)
-        statement = mysql.insert(schema.table).values(values).on_duplicate_key_update(updates)
-        result = run(conn, counter, statement)
-        key = values.get(pk.name, result.lastrowid)
-        return key, result.rowcount == 1  # MySQL counts 1 for an insert, 2 for an update
-    return None
+    if schema.has_unique_index(unique) and unique is not schema.primary_key:
+        if dialect in ("postgresql", "sqlite"):
+            return _upsert_returning(conn, counter, schema, rows, unique)
+        if dialect in ("mysql", "mariadb"):
+            return _upsert_then_select(conn, counter, schema, rows, unique)
+    return _insert(conn, counter, schema, rows, unique)
 
 
-def _new_key(conn: sa.Connection, counter: CallCounter, schema: TableSchema,
-             result: sa.CursorResult[Any], *, values: dict[str, Any], unique: Column) -> Any:
-    """The new row's primary key: given, reported by the driver, or looked up by unique key."""
+def _upsert_returning(
+    conn: sa.Connection,
+    counter: CallCounter,
+    schema: TableSchema,
+    rows: Sequence[dict[str, Any]],
+    unique: Column,
+) -> list[Inserted]:
     pk = schema.primary_key
-    if pk.name in values:
-        return values[pk.name]
-    if list(schema.table.primary_key.columns) == [pk]:
-        inserted = result.inserted_primary_key
-        if inserted is not None and inserted[0] is not None:
-            return inserted[0]
-    # The configured key is not the declared primary key: find the row we just inserted.
-    lookup = (sa.select(pk).where(match_condition(unique, [str(values[unique.name])]))
-              .order_by(pk.desc()).limit(1))
-    return run(conn, counter, lookup).scalar_one()
+    module = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = module.insert(schema.table)
+    updates = {name: statement.excluded[name] for name in rows[0] if name != pk.name}
+    # xmax is 0 only for a row this statement inserted (PostgreSQL MVCC); SQLite cannot
+    # tell, and its only conflict here is a soft-deleted row brought back, so "created".
+    created = (
+        sa.literal_column("xmax") == sa.literal_column("0")
+        if conn.dialect.name == "postgresql"
+        else sa.true()
+    )
+    upsert = statement.on_conflict_do_update(index_elements=[unique], set_=updates).returning(
+        pk, unique, created.label(_CREATED)
+    )
+    returned = run_many(conn, counter, upsert, rows).mappings()
+    # Matched back by unique value rather than position: sorting by parameter order would
+    # need a sentinel column, and without one SQLAlchemy falls back to a statement per row.
+    by_key = {match_key(unique, r[unique.name]): (r[pk.name], bool(r[_CREATED])) for r in returned}
+    return [by_key[match_key(unique, row[unique.name])] for row in rows]
+
+
+def _upsert_then_select(
+    conn: sa.Connection,
+    counter: CallCounter,
+    schema: TableSchema,
+    rows: Sequence[dict[str, Any]],
+    unique: Column,
+) -> list[Inserted]:
+    """MySQL/MariaDB: one multi-row upsert, then the keys read back by exact unique value."""
+    pk = schema.primary_key
+    values = [row[unique.name] for row in rows]
+    revived = _keys_by_unique(conn, counter, schema, unique, values)  # soft-deleted or raced in
+    statement = mysql.insert(schema.table)
+    updates = {name: statement.inserted[name] for name in rows[0] if name != pk.name}
+    run_many(conn, counter, statement.on_duplicate_key_update(updates), rows)
+    keys = _keys_by_unique(conn, counter, schema, unique, values)
+    inserted: list[Inserted] = []
+    for value in values:
+        match = match_key(unique, value)
+        inserted.append((keys[match], match not in revived))
+    return inserted
+
+
+def _insert(
+    conn: sa.Connection,
+    counter: CallCounter,
+    schema: TableSchema,
+    rows: Sequence[dict[str, Any]],
+    unique: Column,
+) -> list[Inserted]:
+    """A plain multi-row insert (no usable unique index): every row is a new one."""
+    pk = schema.primary_key
+    if all(pk.name in row for row in rows):
+        run_many(conn, counter, sa.insert(schema.table), rows)
+        return [(row[pk.name], True) for row in rows]
+    if conn.dialect.insert_executemany_returning:
+        statement = sa.insert(schema.table).returning(pk, unique)
+        returned = run_many(conn, counter, statement, rows).mappings()
+        by_key = {match_key(unique, r[unique.name]): r[pk.name] for r in returned}
+        return [(by_key[match_key(unique, row[unique.name])], True) for row in rows]
+    run_many(conn, counter, sa.insert(schema.table), rows)
+    # No RETURNING: the newest row per key is ours (the caller found no live one before).
+    keys = _keys_by_unique(conn, counter, schema, unique, [row[unique.name] for row in rows])
+    return [(keys[match_key(unique, row[unique.name])], True) for row in rows]
+
+
+def _keys_by_unique(
+    conn: sa.Connection,
+    counter: CallCounter,
+    schema: TableSchema,
+    unique: Column,
+    values: Sequence[Any],
+) -> dict[Any, Any]:
+    """Primary key per normalised unique value, live or not; the newest row wins."""
+    pk = schema.primary_key
+    query = sa.select(pk, unique).where(match_condition(unique, [str(v) for v in values]))
+    keys: dict[Any, Any] = {}
+    for row in run(conn, counter, query.order_by(pk)).mappings():
+        keys[match_key(unique, row[unique.name])] = row[pk.name]
+    return keys

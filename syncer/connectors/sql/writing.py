@@ -17,9 +17,10 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 
 from syncer.connectors.sql.calls import chunked, run
-from syncer.connectors.sql.inserts import insert_row
+from syncer.connectors.sql.inserts import insert_rows
 from syncer.connectors.sql.rejections import call_failure, is_record_error, rejection_for
 from syncer.connectors.sql.schema import TableSchema, flag_value
+from syncer.connectors.sql.updates import update_rows
 from syncer.connectors.sql.values import match_condition, match_key, parse_key, to_column_value
 from syncer.records import CallCounter, Rejection, Write, WriteResult
 
@@ -29,8 +30,15 @@ Existing = dict[tuple[str, Any], Any]  # (unique column, match key) -> primary k
 
 
 class TableWriter:
-    def __init__(self, engine: sa.Engine, schema: TableSchema, counter: CallCounter, *,
-                 batch_size: int, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        schema: TableSchema,
+        counter: CallCounter,
+        *,
+        batch_size: int,
+        clock: Callable[[], datetime],
+    ) -> None:
         self._engine = engine
         self._schema = schema
         self._counter = counter
@@ -51,8 +59,12 @@ class TableWriter:
             results += self._isolated(batch, self._apply_archive, lambda i: (i, ()))
         return results
 
-    def _isolated(self, batch: Sequence[T], apply: Apply[T],
-                  describe: Callable[[T], tuple[str, Sequence[str]]]) -> list[WriteResult]:
+    def _isolated(
+        self,
+        batch: Sequence[T],
+        apply: Apply[T],
+        describe: Callable[[T], tuple[str, Sequence[str]]],
+    ) -> list[WriteResult]:
         """`apply` the batch in one transaction; on a row-level error, row by row."""
         try:
             with self._engine.begin() as conn:
@@ -73,38 +85,85 @@ class TableWriter:
         return results
 
     def _apply_writes(self, conn: sa.Connection, batch: Sequence[Write]) -> list[WriteResult]:
+        """The whole batch in a handful of statements: one look-up of the creates' keys, one
+        multi-row insert per column set, one executemany per set of updated columns."""
         existing = self._existing(conn, [w for w in batch if w.target_id is None])
-        return [self._apply_write(conn, write, existing) for write in batch]
+        results: dict[int, WriteResult] = {}
+        changes: list[tuple[int, Any, dict[str, Any]]] = []  # (position, pk, values)
+        new_rows: dict[tuple[str, Any], list[int]] = {}  # creates to insert, by match key
+        for position, write in enumerate(batch):
+            if write.target_id is None:
+                unique = self._schema.column(str(write.unique_property))
+                match = (unique.name, match_key(unique, write.unique_value))
+                if match not in existing:
+                    new_rows.setdefault(match, []).append(position)
+                    continue
+                target: Any = existing[match]
+            else:
+                target = parse_key(self._schema.primary_key, write.target_id)
+            if target is None:
+                results[position] = self._not_found(write.key, str(write.target_id))
+            else:
+                changes.append((position, target, self._values(write.properties)))
+        results |= self._insert_new(conn, batch, new_rows, changes)
+        results |= self._update(conn, batch, sorted(changes, key=lambda c: c[0]))
+        return [results[position] for position in range(len(batch))]
 
-    def _apply_write(self, conn: sa.Connection, write: Write, existing: Existing) -> WriteResult:
-        if write.target_id is not None:
-            return self._update(conn, write.key, write.target_id, write.properties)
-        unique = self._schema.column(str(write.unique_property))
-        match = (unique.name, match_key(unique, write.unique_value))
-        if match in existing:
-            return self._update(conn, write.key, str(existing[match]), write.properties)
+    def _insert_new(
+        self,
+        conn: sa.Connection,
+        batch: Sequence[Write],
+        new_rows: Mapping[tuple[str, Any], list[int]],
+        changes: list[tuple[int, Any, dict[str, Any]]],
+    ) -> dict[int, WriteResult]:
+        """Insert the first create of each new key; later creates of that key become updates
+        of the new row (appended to `changes`)."""
+        groups: dict[tuple[str, tuple[str, ...]], list[tuple[list[int], dict[str, Any]]]] = {}
+        for positions in new_rows.values():
+            values = self._insert_values(batch[positions[0]])
+            group = (str(batch[positions[0]].unique_property), tuple(sorted(values)))
+            groups.setdefault(group, []).append((positions, values))
+        results: dict[int, WriteResult] = {}
+        for (unique_name, _), members in groups.items():
+            unique = self._schema.column(unique_name)
+            rows = [values for _, values in members]
+            inserted = insert_rows(conn, self._counter, self._schema, rows, unique)
+            for (positions, _), (key, created) in zip(members, inserted, strict=True):
+                first, *later = positions
+                results[first] = WriteResult(batch[first].key, str(key), created=created)
+                changes += [(p, key, self._values(batch[p].properties)) for p in later]
+        return results
+
+    def _update(
+        self,
+        conn: sa.Connection,
+        batch: Sequence[Write],
+        changes: Sequence[tuple[int, Any, dict[str, Any]]],
+    ) -> dict[int, WriteResult]:
+        to_apply = [(key, values) for _, key, values in changes if values]
+        missing = update_rows(conn, self._counter, self._schema, to_apply) if to_apply else set()
+        results: dict[int, WriteResult] = {}
+        for position, key, _ in changes:
+            write = batch[position]
+            if key in missing:
+                results[position] = self._not_found(write.key, str(write.target_id))
+            else:
+                target_id = write.target_id if write.target_id is not None else str(key)
+                results[position] = WriteResult(write.key, target_id, created=False)
+        return results
+
+    def _insert_values(self, write: Write) -> dict[str, Any]:
         values = self._values(write.properties)
-        values.setdefault(unique.name, write.unique_value)
-        if self._schema.deleted_flag is not None:
-            values.setdefault(self._schema.deleted_flag.name,
-                              flag_value(self._schema.deleted_flag, deleted=False))
-        key, created = insert_row(conn, self._counter, self._schema, values, unique)
-        existing[match] = key  # a second create with the same key in this batch updates it
-        return WriteResult(write.key, str(key), created=created)
+        values.setdefault(str(write.unique_property), write.unique_value)
+        flag = self._schema.deleted_flag
+        if flag is not None:
+            values.setdefault(flag.name, flag_value(flag, deleted=False))
+        return values
 
-    def _update(self, conn: sa.Connection, key: str, target_id: str,
-                properties: Mapping[str, Any]) -> WriteResult:
+    def _not_found(self, key: str, target_id: str) -> WriteResult:
         pk = self._schema.primary_key
-        pk_value = parse_key(pk, target_id)
-        values = self._values(properties)
-        if pk_value is not None and values:
-            statement = sa.update(self._schema.table).where(pk == pk_value).values(values)
-            if run(conn, self._counter, statement).rowcount == 0:
-                pk_value = None
-        if pk_value is None:
-            message = f"no row with {pk.name} = {target_id!r} in {self._schema.table.fullname}"
-            return WriteResult(key, None, rejection=Rejection("not_found", message))
-        return WriteResult(key, target_id, created=False)
+        message = f"no row with {pk.name} = {target_id!r} in {self._schema.table.fullname}"
+        return WriteResult(key, None, rejection=Rejection("not_found", message))
 
     def _existing(self, conn: sa.Connection, creates: Sequence[Write]) -> Existing:
         """Live rows already holding the creates' unique keys: one query per unique column."""
@@ -114,9 +173,11 @@ class TableWriter:
         existing: Existing = {}
         for name, values in by_column.items():
             column, pk = self._schema.column(name), self._schema.primary_key
-            query = (sa.select(pk, column)
-                     .where(match_condition(column, values), self._schema.live())
-                     .order_by(pk))
+            query = (
+                sa.select(pk, column)
+                .where(match_condition(column, values), self._schema.live())
+                .order_by(pk)
+            )
             for row in run(conn, self._counter, query).mappings():
                 existing.setdefault((name, match_key(column, row[column.name])), row[pk.name])
         return existing
@@ -135,8 +196,10 @@ class TableWriter:
     def _values(self, properties: Mapping[str, Any]) -> dict[str, Any]:
         """Column values in the columns' own forms, with updated_at set to now."""
         zone = self._schema.zone
-        values = {name: to_column_value(value, self._schema.column(name), zone)
-                  for name, value in properties.items()}
+        values = {
+            name: to_column_value(value, self._schema.column(name), zone)
+            for name, value in properties.items()
+        }
         updated_at = self._schema.updated_at
         if values and updated_at is not None and updated_at.name not in properties:
             values[updated_at.name] = to_column_value(self._clock(), updated_at, zone)
@@ -148,8 +211,10 @@ class TableWriter:
             self._schema.column(name)
         unique_key = (write.unique_property, write.unique_value)
         if write.target_id is None and None in unique_key:
-            raise ValueError(f"write {write.key!r}: a create needs unique_property and "
-                             "unique_value (creates are upserts on a unique key)")
+            raise ValueError(
+                f"write {write.key!r}: a create needs unique_property and "
+                "unique_value (creates are upserts on a unique key)"
+            )
         if write.unique_property is not None:
             self._schema.column(write.unique_property)
 

@@ -1,0 +1,1 @@
+"""syncer's benchmark suite: scripts run against the sandboxes over loopback, never by pytest."""
