@@ -70,6 +70,7 @@ def batch_create(call: Call) -> Response:
             if item.get("associations"):
                 raise validation("This sandbox does not support inline associations yet")
             values = _values(collection, item, "create")
+            collection.check_required(values)
             collection.check_unique(values, None, claims)
             planned.append(PlannedWrite(None, values, item.get("objectWriteTraceId")))
         except ApiError as error:
@@ -139,6 +140,8 @@ def _plan_upsert(collection: ObjectCollection, item: JsonDict, claims: Claims) -
         raw.setdefault(id_property, key)
     values, problems = normalise_values(raw, collection.definitions)
     require_valid(problems, collection.rules.portal_id)
+    if record is None:
+        collection.check_required(values)
     collection.check_unique(values, record.id if record else None, claims)
     return PlannedWrite(record, values, item.get("objectWriteTraceId"))
 

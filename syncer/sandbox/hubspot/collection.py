@@ -59,6 +59,7 @@ class ObjectCollection:
         ranged = ("hs_object_id", spec.created_property, spec.modified_property)
         self.search = SearchIndex(rules.search_lag_ms, ranged)
         self._next_id = rules.first_id
+        self.custom: object | None = None  # a custom object's schema (schemas_api.CustomSchema)
         self._archived_order: list[int] | None = None  # sorted archived ids, rebuilt on demand
         self._unique: dict[str, dict[str, int]] = {
             d.name: {} for d in self.definitions.values() if d.has_unique_value
@@ -123,6 +124,22 @@ class ObjectCollection:
                 raise self._unique_violation(name, values[name], holder)
         for name_key in keys:
             claims[name_key] = own_id if own_id is not None else PENDING_CREATE
+
+    def check_required(self, values: Mapping[str, str]) -> None:
+        """On create, each of the type's required groups needs at least one value."""
+        problems = [
+            PropertyProblem(
+                group[0],
+                "REQUIRED_PROPERTY",
+                f"The following required properties were not set: [{', '.join(group)}]"
+                if len(group) == 1
+                else f"One of the following properties must be set: [{', '.join(group)}]",
+            )
+            for group in self.spec.required
+            if not any(values.get(name) for name in group)
+        ]
+        if problems:
+            raise property_values_invalid(problems, self.rules.portal_id)
 
     def allocate_id(self) -> int:
         record_id = self._next_id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from syncer.sandbox.hubspot.schema import ObjectTypeSpec, PropertyDef, PropertyGroup
+from syncer.sandbox.hubspot.standard_properties import owner_property
 
 CONTACTS = ObjectTypeSpec(
     name="contacts",
@@ -30,6 +31,8 @@ CONTACTS = ObjectTypeSpec(
     ),
     unique_email=True,
     forward_only=("lifecyclestage",),
+    singular="contact",
+    mergeable=True,
 )
 
 LIFECYCLE_STAGES = (
@@ -98,4 +101,5 @@ def contact_properties(now_ms: int) -> list[PropertyDef]:
         {"label": label, "value": value, "displayOrder": order, "hidden": False, "description": ""}
         for order, (value, label) in enumerate(LIFECYCLE_STAGES)
     ]
+    definitions.append(owner_property("contactinformation", now_ms))
     return definitions

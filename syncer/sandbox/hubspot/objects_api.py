@@ -54,6 +54,7 @@ def create_object(call: Call) -> Response:
     body = call.body()
     _refuse_associations(body.get("associations"))
     values = _valid_values(collection, body.get("properties", {}), "create")
+    collection.check_required(values)
     collection.check_unique(values, None, {})
     record = collection.create(values, call.now_ms)
     return Response(201, with_url(collection, written_record_json(collection, record)))

@@ -34,8 +34,12 @@ def get_property(call: Call) -> Response:
 
 
 def create_property(call: Call) -> Response:
-    collection = call.collection
-    body = call.body()
+    definition = add_property(call.collection, call.body(), call.now_ms)
+    return Response(201, definition.to_json())
+
+
+def add_property(collection: ObjectCollection, body: dict[str, Any], now_ms: int) -> PropertyDef:
+    """Validate a property definition (the Properties API body) and add it to the type."""
     missing = [key for key in _REQUIRED if not body.get(key)]
     if missing:
         raise validation(f"Property definition is missing required fields: {', '.join(missing)}")
@@ -49,7 +53,7 @@ def create_property(call: Call) -> Response:
         )
     definition = PropertyDef(
         name=name, label=str(body["label"]), type="", field_type="", group_name="",
-        created_ms=call.now_ms, updated_ms=call.now_ms,
+        created_ms=now_ms, updated_ms=now_ms,
     )  # fmt: skip
     _apply_fields(collection, definition, body)
     if body.get("hasUniqueValue"):
@@ -60,7 +64,7 @@ def create_property(call: Call) -> Response:
             )
         definition.has_unique_value = True
     collection.add_definition(definition)
-    return Response(201, definition.to_json())
+    return definition
 
 
 def update_property(call: Call) -> Response:

@@ -6,7 +6,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from syncer.sandbox.hubspot import batch_api, objects_api, properties_api, search_api
+from syncer.sandbox.hubspot import (
+    batch_api,
+    objects_api,
+    properties_api,
+    schemas_api,
+    search_api,
+)
 from syncer.sandbox.hubspot.portal import Call
 from syncer.sandbox.hubspot.wire import Response
 
@@ -28,6 +34,8 @@ class Route:
 
 _OBJECTS = r"/crm/v3/objects/(?P<object_type>[^/]+)"
 _PROPERTIES = r"/crm/v3/properties/(?P<object_type>[^/]+)"
+_SCHEMAS = r"(?:/crm/v3/schemas|/crm-object-schemas/v3/schemas)"
+_SCHEMA = _SCHEMAS + r"/(?P<object_type>[^/]+)"
 
 
 def _route(method: str, pattern: str, handler: Handler, kind: str) -> Route:
@@ -62,6 +70,11 @@ ROUTES: tuple[Route, ...] = (
         properties_api.update_property,
         "properties/write",
     ),
+    _route("GET", _SCHEMAS, schemas_api.list_schemas, "schemas/read"),
+    _route("POST", _SCHEMAS, schemas_api.create_schema, "schemas/write"),
+    _route("GET", _SCHEMA, schemas_api.get_schema, "schemas/read"),
+    _route("PATCH", _SCHEMA, schemas_api.update_schema, "schemas/write"),
+    _route("DELETE", _SCHEMA, schemas_api.archive_schema, "schemas/write"),
 )
 
 

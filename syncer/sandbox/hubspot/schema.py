@@ -43,6 +43,7 @@ class PropertyDef:
     form_field: bool = False
     hubspot_defined: bool = False
     read_only_value: bool = False
+    referenced_object_type: str | None = None  # "OWNER": values are owner ids, not options
     created_ms: int = 0
     updated_ms: int = 0
 
@@ -77,6 +78,8 @@ class PropertyDef:
         }
         if self.hubspot_defined:
             body["hubspotDefined"] = True
+        if self.referenced_object_type:
+            body["referencedObjectType"] = self.referenced_object_type
         return body
 
 
@@ -110,8 +113,19 @@ class ObjectTypeSpec:
     # it first); contacts: lifecyclestage.
     forward_only: tuple[str, ...] = ()
     created_property: str = "createdate"
+    singular: str = ""  # v4 association paths and v3 association type names: "contact"
+    # Each inner tuple: at least one of these must have a value on create.
+    required: tuple[tuple[str, ...], ...] = ()
+    mergeable: bool = False
+    fully_qualified_name: str = ""  # custom objects: p{portalId}_{name}
 
     @property
     def system_properties(self) -> tuple[str, ...]:
         """Returned with every record, whatever `properties` asked for."""
-        return ("createdate", "hs_object_id", self.modified_property)
+        return (self.created_property, "hs_object_id", self.modified_property)
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        """Every name a path may use for this type."""
+        names = (self.name, self.type_id, self.singular, self.fully_qualified_name)
+        return tuple(name for name in names if name)

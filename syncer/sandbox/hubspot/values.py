@@ -87,6 +87,11 @@ def _email(text: str) -> str:
 
 
 def _enumeration(definition: PropertyDef, text: str) -> str:
+    if definition.referenced_object_type == "OWNER":
+        # Owner fields take the owner's numeric id (not its userId), not an option value.
+        if not text.strip().isdigit():
+            raise ValueProblem("INVALID_OWNER_ID", f"{text} is not a valid owner id")
+        return text.strip()
     allowed = definition.option_values
     is_multi = definition.field_type == "checkbox"
     chosen = [part for part in text.split(";") if part] if is_multi else [text]
