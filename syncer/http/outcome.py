@@ -53,5 +53,6 @@ def classify_transport_error(error: httpx.TransportError) -> Outcome:
     request was sent (read timeout, dropped connection) the server may have applied it.
     """
     never_sent = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
-    return Outcome(Verdict.RETRY, f"{type(error).__name__}: {error}",
-                   applied_unknown=not never_sent)
+    return Outcome(
+        Verdict.RETRY, f"{type(error).__name__}: {error}", applied_unknown=not never_sent
+    )

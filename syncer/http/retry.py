@@ -84,8 +84,14 @@ class RetryingSender:
             self._raise_unless_retryable(outcome, kind, repeatable, attempt)
             attempt += 1
             delay = max(outcome.wait or 0.0, self._policy.backoff(attempt, self._rng))
-            log.info("http.retry", kind=kind, attempt=attempt, delay=round(delay, 3),
-                     reason=outcome.detail, policy=outcome.policy)
+            log.info(
+                "http.retry",
+                kind=kind,
+                attempt=attempt,
+                delay=round(delay, 3),
+                reason=outcome.detail,
+                policy=outcome.policy,
+            )
             if outcome.verdict is Verdict.RATE_LIMITED:
                 budget.pause(delay)  # every thread waits, in the next acquire()
             else:
@@ -120,7 +126,11 @@ class RetryingSender:
             raise RetryableError(f"{message} (outcome unknown; not repeated)")
         if attempt >= self._policy.max_retries:
             if outcome.verdict is Verdict.RATE_LIMITED:
-                raise RateLimited(f"{message} (gave up after {attempt} retries)",
-                                  policy=outcome.policy or "", retry_after=outcome.wait)
-            raise RetryableError(f"{message} (gave up after {attempt} retries)",
-                                 retry_after=outcome.wait)
+                raise RateLimited(
+                    f"{message} (gave up after {attempt} retries)",
+                    policy=outcome.policy or "",
+                    retry_after=outcome.wait,
+                )
+            raise RetryableError(
+                f"{message} (gave up after {attempt} retries)", retry_after=outcome.wait
+            )

@@ -40,8 +40,9 @@ class HubSpotApi:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         token = read_secret(settings.token, settings.token_file, key="hubspot.token")
-        self.burst_budget = RollingWindowBudget(settings.burst_limit, BURST_WINDOW_SECONDS,
-                                                sleep=sleep)
+        self.burst_budget = RollingWindowBudget(
+            settings.burst_limit, BURST_WINDOW_SECONDS, sleep=sleep
+        )
         self.search_budget = RollingWindowBudget(settings.search_per_second, 1.0, sleep=sleep)
         self._client = build_client(
             settings.base_url,
@@ -50,8 +51,9 @@ class HubSpotApi:
             transport=transport,
             response_hooks=[self._observe_rate_headers],
         )
-        self._sender = RetryingSender(self._client, classify, RetryPolicy(settings.max_retries),
-                                      counter, sleep=sleep)
+        self._sender = RetryingSender(
+            self._client, classify, RetryPolicy(settings.max_retries), counter, sleep=sleep
+        )
 
     def call(
         self,
@@ -67,8 +69,15 @@ class HubSpotApi:
         budget = self.search_budget if kind == "search" else self.burst_budget
         return self._sender.send(request, kind=kind, budget=budget, repeatable=repeatable)
 
-    def call_ok(self, method: str, path: str, *, kind: str, body: JsonObject | None = None,
-                params: Sequence[tuple[str, str]] = ()) -> JsonObject:
+    def call_ok(
+        self,
+        method: str,
+        path: str,
+        *,
+        kind: str,
+        body: JsonObject | None = None,
+        params: Sequence[tuple[str, str]] = (),
+    ) -> JsonObject:
         """A call whose refusal stops the run (listing, search, schema): the body on success."""
         exchange = self.call(method, path, kind=kind, body=body, params=params)
         if not exchange.ok:

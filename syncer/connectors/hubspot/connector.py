@@ -61,7 +61,9 @@ class HubSpotConnector:
         search_path = f"/crm/v3/objects/{object_type}/search"
         self._search = SearchCollector(
             lambda body: self._api.call_ok("POST", search_path, kind="search", body=body),
-            properties, modified)
+            properties,
+            modified,
+        )
 
     def prepare(self) -> None:
         self._catalog.prepare()

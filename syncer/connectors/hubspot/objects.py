@@ -76,8 +76,8 @@ def decode_cursor(cursor: Cursor) -> int:
         value = json.loads(cursor.position)["t"]
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         raise ConfigError(
-            f"HubSpot cursor {cursor.position!r} is not this connector's; expected {{\"t\": ms}}"
+            f'HubSpot cursor {cursor.position!r} is not this connector\'s; expected {{"t": ms}}'
         ) from exc
     if not isinstance(value, int):
-        raise ConfigError(f"HubSpot cursor {cursor.position!r}: \"t\" must be epoch milliseconds")
+        raise ConfigError(f'HubSpot cursor {cursor.position!r}: "t" must be epoch milliseconds')
     return value

@@ -75,8 +75,10 @@ def describe(response: httpx.Response) -> str:
 
 def rate_headers(response: httpx.Response) -> tuple[int | None, int | None]:
     """(remaining, maximum) of the ten-secondly window, when HubSpot sent them."""
-    return (_int_header(response, "X-HubSpot-RateLimit-Remaining"),
-            _int_header(response, "X-HubSpot-RateLimit-Max"))
+    return (
+        _int_header(response, "X-HubSpot-RateLimit-Remaining"),
+        _int_header(response, "X-HubSpot-RateLimit-Max"),
+    )
 
 
 def _retry_after(response: httpx.Response) -> float | None:

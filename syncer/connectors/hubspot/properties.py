@@ -63,8 +63,11 @@ class PropertyCatalog:
     def prepare(self) -> None:
         with self._lock:
             self._cached = self._load()
-        missing = [n for n in [*self._pipeline.fields, self._pipeline.match.hubspot]
-                   if n not in self._cached]
+        missing = [
+            n
+            for n in [*self._pipeline.fields, self._pipeline.match.hubspot]
+            if n not in self._cached
+        ]
         if missing:
             raise ConfigError(
                 f"pipeline {self._pipeline.name!r}: HubSpot {self._pipeline.hubspot_object} has "
@@ -88,12 +91,14 @@ class PropertyCatalog:
         if self._has_group():
             return
         body = {"name": GROUP_NAME, "label": "syncer", "displayOrder": -1}
-        exchange = self._api.call("POST", f"{self._path}/groups", kind="properties/groups",
-                                  body=body)
+        exchange = self._api.call(
+            "POST", f"{self._path}/groups", kind="properties/groups", body=body
+        )
         # A refusal may mean another replica created it first: believe a fresh read.
         if not exchange.ok and not self._has_group():
-            raise FatalError(f"cannot create HubSpot property group {GROUP_NAME!r}: "
-                             f"{exchange.outcome.detail}")
+            raise FatalError(
+                f"cannot create HubSpot property group {GROUP_NAME!r}: {exchange.outcome.detail}"
+            )
 
     def _has_group(self) -> bool:
         groups = self._api.call_ok("GET", f"{self._path}/groups", kind="properties/groups")
@@ -104,7 +109,7 @@ class PropertyCatalog:
             "name": name,
             "label": f"syncer id ({self._pipeline.name})",
             "description": f"Record id in the external system, kept by syncer pipeline "
-                           f"{self._pipeline.name!r}.",
+            f"{self._pipeline.name!r}.",
             "type": "string",
             "fieldType": "text",
             "groupName": GROUP_NAME,

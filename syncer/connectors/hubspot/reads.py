@@ -20,8 +20,9 @@ MAX_PROPERTY_QUERY_CHARS = 3000
 
 
 class RecordReader:
-    def __init__(self, api: HubSpotApi, object_type: str, properties: Sequence[str],
-                 modified: str) -> None:
+    def __init__(
+        self, api: HubSpotApi, object_type: str, properties: Sequence[str], modified: str
+    ) -> None:
         self._api = api
         self._path = f"/crm/v3/objects/{object_type}"
         self._properties = list(properties)
@@ -33,8 +34,9 @@ class RecordReader:
         unique = list(dict.fromkeys(values))
         found: list[Record] = []
         for start in range(0, len(unique), BATCH_LIMIT):
-            found.extend(self._read_batch(unique[start:start + BATCH_LIMIT], id_property,
-                                          self._requested))
+            found.extend(
+                self._read_batch(unique[start : start + BATCH_LIMIT], id_property, self._requested)
+            )
         return found
 
     def list_all(self, final_cursor: Cursor) -> Iterator[ChangePage]:
@@ -46,8 +48,10 @@ class RecordReader:
             if after is not None:
                 params.append(("after", after))
             body = self._api.call_ok("GET", self._path, kind="list", params=params)
-            records = self._complete([to_record(o, self._properties, self._modified)
-                                      for o in body.get("results") or []], rest)
+            records = self._complete(
+                [to_record(o, self._properties, self._modified) for o in body.get("results") or []],
+                rest,
+            )
             after = ((body.get("paging") or {}).get("next") or {}).get("after")
             yield ChangePage(records, None if after else final_cursor)
             if not after:
@@ -58,17 +62,23 @@ class RecordReader:
         if not missing or not records:
             return records
         extra = {r.id: r for r in self._read_batch([r.id for r in records], None, missing)}
-        return [Record(r.id, {**r.properties, **_present(extra.get(r.id), missing)},
-                       r.modified_at, r.archived) for r in records]
+        return [
+            Record(
+                r.id,
+                {**r.properties, **_present(extra.get(r.id), missing)},
+                r.modified_at,
+                r.archived,
+            )
+            for r in records
+        ]
 
-    def _read_batch(self, values: list[str], id_property: str | None,
-                    properties: list[str]) -> list[Record]:
-        body: dict[str, object] = {"properties": properties,
-                                   "inputs": [{"id": v} for v in values]}
+    def _read_batch(
+        self, values: list[str], id_property: str | None, properties: list[str]
+    ) -> list[Record]:
+        body: dict[str, object] = {"properties": properties, "inputs": [{"id": v} for v in values]}
         if id_property:
             body["idProperty"] = id_property
-        exchange = self._api.call("POST", f"{self._path}/batch/read", kind="batch/read",
-                                  body=body)
+        exchange = self._api.call("POST", f"{self._path}/batch/read", kind="batch/read", body=body)
         if not exchange.ok:
             raise FatalError(f"HubSpot refused a batch read: {exchange.outcome.detail}")
         results = body_of(exchange.response).get("results") or []

@@ -64,8 +64,9 @@ def _details(error: dict[str, Any]) -> list[_Detail]:
 
 def _from_errors_entry(entry: dict[str, Any]) -> _Detail:
     names = (entry.get("context") or {}).get("propertyName") or [None]
-    return _Detail(str(entry.get("code") or "VALIDATION_ERROR"), str(entry.get("message") or ""),
-                   names[0])
+    return _Detail(
+        str(entry.get("code") or "VALIDATION_ERROR"), str(entry.get("message") or ""), names[0]
+    )
 
 
 def _from_embedded_entry(entry: dict[str, Any]) -> _Detail:

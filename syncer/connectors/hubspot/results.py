@@ -32,8 +32,9 @@ def map_batch_results(batch: Sequence[Write], body: dict[str, Any]) -> dict[str,
     for obj in body.get("results") or []:
         answered = lookup.for_result(obj)
         if answered is not None:
-            mapped[answered.key] = WriteResult(answered.key, str(obj["id"]),
-                                               created=bool(obj.get("new", False)))
+            mapped[answered.key] = WriteResult(
+                answered.key, str(obj["id"]), created=bool(obj.get("new", False))
+            )
     for write in batch:
         mapped.setdefault(write.key, WriteResult(write.key, None, rejection=UNANSWERED))
     return mapped
@@ -56,15 +57,19 @@ class _WriteLookup:
         properties = obj.get("properties") or {}
         for write in self._batch:
             value = properties.get(str(write.unique_property))
-            if write.unique_value and value is not None and _fold(value) == _fold(
-                    write.unique_value):
+            if (
+                write.unique_value
+                and value is not None
+                and _fold(value) == _fold(write.unique_value)
+            ):
                 return write
         return None
 
     def for_error(self, error: dict[str, Any], *, alone: bool) -> list[Write]:
         context = error.get("context") or {}
-        traced = [self._by_key[k] for k in context.get("objectWriteTraceId") or []
-                  if k in self._by_key]
+        traced = [
+            self._by_key[k] for k in context.get("objectWriteTraceId") or [] if k in self._by_key
+        ]
         if traced:
             return traced
         ids = [str(i) for i in context.get("ids") or []]

@@ -49,8 +49,11 @@ class SearchCollector:
                 yield from self._drain_instant(top, at_bound if top == lower_ms else set())
                 lower_ms, at_bound = top + 1, set()
                 continue
-            fresh = [r for r in records if record_ms(r) >= lower_ms and
-                     not (record_ms(r) == lower_ms and r.id in at_bound)]
+            fresh = [
+                r
+                for r in records
+                if record_ms(r) >= lower_ms and not (record_ms(r) == lower_ms and r.id in at_bound)
+            ]
             if not more:
                 yield ChangePage(fresh, encode_cursor(until_ms))
                 return
@@ -69,8 +72,7 @@ class SearchCollector:
             if last_id is not None and min(ids) <= last_id:
                 raise FatalError(f"HubSpot search ignored {ID_PROPERTY} GT {last_id}")
             last_id = max(ids)
-            yield ChangePage([r for r in records if r.id not in already],
-                             encode_cursor(instant_ms))
+            yield ChangePage([r for r in records if r.id not in already], encode_cursor(instant_ms))
             if not more:
                 return
 
@@ -82,8 +84,10 @@ class SearchCollector:
         return records, more
 
     def _window(self, lower_ms: int, until_ms: int) -> JsonObject:
-        filters = [self._filter(self._modified, "GTE", lower_ms),
-                   self._filter(self._modified, "LTE", until_ms)]
+        filters = [
+            self._filter(self._modified, "GTE", lower_ms),
+            self._filter(self._modified, "LTE", until_ms),
+        ]
         return self._body(filters, sort_by=self._modified)
 
     def _instant(self, instant_ms: int, after_id: int | None) -> JsonObject:

@@ -32,8 +32,9 @@ NO_KEY = Rejection("NO_UNIQUE_KEY", "a create needs unique_property and unique_v
 
 
 class BatchWriter:
-    def __init__(self, api: HubSpotApi, object_type: str, batch_size: int,
-                 reader: RecordReader) -> None:
+    def __init__(
+        self, api: HubSpotApi, object_type: str, batch_size: int, reader: RecordReader
+    ) -> None:
         self._api = api
         self._path = f"/crm/v3/objects/{object_type}/batch"
         self._batch_size = batch_size
@@ -58,11 +59,12 @@ class BatchWriter:
         results: dict[str, WriteResult] = {}
         unique = list(dict.fromkeys(ids))
         for start in range(0, len(unique), ARCHIVE_LIMIT):
-            results.update(self._isolating(unique[start:start + ARCHIVE_LIMIT], self._archive))
+            results.update(self._isolating(unique[start : start + ARCHIVE_LIMIT], self._archive))
         return [results[i] for i in ids]
 
-    def _isolating(self, batch: list[T], send: Callable[[list[T]], dict[str, WriteResult]
-                                                         | Rejection]) -> dict[str, WriteResult]:
+    def _isolating(
+        self, batch: list[T], send: Callable[[list[T]], dict[str, WriteResult] | Rejection]
+    ) -> dict[str, WriteResult]:
         """Send a batch; when HubSpot refuses it whole, halve it until the culprit is alone."""
         outcome = send(batch)
         if not isinstance(outcome, Rejection):
@@ -74,36 +76,52 @@ class BatchWriter:
         return {**self._isolating(batch[:middle], send), **self._isolating(batch[middle:], send)}
 
     def _update(self, batch: list[Write]) -> dict[str, WriteResult] | Rejection:
-        inputs = [{"id": w.target_id, "properties": dict(w.properties),
-                   "objectWriteTraceId": w.key} for w in batch]
+        inputs = [
+            {"id": w.target_id, "properties": dict(w.properties), "objectWriteTraceId": w.key}
+            for w in batch
+        ]
         return self._send("update", batch, inputs)
 
     def _upsert(self, batch: list[Write]) -> dict[str, WriteResult] | Rejection:
-        inputs = [{"id": w.unique_value, "idProperty": w.unique_property,
-                   "properties": dict(w.properties), "objectWriteTraceId": w.key} for w in batch]
+        inputs = [
+            {
+                "id": w.unique_value,
+                "idProperty": w.unique_property,
+                "properties": dict(w.properties),
+                "objectWriteTraceId": w.key,
+            }
+            for w in batch
+        ]
         results = self._send("upsert", batch, inputs)
         if isinstance(results, Rejection):
             return results
         return {key: self._adopt_if_conflict(result, batch) for key, result in results.items()}
 
     def _archive(self, batch: list[str]) -> dict[str, WriteResult] | Rejection:
-        exchange = self._api.call("POST", f"{self._path}/archive", kind="batch/archive",
-                                  body={"inputs": [{"id": i} for i in batch]})
+        exchange = self._api.call(
+            "POST",
+            f"{self._path}/archive",
+            kind="batch/archive",
+            body={"inputs": [{"id": i} for i in batch]},
+        )
         if not exchange.ok:
             return rejection_from(body_of(exchange.response))
         return {i: WriteResult(i, i) for i in batch}
 
-    def _send(self, op: str, batch: list[Write],
-              inputs: list[dict[str, Any]]) -> dict[str, WriteResult] | Rejection:
-        exchange = self._api.call("POST", f"{self._path}/{op}", kind=f"batch/{op}",
-                                  body={"inputs": inputs})
+    def _send(
+        self, op: str, batch: list[Write], inputs: list[dict[str, Any]]
+    ) -> dict[str, WriteResult] | Rejection:
+        exchange = self._api.call(
+            "POST", f"{self._path}/{op}", kind=f"batch/{op}", body={"inputs": inputs}
+        )
         body = body_of(exchange.response)
         if not exchange.ok:
             return self._conflict_result(batch, body) or rejection_from(body)
         return map_batch_results(batch, body)
 
-    def _conflict_result(self, batch: list[Write],
-                         body: dict[str, Any]) -> dict[str, WriteResult] | None:
+    def _conflict_result(
+        self, batch: list[Write], body: dict[str, Any]
+    ) -> dict[str, WriteResult] | None:
         """A lone create refused with 409: the record exists, so adopt it."""
         existing = existing_id(body)
         if len(batch) != 1 or existing is None or batch[0].target_id:
@@ -136,7 +154,7 @@ def split_batches(items: Sequence[T], key: Callable[[T], Hashable], size: int) -
         if index == len(rounds):
             rounds.append([])
         rounds[index].append(item)
-    return [r[start:start + size] for r in rounds for start in range(0, len(r), size)]
+    return [r[start : start + size] for r in rounds for start in range(0, len(r), size)]
 
 
 def _unique_key(write: Write) -> tuple[str, str]:
