@@ -120,6 +120,9 @@ def _add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     sandbox.add_argument("--latency-ms", type=int, default=0)
     sandbox.add_argument("--fault-rate", type=float, default=0.0)
     sandbox.add_argument("--search-lag-ms", type=int, default=0)
+    sandbox.add_argument(
+        "--search-per-second", type=int, default=5, help="searches per second (0 = unlimited)"
+    )
     sandbox.add_argument("--seed", type=int, default=0)
     sandbox.set_defaults(handler=_lazy("syncer.commands", "sandbox"))
 

@@ -175,6 +175,7 @@ def sandbox(args: argparse.Namespace) -> int:
         fault_rate=args.fault_rate,
         seed=args.seed,
         search_lag_ms=args.search_lag_ms,
+        search_per_second=args.search_per_second,
     )
     print(f"HubSpot sandbox on http://{args.host}:{args.port}", file=sys.stderr)
     serve_forever(HubSpotSandbox(config), args.host, args.port)
