@@ -7,9 +7,10 @@ reported per record in a 207 and the good ones are applied.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from syncer.sandbox.hubspot.association_links import Planned, apply_inline, plan_inline
 from syncer.sandbox.hubspot.collection import Claims, ObjectCollection, StoredRecord, unique_key
 from syncer.sandbox.hubspot.errors import (
     ApiError,
@@ -33,6 +34,7 @@ class PlannedWrite:
     record: StoredRecord | None  # None = create
     values: dict[str, str]
     trace_id: str | None
+    links: Planned = field(default_factory=list)
 
 
 def batch_read(call: Call) -> Response:
@@ -67,12 +69,11 @@ def batch_create(call: Call) -> Response:
     planned: list[PlannedWrite | ApiError] = []
     for item in inputs:
         try:
-            if item.get("associations"):
-                raise validation("This sandbox does not support inline associations yet")
             values = _values(collection, item, "create")
             collection.check_required(values)
             collection.check_unique(values, None, claims)
-            planned.append(PlannedWrite(None, values, item.get("objectWriteTraceId")))
+            links = plan_inline(call.portal, collection, item.get("associations"))
+            planned.append(PlannedWrite(None, values, item.get("objectWriteTraceId"), links))
         except ApiError as error:
             planned.append(_traced(error, item, trace_mode))
     return _apply(call, planned, 201, upsert=False)
@@ -162,6 +163,7 @@ def _apply(
         is_new = entry.record is None
         if entry.record is None:
             record = collection.create(entry.values, call.now_ms)
+            apply_inline(call.portal, collection, record.id, entry.links)
         else:
             record = collection.update(entry.record, entry.values, call.now_ms)
         result = written_record_json(collection, record)

@@ -59,7 +59,9 @@ class ObjectCollection:
         ranged = ("hs_object_id", spec.created_property, spec.modified_property)
         self.search = SearchIndex(rules.search_lag_ms, ranged)
         self._next_id = rules.first_id
-        self.custom: object | None = None  # a custom object's schema (schemas_api.CustomSchema)
+        self.custom: object | None = None  # a custom object's schemas_api.CustomSchema
+        # merged-away id -> the record that replaced it
+        self.merged_into: dict[int, int] = {}
         self._archived_order: list[int] | None = None  # sorted archived ids, rebuilt on demand
         self._unique: dict[str, dict[str, int]] = {
             d.name: {} for d in self.definitions.values() if d.has_unique_value
@@ -88,6 +90,17 @@ class ObjectCollection:
         assert id_property is not None
         holder = self._unique[id_property].get(unique_key(id_property, key))
         return None if holder is None else self.active.get(holder)
+
+    def resolve(self, record_id: int) -> int:
+        """The id a merged-away id now stands for (itself when never merged)."""
+        while record_id in self.merged_into:
+            record_id = self.merged_into[record_id]
+        return record_id
+
+    def find_live(self, key: str) -> StoredRecord | None:
+        """The active record with this id, following merges (as single GET/PATCH do)."""
+        key = key.strip()
+        return self.active.get(self.resolve(int(key))) if key.isdigit() else None
 
     def find_archived(self, key: str, id_property: str | None = None) -> StoredRecord | None:
         self.check_id_property(id_property)

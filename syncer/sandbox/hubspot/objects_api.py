@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from bisect import bisect_left
+from typing import Any
 
+from syncer.sandbox.hubspot.association_links import apply_inline, plan_inline, v3_view
 from syncer.sandbox.hubspot.collection import ObjectCollection, StoredRecord
 from syncer.sandbox.hubspot.errors import (
     ApiError,
     object_id_not_numeric,
     resource_not_found,
-    validation,
 )
 from syncer.sandbox.hubspot.portal import Call
 from syncer.sandbox.hubspot.render import record_json, with_url, written_record_json
@@ -17,6 +18,7 @@ from syncer.sandbox.hubspot.values import as_property_map, normalise_values, req
 from syncer.sandbox.hubspot.wire import Response
 
 LIST_MAX_LIMIT = 100
+JsonDict = dict[str, Any]
 
 
 def list_objects(call: Call) -> Response:
@@ -32,7 +34,10 @@ def list_objects(call: Call) -> Response:
     page = ids[start : start + limit]
     wanted = request.list_param("properties")
     body: dict[str, object] = {
-        "results": [record_json(collection, source[i], wanted) for i in page]
+        "results": [
+            _with_associations(call, source[i], record_json(collection, source[i], wanted))
+            for i in page
+        ]
     }
     if start + limit < len(ids):
         next_id = str(ids[start + limit])
@@ -46,17 +51,19 @@ def get_object(call: Call) -> Response:
     request = call.request
     record = _locate(call, archived=request.flag("archived"))
     wanted = request.list_param("properties")
-    return Response(200, with_url(collection, record_json(collection, record, wanted)))
+    body = with_url(collection, record_json(collection, record, wanted))
+    return Response(200, _with_associations(call, record, body))
 
 
 def create_object(call: Call) -> Response:
     collection = call.collection
     body = call.body()
-    _refuse_associations(body.get("associations"))
     values = _valid_values(collection, body.get("properties", {}), "create")
     collection.check_required(values)
     collection.check_unique(values, None, {})
+    links = plan_inline(call.portal, collection, body.get("associations"))
     record = collection.create(values, call.now_ms)
+    apply_inline(call.portal, collection, record.id, links)
     return Response(201, with_url(collection, written_record_json(collection, record)))
 
 
@@ -98,9 +105,10 @@ def _valid_values(collection: ObjectCollection, raw: object, where: str) -> dict
     return values
 
 
-def _refuse_associations(associations: object) -> None:
-    if associations:
-        raise validation(
-            "This sandbox does not support inline associations on create yet; "
-            "send 'associations': [] or leave it out"
-        )
+def _with_associations(call: Call, record: StoredRecord, body: JsonDict) -> JsonDict:
+    names = call.request.list_param("associations")
+    if names:
+        view = v3_view(call.portal, call.collection, record.id, names)
+        if view is not None:
+            body["associations"] = view
+    return body

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from syncer.sandbox.hubspot.association_types import AssociationTypes
+from syncer.sandbox.hubspot.associations import AssociationStore
 from syncer.sandbox.hubspot.collection import CollectionRules, ObjectCollection
 from syncer.sandbox.hubspot.config import SandboxConfig
 from syncer.sandbox.hubspot.contacts import CONTACTS, contact_groups, contact_properties
@@ -25,6 +27,8 @@ class Portal:
             forward_only_enforced=config.lifecycle_forward_only,
         )
         self.collections: dict[str, ObjectCollection] = {}
+        self.association_types = AssociationTypes()
+        self.associations = AssociationStore(self.association_types)
         self._aliases: dict[str, str] = {}
         self.add_collection(CONTACTS, contact_properties(now_ms), contact_groups())
         for spec in STANDARD_TYPES:
@@ -52,10 +56,7 @@ class Portal:
         return collection
 
     def schema_associations(self, type_id: str) -> list[dict[str, object]]:
-        """Association definitions a custom schema reports (filled in by the associations
-        registry once it exists)."""
-        registry = getattr(self, "association_types", None)
-        return [] if registry is None else registry.schema_view(type_id)
+        return self.association_types.schema_view(type_id)
 
     def by_type_id(self, type_id: str) -> ObjectCollection | None:
         name = self._aliases.get(type_id.lower())

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from syncer.sandbox.hubspot import (
+    associations_api,
     batch_api,
     objects_api,
     properties_api,
@@ -34,6 +35,9 @@ class Route:
 
 _OBJECTS = r"/crm/v3/objects/(?P<object_type>[^/]+)"
 _PROPERTIES = r"/crm/v3/properties/(?P<object_type>[^/]+)"
+_V4_RECORD = r"/crm/v4/objects/(?P<object_type>[^/]+)/(?P<object_id>[^/]+)/associations"
+_V4_PAIR = _V4_RECORD + r"/(?P<to_type>[^/]+)/(?P<to_id>[^/]+)"
+_V4_TYPES = r"/crm/v4/associations/(?P<object_type>[^/]+)/(?P<to_type>[^/]+)"
 _SCHEMAS = r"(?:/crm/v3/schemas|/crm-object-schemas/v3/schemas)"
 _SCHEMA = _SCHEMAS + r"/(?P<object_type>[^/]+)"
 
@@ -70,6 +74,41 @@ ROUTES: tuple[Route, ...] = (
         properties_api.update_property,
         "properties/write",
     ),
+    _route(
+        "PUT",
+        _V4_RECORD + r"/default/(?P<to_type>[^/]+)/(?P<to_id>[^/]+)",
+        associations_api.put_default,
+        "associations/write",
+    ),
+    _route("PUT", _V4_PAIR, associations_api.put_labelled, "associations/write"),
+    _route("DELETE", _V4_PAIR, associations_api.delete_pair, "associations/write"),
+    _route(
+        "GET",
+        _V4_RECORD + r"/(?P<to_type>[^/]+)",
+        associations_api.list_associations,
+        "associations/read",
+    ),
+    _route(
+        "POST",
+        _V4_TYPES + "/batch/associate/default",
+        associations_api.batch_default,
+        "associations/write",
+    ),
+    _route(
+        "POST", _V4_TYPES + "/batch/create", associations_api.batch_create, "associations/write"
+    ),
+    _route("POST", _V4_TYPES + "/batch/read", associations_api.batch_read, "associations/read"),
+    _route(
+        "POST", _V4_TYPES + "/batch/archive", associations_api.batch_archive, "associations/write"
+    ),
+    _route(
+        "POST",
+        _V4_TYPES + "/batch/labels/archive",
+        associations_api.batch_archive_labels,
+        "associations/write",
+    ),
+    _route("GET", _V4_TYPES + "/labels", associations_api.list_labels, "associations/read"),
+    _route("POST", _V4_TYPES + "/labels", associations_api.create_label, "associations/write"),
     _route("GET", _SCHEMAS, schemas_api.list_schemas, "schemas/read"),
     _route("POST", _SCHEMAS, schemas_api.create_schema, "schemas/write"),
     _route("GET", _SCHEMA, schemas_api.get_schema, "schemas/read"),

@@ -69,6 +69,11 @@ def create_schema(call: Call) -> Response:
         portal.remove_collection(spec)
         raise
     associated = [str(t) for t in body.get("associatedObjects") or []]
+    for other in associated:
+        if portal.by_type_id(other) is None:
+            portal.remove_collection(spec)
+            raise validation(f"associatedObjects names an unknown object type: {other}")
+        portal.association_types.default(spec.type_id, other)
     collection.custom = CustomSchema(number, dict(body), call.now_ms, call.now_ms, associated)
     return Response(201, _render(portal, collection))
 
