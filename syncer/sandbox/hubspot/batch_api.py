@@ -44,14 +44,16 @@ def batch_read(call: Call) -> Response:
     id_property = body.get("idProperty")
     collection.check_id_property(id_property)
     archived = call.request.flag("archived")
-    find = collection.find_archived if archived else collection.find
     wanted = body.get("properties") or None
     results: list[JsonDict] = []
     missing: list[str] = []
     seen: set[int] = set()
     for item in inputs:
         key = _input_id(item)
-        record = find(key, id_property)
+        if archived:
+            record = collection.find_archived(key, id_property)
+        else:
+            record = collection.find(key, id_property, follow_merges=True)
         if record is None:
             missing.append(key)
         elif record.id not in seen:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from syncer.sandbox.hubspot.errors import (
@@ -20,7 +20,10 @@ from syncer.sandbox.hubspot.timefmt import iso_ms
 
 # (property name, normalised value) -> id of the record (or batch input) holding it
 Claims = dict[tuple[str, str], int]
-PENDING_CREATE = -1  # claim held by an earlier create in the same batch, not yet applied
+PENDING_CREATE = -1
+Emit = Callable[
+    [str, ObjectTypeSpec, int, dict[str, str]], None
+]  # claim held by an earlier create in the same batch, not yet applied
 
 
 @dataclass
@@ -62,6 +65,7 @@ class ObjectCollection:
         self.custom: object | None = None  # a custom object's schemas_api.CustomSchema
         # merged-away id -> the record that replaced it
         self.merged_into: dict[int, int] = {}
+        self.emit: Emit | None = None  # the portal's change listener, when webhooks are on
         self._archived_order: list[int] | None = None  # sorted archived ids, rebuilt on demand
         self._unique: dict[str, dict[str, int]] = {
             d.name: {} for d in self.definitions.values() if d.has_unique_value
@@ -82,10 +86,15 @@ class ObjectCollection:
             context={"idProperty": [str(id_property)]},
         )
 
-    def find(self, key: str, id_property: str | None = None) -> StoredRecord | None:
-        """The active record whose id (or unique `id_property` value) is `key`."""
+    def find(
+        self, key: str, id_property: str | None = None, follow_merges: bool = False
+    ) -> StoredRecord | None:
+        """The active record whose id (or unique `id_property` value) is `key`. Single reads
+        and PATCH follow a merged-away id to its survivor; batch update does not."""
         self.check_id_property(id_property)
         if id_property in (None, "hs_object_id"):
+            if follow_merges:
+                return self.find_live(key)
             return self.active.get(int(key)) if key.strip().isdigit() else None
         assert id_property is not None
         holder = self._unique[id_property].get(unique_key(id_property, key))
@@ -159,17 +168,22 @@ class ObjectCollection:
         self._next_id += 1
         return record_id
 
-    def create(self, values: Mapping[str, str], now_ms: int) -> StoredRecord:
+    def create(
+        self, values: Mapping[str, str], now_ms: int, created_ms: int | None = None
+    ) -> StoredRecord:
+        """`created_ms`: a merge's record keeps the older creation time."""
         record_id = self.allocate_id()
+        created_ms = now_ms if created_ms is None else created_ms
         properties = {name: value for name, value in values.items() if value != ""}
-        stamp = iso_ms(now_ms)
         properties["hs_object_id"] = str(record_id)
-        properties[self.spec.created_property] = stamp
-        properties[self.spec.modified_property] = stamp
-        record = StoredRecord(record_id, properties, now_ms, now_ms)
+        properties[self.spec.created_property] = iso_ms(created_ms)
+        properties[self.spec.modified_property] = iso_ms(now_ms)
+        record = StoredRecord(record_id, properties, created_ms, now_ms)
         self.active[record_id] = record
         self._index_unique(record_id, {}, properties)
         self.search.publish(record_id, properties, now_ms)
+        if self.emit is not None:
+            self.emit("creation", self.spec, record_id, {})
         return record
 
     def update(self, record: StoredRecord, values: Mapping[str, str], now_ms: int) -> StoredRecord:
@@ -183,6 +197,8 @@ class ObjectCollection:
             else:
                 properties[name] = merged
         properties[self.spec.modified_property] = iso_ms(now_ms)
+        if self.emit is not None:
+            self._tell_changes(record.id, record.properties, properties)
         self._index_unique(record.id, record.properties, properties)
         record.properties = properties
         record.updated_ms = now_ms
@@ -199,6 +215,19 @@ class ObjectCollection:
         self._archived_order = None
         self._index_unique(record_id, record.properties, {})
         self.search.withdraw(record_id)
+        if self.emit is not None:
+            self.emit("deletion", self.spec, record_id, {})
+
+    def retire(self, record_id: int) -> StoredRecord | None:
+        """Take a record out for good (merged away or GDPR-deleted): not in the recycle bin."""
+        record = self.active.pop(record_id, None)
+        if record is None:
+            record = self.archived.pop(record_id, None)
+            self._archived_order = None
+        if record is not None:
+            self._index_unique(record_id, record.properties, {})
+            self.search.withdraw(record_id)
+        return record
 
     def add_definition(self, definition: PropertyDef) -> None:
         self.definitions[definition.name] = definition
@@ -213,6 +242,13 @@ class ObjectCollection:
         return sum(1 for d in self.definitions.values() if d.has_unique_value)
 
     # -- helpers -----------------------------------------------------------------------------
+
+    def _tell_changes(self, record_id: int, old: Mapping[str, str], new: Mapping[str, str]) -> None:
+        assert self.emit is not None
+        for name in sorted(set(old) | set(new)):
+            if name != self.spec.modified_property and old.get(name) != new.get(name):
+                fields = {"propertyName": name, "propertyValue": new.get(name, "")}
+                self.emit("propertyChange", self.spec, record_id, fields)
 
     def _merged_value(self, name: str, old: str | None, new: str) -> str:
         """Multi-checkbox values starting with ';' add to the current selection; a forward-only

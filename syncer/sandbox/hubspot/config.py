@@ -22,3 +22,6 @@ class SandboxConfig:
     # HubSpot documents that lifecyclestage only moves forward; how a backward write fails is
     # UNCONFIRMED. The sandbox keeps the old value and answers 200, as integrators report.
     lifecycle_forward_only: bool = True
+    # Current HubSpot: a merge makes a new record with a new id (reference section 9);
+    # False = the older behaviour, the primary record survives under its own id.
+    merge_creates_new_id: bool = True

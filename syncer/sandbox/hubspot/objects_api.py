@@ -92,8 +92,10 @@ def _locate(call: Call, archived: bool) -> StoredRecord:
     id_property = call.request.param("idProperty")
     if id_property in (None, "hs_object_id") and not object_id.strip().isdigit():
         raise object_id_not_numeric(object_id)
-    find = collection.find_archived if archived else collection.find
-    record = find(object_id, id_property)
+    if archived:
+        record = collection.find_archived(object_id, id_property)
+    else:
+        record = collection.find(object_id, id_property, follow_merges=True)
     if record is None:
         raise resource_not_found()
     return record

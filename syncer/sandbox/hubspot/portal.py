@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from syncer.sandbox.hubspot.association_types import AssociationTypes
-from syncer.sandbox.hubspot.associations import AssociationStore
+from syncer.sandbox.hubspot.association_types import AssociationType, AssociationTypes
+from syncer.sandbox.hubspot.associations import AssociationStore, Key
 from syncer.sandbox.hubspot.collection import CollectionRules, ObjectCollection
 from syncer.sandbox.hubspot.config import SandboxConfig
 from syncer.sandbox.hubspot.contacts import CONTACTS, contact_groups, contact_properties
@@ -15,6 +17,9 @@ from syncer.sandbox.hubspot.schema import ObjectTypeSpec, PropertyDef, PropertyG
 from syncer.sandbox.hubspot.standard_properties import standard_groups, standard_properties
 from syncer.sandbox.hubspot.standard_types import STANDARD_TYPES
 from syncer.sandbox.hubspot.wire import Request
+
+# (event kind, object type, record id, event fields): what a webhook subscription would see
+ChangeListener = Callable[[str, ObjectTypeSpec, int, dict[str, Any]], None]
 
 
 class Portal:
@@ -29,6 +34,8 @@ class Portal:
         self.collections: dict[str, ObjectCollection] = {}
         self.association_types = AssociationTypes()
         self.associations = AssociationStore(self.association_types)
+        self.listener: ChangeListener | None = None  # set when webhooks are configured
+        self._muted = False
         self._aliases: dict[str, str] = {}
         self.add_collection(CONTACTS, contact_properties(now_ms), contact_groups())
         for spec in STANDARD_TYPES:
@@ -38,10 +45,55 @@ class Portal:
         self, spec: ObjectTypeSpec, definitions: list[PropertyDef], groups: list[PropertyGroup]
     ) -> ObjectCollection:
         collection = ObjectCollection(spec, definitions, groups, self.rules)
+        if self.listener is not None:
+            collection.emit = self.emit
         self.collections[spec.name] = collection
         for alias in spec.aliases:
             self._aliases[alias.lower()] = spec.name
         return collection
+
+    def listen(self, listener: ChangeListener) -> None:
+        """Hear every record and association change from now on (webhooks)."""
+        self.listener = listener
+        for collection in self.collections.values():
+            collection.emit = self.emit
+        self.associations.listener = self._association_changed
+
+    def emit(self, kind: str, spec: ObjectTypeSpec, object_id: int, fields: dict[str, Any]) -> None:
+        if self.listener is not None and not self._muted:
+            self.listener(kind, spec, object_id, fields)
+
+    @contextmanager
+    def muted(self) -> Iterator[None]:
+        """HubSpot sends no creation or propertyChange events for what a merge writes."""
+        self._muted = True
+        try:
+            yield
+        finally:
+            self._muted = False
+
+    def notify_merge(self, collection: ObjectCollection, survivor: int, old: list[int]) -> None:
+        merged_away = [i for i in old if i != survivor]
+        fields = {"primaryObjectId": old[0], "mergedObjectIds": old[1:], "newObjectId": survivor}
+        self.emit("merge", collection.spec, survivor, fields)
+        for record_id in merged_away:
+            self.emit("deletion", collection.spec, record_id, {})
+
+    def notify_privacy_deletion(self, collection: ObjectCollection, record_id: int) -> None:
+        self.emit("privacyDeletion", collection.spec, record_id, {})
+
+    def _association_changed(
+        self, source: Key, target: Key, kind: AssociationType, removed: bool
+    ) -> None:
+        collection = self.by_type_id(source[0])
+        if collection is None:
+            return
+        fields = {
+            "fromObjectId": source[1], "toObjectId": target[1],
+            "associationTypeId": kind.type_id, "associationRemoved": removed,
+            "associationType": f"{source[0]}_TO_{target[0]}",
+        }  # fmt: skip
+        self.emit("associationChange", collection.spec, source[1], fields)
 
     def remove_collection(self, spec: ObjectTypeSpec) -> None:
         del self.collections[spec.name]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from syncer.sandbox.hubspot import (
     associations_api,
     batch_api,
+    merge_api,
     objects_api,
     properties_api,
     schemas_api,
@@ -21,7 +22,7 @@ Handler = Callable[[Call], Response]
 
 RECORD_WRITES = frozenset(
     {"create", "update", "archive", "batch/create", "batch/update", "batch/upsert",
-     "batch/archive"}
+     "batch/archive", "merge", "gdpr-delete"}
 )  # fmt: skip
 
 
@@ -50,6 +51,8 @@ ROUTES: tuple[Route, ...] = (
     _route("GET", _OBJECTS, objects_api.list_objects, "list"),
     _route("POST", _OBJECTS, objects_api.create_object, "create"),
     _route("POST", _OBJECTS + "/search", search_api.search_objects, "search"),
+    _route("POST", _OBJECTS + "/merge", merge_api.merge_objects, "merge"),
+    _route("POST", _OBJECTS + "/gdpr-delete", merge_api.gdpr_delete, "gdpr-delete"),
     _route("POST", _OBJECTS + "/batch/read", batch_api.batch_read, "batch/read"),
     _route("POST", _OBJECTS + "/batch/create", batch_api.batch_create, "batch/create"),
     _route("POST", _OBJECTS + "/batch/update", batch_api.batch_update, "batch/update"),
