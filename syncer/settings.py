@@ -70,6 +70,19 @@ class HubSpotSettings(_Strict):
     batch_size: int = Field(100, gt=0, le=100)
     timeout_seconds: float = Field(30.0, gt=0)
     max_retries: int = Field(6, ge=0)
+    max_in_flight: int = Field(4, ge=1, le=32, description="batches sent at once")
+    # The daily limit resets at midnight in the portal's time zone.
+    portal_timezone: Annotated[str, AfterValidator(rules.time_zone)] = "UTC"
+    # OAuth 2 (instead of a private-app token): refreshed at base_url + /oauth/v1/token.
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    client_secret_file: Path | None = None
+    refresh_token: SecretStr | None = None
+    refresh_token_file: Path | None = None
+    oauth_token_url: str | None = None  # default: base_url + /oauth/v1/token
+
+    def uses_oauth(self) -> bool:
+        return bool(self.client_id)
 
 
 class ExternalSettings(_Strict):
@@ -183,7 +196,13 @@ class Settings(BaseSettings):
 
     def secret_values(self) -> list[str]:
         """Every secret in these settings, for `syncer.logs.register_secret` at the edge."""
-        secrets = [s.get_secret_value() for s in (self.hubspot.token, self.external.password) if s]
+        held = (
+            self.hubspot.token,
+            self.hubspot.client_secret,
+            self.hubspot.refresh_token,
+            self.external.password,
+        )
+        secrets = [s.get_secret_value() for s in held if s]
         for url in (self.ledger.url, self.external.url):
             password = urlsplit(url).password
             if password:

@@ -18,6 +18,7 @@ import httpx
 import structlog
 
 from syncer.errors import AuthError, FatalError, RateLimited, RetryableError
+from syncer.http.daily import DAILY, DailyBudget
 from syncer.http.outcome import Classifier, Outcome, Verdict, classify_transport_error
 from syncer.http.ratelimit import RollingWindowBudget
 from syncer.records import CallCounter
@@ -25,7 +26,7 @@ from syncer.records import CallCounter
 log = structlog.get_logger(__name__)
 
 # Rate policies that no amount of waiting inside one run will lift.
-NO_WAIT_POLICIES = frozenset({"DAILY"})
+NO_WAIT_POLICIES = frozenset({DAILY})
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +63,12 @@ class RetryingSender:
         policy: RetryPolicy,
         counter: CallCounter,
         *,
+        daily: DailyBudget | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: Callable[[], float] = random.random,
     ) -> None:
         self._client = client
+        self._daily = daily
         self._classify = classify
         self._policy = policy
         self._counter = counter
@@ -100,6 +103,8 @@ class RetryingSender:
     def _attempt(
         self, request: httpx.Request, kind: str, budget: RollingWindowBudget
     ) -> tuple[httpx.Response | None, Outcome]:
+        if self._daily is not None:
+            self._daily.spend()  # raises before sending when today's quota is used up
         slot = budget.acquire()
         with self._count_lock:
             self._counter.add(kind)
@@ -121,7 +126,11 @@ class RetryingSender:
         if not outcome.retryable:
             raise FatalError(message)
         if outcome.verdict is Verdict.RATE_LIMITED and outcome.policy in NO_WAIT_POLICIES:
-            raise RateLimited(message, policy=outcome.policy or "", retry_after=outcome.wait)
+            retry_after = outcome.wait
+            if self._daily is not None:
+                self._daily.exhaust()
+                retry_after = self._daily.seconds_until_reset()
+            raise RateLimited(message, policy=outcome.policy or "", retry_after=retry_after)
         if outcome.applied_unknown and not repeatable:
             raise RetryableError(f"{message} (outcome unknown; not repeated)")
         if attempt >= self._policy.max_retries:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -22,15 +23,21 @@ from syncer.http import (
     build_client,
     read_secret,
 )
+from syncer.http.daily import DailyBudget
+from syncer.http.inflight import InFlight
+from syncer.http.oauth import OAuthRefresh
 from syncer.records import CallCounter
 from syncer.settings import HubSpotSettings
 
-from .outcomes import BURST_WINDOW_SECONDS, body_of, classify, rate_headers
+from .outcomes import BURST_WINDOW_SECONDS, body_of, classify, daily_headers, rate_headers
 
 JsonObject = dict[str, Any]
+TOKEN_PATH = "/oauth/v1/token"
 
 
 class HubSpotApi:
+    """One portal's API: the client, its budgets (burst, search, daily) and the batch pool."""
+
     def __init__(
         self,
         settings: HubSpotSettings,
@@ -38,21 +45,32 @@ class HubSpotApi:
         *,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], datetime] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        token = read_secret(settings.token, settings.token_file, key="hubspot.token")
         self.burst_budget = RollingWindowBudget(
             settings.burst_limit, BURST_WINDOW_SECONDS, sleep=sleep
         )
         self.search_budget = RollingWindowBudget(settings.search_per_second, 1.0, sleep=sleep)
+        self.daily_budget = DailyBudget(
+            settings.daily_limit, settings.portal_timezone, **({"now": now} if now else {})
+        )
+        self.in_flight = InFlight(settings.max_in_flight)
+        self.auth = _auth(settings, transport, monotonic)
         self._client = build_client(
             settings.base_url,
-            auth=BearerToken(token),
+            auth=self.auth,
             timeout_seconds=settings.timeout_seconds,
             transport=transport,
             response_hooks=[self._observe_rate_headers],
         )
         self._sender = RetryingSender(
-            self._client, classify, RetryPolicy(settings.max_retries), counter, sleep=sleep
+            self._client,
+            classify,
+            RetryPolicy(settings.max_retries),
+            counter,
+            daily=self.daily_budget,
+            sleep=sleep,
         )
 
     def call(
@@ -85,9 +103,40 @@ class HubSpotApi:
         return body_of(exchange.response)
 
     def close(self) -> None:
+        self.in_flight.close()
         self._client.close()
+        if isinstance(self.auth, OAuthRefresh):
+            self.auth.close()
 
     def _observe_rate_headers(self, response: httpx.Response) -> None:
         remaining, maximum = rate_headers(response)
         if remaining is not None or maximum is not None:
             self.burst_budget.observe(remaining, maximum)
+        daily_remaining, daily_limit = daily_headers(response)
+        if daily_remaining is not None or daily_limit is not None:
+            self.daily_budget.observe(daily_remaining, daily_limit)
+
+
+def _auth(
+    settings: HubSpotSettings,
+    transport: httpx.BaseTransport | None,
+    monotonic: Callable[[], float],
+) -> httpx.Auth:
+    """A private-app token, or OAuth 2 with refresh when `client_id` is set."""
+    if not settings.uses_oauth():
+        return BearerToken(read_secret(settings.token, settings.token_file, key="hubspot.token"))
+    secret = read_secret(
+        settings.client_secret, settings.client_secret_file, key="hubspot.client_secret"
+    )
+    refresh = read_secret(
+        settings.refresh_token, settings.refresh_token_file, key="hubspot.refresh_token"
+    )
+    return OAuthRefresh(
+        settings.oauth_token_url or settings.base_url.rstrip("/") + TOKEN_PATH,
+        str(settings.client_id),
+        secret,
+        refresh,
+        transport=transport,
+        timeout_seconds=settings.timeout_seconds,
+        clock=monotonic,
+    )

@@ -1,16 +1,21 @@
 """HubSpotConnector: the Connector protocol for one pipeline's HubSpot object.
 
-Protocol methods only; the work is in api (HTTP), properties (schema), reads (listing, batch
-read), search (incremental collection) and writes (batch writes).
+Protocol methods, plus what only HubSpot needs the engine to know: `archived_since` (deletes,
+invisible to search) and `merged_ids` (merges). The work is in api (HTTP), object_types (what
+differs between types), properties (schema), reads (listing, batch read), search (incremental
+collection), writes (batch writes) and deletions.
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import structlog
 
 from syncer.errors import ConfigError
 from syncer.records import (
@@ -24,18 +29,33 @@ from syncer.records import (
 )
 from syncer.settings import HubSpotSettings, PipelineSettings
 
+from . import deletions
 from .api import HubSpotApi
-from .objects import decode_cursor, encode_cursor, epoch_ms, modified_property
+from .object_types import SCHEMAS_PATH, ObjectType, custom_type, standard_type
+from .objects import decode_cursor, encode_cursor, epoch_ms
 from .properties import PropertyCatalog
 from .reads import RecordReader
 from .search import SearchCollector
 from .writes import BatchWriter
 
 EMAIL = "email"
+log = structlog.get_logger(__name__)
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """Everything that depends on the resolved object type (custom types need an API call)."""
+
+    object_type: ObjectType
+    properties: list[str]
+    catalog: PropertyCatalog
+    reader: RecordReader
+    writer: BatchWriter
+    search: SearchCollector
 
 
 class HubSpotConnector:
@@ -47,55 +67,120 @@ class HubSpotConnector:
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], datetime] = _utc_now,
         sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.counter = CallCounter()
+        self._settings = settings
         self._pipeline = pipeline
         self._clock = clock
-        object_type = pipeline.hubspot_object
-        properties = pipeline.hubspot_properties()
-        modified = modified_property(object_type)
-        self._api = HubSpotApi(settings, self.counter, transport=transport, sleep=sleep)
-        self._catalog = PropertyCatalog(self._api, pipeline)
-        self._reader = RecordReader(self._api, object_type, properties, modified)
-        self._writer = BatchWriter(self._api, object_type, settings.batch_size, self._reader)
-        search_path = f"/crm/v3/objects/{object_type}/search"
-        self._search = SearchCollector(
-            lambda body: self._api.call_ok("POST", search_path, kind="search", body=body),
-            properties,
-            modified,
-        )
+        self._api = HubSpotApi(
+            settings, self.counter, transport=transport, sleep=sleep, now=clock,
+            monotonic=monotonic,
+        )  # fmt: skip
+        self._lock = threading.Lock()
+        self._built: _Parts | None = None
+
+    @property
+    def object_type(self) -> ObjectType:
+        return self._parts().object_type
 
     def prepare(self) -> None:
-        self._catalog.prepare()
+        parts = self._parts()
+        parts.catalog.prepare()
+        self._check_required(parts.object_type)
 
     def field_types(self) -> dict[str, FieldType]:
-        return self._catalog.field_types()
+        return self._parts().catalog.field_types()
 
     def changes(self, since: Cursor | None, until: datetime) -> Iterator[ChangePage]:
+        parts = self._parts()
         # A future `until` would let the stored cursor jump over edits not yet made.
         until_ms = epoch_ms(min(until, self._clock()))
         if since is None:
-            return self._reader.list_all(encode_cursor(until_ms))
+            return parts.reader.list_all(encode_cursor(until_ms))
         overlap = timedelta(seconds=self._pipeline.overlap_seconds) // timedelta(milliseconds=1)
         lower_ms = decode_cursor(since) - overlap
-        return self._search.collect(min(lower_ms, until_ms), until_ms)
+        return parts.search.collect(min(lower_ms, until_ms), until_ms)
 
     def fetch(self, ids: Sequence[str]) -> list[Record]:
-        return self._reader.read(ids)
+        return self._parts().reader.read(ids)
 
     def find(self, field: str, values: Sequence[str]) -> list[Record]:
-        if field != EMAIL and not self._catalog.is_unique(field):
+        parts = self._parts()
+        by_email = field == EMAIL and parts.object_type.is_contacts
+        if not by_email and not parts.catalog.is_unique(field):
             raise ConfigError(
-                f"pipeline {self._pipeline.name!r}: cannot look HubSpot records up by {field!r}; "
-                "it must be 'email' or a property with hasUniqueValue"
+                f"pipeline {self._pipeline.name!r}: cannot look HubSpot "
+                f"{parts.object_type.name} up by {field!r}; it must be a property with "
+                "hasUniqueValue (or 'email', for contacts only)"
             )
-        return self._reader.read(values, id_property=field)
+        return parts.reader.read(values, id_property=field)
 
     def write(self, writes: Sequence[Write]) -> list[WriteResult]:
-        return self._writer.write(writes)
+        return self._parts().writer.write(writes)
 
     def archive(self, ids: Sequence[str]) -> list[WriteResult]:
-        return self._writer.archive(ids)
+        return self._parts().writer.archive(ids)
+
+    def archived_since(self, since: datetime) -> list[Record]:
+        """Records archived (deleted) at or after `since`, with `archived=True` and
+        `modified_at` = the archive time. Search never shows these; call once per run."""
+        parts = self._parts()
+        path = f"/crm/v3/objects/{parts.object_type.path_name}"
+        modified = parts.object_type.modified_property
+        return deletions.archived_since(self._api, path, parts.properties, modified, since)
+
+    def merged_ids(self, records: Iterable[Record]) -> dict[str, str]:
+        """{merged-away id: surviving id} named by these records (from `changes`/`fetch`)."""
+        return deletions.merged_ids(records)
 
     def close(self) -> None:
         self._api.close()
+
+    def _parts(self) -> _Parts:
+        with self._lock:
+            if self._built is None:
+                self._built = self._build(self._resolve())
+            return self._built
+
+    def _resolve(self) -> ObjectType:
+        name = self._pipeline.hubspot_object
+        known = standard_type(name)
+        if known is not None:
+            return known
+        schemas = self._api.call_ok("GET", SCHEMAS_PATH, kind="schemas").get("results") or []
+        return custom_type(name, schemas)
+
+    def _build(self, object_type: ObjectType) -> _Parts:
+        properties = self._pipeline.hubspot_properties()
+        if object_type.mergeable:
+            properties = [*properties, deletions.MERGED_IDS]
+        modified = object_type.modified_property
+        reader = RecordReader(self._api, object_type.path_name, properties, modified)
+        search_path = f"/crm/v3/objects/{object_type.path_name}/search"
+        return _Parts(
+            object_type=object_type,
+            properties=properties,
+            catalog=PropertyCatalog(self._api, self._pipeline, object_type.path_name),
+            reader=reader,
+            writer=BatchWriter(self._api, object_type.path_name, self._settings.batch_size, reader),
+            search=SearchCollector(
+                lambda body: self._api.call_ok("POST", search_path, kind="search", body=body),
+                properties,
+                modified,
+            ),
+        )
+
+    def _check_required(self, object_type: ObjectType) -> None:
+        """Creates without a required property fail record by record: say so up front."""
+        if self._pipeline.direction == "to_external":
+            return
+        mapped = {*self._pipeline.fields, self._pipeline.match.hubspot}
+        missing = object_type.missing_required(mapped)
+        if missing:
+            log.warning(
+                "hubspot.required_properties_unmapped",
+                pipeline=self._pipeline.name,
+                object_type=object_type.name,
+                missing=missing,
+            )

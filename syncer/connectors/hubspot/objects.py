@@ -14,14 +14,8 @@ from typing import Any
 from syncer.errors import ConfigError
 from syncer.records import Cursor, Record
 
-CONTACTS = "contacts"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
-
-
-def modified_property(object_type: str) -> str:
-    """Contacts keep the pre-`hs_` name; every other object uses `hs_lastmodifieddate`."""
-    return "lastmodifieddate" if object_type in (CONTACTS, "0-1") else "hs_lastmodifieddate"
 
 
 def to_record(obj: dict[str, Any], properties: Sequence[str], modified: str) -> Record:

@@ -81,6 +81,14 @@ def rate_headers(response: httpx.Response) -> tuple[int | None, int | None]:
     )
 
 
+def daily_headers(response: httpx.Response) -> tuple[int | None, int | None]:
+    """(remaining, maximum) of the account's daily quota, when HubSpot sent them."""
+    return (
+        _int_header(response, "X-HubSpot-RateLimit-Daily-Remaining"),
+        _int_header(response, "X-HubSpot-RateLimit-Daily"),
+    )
+
+
 def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("Retry-After")
     try:

@@ -38,10 +38,10 @@ def field_type(definition: dict[str, Any]) -> FieldType:
 
 
 class PropertyCatalog:
-    def __init__(self, api: HubSpotApi, pipeline: PipelineSettings) -> None:
+    def __init__(self, api: HubSpotApi, pipeline: PipelineSettings, object_path: str) -> None:
         self._api = api
         self._pipeline = pipeline
-        self._path = f"/crm/v3/properties/{pipeline.hubspot_object}"
+        self._path = f"/crm/v3/properties/{object_path}"
         self._cached: dict[str, dict[str, Any]] | None = None
         self._lock = threading.Lock()
 

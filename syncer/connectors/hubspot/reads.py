@@ -32,12 +32,13 @@ class RecordReader:
     def read(self, values: Sequence[str], id_property: str | None = None) -> list[Record]:
         """Records whose id (or `id_property` value) is one of `values`, in batches of 100."""
         unique = list(dict.fromkeys(values))
-        found: list[Record] = []
-        for start in range(0, len(unique), BATCH_LIMIT):
-            found.extend(
-                self._read_batch(unique[start : start + BATCH_LIMIT], id_property, self._requested)
-            )
-        return found
+        batches = [
+            unique[start : start + BATCH_LIMIT] for start in range(0, len(unique), BATCH_LIMIT)
+        ]
+        answers = self._api.in_flight.map(
+            lambda batch: self._read_batch(batch, id_property, self._requested), batches
+        )
+        return [record for answer in answers for record in answer]
 
     def list_all(self, final_cursor: Cursor) -> Iterator[ChangePage]:
         """Every live record, a page of up to 100 at a time; the last page carries the cursor."""

@@ -42,25 +42,37 @@ class BatchWriter:
 
     def write(self, writes: Sequence[Write]) -> list[WriteResult]:
         _require_distinct_keys(writes)
-        results: dict[str, WriteResult] = {}
         updates = [w for w in writes if w.target_id]
         creates = [w for w in writes if not w.target_id and w.unique_property and w.unique_value]
-        for batch in split_batches(updates, lambda w: w.target_id, self._batch_size):
-            results.update(self._isolating(batch, self._update))
+        results = self._in_rounds(split_rounds(updates, lambda w: w.target_id), self._update)
         by_property: dict[str, list[Write]] = defaultdict(list)
         for w in creates:
             by_property[str(w.unique_property)].append(w)
         for group in by_property.values():
-            for batch in split_batches(group, _unique_key, self._batch_size):
-                results.update(self._isolating(batch, self._upsert))
+            results.update(self._in_rounds(split_rounds(group, _unique_key), self._upsert))
         return [results.get(w.key) or WriteResult(w.key, None, rejection=NO_KEY) for w in writes]
 
     def archive(self, ids: Sequence[str]) -> list[WriteResult]:
-        results: dict[str, WriteResult] = {}
         unique = list(dict.fromkeys(ids))
-        for start in range(0, len(unique), ARCHIVE_LIMIT):
-            results.update(self._isolating(unique[start : start + ARCHIVE_LIMIT], self._archive))
+        results = self._in_rounds([unique], self._archive, limit=ARCHIVE_LIMIT)
         return [results[i] for i in ids]
+
+    def _in_rounds(
+        self,
+        rounds: list[list[T]],
+        send: Callable[[list[T]], dict[str, WriteResult] | Rejection],
+        *,
+        limit: int | None = None,
+    ) -> dict[str, WriteResult]:
+        """Each round's batches in flight together; a round starts when the one before ended,
+        so a key repeated in a later round is written after its earlier value."""
+        size = limit or self._batch_size
+        results: dict[str, WriteResult] = {}
+        for items in rounds:
+            batches = [items[start : start + size] for start in range(0, len(items), size)]
+            for answered in self._api.in_flight.map(lambda b: self._isolating(b, send), batches):
+                results.update(answered)
+        return results
 
     def _isolating(
         self, batch: list[T], send: Callable[[list[T]], dict[str, WriteResult] | Rejection]
@@ -144,8 +156,8 @@ class BatchWriter:
         return replace(result, created=False)
 
 
-def split_batches(items: Sequence[T], key: Callable[[T], Hashable], size: int) -> list[list[T]]:
-    """Batches of at most `size` with no key twice in one batch; repeats keep their order."""
+def split_rounds(items: Sequence[T], key: Callable[[T], Hashable]) -> list[list[T]]:
+    """Items in rounds with no key twice in one round; repeats keep their order."""
     rounds: list[list[T]] = []
     seen: dict[Hashable, int] = defaultdict(int)
     for item in items:
@@ -154,7 +166,16 @@ def split_batches(items: Sequence[T], key: Callable[[T], Hashable], size: int) -
         if index == len(rounds):
             rounds.append([])
         rounds[index].append(item)
-    return [r[start : start + size] for r in rounds for start in range(0, len(r), size)]
+    return rounds
+
+
+def split_batches(items: Sequence[T], key: Callable[[T], Hashable], size: int) -> list[list[T]]:
+    """Batches of at most `size` with no key twice in one batch; repeats keep their order."""
+    return [
+        r[start : start + size]
+        for r in split_rounds(items, key)
+        for start in range(0, len(r), size)
+    ]
 
 
 def _unique_key(write: Write) -> tuple[str, str]:
