@@ -9,6 +9,9 @@
     POST /_sandbox/faults     {"status", "count", "path_contains", "method", "after_apply",
                                "delay_ms"}               schedule a fault
     DELETE /_sandbox/faults                              drop scheduled faults
+    POST /_sandbox/owners     {"email", "firstName", "lastName", "userId", "type", "teams",
+                               "archived"}              add an owner (ids in order)
+    POST /_sandbox/webhooks/flush                        deliver queued webhook events now
 
 Admin requests need the same token, but are neither counted nor rate limited.
 """
@@ -46,6 +49,10 @@ def handle(sandbox: HubSpotSandbox, request: Request) -> Response:
         return _advance_clock(sandbox, request)
     if path == "faults":
         return _faults(sandbox, request)
+    if method == "POST" and path == "owners":
+        return Response(201, sandbox.add_owner(request.json_object()))
+    if method == "POST" and path == "webhooks/flush":
+        return Response(200, {"delivered": sandbox.flush_webhooks()})
     raise route_not_found(method, request.path)
 
 

@@ -15,9 +15,12 @@ from syncer.sandbox.hubspot.config import SandboxConfig
 from syncer.sandbox.hubspot.errors import ApiError, invalid_authentication, route_not_found
 from syncer.sandbox.hubspot.faults import FaultPlan, ScheduledFault, fault_error
 from syncer.sandbox.hubspot.limits import RateLimiter
+from syncer.sandbox.hubspot.owners import seed_owner
 from syncer.sandbox.hubspot.portal import Call, Portal
 from syncer.sandbox.hubspot.render import record_json
 from syncer.sandbox.hubspot.router import RECORD_WRITES, Route, find_route
+from syncer.sandbox.hubspot.schema import ObjectTypeSpec
+from syncer.sandbox.hubspot.webhooks import WebhookQueue, deliver
 from syncer.sandbox.hubspot.wire import (
     Request,
     Response,
@@ -44,6 +47,13 @@ class HubSpotSandbox:
         self._limiter = RateLimiter(self.config)
         self._faults = FaultPlan(self.config.seed, self.config.fault_rate)
         self.portal = Portal(self.config, self.now_ms())
+        self._webhooks = WebhookQueue(self.config)
+        self._listen_for_webhooks()
+        self._stop_delivery = threading.Event()
+        if self.config.webhook_url and self.config.webhook_flush_ms > 0:
+            threading.Thread(
+                target=self._deliver_periodically, name="hubspot-sandbox-webhooks", daemon=True
+            ).start()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         request = read_request(environ)
@@ -83,6 +93,30 @@ class HubSpotSandbox:
         with self._lock:
             self._stats.clear()
 
+    def add_owner(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """Seed an owner (HubSpot's owners API is read-only); returns it as the API shows it."""
+        with self._lock:
+            return seed_owner(self.portal.owners, spec, self.now_ms()).to_json()
+
+    def flush_webhooks(self) -> int:
+        """Deliver queued webhook events now; returns how many were delivered (a failed batch
+        stays queued for the next flush)."""
+        with self._lock:
+            batches = self._webhooks.take()
+            now = self.now_ms()
+        delivered = 0
+        for batch in batches:
+            if deliver(self.config, batch, now):
+                delivered += len(batch.events)
+            else:
+                with self._lock:
+                    self._webhooks.give_back(batch)
+        return delivered
+
+    def close(self) -> None:
+        """Stop the background webhook delivery, if any."""
+        self._stop_delivery.set()
+
     def schedule_fault(self, spec: dict[str, Any]) -> ScheduledFault:
         with self._lock:
             return self._faults.schedule(spec)
@@ -100,9 +134,25 @@ class HubSpotSandbox:
         The clock offset stays: time never runs backwards."""
         with self._lock:
             self.portal = Portal(self.config, self.now_ms())
+            self._webhooks = WebhookQueue(self.config)
+            self._listen_for_webhooks()
             self._stats.clear()
             self._limiter.reset()
             self._faults.clear()
+
+    def _listen_for_webhooks(self) -> None:
+        if not self.config.webhook_url:
+            return
+        queue = self._webhooks
+
+        def heard(kind: str, spec: ObjectTypeSpec, object_id: int, fields: dict[str, Any]) -> None:
+            queue.record(kind, spec, object_id, fields, self.now_ms())
+
+        self.portal.listen(heard)
+
+    def _deliver_periodically(self) -> None:
+        while not self._stop_delivery.wait(self.config.webhook_flush_ms / 1000):
+            self.flush_webhooks()
 
     # -- request handling --------------------------------------------------------------------
 

@@ -25,3 +25,10 @@ class SandboxConfig:
     # Current HubSpot: a merge makes a new record with a new id (reference section 9);
     # False = the older behaviour, the primary record survives under its own id.
     merge_creates_new_id: bool = True
+    # Outbound webhooks: off unless a URL is given. Events are delivered every webhook_flush_ms
+    # by a background thread (0 = only when flushed through the admin path or flush_webhooks()).
+    webhook_url: str = ""
+    webhook_client_secret: str = "sandbox-client-secret"  # signs deliveries (v2 and v3)
+    webhook_app_id: int = 1
+    webhook_batch_size: int = 100  # HubSpot's cap per request is UNCONFIRMED; 100 is cited
+    webhook_flush_ms: int = 1000

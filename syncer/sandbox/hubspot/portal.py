@@ -36,6 +36,7 @@ class Portal:
         self.associations = AssociationStore(self.association_types)
         self.listener: ChangeListener | None = None  # set when webhooks are configured
         self._muted = False
+        self.owners: dict[int, Any] = {}  # owner id -> owners.Owner, seeded by the admin path
         self._aliases: dict[str, str] = {}
         self.add_collection(CONTACTS, contact_properties(now_ms), contact_groups())
         for spec in STANDARD_TYPES:
@@ -85,15 +86,22 @@ class Portal:
     def _association_changed(
         self, source: Key, target: Key, kind: AssociationType, removed: bool
     ) -> None:
-        collection = self.by_type_id(source[0])
-        if collection is None:
-            return
-        fields = {
-            "fromObjectId": source[1], "toObjectId": target[1],
-            "associationTypeId": kind.type_id, "associationRemoved": removed,
-            "associationType": f"{source[0]}_TO_{target[0]}",
-        }  # fmt: skip
-        self.emit("associationChange", collection.spec, source[1], fields)
+        """One event from each end, each with its own direction's type id."""
+        for (one, other), type_id in (
+            ((source, target), kind.type_id),
+            (
+                (target, source),
+                kind.inverse_id,
+            ),
+        ):
+            collection = self.by_type_id(one[0])
+            if collection is None:
+                continue
+            fields = {
+                "fromObjectId": one[1], "toObjectId": other[1], "associationTypeId": type_id,
+                "associationRemoved": removed, "associationType": f"{one[0]}_TO_{other[0]}",
+            }  # fmt: skip
+            self.emit("associationChange", collection.spec, one[1], fields)
 
     def remove_collection(self, spec: ObjectTypeSpec) -> None:
         del self.collections[spec.name]
