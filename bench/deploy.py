@@ -1,0 +1,191 @@
+"""A deployment to benchmark: a legacy CRM table, a ledger, a config naming the sandbox, and
+seeding that stays out of the measured figures (SQL by executemany, HubSpot by batch create)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+from bench.procs import TOKEN, Sandbox
+
+SQL_URL = os.environ.get("BENCH_SQL_URL", "")  # default: a SQLite file in the work directory
+POSTGRES_URL = os.environ.get(
+    "SYNCER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+CONFIG = """\
+[ledger]
+url = "{ledger}"
+
+[hubspot]
+base_url = "{url}"
+token = "{token}"
+allow_private_network = true
+burst_limit = {burst_limit}
+daily_limit = {daily_limit}
+search_per_second = {search_per_second}
+
+[external]
+kind = "sql"
+url = "{sql_url}"
+batch_size = 500
+
+[[pipelines]]
+name = "contacts"
+external_object = "{table}"
+external_id_property = "legacy_id"
+conflict = "newest"
+overlap_seconds = {overlap_seconds}
+
+[pipelines.sql]
+primary_key = "id"
+updated_at = "updated_at"
+
+[pipelines.fields]
+email = "email"
+firstname = "first_name"
+lastname = "last_name"
+"""
+
+
+@dataclass
+class Deployment:
+    workdir: Path
+    sandbox: Sandbox
+    engine: sa.Engine
+    table: sa.Table
+    config: Path
+    ledger_url: str
+
+    def hub_client(self) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        return httpx.Client(base_url=self.sandbox.url, headers=headers, timeout=120)
+
+
+def customers(name: str) -> sa.Table:
+    return sa.Table(
+        name,
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("email", sa.String(255), unique=True),
+        sa.Column("first_name", sa.String(100)),
+        sa.Column("last_name", sa.String(100)),
+        sa.Column("updated_at", sa.DateTime, nullable=False),
+    )
+
+
+@contextmanager
+def deployment(workdir: Path, sandbox: Sandbox, *, ledger: str = "sqlite",
+               burst_limit: int = 190, daily_limit: int = 625_000, search_per_second: int = 5,
+               overlap_seconds: float = 120.0) -> Iterator[Deployment]:
+    """A fresh table and ledger; the limits are what the syncer is told, not the sandbox."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    sql_url = SQL_URL or f"sqlite:///{workdir / (name + '.db')}"
+    engine = sa.create_engine(sql_url)
+    table = customers(name)
+    table.create(engine)
+    ledger_url, drop_ledger = _ledger(workdir, name, ledger)
+    config = workdir / f"{name}.toml"
+    config.write_text(CONFIG.format(
+        ledger=ledger_url, url=sandbox.url, token=TOKEN, sql_url=sql_url, table=name,
+        burst_limit=burst_limit, daily_limit=daily_limit, search_per_second=search_per_second,
+        overlap_seconds=overlap_seconds,
+    ))
+    try:
+        yield Deployment(workdir, sandbox, engine, table, config, ledger_url)
+    finally:
+        table.drop(engine)
+        engine.dispose()
+        drop_ledger()
+
+
+def _ledger(workdir: Path, name: str, kind: str) -> tuple[str, Any]:
+    """A ledger URL of `kind` and how to drop it (PostgreSQL: a schema of its own)."""
+    if kind == "sqlite":
+        path = workdir / f"{name}-ledger.db"
+        return f"sqlite:///{path}", lambda: path.unlink(missing_ok=True)
+    if kind != "postgresql":
+        raise ValueError(f"ledger kind {kind!r}: expected 'sqlite' or 'postgresql'")
+    database = f"{name}_ledger"
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{database}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        admin.dispose()
+
+    url = sa.make_url(POSTGRES_URL).set(database=database)
+    return url.render_as_string(hide_password=False), drop
+
+
+def now_naive() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def seed_sql(dep: Deployment, count: int, *, start: int = 0) -> None:
+    """`count` customer rows, emails row{i}@legacy.test, by executemany in chunks."""
+    stamp = now_naive()
+    with dep.engine.begin() as conn:
+        for first in range(start, start + count, 5000):
+            rows = [
+                {"email": f"row{i}@legacy.test", "first_name": f"Sql{i}", "last_name": "S",
+                 "updated_at": stamp}
+                for i in range(first, min(first + 5000, start + count))
+            ]
+            conn.execute(sa.insert(dep.table), rows)
+
+
+def seed_hubspot(dep: Deployment, count: int, *, prefix: str = "hub", threads: int = 4) -> None:
+    """`count` contacts by batch create, a few batches in flight (the sandbox is unlimited)."""
+    def create(first: int) -> None:
+        inputs = [
+            {"properties": {"email": f"{prefix}{i}@example.com", "firstname": f"Hub{i}",
+                            "lastname": "H"}}
+            for i in range(first, min(first + 100, count))
+        ]
+        with dep.hub_client() as client:
+            response = client.post("/crm/v3/objects/contacts/batch/create",
+                                   json={"inputs": inputs})
+            response.raise_for_status()
+
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(create, range(0, count, 100)))
+
+
+def edit_sql(dep: Deployment, ids: list[int]) -> None:
+    """What the legacy app does: change a field and bump updated_at."""
+    with dep.engine.begin() as conn:
+        statement = (sa.update(dep.table).where(dep.table.c.id == sa.bindparam("row_id"))
+                     .values(first_name=sa.bindparam("name"), updated_at=sa.bindparam("stamp")))
+        stamp = now_naive()
+        conn.execute(statement, [{"row_id": i, "name": f"Edited{i}", "stamp": stamp}
+                                 for i in ids])
+
+
+def edit_hubspot(dep: Deployment, ids: list[str]) -> None:
+    with dep.hub_client() as client:
+        for first in range(0, len(ids), 100):
+            inputs = [{"id": i, "properties": {"lastname": f"Changed{i}"}}
+                      for i in ids[first:first + 100]]
+            client.post("/crm/v3/objects/contacts/batch/update",
+                        json={"inputs": inputs}).raise_for_status()
+
+
+def hub_ids(dep: Deployment) -> list[str]:
+    with dep.hub_client() as client:
+        response = client.get("/_sandbox/records/contacts")
+        response.raise_for_status()
+        return [str(r["id"]) for r in response.json()["results"]]

@@ -1,0 +1,117 @@
+"""Benchmarks 1 and 7: loading N contacts from SQL into an empty, rate-limited HubSpot.
+
+1. Ceiling ratio, writes: `syncer migrate` of N contacts into a sandbox with a burst limit of
+   100 requests per 10 s and 100 ms latency per request. Ideal time = minimum calls (N / 100
+   batch writes + 1 listing page of the empty HubSpot side) / allowed rate (10 per second).
+   Prints `ceiling_ratio = ideal / actual`. Target >= 0.90 with no 429.
+7. Baseline: the same load the way users script it by hand, with the official
+   `hubspot-api-client`: batch upsert by email, 100 at a time, in a loop, with urllib3 retries
+   on 429 (the client README's rate-limit recipe, plus POST retries and back-off, without which
+   a 429 on a POST ends the script). Timed in the same run, on a fresh sandbox with the same
+   limits; prints our speed-up.
+
+    python -m bench.writes [--contacts 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.deploy import deployment, seed_sql
+from bench.procs import TOKEN, run_syncer, sandbox
+from bench.results import show, verdict
+
+BURST, WINDOW_SECONDS, LATENCY_MS, BATCH = 100, 10, 100, 100
+RATE = BURST / WINDOW_SECONDS
+
+
+def ours(contacts: int, profile: Path | None = None) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="bench-writes-") as tmp, \
+            sandbox(burst_limit=BURST, latency_ms=LATENCY_MS, daily_limit=0,
+                    search_per_second=5) as box, \
+            deployment(Path(tmp), box, burst_limit=BURST) as dep:
+        seed_sql(dep, contacts)
+        run = run_syncer("migrate", "-c", str(dep.config), profile=profile)
+        stats = box.stats()
+    if run.exit_code != 0:
+        raise RuntimeError(f"migrate failed ({run.exit_code}):\n{run.output[-3000:]}")
+    minimum_calls = math.ceil(contacts / BATCH) + 1
+    ideal = minimum_calls / RATE
+    figures = {
+        "contacts": contacts,
+        "seconds": run.seconds,
+        "minimum_calls": minimum_calls,
+        "ideal_seconds": ideal,
+        "hubspot_requests": stats.get("requests", 0),
+        "rate_limited_429": stats.get("rate_limited", 0),
+        "sandbox_stats": stats,
+        "ceiling_ratio": ideal / run.seconds,
+        "syncer_cpu_seconds": run.cpu_seconds,
+    }
+    show("1 ceiling ratio, writes", figures)
+    met = figures["ceiling_ratio"] >= 0.9 and figures["rate_limited_429"] == 0
+    figures["verdict"] = verdict(
+        "1 ceiling ratio, writes", met,
+        f"ceiling_ratio = {figures['ceiling_ratio']:.3f} (target >= 0.90), "
+        f"{figures['rate_limited_429']} x 429 (target 0)")
+    return figures
+
+
+def by_hand(contacts: int) -> dict[str, Any]:
+    """The hand-written loop with the official client, against the same kind of sandbox."""
+    from hubspot import HubSpot
+    from hubspot.crm.contacts import (
+        BatchInputSimplePublicObjectBatchInputUpsert,
+        SimplePublicObjectBatchInputUpsert,
+    )
+    from urllib3.util.retry import Retry
+
+    retry = Retry(total=10, backoff_factor=0.5, status_forcelist=(429,), allowed_methods=None)
+    with sandbox(burst_limit=BURST, latency_ms=LATENCY_MS, daily_limit=0,
+                 search_per_second=5) as box:
+        client = HubSpot(access_token=TOKEN, retry=retry, host=box.url)
+        start = time.perf_counter()
+        for first in range(0, contacts, BATCH):
+            inputs = [
+                SimplePublicObjectBatchInputUpsert(
+                    id=f"row{i}@legacy.test", id_property="email",
+                    properties={"email": f"row{i}@legacy.test", "firstname": f"Sql{i}",
+                                "lastname": "S"})
+                for i in range(first, min(first + BATCH, contacts))
+            ]
+            client.crm.contacts.batch_api.upsert(
+                BatchInputSimplePublicObjectBatchInputUpsert(inputs=inputs))
+        seconds = time.perf_counter() - start
+        stats = box.stats()
+    return {"seconds": seconds, "hubspot_requests": stats.get("requests", 0),
+            "rate_limited_429": stats.get("rate_limited", 0)}
+
+
+def run(contacts: int, profile: Path | None = None) -> dict[str, Any]:
+    mine = ours(contacts, profile)
+    theirs = by_hand(contacts)
+    theirs["speed_up"] = theirs["seconds"] / mine["seconds"]
+    show("7 baseline: hubspot-api-client batch upsert loop", theirs)
+    theirs["verdict"] = verdict(
+        "7 baseline", theirs["speed_up"] >= 1.0,
+        f"syncer {mine['seconds']:.1f} s vs hand-written loop {theirs['seconds']:.1f} s: "
+        f"speed-up {theirs['speed_up']:.2f} x")
+    return {"ceiling_writes": mine, "baseline": theirs}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--contacts", type=int, default=20_000)
+    parser.add_argument("--profile", type=Path, default=None)
+    args = parser.parse_args()
+    run(args.contacts, args.profile)
+
+
+if __name__ == "__main__":
+    main()
