@@ -12,7 +12,12 @@ from typing import Any
 
 from syncer.sandbox.hubspot import admin
 from syncer.sandbox.hubspot.config import SandboxConfig
-from syncer.sandbox.hubspot.errors import ApiError, invalid_authentication, route_not_found
+from syncer.sandbox.hubspot.errors import (
+    ApiError,
+    invalid_authentication,
+    route_not_found,
+    uri_too_long,
+)
 from syncer.sandbox.hubspot.faults import FaultPlan, ScheduledFault, fault_error
 from syncer.sandbox.hubspot.limits import RateLimiter
 from syncer.sandbox.hubspot.owners import seed_owner
@@ -161,6 +166,10 @@ class HubSpotSandbox:
             with self._lock:
                 self._stats["unauthorized"] += 1
                 return self._error(invalid_authentication())
+        if self.config.max_url_length and request.url_length > self.config.max_url_length:
+            with self._lock:
+                self._stats["uri_too_long"] += 1
+                return self._error(uri_too_long(request.url_length, self.config.max_url_length))
         if self.config.latency_ms:
             time.sleep(self.config.latency_ms / 1000)
         routed = find_route(request.method, request.path)

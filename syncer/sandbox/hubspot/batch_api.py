@@ -20,12 +20,13 @@ from syncer.sandbox.hubspot.errors import (
     validation,
 )
 from syncer.sandbox.hubspot.portal import Call
-from syncer.sandbox.hubspot.render import record_json, written_record_json
+from syncer.sandbox.hubspot.render import record_json, with_history, written_record_json
 from syncer.sandbox.hubspot.timefmt import iso_ms
 from syncer.sandbox.hubspot.values import as_property_map, normalise_values, require_valid
 from syncer.sandbox.hubspot.wire import Response
 
 MAX_INPUTS = 100
+MAX_HISTORY_INPUTS = 50
 JsonDict = dict[str, Any]
 
 
@@ -45,6 +46,12 @@ def batch_read(call: Call) -> Response:
     collection.check_id_property(id_property)
     archived = call.request.flag("archived")
     wanted = body.get("properties") or None
+    history = body.get("propertiesWithHistory") or None
+    if history and len(inputs) > MAX_HISTORY_INPUTS:
+        raise validation(
+            "The maximum number of inputs supported in a batch request for property histories "
+            f"is {MAX_HISTORY_INPUTS}. Please reduce the number of items and try again"
+        )
     results: list[JsonDict] = []
     missing: list[str] = []
     seen: set[int] = set()
@@ -58,7 +65,9 @@ def batch_read(call: Call) -> Response:
             missing.append(key)
         elif record.id not in seen:
             seen.add(record.id)
-            results.append(record_json(collection, record, wanted))
+            results.append(
+                with_history(collection, record, history, record_json(collection, record, wanted))
+            )
     errors = [objects_not_found(collection.spec.type_word, missing)] if missing else []
     return _answer(results, errors, call.now_ms, 200)
 

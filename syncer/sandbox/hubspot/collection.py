@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from syncer.sandbox.hubspot.errors import (
     CONFLICT,
@@ -34,6 +34,8 @@ class StoredRecord:
     created_ms: int
     updated_ms: int
     archived_ms: int | None = None
+    # property -> (value, epoch ms) of each accepted write, oldest first; "" = cleared
+    history: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,7 @@ class ObjectCollection:
         properties[self.spec.created_property] = iso_ms(created_ms)
         properties[self.spec.modified_property] = iso_ms(now_ms)
         record = StoredRecord(record_id, properties, created_ms, now_ms)
+        record.history = {name: [(value, now_ms)] for name, value in properties.items()}
         self.active[record_id] = record
         self._index_unique(record_id, {}, properties)
         self.search.publish(record_id, properties, now_ms)
@@ -192,6 +195,9 @@ class ObjectCollection:
         properties = dict(record.properties)
         for name, value in values.items():
             merged = self._merged_value(name, properties.get(name), value)
+            if merged == properties.get(name, ""):
+                continue
+            record.history.setdefault(name, []).append((merged, now_ms))
             if merged == "":
                 properties.pop(name, None)
             else:

@@ -151,5 +151,14 @@ def route_not_found(method: str, path: str) -> ApiError:
     return ApiError(404, f"No route for {method} {path}", OBJECT_NOT_FOUND)
 
 
+def uri_too_long(length: int, limit: int) -> ApiError:
+    return ApiError(
+        414,
+        f"URI Too Long: the request URL has {length} characters, more than {limit}; "
+        "ask for fewer properties or use a batch read",
+        "VALIDATION_ERROR",
+    )
+
+
 def invalid_json(detail: str) -> ApiError:
     return validation(f"Invalid input JSON: {detail}")

@@ -43,6 +43,20 @@ class RateLimiter:
         self._day_count += 1
         return self.headers()
 
+    def _secondly_headers(self) -> dict[str, str]:
+        """The deprecated per-second pair HubSpot still sent in 2022: a tenth of the burst."""
+        per_second = max(self._config.burst_limit // 10, 1)
+        latest = self._burst[-1] if self._burst else 0
+        used = 0
+        for at in reversed(self._burst):
+            if at <= latest - SEARCH_WINDOW_MS:
+                break
+            used += 1
+        return {
+            "X-HubSpot-RateLimit-Secondly": str(per_second),
+            "X-HubSpot-RateLimit-Secondly-Remaining": str(max(per_second - used, 0)),
+        }
+
     def headers(self) -> dict[str, str]:
         config = self._config
         headers: dict[str, str] = {}
@@ -52,6 +66,8 @@ class RateLimiter:
                 max(config.burst_limit - len(self._burst), 0)
             )
             headers["X-HubSpot-RateLimit-Interval-Milliseconds"] = str(BURST_WINDOW_MS)
+            if config.secondly_headers:
+                headers.update(self._secondly_headers())
         if config.daily_limit:
             headers["X-HubSpot-RateLimit-Daily"] = str(config.daily_limit)
             headers["X-HubSpot-RateLimit-Daily-Remaining"] = str(

@@ -13,11 +13,17 @@ from syncer.sandbox.hubspot.errors import (
     resource_not_found,
 )
 from syncer.sandbox.hubspot.portal import Call
-from syncer.sandbox.hubspot.render import record_json, with_url, written_record_json
+from syncer.sandbox.hubspot.render import (
+    record_json,
+    with_history,
+    with_url,
+    written_record_json,
+)
 from syncer.sandbox.hubspot.values import as_property_map, normalise_values, require_valid
 from syncer.sandbox.hubspot.wire import Response
 
 LIST_MAX_LIMIT = 100
+HISTORY_LIST_MAX_LIMIT = 50  # pages are smaller when they carry property histories
 JsonDict = dict[str, Any]
 
 
@@ -25,7 +31,8 @@ def list_objects(call: Call) -> Response:
     collection = call.collection
     request = call.request
     # Above 100 HubSpot's behaviour is unconfirmed; the sandbox clamps like most list APIs.
-    limit = min(max(request.int_param("limit", 10), 1), LIST_MAX_LIMIT)
+    most = HISTORY_LIST_MAX_LIMIT if request.list_param("propertiesWithHistory") else LIST_MAX_LIMIT
+    limit = min(max(request.int_param("limit", 10), 1), most)
     after = request.int_param("after", 0)
     archived = request.flag("archived")
     source = collection.archived if archived else collection.active
@@ -35,8 +42,7 @@ def list_objects(call: Call) -> Response:
     wanted = request.list_param("properties")
     body: dict[str, object] = {
         "results": [
-            _with_associations(call, source[i], record_json(collection, source[i], wanted))
-            for i in page
+            _decorated(call, source[i], record_json(collection, source[i], wanted)) for i in page
         ]
     }
     if start + limit < len(ids):
@@ -52,7 +58,7 @@ def get_object(call: Call) -> Response:
     record = _locate(call, archived=request.flag("archived"))
     wanted = request.list_param("properties")
     body = with_url(collection, record_json(collection, record, wanted))
-    return Response(200, _with_associations(call, record, body))
+    return Response(200, _decorated(call, record, body))
 
 
 def create_object(call: Call) -> Response:
@@ -107,7 +113,10 @@ def _valid_values(collection: ObjectCollection, raw: object, where: str) -> dict
     return values
 
 
-def _with_associations(call: Call, record: StoredRecord, body: JsonDict) -> JsonDict:
+def _decorated(call: Call, record: StoredRecord, body: JsonDict) -> JsonDict:
+    """Add what the query asked for beyond properties: histories and associations."""
+    history = call.request.list_param("propertiesWithHistory")
+    with_history(call.collection, record, history, body)
     names = call.request.list_param("associations")
     if names:
         view = v3_view(call.portal, call.collection, record.id, names)

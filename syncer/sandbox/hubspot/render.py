@@ -37,6 +37,23 @@ def record_json(
     return body
 
 
+def with_history(
+    collection: ObjectCollection, record: StoredRecord, names: list[str] | None, body: JsonDict
+) -> JsonDict:
+    """Add `propertiesWithHistory` for the named (defined) properties, newest value first."""
+    if names:
+        body["propertiesWithHistory"] = {
+            name: [
+                {"value": value, "timestamp": iso_ms(at), "sourceType": "API",
+                 "sourceId": "sandbox", "updatedByUserId": None}
+                for value, at in reversed(record.history.get(name, []))
+            ]
+            for name in dict.fromkeys(names)
+            if name in collection.definitions
+        }  # fmt: skip
+    return body
+
+
 def written_record_json(collection: ObjectCollection, record: StoredRecord) -> JsonDict:
     """A write's answer carries every stored value, system values included."""
     return {

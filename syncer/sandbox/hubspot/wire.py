@@ -23,6 +23,7 @@ class Request:
     query: dict[str, list[str]]
     authorization: str
     raw_body: bytes
+    url_length: int = 0  # path + "?" + query string, as sent
 
     def json(self) -> Any:
         if not self.raw_body.strip():
@@ -78,12 +79,15 @@ def read_request(environ: dict[str, Any]) -> Request:
         length = 0
     stream = environ.get("wsgi.input")
     raw_body = stream.read(length) if stream is not None and length > 0 else b""
+    path = str(environ.get("PATH_INFO", "/"))
+    query = str(environ.get("QUERY_STRING", ""))
     return Request(
         method=str(environ.get("REQUEST_METHOD", "GET")).upper(),
-        path=str(environ.get("PATH_INFO", "/")),
-        query=parse_qs(str(environ.get("QUERY_STRING", "")), keep_blank_values=True),
+        path=path,
+        query=parse_qs(query, keep_blank_values=True),
         authorization=str(environ.get("HTTP_AUTHORIZATION", "")),
         raw_body=raw_body,
+        url_length=len(path) + (len(query) + 1 if query else 0),
     )
 
 
