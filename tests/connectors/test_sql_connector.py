@@ -14,7 +14,7 @@ from syncer.errors import FatalError
 from syncer.records import Cursor, Write
 from tests.contract import sql_harness
 from tests.contract.sql_harness import SqlHarness, crm_table
-from tests.contract.suite import T0, UNTIL, read_all
+from tests.contract.suite import T0, UNTIL, ids_of, read_all
 
 # The SQL harness fixtures, shared with the contract suite.
 sql_engine = sql_harness.sql_engine
@@ -150,3 +150,23 @@ def test_unreadable_cursor_stops_the_run(make_harness: MakeHarness) -> None:
     connector = make_harness().connector()
     with pytest.raises(FatalError, match="not an ISO-8601 timestamp"):
         list(connector.changes(Cursor("yesterday"), UNTIL))
+
+
+def test_quiet_passes_stop_rereading_once_the_newest_row_is_old(
+        make_harness: MakeHarness) -> None:
+    harness = make_harness()
+    bulk = [harness.seed(f"bulk{i}@x.org", modified_at=T0) for i in range(3)]
+    connector = harness.connector(overlap_seconds=60)
+    cursor = Cursor(T0.isoformat())
+    recent = T0 + timedelta(seconds=90)  # within twice the overlap: the cursor stays put
+    records, cursor_after, _ = read_all(connector.changes(cursor, recent))
+    assert sorted(ids_of(records)) == sorted(bulk) and cursor_after == cursor
+    later = T0 + timedelta(minutes=10)
+    records, settled, _ = read_all(connector.changes(cursor, later))
+    assert sorted(ids_of(records)) == sorted(bulk)
+    assert settled is not None and settled != cursor
+    records, again, _ = read_all(connector.changes(settled, later))
+    assert (records, again) == ([], settled)
+    fresh = harness.seed("fresh@x.org", modified_at=T0 + timedelta(seconds=1))
+    records, _, _ = read_all(connector.changes(settled, later))
+    assert ids_of(records) == [fresh]  # a row newer than the settled one is still seen

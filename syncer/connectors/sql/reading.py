@@ -14,7 +14,8 @@ when its transaction wrote it, which may be older than rows already read; every 
 within `overlap_seconds` of its updated_at is re-read on the next pass (the engine drops echoes
 by hash). A transaction that stays open longer than the overlap can still be missed: size
 `overlap_seconds` above the CRM's longest write transaction. Rows whose updated_at is NULL are
-only seen by full listings.
+only seen by full listings. When the newest row is more than twice the overlap old, the cursor
+settles just past it (see `_settled`), so quiet passes stop re-reading the last burst of writes.
 """
 
 from __future__ import annotations
@@ -88,8 +89,22 @@ class TableReader:
             seen = max([seen, *(min(t, until) for t in times)])
             yielded = True
             yield ChangePage(records, encode_cursor(seen))
-        if not yielded:
-            yield ChangePage([], encode_cursor(watermark))
+        settled = self._settled(seen, until) if yielded else watermark
+        if not yielded or settled != seen:
+            yield ChangePage([], encode_cursor(settled))
+
+    def _settled(self, seen: datetime, until: datetime) -> datetime:
+        """The cursor after a pass whose newest row is `seen`.
+
+        Normally `seen`: the next pass re-reads the overlap before it. Once `until` is more
+        than twice the overlap past `seen`, every row up to `seen` has been committed and read
+        (a later commit that old is past the documented limit), so the cursor moves to just
+        after `seen` plus the overlap: the next pass starts after `seen` instead of re-reading
+        the last overlap's rows on every quiet pass (after a bulk load, the whole table).
+        """
+        if not self._overlap or until - seen <= 2 * self._overlap:
+            return seen  # without an overlap, rows tied at `seen` may still be committing
+        return seen + self._overlap + timedelta(microseconds=1)
 
     def fetch(self, ids: Sequence[str]) -> list[Record]:
         pk = self._schema.primary_key
