@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl
 
 import httpx
 from pydantic import SecretStr
@@ -59,3 +63,82 @@ def contact(n: int, *, domain: str = "example.com", **extra: str) -> Write:
 
 def ids_of(records: Sequence[Record]) -> list[str]:
     return [r.id for r in records]
+
+
+class TokenEndpoint:
+    """A loopback OAuth 2 token endpoint (POST /oauth/v1/token, form-encoded refresh grant).
+
+    It hands out `access_token` (the sandbox's token, by default) for `expires_in` seconds,
+    records every grant it was asked for, and refuses refresh tokens other than `refresh_token`
+    the way HubSpot does (400 invalid_grant / BAD_REFRESH_TOKEN).
+    """
+
+    def __init__(self, *, access_token: str = TOKEN, refresh_token: str = "rt-secret-1",
+                 expires_in: int = 1800, numbered: bool = False) -> None:
+        self.access_token = access_token
+        self.numbered = numbered  # hand out access_token-1, -2, ...; GET /whoami takes the last
+        self.refresh_token = refresh_token
+        self.expires_in = expires_in
+        self.grants: list[dict[str, str]] = []
+        self.issued: list[str] = []
+        self.content_types: list[str] = []
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive: every answer has a Content-Length
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                form = dict(parse_qsl(self.rfile.read(length).decode()))
+                status, body = endpoint.answer(self.path, form, self.headers.get("Content-Type"))
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json;charset=utf-8")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def do_GET(self) -> None:
+                current = f"Bearer {endpoint.issued[-1]}" if endpoint.issued else None
+                ok = self.headers.get("Authorization") == current
+                payload = json.dumps({"ok": True} if ok else {
+                    "status": "error", "message": "The OAuth token used to make this call expired",
+                    "category": "EXPIRED_AUTHENTICATION"}).encode()
+                self.send_response(200 if ok else 401)
+                self.send_header("Content-Type", "application/json;charset=utf-8")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: object) -> None:
+                return  # keep test output clean
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self.url = f"{self.base_url}/oauth/v1/token"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+
+    def answer(self, path: str, form: dict[str, str],
+               content_type: str | None) -> tuple[int, dict[str, object]]:
+        self.grants.append(form)
+        self.content_types.append(content_type or "")
+        if path != "/oauth/v1/token" or form.get("grant_type") != "refresh_token":
+            return 400, {"error": "unsupported_grant_type", "status": "BAD_GRANT_TYPE"}
+        if form.get("refresh_token") != self.refresh_token:
+            message = "refresh token is invalid, expired or revoked"
+            return 400, {"error": "invalid_grant", "error_description": message,
+                         "status": "BAD_REFRESH_TOKEN", "message": message}
+        token = self.access_token
+        if self.numbered:
+            token = f"{token}-{len(self.issued) + 1}"
+        self.issued.append(token)
+        return 200, {"token_type": "bearer", "refresh_token": self.refresh_token,
+                     "access_token": token, "expires_in": self.expires_in}
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()

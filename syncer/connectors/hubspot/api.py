@@ -49,14 +49,16 @@ class HubSpotApi:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.burst_budget = RollingWindowBudget(
-            settings.burst_limit, BURST_WINDOW_SECONDS, sleep=sleep
+            settings.burst_limit, BURST_WINDOW_SECONDS, clock=monotonic, sleep=sleep
         )
-        self.search_budget = RollingWindowBudget(settings.search_per_second, 1.0, sleep=sleep)
+        self.search_budget = RollingWindowBudget(
+            settings.search_per_second, 1.0, clock=monotonic, sleep=sleep
+        )
         self.daily_budget = DailyBudget(
             settings.daily_limit, settings.portal_timezone, **({"now": now} if now else {})
         )
         self.in_flight = InFlight(settings.max_in_flight)
-        self.auth = _auth(settings, transport, monotonic)
+        self.auth = _auth(settings, monotonic)
         self._client = build_client(
             settings.base_url,
             auth=self.auth,
@@ -117,12 +119,11 @@ class HubSpotApi:
             self.daily_budget.observe(daily_remaining, daily_limit)
 
 
-def _auth(
-    settings: HubSpotSettings,
-    transport: httpx.BaseTransport | None,
-    monotonic: Callable[[], float],
-) -> httpx.Auth:
-    """A private-app token, or OAuth 2 with refresh when `client_id` is set."""
+def _auth(settings: HubSpotSettings, monotonic: Callable[[], float]) -> httpx.Auth:
+    """A private-app token, or OAuth 2 with refresh when `client_id` is set.
+
+    The token endpoint gets its own plain client: it is another service (and, in tests, a
+    loopback server while the API may be an in-process sandbox)."""
     if not settings.uses_oauth():
         return BearerToken(read_secret(settings.token, settings.token_file, key="hubspot.token"))
     secret = read_secret(
@@ -136,7 +137,6 @@ def _auth(
         str(settings.client_id),
         secret,
         refresh,
-        transport=transport,
         timeout_seconds=settings.timeout_seconds,
         clock=monotonic,
     )

@@ -1,0 +1,198 @@
+"""HubSpotConnector with batches in flight, against the sandbox: overlap hides latency; a 429
+storm is waited out without any 10 s window exceeding the budget; the daily limit parks the run
+and resumes after midnight; 423 and 477 waits; an OAuth token expiring mid-run is refreshed once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from syncer.connectors.hubspot import HubSpotConnector
+from syncer.errors import RateLimited
+from syncer.sandbox.hubspot import HubSpotSandbox
+from tests.connectors.hubspot_harness import (
+    FROZEN_SECONDS,
+    TOKEN,
+    TokenEndpoint,
+    connect,
+    contact,
+    pipeline,
+    sandbox,
+    settings,
+)
+
+
+class FakeTime:
+    """A monotonic clock that moves only when the connector sleeps (thread-safe)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.sleeps: list[float] = []
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        return self.seconds
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.sleeps.append(seconds)
+            self.seconds += seconds
+
+
+class Recording(httpx.BaseTransport):
+    """Passes requests to the sandbox, noting when (by `clock`) each one was sent."""
+
+    def __init__(self, app: HubSpotSandbox, clock: Callable[[], float],
+                 on_request: Callable[[int], None] = lambda n: None) -> None:
+        self._inner = httpx.WSGITransport(app=app)
+        self._clock = clock
+        self._on_request = on_request
+        self._lock = threading.Lock()
+        self.sent: list[tuple[float, str]] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        with self._lock:
+            self.sent.append((self._clock(), request.url.path))
+            self._on_request(len(self.sent))
+        return self._inner.handle_request(request)
+
+
+def schedule_fault(app: HubSpotSandbox, **spec: object) -> None:
+    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://sandbox.test",
+                      headers={"Authorization": f"Bearer {TOKEN}"}) as admin:
+        admin.post("/_sandbox/faults", json=spec).raise_for_status()
+
+
+def most_in_any_window(times: list[float], window: float) -> int:
+    times = sorted(times)
+    return max((sum(1 for t in times[i:] if t < start + window)
+                for i, start in enumerate(times)), default=0)
+
+
+def test_batches_in_flight_hide_latency() -> None:
+    elapsed = {}
+    for in_flight in (1, 4):
+        hubspot = connect(sandbox(latency_ms=100), max_in_flight=in_flight)
+        hubspot.prepare()
+        started = time.monotonic()
+        results = hubspot.write([contact(n) for n in range(800)])
+        fetched = hubspot.fetch([r.id for r in results if r.id])
+        elapsed[in_flight] = time.monotonic() - started
+        assert len(fetched) == 800 and all(r.ok for r in results)
+        hubspot.close()
+    # 16 calls of >= 100 ms each: one at a time >= 1.6 s; four at a time about a quarter.
+    assert elapsed[1] >= 1.6
+    assert elapsed[4] < elapsed[1] / 2.5
+
+
+def test_a_429_storm_is_waited_out_and_no_window_exceeds_the_budget() -> None:
+    app = sandbox()
+    fake = FakeTime()
+    transport = Recording(app, fake)
+    hubspot = HubSpotConnector(settings(burst_limit=20, max_in_flight=4), pipeline(),
+                               transport=transport, sleep=fake.sleep, monotonic=fake)
+    hubspot.prepare()
+    schedule_fault(app, status=429, count=8, path_contains="/batch/upsert")
+    results = hubspot.write([contact(n) for n in range(3000)])
+    assert all(r.ok for r in results)
+    assert len(app.records("contacts")) == 3000
+    assert hubspot.counter.by_kind["batch/upsert"] == 30 + 8  # every refusal retried once
+    assert most_in_any_window([t for t, _ in transport.sent], 10.0) <= 20
+    assert max(fake.sleeps) >= 10.0  # the storm paused everyone for the window
+
+
+class StepClock:
+    def __init__(self) -> None:
+        self.seconds = FROZEN_SECONDS  # 2025-06-15T15:06:40Z
+
+    def __call__(self) -> float:
+        return self.seconds
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.seconds, tz=UTC)
+
+
+SECONDS_TO_UTC_MIDNIGHT = 86_400 - FROZEN_SECONDS % 86_400
+
+
+def test_the_daily_budget_refuses_before_sending_once_the_server_says_none_is_left() -> None:
+    clock = StepClock()
+    app = sandbox(clock=clock, daily_limit=7)
+    hubspot = connect(app, clock=clock.now, daily_limit=625_000)  # headers correct it
+    hubspot.prepare()  # 4 calls: 3 left
+    for _ in range(3):
+        hubspot.fetch(["1"])
+    with pytest.raises(RateLimited) as refused:
+        hubspot.fetch(["1"])
+    assert refused.value.policy == "DAILY"
+    assert refused.value.retry_after == SECONDS_TO_UTC_MIDNIGHT
+    assert app.stats()["requests"] == hubspot.counter.calls == 7  # nothing sent in vain
+
+
+def test_a_daily_429_parks_at_once_and_the_run_resumes_after_midnight() -> None:
+    clock = StepClock()
+    app = sandbox(clock=clock, daily_limit=6)
+    hubspot = connect(app, clock=clock.now)
+    hubspot.prepare()  # 4 calls; the headers say 2 are left
+    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://sandbox.test",
+                      headers={"Authorization": f"Bearer {TOKEN}"}) as other_app:
+        for _ in range(2):  # another app on the same account spends them
+            other_app.get("/crm/v3/properties/contacts").raise_for_status()
+    writes = [contact(n) for n in range(150)]
+    with pytest.raises(RateLimited) as refused:
+        hubspot.write(writes)
+    assert refused.value.policy == "DAILY"
+    assert refused.value.retry_after == SECONDS_TO_UTC_MIDNIGHT
+    assert app.stats()["rate_limited"] == 1  # refused once by the server, then not sent again
+    assert hubspot.counter.by_kind["batch/upsert"] == 1
+    clock.seconds += refused.value.retry_after  # the engine parks the pipeline until then
+    results = hubspot.write(writes)
+    assert all(r.ok for r in results) and len(app.records("contacts")) == 150
+
+
+@pytest.mark.parametrize(("status", "least_wait"), [(423, 2.0), (477, 1.0)])
+def test_locked_and_migrating_portals_are_waited_for(status: int, least_wait: float) -> None:
+    app = sandbox()
+    sleeps: list[float] = []
+    hubspot = connect(app)
+    hubspot._api._sender._sleep = sleeps.append  # type: ignore[attr-defined]  # record, don't wait
+    hubspot.prepare()
+    schedule_fault(app, status=status, count=2, path_contains="/batch/upsert")
+    assert all(r.ok for r in hubspot.write([contact(n) for n in range(10)]))
+    assert len(sleeps) == 2 and min(sleeps) >= least_wait
+    assert hubspot.counter.by_kind["batch/upsert"] == 3
+
+
+@pytest.fixture
+def token_endpoint() -> Iterator[TokenEndpoint]:
+    endpoint = TokenEndpoint(expires_in=1800)
+    yield endpoint
+    endpoint.stop()
+
+
+def test_an_oauth_token_expiring_mid_run_is_refreshed_exactly_once(
+        token_endpoint: TokenEndpoint) -> None:
+    app = sandbox()
+    fake = FakeTime()
+
+    def expire_at_the_eighth_request(sent: int) -> None:
+        if sent == 8:
+            fake.seconds += 1800  # the access token is now stale
+
+    oauth = settings(token=None, client_id="app-1", client_secret=SecretStr("cs-1"),
+                     refresh_token=SecretStr(token_endpoint.refresh_token),
+                     oauth_token_url=token_endpoint.url, max_in_flight=4)
+    hubspot = HubSpotConnector(oauth, pipeline(), monotonic=fake,
+                               transport=Recording(app, fake, expire_at_the_eighth_request))
+    hubspot.prepare()  # 4 requests, one grant
+    results = hubspot.write([contact(n) for n in range(1000)])  # 10 batches, 4 in flight
+    assert all(r.ok for r in results) and len(app.records("contacts")) == 1000
+    assert len(token_endpoint.grants) == 2  # the first token and exactly one refresh
+    assert app.stats().get("unauthorized", 0) == 0
+    hubspot.close()
