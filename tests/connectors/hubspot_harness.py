@@ -142,3 +142,9 @@ class TokenEndpoint:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()
+
+
+def portal_client(app: HubSpotSandbox) -> httpx.Client:
+    """A plain HTTP client on the sandbox, as another app on the same portal would be."""
+    return httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://sandbox.test",
+                        headers={"Authorization": f"Bearer {TOKEN}"})

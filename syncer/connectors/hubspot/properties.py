@@ -63,11 +63,9 @@ class PropertyCatalog:
     def prepare(self) -> None:
         with self._lock:
             self._cached = self._load()
-        missing = [
-            n
-            for n in [*self._pipeline.fields, self._pipeline.match.hubspot]
-            if n not in self._cached
-        ]
+        owned = self._pipeline.external_id_property  # created below when missing
+        wanted = [*self._pipeline.fields, self._pipeline.match.hubspot]
+        missing = [n for n in dict.fromkeys(wanted) if n not in self._cached and n != owned]
         if missing:
             raise ConfigError(
                 f"pipeline {self._pipeline.name!r}: HubSpot {self._pipeline.hubspot_object} has "
