@@ -166,19 +166,17 @@ def test_search_pages_to_the_10k_cap(api: HubSpot, sandbox: HubSpotSandbox) -> N
                                    value="*@bulk.example")]
             )
         ],
-        sorts=["hs_object_id"], properties=["email"], limit=200,
+        sorts=["hs_object_id"], properties=["email"], limit=200, after=None,
     )  # fmt: skip
-    seen = 0
-    after: str | None = None
-    while True:
-        request.after = after
-        page = api.crm.contacts.search_api.do_search(public_object_search_request=request)
-        assert page.total == 10_050
-        seen += len(page.results)
-        if seen == 10_000:
-            break
-        after = page.paging.next.after
-    assert page.paging.next.after == "10000"
+    first = api.crm.contacts.search_api.do_search(public_object_search_request=request)
+    assert (first.total, len(first.results)) == (10_050, 200)
+    request.after = first.paging.next.after
+    second = api.crm.contacts.search_api.do_search(public_object_search_request=request)
+    assert second.results[0].properties["email"] == "c200@bulk.example"
+    request.after = "9800"  # `after` is an offset: jump to the last page the cap allows
+    last = api.crm.contacts.search_api.do_search(public_object_search_request=request)
+    assert last.results[-1].properties["email"] == "c9999@bulk.example"
+    assert last.paging.next.after == "10000"
     request.after = "10000"
     with pytest.raises(hc.ApiException) as capped:
         api.crm.contacts.search_api.do_search(public_object_search_request=request)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import socket
 import threading
@@ -59,6 +60,8 @@ def serve_forever(app: HubSpotSandbox, host: str, port: int) -> None:
 
 
 def _create(app: HubSpotSandbox, host: str, port: int) -> Any:
+    # Under a benchmark's load waitress warns about every queued request; that is expected here.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     return create_server(
         app,
         host=host,
