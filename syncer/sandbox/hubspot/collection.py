@@ -17,6 +17,7 @@ from syncer.sandbox.hubspot.errors import (
 from syncer.sandbox.hubspot.schema import ObjectTypeSpec, PropertyDef, PropertyGroup
 from syncer.sandbox.hubspot.search_index import SearchIndex
 from syncer.sandbox.hubspot.timefmt import iso_ms
+from syncer.sandbox.hubspot.write_rules import merged_value, require_properties
 
 # (property name, normalised value) -> id of the record (or batch input) holding it
 Claims = dict[tuple[str, str], int]
@@ -150,20 +151,7 @@ class ObjectCollection:
             claims[name_key] = own_id if own_id is not None else PENDING_CREATE
 
     def check_required(self, values: Mapping[str, str]) -> None:
-        """On create, each of the type's required groups needs at least one value."""
-        problems = [
-            PropertyProblem(
-                group[0],
-                "REQUIRED_PROPERTY",
-                f"The following required properties were not set: [{', '.join(group)}]"
-                if len(group) == 1
-                else f"One of the following properties must be set: [{', '.join(group)}]",
-            )
-            for group in self.spec.required
-            if not any(values.get(name) for name in group)
-        ]
-        if problems:
-            raise property_values_invalid(problems, self.rules.portal_id)
+        require_properties(self.spec, values, self.rules.portal_id)
 
     def allocate_id(self) -> int:
         record_id = self._next_id
@@ -194,7 +182,10 @@ class ObjectCollection:
         even when no value changes."""
         properties = dict(record.properties)
         for name, value in values.items():
-            merged = self._merged_value(name, properties.get(name), value)
+            merged = merged_value(
+                self.definitions.get(name), properties.get(name), value,
+                forward_only=self.rules.forward_only_enforced and name in self.spec.forward_only,
+            )  # fmt: skip
             if merged == properties.get(name, ""):
                 continue
             record.history.setdefault(name, []).append((merged, now_ms))
@@ -255,28 +246,6 @@ class ObjectCollection:
             if name != self.spec.modified_property and old.get(name) != new.get(name):
                 fields = {"propertyName": name, "propertyValue": new.get(name, "")}
                 self.emit("propertyChange", self.spec, record_id, fields)
-
-    def _merged_value(self, name: str, old: str | None, new: str) -> str:
-        """Multi-checkbox values starting with ';' add to the current selection; a forward-only
-        enumeration keeps its value when asked to move backwards."""
-        definition = self.definitions.get(name)
-        if definition is None:
-            return new
-        if old and self._moves_backwards(definition, old, new):
-            return old
-        if definition.field_type == "checkbox" and new.startswith(";"):
-            parts = [p for p in (old or "").split(";") if p]
-            parts += [p for p in new.split(";") if p and p not in parts]
-            return ";".join(parts)
-        return new
-
-    def _moves_backwards(self, definition: PropertyDef, old: str, new: str) -> bool:
-        if not (new and self.rules.forward_only_enforced):
-            return False
-        if definition.name not in self.spec.forward_only:
-            return False
-        order = definition.option_values
-        return new in order and old in order and order.index(new) < order.index(old)
 
     def _index_unique(self, record_id: int, old: Mapping[str, str], new: Mapping[str, str]) -> None:
         for name, index in self._unique.items():
