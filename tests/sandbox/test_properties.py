@@ -136,3 +136,50 @@ def test_groups(client: httpx.Client) -> None:
     assert client.post(f"{PROPS}/groups", json={"name": "nolabel"}).status_code == 400
     in_group = definition("old_id", groupName="legacy")
     assert client.post(PROPS, json=in_group).status_code == 201
+
+
+def test_archive_property_hides_it_and_lists_it_as_archived(client: httpx.Client) -> None:
+    client.post(PROPS, json=definition("shoe_size", hasUniqueValue=True))
+    created = client.post(
+        "/crm/v3/objects/contacts", json={"properties": {"email": "a@x.com", "shoe_size": "42"}}
+    )
+    contact = created.json()["id"]
+    assert client.delete(f"{PROPS}/shoe_size").status_code == 204
+    assert client.delete(f"{PROPS}/shoe_size").status_code == 204  # idempotent
+    assert client.get(f"{PROPS}/shoe_size").status_code == 404
+    archived = client.get(f"{PROPS}?archived=true").json()["results"]
+    assert [(p["name"], p["archived"]) for p in archived] == [("shoe_size", True)]
+    got = client.get(f"/crm/v3/objects/contacts/{contact}?properties=shoe_size").json()
+    assert "shoe_size" not in got["properties"]
+    refused = client.patch(
+        f"/crm/v3/objects/contacts/{contact}", json={"properties": {"shoe_size": "43"}}
+    )
+    assert refused.json()["errors"][0]["code"] == "PROPERTY_DOESNT_EXIST"
+    assert client.delete(f"{PROPS}/email").status_code == 400  # HubSpot-defined
+
+
+def test_property_batch_endpoints(client: httpx.Client) -> None:
+    made = client.post(
+        f"{PROPS}/batch/create", json={"inputs": [definition("a_one"), definition("a_two")]}
+    )
+    assert made.status_code == 201
+    assert [p["name"] for p in made.json()["results"]] == ["a_one", "a_two"]
+    read = client.post(
+        f"{PROPS}/batch/read", json={"inputs": [{"name": "a_two"}, {"name": "nope"}]}
+    )
+    assert [p["name"] for p in read.json()["results"]] == ["a_two"]
+    archive = {"inputs": [{"name": "a_one"}, {"name": "never_existed"}]}
+    assert client.post(f"{PROPS}/batch/archive", json=archive).status_code == 204
+    assert client.get(f"{PROPS}/a_one").status_code == 404
+
+
+def test_group_get_update_archive(client: httpx.Client) -> None:
+    client.post(f"{PROPS}/groups", json={"name": "extra", "label": "Extra"})
+    assert client.get(f"{PROPS}/groups/extra").json()["label"] == "Extra"
+    patched = client.patch(f"{PROPS}/groups/extra", json={"label": "More", "displayOrder": 3})
+    assert (patched.json()["label"], patched.json()["displayOrder"]) == ("More", 3)
+    client.post(PROPS, json=definition("in_extra", groupName="extra"))
+    assert client.delete(f"{PROPS}/groups/extra").status_code == 400  # still holds a property
+    client.delete(f"{PROPS}/in_extra")
+    assert client.delete(f"{PROPS}/groups/extra").status_code == 204
+    assert client.get(f"{PROPS}/groups/extra").status_code == 404

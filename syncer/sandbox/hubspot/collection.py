@@ -59,6 +59,7 @@ class ObjectCollection:
         self.spec = spec
         self.rules = rules
         self.definitions = {d.name: d for d in definitions}
+        self.archived_definitions: dict[str, PropertyDef] = {}
         self.groups = {g.name: g for g in groups}
         self.active: dict[int, StoredRecord] = {}
         self.archived: dict[int, StoredRecord] = {}
@@ -234,6 +235,16 @@ class ObjectCollection:
                 value = record.properties.get(definition.name)
                 if value:
                     index[unique_key(definition.name, value)] = record.id
+
+    def archive_definition(self, name: str, now_ms: int) -> None:
+        """The property leaves the type (its stored values are no longer shown or searched)."""
+        definition = self.definitions.pop(name, None)
+        if definition is None:
+            return
+        definition.archived_ms = now_ms
+        self.archived_definitions[name] = definition
+        if not (name == "email" and self.spec.unique_email):
+            self._unique.pop(name, None)
 
     def unique_property_count(self) -> int:
         return sum(1 for d in self.definitions.values() if d.has_unique_value)

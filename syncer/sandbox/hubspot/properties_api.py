@@ -14,6 +14,7 @@ from syncer.sandbox.hubspot.schema import (
     PropertyDef,
     PropertyGroup,
 )
+from syncer.sandbox.hubspot.timefmt import iso_ms
 from syncer.sandbox.hubspot.wire import Response
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -25,8 +26,43 @@ _PATCHABLE = frozenset(
 
 
 def list_properties(call: Call) -> Response:
-    definitions = call.collection.definitions.values()
-    return Response(200, {"results": [d.to_json() for d in definitions]})
+    collection = call.collection
+    archived = call.request.flag("archived")
+    source = collection.archived_definitions if archived else collection.definitions
+    return Response(200, {"results": [d.to_json() for d in source.values()]})
+
+
+def archive_property(call: Call) -> Response:
+    collection = call.collection
+    name = call.path_params["property_name"]
+    _archive(collection, name, call.now_ms)
+    return Response(204)
+
+
+def batch_read_properties(call: Call) -> Response:
+    collection = call.collection
+    body = call.body()
+    archived = bool(body.get("archived", False))
+    source = collection.archived_definitions if archived else collection.definitions
+    names = [str(item.get("name", "")) for item in _inputs(body)]
+    found = [source[name].to_json() for name in names if name in source]
+    return _batch_answer(call, found)
+
+
+def batch_create_properties(call: Call) -> Response:
+    collection = call.collection
+    made = [add_property(collection, item, call.now_ms).to_json() for item in _inputs(call.body())]
+    return _batch_answer(call, made, status=201)
+
+
+def batch_archive_properties(call: Call) -> Response:
+    """204 whatever each property's state was (active, archived or unknown), as documented."""
+    collection = call.collection
+    for item in _inputs(call.body()):
+        name = str(item.get("name", ""))
+        if name in collection.definitions:
+            _archive(collection, name, call.now_ms)
+    return Response(204)
 
 
 def get_property(call: Call) -> Response:
@@ -104,6 +140,34 @@ def create_group(call: Call) -> Response:
     return Response(201, group.to_json())
 
 
+def get_group(call: Call) -> Response:
+    return Response(200, _group(call).to_json())
+
+
+def update_group(call: Call) -> Response:
+    group = _group(call)
+    body = call.body()
+    unknown = sorted(set(body) - {"label", "displayOrder"})
+    if unknown:
+        raise validation(f"Property group fields that cannot be updated: {', '.join(unknown)}")
+    group.label = str(body.get("label", group.label))
+    group.display_order = int(body.get("displayOrder", group.display_order))
+    return Response(200, group.to_json())
+
+
+def archive_group(call: Call) -> Response:
+    collection = call.collection
+    group = _group(call)
+    members = [d.name for d in collection.definitions.values() if d.group_name == group.name]
+    if members:
+        raise validation(
+            f"Property group {group.name} still holds properties ({', '.join(members[:5])}); "
+            "move or archive them first"
+        )
+    del collection.groups[group.name]
+    return Response(204)
+
+
 def definition_fields(definition: PropertyDef) -> dict[str, Any]:
     return {
         "label": definition.label,
@@ -120,6 +184,36 @@ def _definition(call: Call) -> PropertyDef:
     if definition is None:
         raise ApiError(404, f"Property {name} does not exist", OBJECT_NOT_FOUND)
     return definition
+
+
+def _group(call: Call) -> PropertyGroup:
+    name = call.path_params["group_name"]
+    group = call.collection.groups.get(name)
+    if group is None:
+        raise ApiError(404, f"Property group {name} does not exist", OBJECT_NOT_FOUND)
+    return group
+
+
+def _archive(collection: ObjectCollection, name: str, now_ms: int) -> None:
+    definition = collection.definitions.get(name)
+    if definition is None:
+        return  # archiving is idempotent
+    if definition.hubspot_defined:
+        raise validation(f"{name} is a HubSpot-defined property and cannot be archived")
+    collection.archive_definition(name, now_ms)
+
+
+def _inputs(body: dict[str, Any]) -> list[dict[str, Any]]:
+    inputs = body.get("inputs")
+    if not isinstance(inputs, list) or not all(isinstance(item, dict) for item in inputs):
+        raise validation("Batch body must have 'inputs': a list of objects")
+    return inputs
+
+
+def _batch_answer(call: Call, results: list[dict[str, Any]], status: int = 200) -> Response:
+    stamp = iso_ms(call.now_ms)
+    body = {"status": "COMPLETE", "results": results, "startedAt": stamp, "completedAt": stamp}
+    return Response(status, body)
 
 
 def _apply_fields(

@@ -40,6 +40,7 @@ _PROPERTIES = r"/crm/v3/properties/(?P<object_type>[^/]+)"
 _V4_RECORD = r"/crm/v4/objects/(?P<object_type>[^/]+)/(?P<object_id>[^/]+)/associations"
 _V4_PAIR = _V4_RECORD + r"/(?P<to_type>[^/]+)/(?P<to_id>[^/]+)"
 _V4_TYPES = r"/crm/v4/associations/(?P<object_type>[^/]+)/(?P<to_type>[^/]+)"
+_GROUP = _PROPERTIES + r"/groups/(?P<group_name>[^/]+)"
 _SCHEMAS = r"(?:/crm/v3/schemas|/crm-object-schemas/v3/schemas)"
 _SCHEMA = _SCHEMAS + r"/(?P<object_type>[^/]+)"
 
@@ -66,6 +67,30 @@ ROUTES: tuple[Route, ...] = (
     _route("POST", _PROPERTIES, properties_api.create_property, "properties/write"),
     _route("GET", _PROPERTIES + "/groups", properties_api.list_groups, "properties/read"),
     _route("POST", _PROPERTIES + "/groups", properties_api.create_group, "properties/write"),
+    _route("GET", _GROUP, properties_api.get_group, "properties/read"),
+    _route("PATCH", _GROUP, properties_api.update_group, "properties/write"),
+    _route("DELETE", _GROUP, properties_api.archive_group, "properties/write"),
+    _route(
+        "POST", _PROPERTIES + "/batch/read", properties_api.batch_read_properties, "properties/read"
+    ),
+    _route(
+        "POST",
+        _PROPERTIES + "/batch/create",
+        properties_api.batch_create_properties,
+        "properties/write",
+    ),
+    _route(
+        "POST",
+        _PROPERTIES + "/batch/archive",
+        properties_api.batch_archive_properties,
+        "properties/write",
+    ),
+    _route(
+        "DELETE",
+        _PROPERTIES + "/(?P<property_name>[^/]+)",
+        properties_api.archive_property,
+        "properties/write",
+    ),
     _route(
         "GET",
         _PROPERTIES + "/(?P<property_name>[^/]+)",

@@ -46,6 +46,7 @@ class PropertyDef:
     referenced_object_type: str | None = None  # "OWNER": values are owner ids, not options
     created_ms: int = 0
     updated_ms: int = 0
+    archived_ms: int | None = None
 
     @property
     def option_values(self) -> list[str]:
@@ -69,7 +70,7 @@ class PropertyDef:
             "hidden": self.hidden,
             "formField": self.form_field,
             "dataSensitivity": "non_sensitive",
-            "archived": False,
+            "archived": self.archived_ms is not None,
             "modificationMetadata": {
                 "archivable": not self.hubspot_defined,
                 "readOnlyDefinition": self.hubspot_defined,
@@ -78,6 +79,8 @@ class PropertyDef:
         }
         if self.hubspot_defined:
             body["hubspotDefined"] = True
+        if self.archived_ms is not None:
+            body["archivedAt"] = iso_ms(self.archived_ms)
         if self.referenced_object_type:
             body["referencedObjectType"] = self.referenced_object_type
         return body
