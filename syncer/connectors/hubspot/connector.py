@@ -51,7 +51,6 @@ class _Parts:
     """Everything that depends on the resolved object type (custom types need an API call)."""
 
     object_type: ObjectType
-    properties: list[str]
     catalog: PropertyCatalog
     reader: RecordReader
     writer: BatchWriter
@@ -125,10 +124,7 @@ class HubSpotConnector:
     def archived_since(self, since: datetime) -> list[Record]:
         """Records archived (deleted) at or after `since`, with `archived=True` and
         `modified_at` = the archive time. Search never shows these; call once per run."""
-        parts = self._parts()
-        path = f"/crm/v3/objects/{parts.object_type.path_name}"
-        modified = parts.object_type.modified_property
-        return deletions.archived_since(self._api, path, parts.properties, modified, since)
+        return self._parts().reader.list_archived(since)
 
     def merged_ids(self, records: Iterable[Record]) -> dict[str, str]:
         """{merged-away id: surviving id} named by these records (from `changes`/`fetch`)."""
@@ -160,7 +156,6 @@ class HubSpotConnector:
         search_path = f"/crm/v3/objects/{object_type.path_name}/search"
         return _Parts(
             object_type=object_type,
-            properties=properties,
             catalog=PropertyCatalog(self._api, self._pipeline, object_type.path_name),
             reader=reader,
             writer=BatchWriter(self._api, object_type.path_name, self._settings.batch_size, reader),

@@ -17,24 +17,9 @@ from syncer.settings import PipelineSettings
 
 from .api import HubSpotApi
 from .outcomes import body_of
+from .property_checks import field_type, mapping_problems
 
 GROUP_NAME = "syncer"
-
-_FIELD_TYPES = {
-    "string": FieldType.TEXT,
-    "phone_number": FieldType.TEXT,
-    "number": FieldType.NUMBER,
-    "date": FieldType.DATE,
-    "datetime": FieldType.DATETIME,
-    "bool": FieldType.BOOLEAN,
-    "enumeration": FieldType.ENUMERATION,
-}
-
-
-def field_type(definition: dict[str, Any]) -> FieldType:
-    if definition.get("fieldType") == "booleancheckbox":
-        return FieldType.BOOLEAN  # a single on/off checkbox, whatever its declared type
-    return _FIELD_TYPES.get(str(definition.get("type")), FieldType.TEXT)
 
 
 class PropertyCatalog:
@@ -70,6 +55,12 @@ class PropertyCatalog:
             raise ConfigError(
                 f"pipeline {self._pipeline.name!r}: HubSpot {self._pipeline.hubspot_object} has "
                 f"no propert{'y' if len(missing) == 1 else 'ies'} {', '.join(map(repr, missing))}"
+            )
+        problems = mapping_problems(self._pipeline, self._cached)
+        if problems:
+            raise ConfigError(
+                f"pipeline {self._pipeline.name!r}: the mapping does not fit HubSpot "
+                f"{self._pipeline.hubspot_object}:\n  " + "\n  ".join(problems)
             )
         self._ensure_external_id_property()
 

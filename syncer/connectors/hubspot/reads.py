@@ -4,19 +4,24 @@ by a unique property (`idProperty`); ids HubSpot does not know are simply absent
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
 from urllib.parse import quote
 
 from syncer.errors import FatalError
 from syncer.records import ChangePage, Cursor, Record
 
 from .api import HubSpotApi
-from .objects import to_record
+from .objects import parse_time, to_record
 from .outcomes import body_of
 
 BATCH_LIMIT = 100
 LIST_LIMIT = 100
-# Keep list URLs well under the 8 KB most proxies accept; the rest is read in batches by id.
-MAX_PROPERTY_QUERY_CHARS = 3000
+JsonObject = dict[str, Any]
+# HubSpot answers 414 to long URLs, and integrators report trouble past ~2,000 characters of
+# properties (anchors.md d.6): the properties that do not fit are read in batches by id (POST).
+MAX_PROPERTY_QUERY_CHARS = 2000
 
 
 class RecordReader:
@@ -42,44 +47,70 @@ class RecordReader:
 
     def list_all(self, final_cursor: Cursor) -> Iterator[ChangePage]:
         """Every live record, a page of up to 100 at a time; the last page carries the cursor."""
-        first, rest = _split_by_query_length(self._requested)
+        pages = self._list_pages(kind="list", archived=False)
+        for objects, more in pages:
+            records = [to_record(o, self._properties, self._modified) for o in objects]
+            yield ChangePage(
+                self._complete(records, archived=False), None if more else final_cursor
+            )
+
+    def list_archived(self, since: datetime) -> list[Record]:
+        """Records archived at or after `since` (the server cannot filter: every archived record
+        is listed); `modified_at` is the archive time."""
+        found: list[Record] = []
+        for objects, _ in self._list_pages(kind="list/archived", archived=True):
+            for obj in objects:
+                stamp = obj.get("archivedAt")
+                archived_at = parse_time(stamp) if stamp else None
+                if archived_at is not None and archived_at >= since:
+                    record = to_record(obj, self._properties, self._modified)
+                    found.append(replace(record, modified_at=archived_at, archived=True))
+        return self._complete(found, archived=True)
+
+    def _list_pages(self, *, kind: str, archived: bool) -> Iterator[tuple[list[JsonObject], bool]]:
+        """(objects, more pages follow) of the list endpoint, `after` paging."""
+        first, _ = _split_by_query_length(self._requested)
         after: str | None = None
         while True:
             params = [("limit", str(LIST_LIMIT)), *(("properties", p) for p in first)]
+            if archived:
+                params.append(("archived", "true"))
             if after is not None:
                 params.append(("after", after))
-            body = self._api.call_ok("GET", self._path, kind="list", params=params)
-            records = self._complete(
-                [to_record(o, self._properties, self._modified) for o in body.get("results") or []],
-                rest,
-            )
+            body = self._api.call_ok("GET", self._path, kind=kind, params=params)
             after = ((body.get("paging") or {}).get("next") or {}).get("after")
-            yield ChangePage(records, None if after else final_cursor)
+            yield list(body.get("results") or []), bool(after)
             if not after:
                 return
 
-    def _complete(self, records: list[Record], missing: list[str]) -> list[Record]:
-        """Fill in the properties that did not fit in the list URL, by one batch read."""
+    def _complete(self, records: list[Record], *, archived: bool) -> list[Record]:
+        """Fill in the properties that did not fit in the list URL, by batch reads."""
+        _, missing = _split_by_query_length(self._requested)
         if not missing or not records:
             return records
-        extra = {r.id: r for r in self._read_batch([r.id for r in records], None, missing)}
+        extra: dict[str, Record] = {}
+        for start in range(0, len(records), BATCH_LIMIT):
+            ids = [r.id for r in records[start : start + BATCH_LIMIT]]
+            extra.update((r.id, r) for r in self._read_batch(ids, None, missing, archived))
         return [
-            Record(
-                r.id,
-                {**r.properties, **_present(extra.get(r.id), missing)},
-                r.modified_at,
-                r.archived,
-            )
+            replace(r, properties={**r.properties, **_present(extra.get(r.id), missing)})
             for r in records
         ]
 
     def _read_batch(
-        self, values: list[str], id_property: str | None, properties: list[str]
+        self,
+        values: list[str],
+        id_property: str | None,
+        properties: list[str],
+        archived: bool = False,
     ) -> list[Record]:
         body: dict[str, object] = {"properties": properties, "inputs": [{"id": v} for v in values]}
         if id_property:
             body["idProperty"] = id_property
-        exchange = self._api.call("POST", f"{self._path}/batch/read", kind="batch/read", body=body)
+        params = [("archived", "true")] if archived else []
+        exchange = self._api.call(
+            "POST", f"{self._path}/batch/read", kind="batch/read", body=body, params=params
+        )
         if not exchange.ok:
             raise FatalError(f"HubSpot refused a batch read: {exchange.outcome.detail}")
         results = body_of(exchange.response).get("results") or []
