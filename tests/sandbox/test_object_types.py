@@ -152,3 +152,15 @@ def test_schema_validation_names_the_problem(client: httpx.Client) -> None:
     assert refused.status_code == 400
     assert "colour" in refused.json()["message"]
     assert client.get("/crm/v3/objects/cars").status_code == 400  # not left half-made
+
+
+def test_pipelines_match_the_stage_options(client: httpx.Client) -> None:
+    deals = client.get("/crm/v3/pipelines/deals").json()["results"]
+    assert [p["id"] for p in deals] == ["default"]
+    stages = {s["id"]: s["metadata"] for s in deals[0]["stages"]}
+    assert stages["closedwon"] == {"isClosed": "true", "probability": "1.0"}
+    assert stages["qualifiedtobuy"]["probability"] == "0.4"
+    tickets = client.get("/crm/v3/pipelines/tickets/0/stages").json()["results"]
+    assert [(s["id"], s["metadata"]["ticketState"]) for s in tickets][-1] == ("4", "CLOSED")
+    assert client.get("/crm/v3/pipelines/deals/nope").status_code == 404
+    assert client.get("/crm/v3/pipelines/contacts").status_code == 400

@@ -12,6 +12,7 @@ from syncer.sandbox.hubspot import (
     merge_api,
     objects_api,
     owners,
+    pipelines_api,
     properties_api,
     schemas_api,
     search_api,
@@ -41,6 +42,7 @@ _V4_RECORD = r"/crm/v4/objects/(?P<object_type>[^/]+)/(?P<object_id>[^/]+)/assoc
 _V4_PAIR = _V4_RECORD + r"/(?P<to_type>[^/]+)/(?P<to_id>[^/]+)"
 _V4_TYPES = r"/crm/v4/associations/(?P<object_type>[^/]+)/(?P<to_type>[^/]+)"
 _GROUP = _PROPERTIES + r"/groups/(?P<group_name>[^/]+)"
+_PIPELINES = r"/crm/v3/pipelines/(?P<object_type>[^/]+)"
 _SCHEMAS = r"(?:/crm/v3/schemas|/crm-object-schemas/v3/schemas)"
 _SCHEMA = _SCHEMAS + r"/(?P<object_type>[^/]+)"
 
@@ -138,6 +140,16 @@ ROUTES: tuple[Route, ...] = (
     ),
     _route("GET", _V4_TYPES + "/labels", associations_api.list_labels, "associations/read"),
     _route("POST", _V4_TYPES + "/labels", associations_api.create_label, "associations/write"),
+    _route("GET", _PIPELINES, pipelines_api.list_pipelines, "pipelines/read"),
+    _route(
+        "GET", _PIPELINES + r"/(?P<pipeline_id>[^/]+)", pipelines_api.get_pipeline, "pipelines/read"
+    ),
+    _route(
+        "GET",
+        _PIPELINES + r"/(?P<pipeline_id>[^/]+)/stages",
+        pipelines_api.list_stages,
+        "pipelines/read",
+    ),
     _route("GET", "/crm/v3/owners", owners.list_owners, "owners/read"),
     _route("GET", r"/crm/v3/owners/(?P<owner_id>[^/]+)", owners.get_owner, "owners/read"),
     _route("GET", _SCHEMAS, schemas_api.list_schemas, "schemas/read"),
