@@ -174,3 +174,24 @@ def test_engagement_and_custom_object_associations(client: httpx.Client) -> None
     put = client.put(f"{V4}/cars/{car}/associations/default/contacts/{contact}")
     assert put.status_code == 200
     assert client.get(f"{V4}/p12345678_car/{car}/associations/0-1").json()["results"]
+
+
+def test_search_by_associated_record(client: httpx.Client) -> None:
+    company = _company(client, "Acme")
+    other = _company(client, "Other")
+    ids = [create_contact(client, email=f"{i}@x.com")["id"] for i in range(3)]
+    for contact, target in ((ids[0], company), (ids[2], company), (ids[1], other)):
+        client.put(f"{V4}/contacts/{contact}/associations/default/companies/{target}")
+
+    def search(flt: dict[str, object]) -> list[str]:
+        body = {"filterGroups": [{"filters": [flt]}]}
+        found = client.post("/crm/v3/objects/contacts/search", json=body)
+        assert found.status_code == 200, found.text
+        return [r["id"] for r in found.json()["results"]]
+
+    by_company = {"propertyName": "associations.company", "operator": "EQ", "value": company}
+    assert search(by_company) == [ids[0], ids[2]]
+    client.delete(f"{V4}/contacts/{ids[0]}/associations/companies/{company}")
+    assert search(by_company) == [ids[2]]
+    both = {"propertyName": "associations.company", "operator": "IN", "values": [company, other]}
+    assert search(both) == [ids[1], ids[2]]

@@ -10,6 +10,7 @@ from syncer.sandbox.hubspot.collection import ObjectCollection
 from syncer.sandbox.hubspot.errors import validation
 from syncer.sandbox.hubspot.portal import Call
 from syncer.sandbox.hubspot.render import indexed_record_json
+from syncer.sandbox.hubspot.search_associations import association_predicates
 from syncer.sandbox.hubspot.search_query import (
     Filter,
     Predicate,
@@ -22,6 +23,7 @@ from syncer.sandbox.hubspot.search_query import (
 from syncer.sandbox.hubspot.wire import Response
 
 MAX_RESULT_WINDOW = 10_000
+Linked = dict[Filter, Predicate]  # filters on associations.{type}, already compiled
 _CACHE_SIZE = 16
 
 
@@ -35,7 +37,8 @@ def search_objects(call: Call) -> Response:
             f"limit ({search.limit}) goes past it. Narrow the filters instead of paging further."
         )
     collection.search.catch_up(call.now_ms)
-    ids = _matching_ids(collection, search, body)
+    linked = association_predicates(call.portal, collection, search)
+    ids = _matching_ids(collection, search, body, linked)
     page = ids[search.after : search.after + search.limit]
     visible = collection.search.visible
     answer: dict[str, Any] = {
@@ -49,9 +52,14 @@ def search_objects(call: Call) -> Response:
     return Response(200, answer)
 
 
-def _matching_ids(collection: ObjectCollection, search: SearchRequest, body: Any) -> list[int]:
+def _matching_ids(
+    collection: ObjectCollection, search: SearchRequest, body: Any, linked: Linked
+) -> list[int]:
     """All matching ids in result order. Paging repeats the same query, so the ordered list is
-    cached until the index changes."""
+    cached until the index changes (not when it filters on associations, which the index
+    version does not follow)."""
+    if linked:
+        return _sorted(collection, search, _filtered(collection, search, linked))
     index = collection.search
     key = json.dumps(
         {k: v for k, v in body.items() if k not in ("after", "limit", "properties")},
@@ -61,24 +69,27 @@ def _matching_ids(collection: ObjectCollection, search: SearchRequest, body: Any
     cached = index.results_cache.get(key)
     if cached is not None and cached[0] == index.version:
         return cached[1]
-    ids = _sorted(collection, search, _filtered(collection, search))
+    ids = _sorted(collection, search, _filtered(collection, search, linked))
     if len(index.results_cache) >= _CACHE_SIZE:
         index.results_cache.clear()
     index.results_cache[key] = (index.version, ids)
     return ids
 
 
-def _filtered(collection: ObjectCollection, search: SearchRequest) -> list[int]:
+def _filtered(collection: ObjectCollection, search: SearchRequest, linked: Linked) -> list[int]:
     visible = collection.search.visible
-    matches = _matcher(collection, search)
+    matches = _matcher(collection, search, linked)
     found = (i for i in _candidates(collection, search.groups) if i in visible)
     return [record_id for record_id in found if matches(visible[record_id])]
 
 
-def _matcher(collection: ObjectCollection, search: SearchRequest) -> Predicate:
+def _matcher(collection: ObjectCollection, search: SearchRequest, linked: Linked) -> Predicate:
     """One predicate for the whole request: the text query AND (group OR group ...)."""
     groups = [
-        [compile_filter(f, collection.definitions.get(f.property_name)) for f in group]
+        [
+            linked.get(f) or compile_filter(f, collection.definitions.get(f.property_name))
+            for f in group
+        ]
         for group in search.groups
     ]
     text_match = _text_predicate(collection, search.query)
