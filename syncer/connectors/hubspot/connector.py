@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import structlog
@@ -31,8 +32,10 @@ from syncer.settings import HubSpotSettings, PipelineSettings
 
 from . import deletions
 from .api import HubSpotApi
+from .associations import Associations
 from .object_types import SCHEMAS_PATH, ObjectType, custom_type, standard_type
 from .objects import decode_cursor, encode_cursor, epoch_ms
+from .owners import Owner, list_owners
 from .properties import PropertyCatalog
 from .reads import RecordReader
 from .search import SearchCollector
@@ -78,6 +81,8 @@ class HubSpotConnector:
         )  # fmt: skip
         self._lock = threading.Lock()
         self._built: _Parts | None = None
+        self._schemas_lock = threading.Lock()
+        self._schemas: list[dict[str, Any]] | None = None
 
     @property
     def object_type(self) -> ObjectType:
@@ -130,22 +135,34 @@ class HubSpotConnector:
         """{merged-away id: surviving id} named by these records (from `changes`/`fetch`)."""
         return deletions.merged_ids(records)
 
+    def associations(self, to_object: str) -> Associations:
+        """Edges (v4) from this pipeline's object to `to_object` (a standard plural name, a type
+        id or a custom object's name): `.read(ids)`, `.create(edges)`, `.archive(pairs)`."""
+        from_path = self._parts().object_type.path_name
+        return Associations(self._api, from_path, self._resolve(to_object).path_name)
+
+    def owners(self, *, archived: bool = False) -> list[Owner]:
+        """The portal's owners, to map owner ids (`hubspot_owner_id` values) to emails."""
+        return list_owners(self._api, archived=archived)
+
     def close(self) -> None:
         self._api.close()
 
     def _parts(self) -> _Parts:
         with self._lock:
             if self._built is None:
-                self._built = self._build(self._resolve())
+                self._built = self._build(self._resolve(self._pipeline.hubspot_object))
             return self._built
 
-    def _resolve(self) -> ObjectType:
-        name = self._pipeline.hubspot_object
+    def _resolve(self, name: str) -> ObjectType:
         known = standard_type(name)
         if known is not None:
             return known
-        schemas = self._api.call_ok("GET", SCHEMAS_PATH, kind="schemas").get("results") or []
-        return custom_type(name, schemas)
+        with self._schemas_lock:
+            if self._schemas is None:
+                body = self._api.call_ok("GET", SCHEMAS_PATH, kind="schemas")
+                self._schemas = list(body.get("results") or [])
+            return custom_type(name, self._schemas)
 
     def _build(self, object_type: ObjectType) -> _Parts:
         properties = self._pipeline.hubspot_properties()
