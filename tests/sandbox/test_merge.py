@@ -120,3 +120,17 @@ def test_merge_and_gdpr_count_as_record_writes(
     _merge(client, CONTACTS, first, second)
     client.post(f"{CONTACTS}/gdpr-delete", json={"objectId": "3"})
     assert sandbox.stats()["writes"] == 2
+
+
+def test_a_merged_contacts_old_email_stays_taken(client: httpx.Client) -> None:
+    first = create_contact(client, email="a@x.com")["id"]
+    second = create_contact(client, email="b@x.com")["id"]
+    survivor = _merge(client, CONTACTS, first, second).json()["id"]
+    taken = client.post(CONTACTS, json={"properties": {"email": "B@x.com"}})
+    assert taken.status_code == 409
+    assert taken.json()["message"] == f"Contact already exists. Existing ID: {survivor}"
+    by_old_email = client.get(f"{CONTACTS}/b@x.com?idProperty=email").json()
+    assert by_old_email["id"] == survivor
+    client.patch(f"{CONTACTS}/{survivor}", json={"properties": {"email": "c@x.com"}})
+    assert client.get(f"{CONTACTS}/a@x.com?idProperty=email").status_code == 404
+    assert client.get(f"{CONTACTS}/b@x.com?idProperty=email").json()["id"] == survivor

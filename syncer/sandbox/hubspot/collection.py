@@ -22,6 +22,7 @@ from syncer.sandbox.hubspot.write_rules import merged_value, require_properties
 # (property name, normalised value) -> id of the record (or batch input) holding it
 Claims = dict[tuple[str, str], int]
 PENDING_CREATE = -1
+ADDITIONAL_EMAILS = "hs_additional_emails"
 Emit = Callable[
     [str, ObjectTypeSpec, int, dict[str, str]], None
 ]  # claim held by an earlier create in the same batch, not yet applied
@@ -260,6 +261,9 @@ class ObjectCollection:
 
     def _index_unique(self, record_id: int, old: Mapping[str, str], new: Mapping[str, str]) -> None:
         for name, index in self._unique.items():
+            if name == "email" and (ADDITIONAL_EMAILS in old or ADDITIONAL_EMAILS in new):
+                self._index_all_emails(index, record_id, old, new)
+                continue
             before, after = old.get(name), new.get(name)
             if before == after:
                 continue
@@ -267,6 +271,18 @@ class ObjectCollection:
                 index.pop(unique_key(name, before), None)
             if after:
                 index[unique_key(name, after)] = record_id
+
+    def _index_all_emails(
+        self, index: dict[str, int], record_id: int, old: Mapping[str, str], new: Mapping[str, str]
+    ) -> None:
+        """A contact's additional emails (a merge leaves them) identify it as its email does:
+        no other contact may take them."""
+        before, after = _all_emails(old), _all_emails(new)
+        for key in before - after:
+            if index.get(key) == record_id:
+                del index[key]
+        for key in after:
+            index[key] = record_id
 
     def _unique_violation(self, name: str, value: str, holder: int) -> ApiError:
         if name == "email" and self.spec.unique_email:
@@ -282,6 +298,11 @@ class ObjectCollection:
         if error.status == 409:
             error.category = CONFLICT
         return error
+
+
+def _all_emails(properties: Mapping[str, str]) -> set[str]:
+    found = [properties.get("email", ""), *properties.get(ADDITIONAL_EMAILS, "").split(";")]
+    return {unique_key("email", email) for email in found if email}
 
 
 def unique_key(name: str, value: str) -> str:
