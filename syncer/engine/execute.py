@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from syncer.connectors.base import Connector
 from syncer.engine import failpoints
-from syncer.engine.plan import PairPlan, encode_sides
+from syncer.engine.plan import PairPlan, encode_sides, external_id_of
 from syncer.ledger import journal
 from syncer.ledger.journal import Intent
 from syncer.ledger.quarantine import Rejected
@@ -41,6 +41,7 @@ class Tally:
 class _Outcome:
     ids: dict[Side, str] = field(default_factory=dict)
     failed: dict[Side, Rejection] = field(default_factory=dict)
+    stamp_failed: Rejection | None = None  # the new external id could not be set in HubSpot
 
 
 class Executor:
@@ -129,8 +130,8 @@ class Executor:
         pair = plan.pair
         target = pair.version(side)
         target_id = target.id if target else (pair.link.id_on(side) if pair.link else None)
-        if side is Side.HUBSPOT and pair.external is not None:
-            properties[self.id_property] = pair.external.id
+        if side is Side.HUBSPOT and (external_id := external_id_of(pair)) is not None:
+            properties[self.id_property] = external_id
         if target_id is not None:
             return Write(str(index), properties, target_id=target_id)
         return self._create(side, index, plan, properties)
@@ -186,7 +187,7 @@ class Executor:
             return
         for result in self.connectors[Side.HUBSPOT].write(stamps):
             if not result.ok:
-                outcomes[int(result.key)].failed[Side.HUBSPOT] = result.rejection or Rejection(
+                outcomes[int(result.key)].stamp_failed = result.rejection or Rejection(
                     "NO_RESULT", "HubSpot returned no result for the external-id stamp"
                 )
 
@@ -246,7 +247,7 @@ class Executor:
             commit.links.append(link)
         if pair.link is None:
             self.tally.linked += 1
-        if not outcome.failed:
+        if not outcome.failed and outcome.stamp_failed is None:
             commit.synced.setdefault(Side.HUBSPOT, []).append(hub_id)
             commit.synced.setdefault(Side.EXTERNAL, []).append(ext_id)
         self._conflicts(plan, hub_id, ext_id, commit)
@@ -261,11 +262,11 @@ class Executor:
             if plan.pair.link is not None and rejection.category in NOT_FOUND:
                 gone.add(side)
                 continue
-            source_id = _source_id(plan, side)
+            source, source_id = _source(plan, side)
             if source_id is not None:
                 commit.rejected.append(
                     Rejected(
-                        side.other,
+                        source,
                         source_id,
                         _operation(plan, side),
                         rejection.category,
@@ -273,6 +274,20 @@ class Executor:
                         rejection.property,
                     )
                 )
+        hub = plan.pair.hubspot
+        if outcome.stamp_failed is not None and hub is not None:
+            # Quarantined under the HubSpot record: re-reading it is what sends the stamp again.
+            failure = outcome.stamp_failed
+            commit.rejected.append(
+                Rejected(
+                    Side.HUBSPOT,
+                    hub.id,
+                    "stamp",
+                    failure.category,
+                    failure.message,
+                    failure.property,
+                )
+            )
         return frozenset(gone)
 
     def _agreed_key(self, plan: PairPlan) -> str | None:
@@ -302,6 +317,14 @@ def _known_id(plan: PairPlan, side: Side) -> str | None:
 
 def _source_id(plan: PairPlan, target: Side) -> str | None:
     return _known_id(plan, target.other)
+
+
+def _source(plan: PairPlan, target: Side) -> tuple[Side, str | None]:
+    """The record a failed write is quarantined under: the one whose change it carried, or,
+    for a bare external-id stamp, the HubSpot record itself (re-reading it retries the stamp)."""
+    if target is Side.HUBSPOT and Side.HUBSPOT not in plan.writes:
+        return Side.HUBSPOT, _known_id(plan, Side.HUBSPOT)
+    return target.other, _source_id(plan, target)
 
 
 def _operation(plan: PairPlan, side: Side) -> str:

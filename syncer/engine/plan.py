@@ -152,9 +152,17 @@ def _plan_merge(
     plan = PairPlan(pair, base=dict(base), archived=archived)
     for spec in fields:
         _merge_field(plan, spec, base.get(spec.hubspot), policy)
-    if pair.hubspot is not None and pair.external is not None:
-        plan.stamp_external_id = pair.hubspot.carried_id != pair.external.id
+    expected = external_id_of(pair)
+    if pair.hubspot is not None and expected is not None:
+        plan.stamp_external_id = pair.hubspot.carried_id != expected
     return plan
+
+
+def external_id_of(pair: Pair) -> str | None:
+    """The external id a HubSpot record should carry: its twin's, as seen now or as linked."""
+    if pair.external is not None:
+        return pair.external.id
+    return pair.link.external_id if pair.link else None
 
 
 def _merge_field(plan: PairPlan, spec: FieldSpec, base: str | None, policy: Policy) -> None:

@@ -366,11 +366,6 @@ def _refuse_external_id(props: Mapping[str, Any]) -> Rejection | None:
     return reject_bad_email(props)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a refused external-id stamp is never sent again: the quarantine retry re-reads only "
-    "the external record, and the planner stamps only when it sees both records in one run",
-)
 def test_a_refused_external_id_stamp_is_sent_again(world: World) -> None:
     hub = world.hub.put({"email": "ann@example.com", "firstname": "Ann"})
     world.hub.validate = _refuse_external_id
