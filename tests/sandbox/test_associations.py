@@ -195,3 +195,23 @@ def test_search_by_associated_record(client: httpx.Client) -> None:
     assert search(by_company) == [ids[2]]
     both = {"propertyName": "associations.company", "operator": "IN", "values": [company, other]}
     assert search(both) == [ids[1], ids[2]]
+
+
+def test_batch_read_pages_each_input_at_500(client: httpx.Client) -> None:
+    company = _company(client, "Acme")
+    for start in range(0, 501, 100):
+        inputs = [
+            {"properties": {"email": f"{i}@x.com"}} for i in range(start, min(start + 100, 501))
+        ]
+        client.post("/crm/v3/objects/contacts/batch/create", json={"inputs": inputs})
+    pairs = [{"from": {"id": company}, "to": {"id": str(i)}} for i in range(1, 502)]
+    base = "/crm/v4/associations/companies/contacts/batch"
+    assert client.post(f"{base}/associate/default", json={"inputs": pairs}).status_code == 200
+    first = client.post(f"{base}/read", json={"inputs": [{"id": company}]}).json()["results"][0]
+    assert len(first["to"]) == 500
+    after = first["paging"]["next"]["after"]
+    assert after == "501"
+    rest = client.post(f"{base}/read", json={"inputs": [{"id": company, "after": after}]})
+    last = rest.json()["results"][0]
+    assert [t["toObjectId"] for t in last["to"]] == [501]
+    assert "paging" not in last

@@ -105,8 +105,7 @@ def batch_read(call: Call) -> Response:
         if not links:
             errors.append(_none_associated(source_type, target_type, from_id))
             continue
-        to = [_target_json(i, kinds) for i, kinds in links]
-        results.append({"from": {"id": from_id}, "to": to})
+        results.append(_paged_targets(from_id, links, str(item.get("after") or "0")))
     return _batch_answer(call, results, errors, 200)
 
 
@@ -201,6 +200,22 @@ def _live_targets(
 ) -> list[tuple[int, list[AssociationType]]]:
     links = call.portal.associations.targets(source, target_type.spec.type_id)
     return [(i, kinds) for i, kinds in links if i in target_type.active]
+
+
+def _paged_targets(
+    from_id: str, links: list[tuple[int, list[AssociationType]]], after: str
+) -> JsonDict:
+    """One input's targets from `after` (a target id), at most LIST_LIMIT of them; `paging`
+    only when more remain."""
+    start = int(after) if after.isdigit() else 0
+    rest = [link for link in links if link[0] >= start]
+    entry: JsonDict = {
+        "from": {"id": from_id},
+        "to": [_target_json(i, kinds) for i, kinds in rest[:LIST_LIMIT]],
+    }
+    if len(rest) > LIST_LIMIT:
+        entry["paging"] = {"next": {"after": str(rest[LIST_LIMIT][0])}}
+    return entry
 
 
 def _target_json(to_id: int, kinds: list[AssociationType]) -> JsonDict:
