@@ -329,6 +329,7 @@ class SyncMachine(RuleBasedStateMachine):
         if {(Side.HUBSPOT, hub_id), (Side.EXTERNAL, ext_id)} & excluded:
             return  # a side refuses this record's data: it cannot agree, and it is on record
         assert hub_view(hub.properties) == ext_view(ext.properties), (hub, ext)
+        assert hub.properties.get("syncer_external_id") == ext_id
 
     def check_archives_respected(self) -> None:
         """An archived record's twin is not re-paired with a re-created copy."""
