@@ -25,6 +25,8 @@ from syncer.sandbox.hubspot.portal import Call, Portal
 from syncer.sandbox.hubspot.render import record_json
 from syncer.sandbox.hubspot.router import RECORD_WRITES, Route, find_route
 from syncer.sandbox.hubspot.schema import ObjectTypeSpec
+from syncer.sandbox.hubspot.scopes import expired_token, missing_scope, required_scope
+from syncer.sandbox.hubspot.timefmt import iso_ms
 from syncer.sandbox.hubspot.webhooks import WebhookQueue, deliver
 from syncer.sandbox.hubspot.wire import (
     Request,
@@ -162,22 +164,41 @@ class HubSpotSandbox:
     # -- request handling --------------------------------------------------------------------
 
     def _api(self, request: Request) -> Response:
-        if request.authorization != f"Bearer {self.config.token}":
+        routed = find_route(request.method, request.path)
+        refused = self._refusal(request, routed)
+        if refused is not None:
+            stat, error = refused
             with self._lock:
-                self._stats["unauthorized"] += 1
-                return self._error(invalid_authentication())
-        if self.config.max_url_length and request.url_length > self.config.max_url_length:
-            with self._lock:
-                self._stats["uri_too_long"] += 1
-                return self._error(uri_too_long(request.url_length, self.config.max_url_length))
+                self._stats[stat] += 1
+                return self._error(error)
         if self.config.latency_ms:
             time.sleep(self.config.latency_ms / 1000)
-        routed = find_route(request.method, request.path)
         with self._lock:
             response, fault = self._api_locked(request, routed)
         if fault is not None and fault.delay_ms:
             time.sleep(fault.delay_ms / 1000)
         return response
+
+    def _refusal(
+        self, request: Request, routed: tuple[Route, dict[str, str]] | None
+    ) -> tuple[str, ApiError] | None:
+        """What HubSpot refuses before looking at the request: the token, its expiry and
+        scopes, and an over-long URL. Returns (stats key, error)."""
+        config = self.config
+        if request.authorization != f"Bearer {config.token}":
+            return "unauthorized", invalid_authentication()
+        now = self.now_ms()
+        if config.token_expires_at_ms and now >= config.token_expires_at_ms:
+            expired_at = iso_ms(config.token_expires_at_ms)
+            return "unauthorized", expired_token(now, config.token_expires_at_ms, expired_at)
+        if config.max_url_length and request.url_length > config.max_url_length:
+            return "uri_too_long", uri_too_long(request.url_length, config.max_url_length)
+        if config.scopes is not None and routed is not None:
+            with self._lock:
+                scope = required_scope(self.portal, request.method, request.path, routed[1])
+            if scope is not None and scope not in config.scopes:
+                return "forbidden", missing_scope(scope)
+        return None
 
     def _api_locked(
         self, request: Request, routed: tuple[Route, dict[str, str]] | None

@@ -35,3 +35,6 @@ class SandboxConfig:
     secondly_headers: bool = False  # also send the deprecated X-HubSpot-RateLimit-Secondly pair
     # Longer request URLs (path + query) get 414; HubSpot's exact limit is not documented.
     max_url_length: int = 16_384  # 0 = no limit
+    # The token's scopes; None = every scope. A request needing another scope gets 403.
+    scopes: tuple[str, ...] | None = None
+    token_expires_at_ms: int = 0  # sandbox-clock time the token expires (401); 0 = never

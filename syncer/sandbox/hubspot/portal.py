@@ -118,6 +118,10 @@ class Portal:
     def schema_associations(self, type_id: str) -> list[dict[str, object]]:
         return self.association_types.schema_view(type_id)
 
+    def name_of(self, object_type: str) -> str | None:
+        """The plural name of a type given by any of its names, or None if unknown."""
+        return self._aliases.get(object_type.lower())
+
     def by_type_id(self, type_id: str) -> ObjectCollection | None:
         name = self._aliases.get(type_id.lower())
         return self.collections.get(name) if name else None
