@@ -196,3 +196,18 @@ def test_archive_is_idempotent_and_hides_records() -> None:
     results = hubspot.archive([ids[0], ids[0], "31337"])  # type: ignore[list-item]
     assert [r.ok for r in results] == [True, True, True]
     assert sorted(ids_of(hubspot.fetch(ids))) == sorted(ids[1:])  # type: ignore[arg-type,type-var]
+
+
+def test_a_207_where_3_of_100_fail_links_the_other_97_in_one_call() -> None:
+    hubspot = connect(sandbox())
+    hubspot.prepare()
+    bad = {7, 50, 93}
+    writes = [Write(f"k{n}", {"email": "broken@" if n in bad else f"p{n}@example.com"},
+                    unique_property="legacy_id", unique_value=f"L-{n}") for n in range(100)]
+    results = hubspot.write(writes)
+    assert [r.key for r in results] == [w.key for w in writes]
+    assert sum(r.ok for r in results) == 97
+    refused = {r.key: r.rejection for r in results if not r.ok}
+    assert set(refused) == {"k7", "k50", "k93"}
+    assert {(j.category, j.property) for j in refused.values() if j} == {("INVALID_EMAIL", "email")}
+    assert hubspot.counter.by_kind["batch/upsert"] == 1  # a 207, not a split
