@@ -60,3 +60,33 @@ def test_repeated_keys_go_to_later_calls_in_order() -> None:
 
 def test_batches_respect_the_size() -> None:
     assert [len(b) for b in split_batches(list(range(250)), lambda n: n, 100)] == [100, 100, 50]
+
+
+class SmallBatches:
+    """A portal that accepts at most 10 inputs a batch and says so, in HubSpot's words."""
+
+    def __init__(self) -> None:
+        self.batch_sizes: list[int] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        inputs = json.loads(request.content)["inputs"]
+        self.batch_sizes.append(len(inputs))
+        if len(inputs) > 10:
+            message = ("The maximum number of inputs supported in a batch is 10. Please reduce "
+                       "the number of items and try again")
+            return httpx.Response(400, json={"status": "error", "message": message,
+                                             "correlationId": "c0ffee",
+                                             "category": "VALIDATION_ERROR"})
+        results = [{"id": str(1000 + n), "new": True, "objectWriteTraceId": i["objectWriteTraceId"],
+                    "properties": {"email": i["id"]}} for n, i in enumerate(inputs)]
+        return httpx.Response(200, json={"status": "COMPLETE", "results": results})
+
+
+def test_the_batch_size_adapts_to_the_maximum_hubspot_states() -> None:
+    handler = SmallBatches()
+    hubspot = HubSpotConnector(settings(max_in_flight=1), pipeline(),
+                               transport=httpx.MockTransport(handler))
+    first = hubspot.write([contact(n) for n in range(25)])
+    later = hubspot.write([contact(n) for n in range(100, 125)])
+    assert all(r.ok for r in first + later)
+    assert handler.batch_sizes == [25, 10, 10, 5, 10, 10, 5]  # refused once, then sized to fit

@@ -17,6 +17,7 @@ from syncer.records import Rejection
 
 _EMBEDDED_LIST = re.compile(r"Property values were not valid: (\[.*\])\s*$", re.DOTALL)
 _EXISTING_ID = re.compile(r"Existing ID: (\d+)")
+_BATCH_MAXIMUM = re.compile(r"maximum number of inputs supported in a batch\D*?(\d+)")
 CONFLICT = "CONFLICT"
 
 
@@ -46,6 +47,12 @@ def existing_id(error: dict[str, Any]) -> str | None:
         return None
     found = _EXISTING_ID.search(str(error.get("message") or ""))
     return found.group(1) if found else None
+
+
+def stated_batch_maximum(rejection: Rejection) -> int | None:
+    """The batch size HubSpot says it accepts, when it refused a batch for being too large."""
+    found = _BATCH_MAXIMUM.search(rejection.message)
+    return int(found.group(1)) if found and int(found.group(1)) > 0 else None
 
 
 def _details(error: dict[str, Any]) -> list[_Detail]:

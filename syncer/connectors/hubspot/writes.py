@@ -7,6 +7,8 @@ What HubSpot does that shapes this module (hubspot_api.md sections 3 and 5):
   trace id while the good ones are written; results may come back in any order;
 - some failures still reject the whole batch with no per-record detail: the batch is split in
   halves until the bad record is alone;
+- a batch larger than the portal accepts is refused with the maximum in the message ("The
+  maximum number of inputs supported in a batch is 100"): the size adapts to it;
 - a 409 "already exists. Existing ID: N" on a create means the record exists (often our own
   earlier attempt): adopt N by updating it with the write's properties.
 """
@@ -23,7 +25,7 @@ from syncer.records import Rejection, Write, WriteResult
 from .api import HubSpotApi
 from .outcomes import body_of
 from .reads import RecordReader
-from .rejections import CONFLICT, existing_id, rejection_from
+from .rejections import CONFLICT, existing_id, rejection_from, stated_batch_maximum
 from .results import map_batch_results
 
 T = TypeVar("T")
@@ -81,6 +83,11 @@ class BatchWriter:
         outcome = send(batch)
         if not isinstance(outcome, Rejection):
             return outcome
+        maximum = stated_batch_maximum(outcome)
+        if maximum is not None and maximum < len(batch):
+            self._batch_size = min(self._batch_size, maximum)  # later batches start smaller
+            chunks = [batch[i : i + maximum] for i in range(0, len(batch), maximum)]
+            return {k: v for chunk in chunks for k, v in self._isolating(chunk, send).items()}
         if len(batch) == 1:
             key = _key_of(batch[0])
             return {key: WriteResult(key, None, rejection=outcome)}
