@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from structlog.testing import capture_logs
 
 from syncer.errors import ConfigError
 from syncer.records import Cursor, Write
@@ -155,3 +156,15 @@ def test_merged_contacts_are_reported_as_old_id_to_survivor() -> None:
     merged = hubspot.merged_ids(changed)
     assert merged[a] == merged[b] == merged[c] == last
     assert last not in merged
+
+
+def test_prepare_warns_when_creates_would_lack_required_properties() -> None:
+    hubspot = connect(sandbox(), pipeline_settings=keyed("deals", dealname="name"))  # type: ignore[arg-type]
+    with capture_logs() as logs:
+        hubspot.prepare()
+    warned = [e for e in logs if e["event"] == "hubspot.required_properties_unmapped"]
+    assert [e["missing"] for e in warned] == [["dealstage", "pipeline"]]
+    companies = connect(sandbox(), pipeline_settings=keyed("companies", domain="web"))  # type: ignore[arg-type]
+    with capture_logs() as logs:
+        companies.prepare()  # domain OR name is enough
+    assert not [e for e in logs if e["event"] == "hubspot.required_properties_unmapped"]
