@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import httpx
+import pytest
 
-from syncer.sandbox.hubspot import HubSpotSandbox
+from syncer.sandbox.hubspot import HubSpotSandbox, SandboxConfig
 from tests.sandbox.conftest import FakeClock, client_for
 
 CONTACTS = "/crm/v3/objects/contacts"
@@ -135,3 +136,11 @@ def test_stats_count_kinds_and_writes(client: httpx.Client, sandbox: HubSpotSand
     sandbox.reset_stats()
     assert sandbox.stats() == {}
     assert client.post("/_sandbox/stats/reset").status_code == 204
+
+
+def test_tier_presets() -> None:
+    starter = SandboxConfig.for_tier("starter", search_lag_ms=5)
+    assert (starter.burst_limit, starter.daily_limit, starter.search_lag_ms) == (100, 250_000, 5)
+    assert SandboxConfig.for_tier("public-oauth-app").daily_limit == 0
+    with pytest.raises(ValueError, match="Unknown HubSpot tier 'gold'"):
+        SandboxConfig.for_tier("gold")

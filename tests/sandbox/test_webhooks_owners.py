@@ -169,3 +169,20 @@ def test_owners_seeded_listed_and_found(sandbox: HubSpotSandbox, client: httpx.C
     assert client.get("/crm/v3/owners/99").status_code == 404
     refused = client.post("/_sandbox/owners", json={"firstName": "No email"})
     assert refused.status_code == 400
+
+
+def test_owner_fields_must_name_a_seeded_owner(
+    sandbox: HubSpotSandbox, client: httpx.Client
+) -> None:
+    sandbox.add_owner({"email": "ann@x.com", "userId": 555})
+    ok = client.post(
+        "/crm/v3/objects/contacts",
+        json={"properties": {"email": "a@x.com", "hubspot_owner_id": "10001"}},
+    )
+    assert ok.status_code == 201
+    by_user_id = client.post(
+        "/crm/v3/objects/contacts",
+        json={"properties": {"email": "b@x.com", "hubspot_owner_id": "555"}},
+    )
+    assert by_user_id.status_code == 400
+    assert by_user_id.json()["errors"][0]["code"] == "INVALID_OWNER_ID"

@@ -103,7 +103,7 @@ class HubSpotSandbox:
     def add_owner(self, spec: dict[str, Any]) -> dict[str, Any]:
         """Seed an owner (HubSpot's owners API is read-only); returns it as the API shows it."""
         with self._lock:
-            return seed_owner(self.portal.owners, spec, self.now_ms()).to_json()
+            return seed_owner(self.portal, spec, self.now_ms()).to_json()
 
     def flush_webhooks(self) -> int:
         """Deliver queued webhook events now; returns how many were delivered (a failed batch

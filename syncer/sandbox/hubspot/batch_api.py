@@ -150,7 +150,7 @@ def _plan_upsert(collection: ObjectCollection, item: JsonDict, claims: Claims) -
     raw = dict(as_property_map(item.get("properties", {}), f"upsert input {key!r}"))
     if record is None:
         raw.setdefault(id_property, key)
-    values, problems = normalise_values(raw, collection.definitions)
+    values, problems = normalise_values(raw, collection.definitions, collection.owner_ids)
     require_valid(problems, collection.rules.portal_id)
     if record is None:
         collection.check_required(values)
@@ -245,6 +245,6 @@ def _traced(error: ApiError, item: JsonDict, trace_mode: bool) -> ApiError:
 
 def _values(collection: ObjectCollection, item: JsonDict, where: str) -> dict[str, str]:
     raw = as_property_map(item.get("properties", {}), f"{where} input")
-    values, problems = normalise_values(raw, collection.definitions)
+    values, problems = normalise_values(raw, collection.definitions, collection.owner_ids)
     require_valid(problems, collection.rules.portal_id)
     return values

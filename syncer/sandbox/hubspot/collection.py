@@ -61,6 +61,7 @@ class ObjectCollection:
         self.rules = rules
         self.definitions = {d.name: d for d in definitions}
         self.archived_definitions: dict[str, PropertyDef] = {}
+        self.owner_ids: set[str] = set()  # the portal's, shared: owner fields must name one
         self.groups = {g.name: g for g in groups}
         self.active: dict[int, StoredRecord] = {}
         self.archived: dict[int, StoredRecord] = {}

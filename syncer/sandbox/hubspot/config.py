@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
+
+# Published limits (reference section 6): burst per 10 s per app, daily per account (0 = none).
+TIERS: dict[str, tuple[int, int]] = {
+    "free": (100, 250_000),
+    "starter": (100, 250_000),
+    "professional": (190, 625_000),
+    "enterprise": (190, 1_000_000),
+    "api-limit-increase": (250, 1_625_000),  # professional + one add-on pack
+    "public-oauth-app": (110, 0),  # marketplace apps: per installing account, no daily limit
+}
 
 
 @dataclass
@@ -38,3 +49,11 @@ class SandboxConfig:
     # The token's scopes; None = every scope. A request needing another scope gets 403.
     scopes: tuple[str, ...] | None = None
     token_expires_at_ms: int = 0  # sandbox-clock time the token expires (401); 0 = never
+
+    @classmethod
+    def for_tier(cls, tier: str, **overrides: Any) -> SandboxConfig:
+        """The rate limits of a HubSpot subscription tier (see TIERS), plus any overrides."""
+        if tier not in TIERS:
+            raise ValueError(f"Unknown HubSpot tier {tier!r}; choose one of: {', '.join(TIERS)}")
+        burst, daily = TIERS[tier]
+        return replace(cls(burst_limit=burst, daily_limit=daily), **overrides)

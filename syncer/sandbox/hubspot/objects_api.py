@@ -108,7 +108,9 @@ def _locate(call: Call, archived: bool) -> StoredRecord:
 
 
 def _valid_values(collection: ObjectCollection, raw: object, where: str) -> dict[str, str]:
-    values, problems = normalise_values(as_property_map(raw, where), collection.definitions)
+    values, problems = normalise_values(
+        as_property_map(raw, where), collection.definitions, collection.owner_ids
+    )
     require_valid(problems, collection.rules.portal_id)
     return values
 

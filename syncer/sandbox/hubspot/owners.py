@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from syncer.sandbox.hubspot.errors import ApiError, validation
-from syncer.sandbox.hubspot.portal import Call
+from syncer.sandbox.hubspot.portal import Call, Portal
 from syncer.sandbox.hubspot.timefmt import iso_ms
 from syncer.sandbox.hubspot.wire import Response
 
@@ -44,7 +44,7 @@ class Owner:
         }  # fmt: skip
 
 
-def seed_owner(owners: dict[int, Owner], spec: dict[str, Any], now_ms: int) -> Owner:
+def seed_owner(portal: Portal, spec: dict[str, Any], now_ms: int) -> Owner:
     """Add an owner from `{"email", "firstName"?, "lastName"?, "userId"?, "type"?, "teams"?,
     "archived"?}`; ids are given in order, so seeding is deterministic."""
     email = spec.get("email")
@@ -53,6 +53,7 @@ def seed_owner(owners: dict[int, Owner], spec: dict[str, Any], now_ms: int) -> O
     kind = str(spec.get("type", "PERSON"))
     if kind not in _TYPES:
         raise validation(f"Owner 'type' must be PERSON or QUEUE, got {kind!r}")
+    owners = portal.owners
     owner_id = FIRST_OWNER_ID + len(owners)
     user_id = spec.get("userId", FIRST_USER_ID + len(owners))
     if not isinstance(user_id, int) or isinstance(user_id, bool):
@@ -65,6 +66,7 @@ def seed_owner(owners: dict[int, Owner], spec: dict[str, Any], now_ms: int) -> O
         user_id, kind, bool(spec.get("archived", False)), now_ms, teams,
     )  # fmt: skip
     owners[owner_id] = owner
+    portal.owner_ids.add(str(owner_id))
     return owner
 
 

@@ -37,6 +37,7 @@ class Portal:
         self.listener: ChangeListener | None = None  # set when webhooks are configured
         self._muted = False
         self.owners: dict[int, Any] = {}  # owner id -> owners.Owner, seeded by the admin path
+        self.owner_ids: set[str] = set()  # the same ids as text, shared with every collection
         self._aliases: dict[str, str] = {}
         self.add_collection(CONTACTS, contact_properties(now_ms), contact_groups())
         for spec in STANDARD_TYPES:
@@ -46,6 +47,7 @@ class Portal:
         self, spec: ObjectTypeSpec, definitions: list[PropertyDef], groups: list[PropertyGroup]
     ) -> ObjectCollection:
         collection = ObjectCollection(spec, definitions, groups, self.rules)
+        collection.owner_ids = self.owner_ids
         if self.listener is not None:
             collection.emit = self.emit
         self.collections[spec.name] = collection

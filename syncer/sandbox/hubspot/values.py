@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from syncer.sandbox.hubspot.errors import PropertyProblem, property_values_invalid, validation
@@ -36,10 +37,13 @@ def stringify(value: Any) -> str | None:
 
 
 def normalise_values(
-    raw: Mapping[str, Any], definitions: Mapping[str, PropertyDef]
+    raw: Mapping[str, Any],
+    definitions: Mapping[str, PropertyDef],
+    owner_ids: AbstractSet[str] = frozenset(),
 ) -> tuple[dict[str, str], list[PropertyProblem]]:
     """Values as they will be stored ("" = clear), and every problem found (all of them, not the
-    first, like HubSpot's `Property values were not valid: [...]`)."""
+    first, like HubSpot's `Property values were not valid: [...]`). Owner fields must name one
+    of `owner_ids` once any owner exists (before that, any numeric id passes)."""
     values: dict[str, str] = {}
     problems: list[PropertyProblem] = []
     for name, value in raw.items():
@@ -59,6 +63,7 @@ def normalise_values(
             continue
         try:
             values[name] = normalise_one(definition, text) if text != "" else ""
+            _check_owner(definition, values[name], owner_ids)
         except ValueProblem as problem:
             problems.append(PropertyProblem(name, problem.code, problem.message))
     return values, problems
@@ -76,6 +81,15 @@ def normalise_one(definition: PropertyDef, text: str) -> str:
         return _email(text)
     checker = _BY_TYPE.get(definition.type)
     return checker(definition, text) if checker else text
+
+
+def _check_owner(definition: PropertyDef, value: str, owner_ids: AbstractSet[str]) -> None:
+    is_owner_field = definition.referenced_object_type == "OWNER"
+    if value and owner_ids and is_owner_field and value not in owner_ids:
+        raise ValueProblem(
+            "INVALID_OWNER_ID",
+            f"{value} is not a valid owner id (owners use their id, not userId)",
+        )
 
 
 def _email(text: str) -> str:
