@@ -144,3 +144,31 @@ def test_tier_presets() -> None:
     assert SandboxConfig.for_tier("public-oauth-app").daily_limit == 0
     with pytest.raises(ValueError, match="Unknown HubSpot tier 'gold'"):
         SandboxConfig.for_tier("gold")
+
+
+def test_daily_quota_resets_at_the_accounts_midnight(
+    make_sandbox: Callable[..., HubSpotSandbox], clock: FakeClock
+) -> None:
+    # START is 17:09 UTC; at UTC-5 the account's midnight is 05:00 UTC the next day.
+    sandbox = make_sandbox(daily_limit=1, utc_offset_minutes=-300)
+    with client_for(sandbox) as client:
+        assert client.get("/crm/v3/objects/contacts").status_code == 200
+        clock.advance(7 * 3600)  # 00:09 UTC: still the same day in the account
+        assert client.get("/crm/v3/objects/contacts").status_code == 429
+        clock.advance(5 * 3600)  # 05:09 UTC
+        assert client.get("/crm/v3/objects/contacts").status_code == 200
+
+
+def test_retry_after_on_burst_429_is_optional(
+    make_sandbox: Callable[..., HubSpotSandbox], clock: FakeClock
+) -> None:
+    for enabled in (False, True):
+        sandbox = make_sandbox(burst_limit=2, retry_after_on_429=enabled)
+        with client_for(sandbox) as client:
+            client.get("/crm/v3/objects/contacts")
+            clock.advance(3.5)
+            client.get("/crm/v3/objects/contacts")
+            refused = client.get("/crm/v3/objects/contacts")
+        assert refused.status_code == 429
+        assert refused.headers.get("retry-after") == ("7" if enabled else None)
+        clock.advance(20)

@@ -164,3 +164,15 @@ def test_pipelines_match_the_stage_options(client: httpx.Client) -> None:
     assert [(s["id"], s["metadata"]["ticketState"]) for s in tickets][-1] == ("4", "CLOSED")
     assert client.get("/crm/v3/pipelines/deals/nope").status_code == 404
     assert client.get("/crm/v3/pipelines/contacts").status_code == 400
+
+
+def test_schema_association_definition(client: httpx.Client) -> None:
+    client.post("/crm/v3/schemas", json=CAR_SCHEMA)
+    body = {"fromObjectTypeId": "2-1001", "toObjectTypeId": "0-3", "name": "car_to_deal"}
+    made = client.post("/crm-object-schemas/v3/schemas/cars/associations", json=body)
+    assert made.status_code == 200, made.text
+    assert made.json()["name"] == "car_to_deal"
+    schema = client.get("/crm/v3/schemas/cars").json()
+    assert {"0-1", "0-3"} <= {a["toObjectTypeId"] for a in schema["associations"]}
+    wrong = {"fromObjectTypeId": "0-1", "toObjectTypeId": "0-3"}
+    assert client.post("/crm/v3/schemas/cars/associations", json=wrong).status_code == 400

@@ -48,6 +48,9 @@ class SandboxConfig:
     max_url_length: int = 16_384  # 0 = no limit
     # The token's scopes; None = every scope. A request needing another scope gets 403.
     scopes: tuple[str, ...] | None = None
+    utc_offset_minutes: int = 0  # the account's time zone: when the daily quota resets
+    # Whether CRM 429s carry Retry-After is UNCONFIRMED; off by default.
+    retry_after_on_429: bool = False
     token_expires_at_ms: int = 0  # sandbox-clock time the token expires (401); 0 = never
 
     @classmethod

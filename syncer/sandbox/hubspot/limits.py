@@ -23,6 +23,7 @@ class RateLimiter:
         self._search: deque[int] = deque()
         self._day = -1
         self._day_count = 0
+        self._latest_ms = 0
 
     def admit(self, now_ms: int, is_search: bool) -> dict[str, str]:
         """Count the request, or raise a 429 ApiError; returns the rate-limit headers to send."""
@@ -31,6 +32,7 @@ class RateLimiter:
             self._admit_search(now_ms)
             return {}
         config = self._config
+        self._latest_ms = now_ms
         _expire(self._burst, now_ms - BURST_WINDOW_MS)
         if config.daily_limit and self._day_count >= config.daily_limit:
             raise self._refusal("DAILY", "You have reached your daily limit.")
@@ -94,11 +96,15 @@ class RateLimiter:
     def _refusal(self, policy: str, message: str, group: str | None = None) -> Exception:
         error = rate_limited(policy, message, group)
         error.headers.update(self.headers())
+        if self._config.retry_after_on_429 and policy == "TEN_SECONDLY_ROLLING" and self._burst:
+            # seconds until the oldest request in the window leaves it
+            wait_ms = self._burst[0] + BURST_WINDOW_MS - self._latest_ms
+            error.headers["Retry-After"] = str(max(-(-wait_ms // 1000), 1))
         return error
 
     def _roll_day(self, now_ms: int) -> None:
-        # The account's time zone is unknown to the sandbox: the day turns at midnight UTC.
-        today = day_number(now_ms)
+        # The daily quota resets at midnight in the account's time zone.
+        today = day_number(now_ms + self._config.utc_offset_minutes * 60_000)
         if today != self._day:
             self._day = today
             self._day_count = 0

@@ -157,6 +157,9 @@ ROUTES: tuple[Route, ...] = (
     _route("GET", _SCHEMA, schemas_api.get_schema, "schemas/read"),
     _route("PATCH", _SCHEMA, schemas_api.update_schema, "schemas/write"),
     _route("DELETE", _SCHEMA, schemas_api.archive_schema, "schemas/write"),
+    _route(
+        "POST", _SCHEMA + "/associations", schemas_api.create_schema_association, "schemas/write"
+    ),
 )
 
 

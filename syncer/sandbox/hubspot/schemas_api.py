@@ -105,6 +105,27 @@ def archive_schema(call: Call) -> Response:
     return Response(204)
 
 
+def create_schema_association(call: Call) -> Response:
+    """POST .../schemas/{objectType}/associations {"fromObjectTypeId", "toObjectTypeId",
+    "name"?}: a new association definition (its unlabeled type, made on demand otherwise)."""
+    collection = _custom_collection(call)
+    body = call.body()
+    ends = [str(body.get("fromObjectTypeId", "")), str(body.get("toObjectTypeId", ""))]
+    if collection.spec.type_id not in ends or any(call.portal.by_type_id(t) is None for t in ends):
+        raise validation(
+            f"fromObjectTypeId and toObjectTypeId must be object type ids, one of them "
+            f"{collection.spec.type_id}; got {ends}"
+        )
+    kind = call.portal.association_types.default(ends[0], ends[1])
+    assert kind is not None  # one end is custom, so a default type always exists
+    stamp = iso_ms(call.now_ms)
+    return Response(200, {
+        "id": str(kind.type_id), "fromObjectTypeId": ends[0], "toObjectTypeId": ends[1],
+        "name": str(body.get("name") or f"{ends[0]}_to_{ends[1]}"),
+        "createdAt": stamp, "updatedAt": stamp,
+    })  # fmt: skip
+
+
 def _replace_spec(
     spec: ObjectTypeSpec, required: tuple[tuple[str, ...], ...], searchable: tuple[str, ...]
 ) -> ObjectTypeSpec:
