@@ -172,3 +172,19 @@ def test_retry_after_on_burst_429_is_optional(
         assert refused.status_code == 429
         assert refused.headers.get("retry-after") == ("7" if enabled else None)
         clock.advance(20)
+
+
+def test_association_batches_skip_the_burst_window(
+    make_sandbox: Callable[..., HubSpotSandbox],
+) -> None:
+    sandbox = make_sandbox(burst_limit=1, daily_limit=3)
+    read = "/crm/v4/associations/contacts/companies/batch/read"
+    with client_for(sandbox) as client:
+        assert client.get("/crm/v3/objects/contacts").status_code == 200
+        assert client.get("/crm/v3/objects/contacts").status_code == 429
+        batch = client.post(read, json={"inputs": []})
+        assert batch.status_code == 200
+        assert "x-hubspot-ratelimit-remaining" not in batch.headers
+        assert client.post(read, json={"inputs": []}).status_code == 200
+        daily = client.post(read, json={"inputs": []})  # the daily quota still counts them
+        assert (daily.status_code, daily.json()["policyName"]) == (429, "DAILY")

@@ -207,7 +207,8 @@ class HubSpotSandbox:
         now = self.now_ms()
         self._stats["requests"] += 1
         try:
-            rate_headers = self._limiter.admit(now, is_search=kind == "search")
+            exempt = kind.startswith("associations/") and "/batch/" in request.path
+            rate_headers = self._limiter.admit(now, kind == "search", burst_exempt=exempt)
         except ApiError as refusal:
             self._stats["rate_limited"] += 1
             return self._error(refusal), None

@@ -25,11 +25,18 @@ class RateLimiter:
         self._day_count = 0
         self._latest_ms = 0
 
-    def admit(self, now_ms: int, is_search: bool) -> dict[str, str]:
-        """Count the request, or raise a 429 ApiError; returns the rate-limit headers to send."""
+    def admit(self, now_ms: int, is_search: bool, burst_exempt: bool = False) -> dict[str, str]:
+        """Count the request, or raise a 429 ApiError; returns the rate-limit headers to send.
+        `burst_exempt`: associations batch endpoints skip the ten-secondly window (HubSpot's
+        spec marks them so) but still count towards the daily quota."""
         self._roll_day(now_ms)
         if is_search:
             self._admit_search(now_ms)
+            return {}
+        if burst_exempt:
+            if self._config.daily_limit and self._day_count >= self._config.daily_limit:
+                raise self._refusal("DAILY", "You have reached your daily limit.")
+            self._day_count += 1
             return {}
         config = self._config
         self._latest_ms = now_ms
