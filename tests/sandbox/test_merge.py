@@ -134,3 +134,16 @@ def test_a_merged_contacts_old_email_stays_taken(client: httpx.Client) -> None:
     client.patch(f"{CONTACTS}/{survivor}", json={"properties": {"email": "c@x.com"}})
     assert client.get(f"{CONTACTS}/a@x.com?idProperty=email").status_code == 404
     assert client.get(f"{CONTACTS}/b@x.com?idProperty=email").json()["id"] == survivor
+
+
+def test_recycle_bin_keeps_archived_records_90_days(client: httpx.Client, clock: FakeClock) -> None:
+    first = create_contact(client, email="a@x.com")["id"]
+    client.delete(f"{CONTACTS}/{first}")
+    clock.advance(10 * 86_400)
+    second = create_contact(client, email="b@x.com")["id"]
+    client.delete(f"{CONTACTS}/{second}")
+    clock.advance(80 * 86_400 + 1)
+    listed = client.get(f"{CONTACTS}?archived=true").json()["results"]
+    assert [r["id"] for r in listed] == [second]
+    assert client.get(f"{CONTACTS}/{first}?archived=true").status_code == 404
+    assert client.get(f"{CONTACTS}/{second}?archived=true").status_code == 200

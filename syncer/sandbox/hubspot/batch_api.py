@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from syncer.sandbox.hubspot.association_links import Planned, apply_inline, plan_inline
-from syncer.sandbox.hubspot.collection import Claims, ObjectCollection, StoredRecord, unique_key
+from syncer.sandbox.hubspot.collection import ObjectCollection, StoredRecord
 from syncer.sandbox.hubspot.errors import (
     ApiError,
     batch_too_large,
@@ -22,6 +22,7 @@ from syncer.sandbox.hubspot.errors import (
 from syncer.sandbox.hubspot.portal import Call
 from syncer.sandbox.hubspot.render import record_json, with_history, written_record_json
 from syncer.sandbox.hubspot.timefmt import iso_ms
+from syncer.sandbox.hubspot.unique_index import Claims, unique_key
 from syncer.sandbox.hubspot.values import as_property_map, normalise_values, require_valid
 from syncer.sandbox.hubspot.wire import Response
 
@@ -45,6 +46,8 @@ def batch_read(call: Call) -> Response:
     id_property = body.get("idProperty")
     collection.check_id_property(id_property)
     archived = call.request.flag("archived")
+    if archived:
+        collection.purge_recycle_bin(call.now_ms)
     wanted = body.get("properties") or None
     history = body.get("propertiesWithHistory") or None
     if history and len(inputs) > MAX_HISTORY_INPUTS:

@@ -1,31 +1,20 @@
-"""The records of one object type: storage, unique-value indexes, and the write rules."""
+"""The records of one object type: storage, lookups, and applying writes (the unique-value
+index lives in unique_index.py, the value rules in write_rules.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from syncer.sandbox.hubspot.errors import (
-    CONFLICT,
-    ApiError,
-    PropertyProblem,
-    contact_exists,
-    duplicate_ids,
-    property_values_invalid,
-    validation,
-)
+from syncer.sandbox.hubspot.errors import validation
 from syncer.sandbox.hubspot.schema import ObjectTypeSpec, PropertyDef, PropertyGroup
 from syncer.sandbox.hubspot.search_index import SearchIndex
 from syncer.sandbox.hubspot.timefmt import iso_ms
+from syncer.sandbox.hubspot.unique_index import Claims, UniqueIndex, unique_key
 from syncer.sandbox.hubspot.write_rules import merged_value, require_properties
 
-# (property name, normalised value) -> id of the record (or batch input) holding it
-Claims = dict[tuple[str, str], int]
-PENDING_CREATE = -1
-ADDITIONAL_EMAILS = "hs_additional_emails"
-Emit = Callable[
-    [str, ObjectTypeSpec, int, dict[str, str]], None
-]  # claim held by an earlier create in the same batch, not yet applied
+RECYCLE_BIN_MS = 90 * 86_400_000
+Emit = Callable[[str, ObjectTypeSpec, int, dict[str, str]], None]
 
 
 @dataclass
@@ -73,16 +62,17 @@ class ObjectCollection:
         self.merged_into: dict[int, int] = {}
         self.emit: Emit | None = None  # the portal's change listener, when webhooks are on
         self._archived_order: list[int] | None = None  # sorted archived ids, rebuilt on demand
-        self._unique: dict[str, dict[str, int]] = {
-            d.name: {} for d in self.definitions.values() if d.has_unique_value
-        }
-        if spec.unique_email:
-            self._unique["email"] = {}
+        self.unique = UniqueIndex(
+            spec,
+            (d.name for d in self.definitions.values() if d.has_unique_value),
+            rules.portal_id,
+            rules.unique_violation_status,
+        )
 
     # -- lookups -----------------------------------------------------------------------------
 
     def check_id_property(self, id_property: str | None) -> None:
-        if id_property in (None, "hs_object_id") or id_property in self._unique:
+        if id_property in (None, "hs_object_id") or id_property in self.unique:
             return
         raise validation(
             f"Property {id_property} is not a unique identifier property of "
@@ -103,7 +93,7 @@ class ObjectCollection:
                 return self.find_live(key)
             return self.active.get(int(key)) if key.strip().isdigit() else None
         assert id_property is not None
-        holder = self._unique[id_property].get(unique_key(id_property, key))
+        holder = self.unique.holder(id_property, key)
         return None if holder is None else self.active.get(holder)
 
     def resolve(self, record_id: int) -> int:
@@ -141,17 +131,7 @@ class ObjectCollection:
     # -- write rules -------------------------------------------------------------------------
 
     def check_unique(self, values: Mapping[str, str], own_id: int | None, claims: Claims) -> None:
-        """Refuse a value another record (or an earlier input of the same batch) holds;
-        on success the values are added to `claims` for the inputs that follow."""
-        keys = [(n, unique_key(n, v)) for n, v in values.items() if v and n in self._unique]
-        for name, key in keys:
-            holder = self._unique[name].get(key, claims.get((name, key)))
-            if holder == PENDING_CREATE:
-                raise duplicate_ids([values[name]])
-            if holder is not None and holder != own_id:
-                raise self._unique_violation(name, values[name], holder)
-        for name_key in keys:
-            claims[name_key] = own_id if own_id is not None else PENDING_CREATE
+        self.unique.check(values, own_id, claims)
 
     def check_required(self, values: Mapping[str, str]) -> None:
         require_properties(self.spec, values, self.rules.portal_id)
@@ -174,7 +154,7 @@ class ObjectCollection:
         record = StoredRecord(record_id, properties, created_ms, now_ms)
         record.history = {name: [(value, now_ms)] for name, value in properties.items()}
         self.active[record_id] = record
-        self._index_unique(record_id, {}, properties)
+        self.unique.reindex(record_id, {}, properties)
         self.search.publish(record_id, properties, now_ms)
         if self.emit is not None:
             self.emit("creation", self.spec, record_id, {})
@@ -199,7 +179,7 @@ class ObjectCollection:
         properties[self.spec.modified_property] = iso_ms(now_ms)
         if self.emit is not None:
             self._tell_changes(record.id, record.properties, properties)
-        self._index_unique(record.id, record.properties, properties)
+        self.unique.reindex(record.id, record.properties, properties)
         record.properties = properties
         record.updated_ms = now_ms
         self.search.publish(record.id, properties, now_ms)
@@ -213,10 +193,24 @@ class ObjectCollection:
         record.archived_ms = now_ms
         self.archived[record_id] = record
         self._archived_order = None
-        self._index_unique(record_id, record.properties, {})
+        self.unique.reindex(record_id, record.properties, {})
         self.search.withdraw(record_id)
         if self.emit is not None:
             self.emit("deletion", self.spec, record_id, {})
+
+    def purge_recycle_bin(self, now_ms: int) -> None:
+        """Archived records are gone for good 90 days after archiving. They were archived in
+        time order, so the oldest come first."""
+        cutoff = now_ms - RECYCLE_BIN_MS
+        expired = []
+        for record_id, record in self.archived.items():
+            if record.archived_ms is None or record.archived_ms > cutoff:
+                break
+            expired.append(record_id)
+        for record_id in expired:
+            del self.archived[record_id]
+        if expired:
+            self._archived_order = None
 
     def retire(self, record_id: int) -> StoredRecord | None:
         """Take a record out for good (merged away or GDPR-deleted): not in the recycle bin."""
@@ -225,18 +219,14 @@ class ObjectCollection:
             record = self.archived.pop(record_id, None)
             self._archived_order = None
         if record is not None:
-            self._index_unique(record_id, record.properties, {})
+            self.unique.reindex(record_id, record.properties, {})
             self.search.withdraw(record_id)
         return record
 
     def add_definition(self, definition: PropertyDef) -> None:
         self.definitions[definition.name] = definition
-        if definition.has_unique_value and definition.name not in self._unique:
-            index = self._unique.setdefault(definition.name, {})
-            for record in self.active.values():
-                value = record.properties.get(definition.name)
-                if value:
-                    index[unique_key(definition.name, value)] = record.id
+        if definition.has_unique_value:
+            self.unique.add(definition.name, ((r.id, r.properties) for r in self.active.values()))
 
     def archive_definition(self, name: str, now_ms: int) -> None:
         """The property leaves the type (its stored values are no longer shown or searched)."""
@@ -245,8 +235,7 @@ class ObjectCollection:
             return
         definition.archived_ms = now_ms
         self.archived_definitions[name] = definition
-        if not (name == "email" and self.spec.unique_email):
-            self._unique.pop(name, None)
+        self.unique.drop(name)
 
     def unique_property_count(self) -> int:
         return sum(1 for d in self.definitions.values() if d.has_unique_value)
@@ -259,53 +248,3 @@ class ObjectCollection:
             if name != self.spec.modified_property and old.get(name) != new.get(name):
                 fields = {"propertyName": name, "propertyValue": new.get(name, "")}
                 self.emit("propertyChange", self.spec, record_id, fields)
-
-    def _index_unique(self, record_id: int, old: Mapping[str, str], new: Mapping[str, str]) -> None:
-        for name, index in self._unique.items():
-            if name == "email" and (ADDITIONAL_EMAILS in old or ADDITIONAL_EMAILS in new):
-                self._index_all_emails(index, record_id, old, new)
-                continue
-            before, after = old.get(name), new.get(name)
-            if before == after:
-                continue
-            if before:
-                index.pop(unique_key(name, before), None)
-            if after:
-                index[unique_key(name, after)] = record_id
-
-    def _index_all_emails(
-        self, index: dict[str, int], record_id: int, old: Mapping[str, str], new: Mapping[str, str]
-    ) -> None:
-        """A contact's additional emails (a merge leaves them) identify it as its email does:
-        no other contact may take them."""
-        before, after = _all_emails(old), _all_emails(new)
-        for key in before - after:
-            if index.get(key) == record_id:
-                del index[key]
-        for key in after:
-            index[key] = record_id
-
-    def _unique_violation(self, name: str, value: str, holder: int) -> ApiError:
-        if name == "email" and self.spec.unique_email:
-            return contact_exists(holder)
-        problem = PropertyProblem(
-            name,
-            "INVALID_PROPERTY_VALUE",
-            f"Another {self.spec.type_word.lower()} ({holder}) already has that value: "
-            f'{name} "{value}" must be unique',
-        )
-        error = property_values_invalid([problem], self.rules.portal_id)
-        error.status = self.rules.unique_violation_status
-        if error.status == 409:
-            error.category = CONFLICT
-        return error
-
-
-def _all_emails(properties: Mapping[str, str]) -> set[str]:
-    found = [properties.get("email", ""), *properties.get(ADDITIONAL_EMAILS, "").split(";")]
-    return {unique_key("email", email) for email in found if email}
-
-
-def unique_key(name: str, value: str) -> str:
-    """Emails are unique case-insensitively; other unique values compare exactly."""
-    return value.strip().lower() if name == "email" else value

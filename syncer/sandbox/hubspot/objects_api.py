@@ -35,6 +35,8 @@ def list_objects(call: Call) -> Response:
     limit = min(max(request.int_param("limit", 10), 1), most)
     after = request.int_param("after", 0)
     archived = request.flag("archived")
+    if archived:
+        collection.purge_recycle_bin(call.now_ms)
     source = collection.archived if archived else collection.active
     ids = collection.ids_in_order(archived)
     start = bisect_left(ids, after)
@@ -99,6 +101,7 @@ def _locate(call: Call, archived: bool) -> StoredRecord:
     if id_property in (None, "hs_object_id") and not object_id.strip().isdigit():
         raise object_id_not_numeric(object_id)
     if archived:
+        collection.purge_recycle_bin(call.now_ms)
         record = collection.find_archived(object_id, id_property)
     else:
         record = collection.find(object_id, id_property, follow_merges=True)
