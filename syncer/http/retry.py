@@ -31,9 +31,14 @@ NO_WAIT_POLICIES = frozenset({DAILY})
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
+    """`max_retries` bounds retries after failures; rate-limit refusals have their own, larger
+    bound: in a 429 storm one request can be refused many times in a row (refusals are instant,
+    so the same thread keeps drawing them) and waiting is always safe."""
+
     max_retries: int = 6
     base_delay: float = 0.5
     max_delay: float = 30.0
+    max_rate_limit_retries: int = 30
 
     def backoff(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
         """Full-jitter exponential delay before retry number `attempt` (1-based)."""
@@ -79,12 +84,17 @@ class RetryingSender:
     def send(
         self, request: httpx.Request, *, kind: str, budget: RollingWindowBudget, repeatable: bool
     ) -> Exchange:
-        attempt = 0
+        attempt = failures = refusals = 0
         while True:
             response, outcome = self._attempt(request, kind, budget)
             if response is not None and outcome.verdict in (Verdict.OK, Verdict.REJECTED):
                 return Exchange(response, outcome)
-            self._raise_unless_retryable(outcome, kind, repeatable, attempt)
+            rate_limited = outcome.verdict is Verdict.RATE_LIMITED
+            self._raise_unless_retryable(
+                outcome, kind, repeatable, refusals if rate_limited else failures
+            )
+            refusals += rate_limited
+            failures += not rate_limited
             attempt += 1
             delay = max(outcome.wait or 0.0, self._policy.backoff(attempt, self._rng))
             log.info(
@@ -133,13 +143,14 @@ class RetryingSender:
             raise RateLimited(message, policy=outcome.policy or "", retry_after=retry_after)
         if outcome.applied_unknown and not repeatable:
             raise RetryableError(f"{message} (outcome unknown; not repeated)")
-        if attempt >= self._policy.max_retries:
-            if outcome.verdict is Verdict.RATE_LIMITED:
+        if outcome.verdict is Verdict.RATE_LIMITED:
+            if attempt >= self._policy.max_rate_limit_retries:
                 raise RateLimited(
                     f"{message} (gave up after {attempt} retries)",
                     policy=outcome.policy or "",
                     retry_after=outcome.wait,
                 )
+        elif attempt >= self._policy.max_retries:
             raise RetryableError(
                 f"{message} (gave up after {attempt} retries)", retry_after=outcome.wait
             )

@@ -72,7 +72,7 @@ class Harness:
         return exchange.response
 
 
-def harness(replies: list[Reply], max_retries: int = 4) -> Harness:
+def harness(replies: list[Reply], max_retries: int = 4, rate_limit_retries: int = 30) -> Harness:
     time = FakeTime()
     requests: list[httpx.Request] = []
     script: Iterator[Reply] = iter(replies)
@@ -87,7 +87,8 @@ def harness(replies: list[Reply], max_retries: int = 4) -> Harness:
     client = build_client("https://api.example.test", auth=BearerToken(SecretStr("s3cret")),
                           timeout_seconds=5, transport=httpx.MockTransport(handler))
     counter = CallCounter()
-    sender = RetryingSender(client, classify, RetryPolicy(max_retries, base_delay=0.1),
+    sender = RetryingSender(client, classify, RetryPolicy(max_retries, base_delay=0.1,
+                                                     max_rate_limit_retries=rate_limit_retries),
                             counter, sleep=time.sleep, rng=lambda: 0.5)
     return Harness(sender, time, counter, requests)
 
@@ -142,10 +143,16 @@ def test_giving_up_raises_retryable_with_the_reason() -> None:
 
 
 def test_rate_limits_exhausting_retries_raise_rate_limited() -> None:
-    h = harness([429] * 2, max_retries=1)
+    h = harness([429] * 2, max_retries=4, rate_limit_retries=1)
     with pytest.raises(RateLimited) as caught:
         h.send()
     assert caught.value.policy == "TEN_SECONDLY_ROLLING"
+
+
+def test_rate_limit_refusals_do_not_use_up_the_failure_retries() -> None:
+    h = harness([429, 503, 429, 429, 503, 200], max_retries=2, rate_limit_retries=3)
+    assert h.send().status_code == 200
+    assert len(h.requests) == 6
 
 
 def test_a_create_is_not_repeated_when_the_server_may_have_applied_it() -> None:
