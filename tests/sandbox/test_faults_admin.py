@@ -120,3 +120,13 @@ def test_admin_records_and_reset(client: httpx.Client, sandbox: HubSpotSandbox) 
     assert client.get("/crm/v3/properties/contacts/legacy_id").status_code == 404
     assert client.get("/_sandbox/nothing").status_code == 404
     assert client.post("/_sandbox/clock", json={"advance_ms": -5}).status_code == 400
+
+
+def test_cloudflare_statuses_can_be_scheduled(
+    sandbox: HubSpotSandbox, client: httpx.Client
+) -> None:
+    for status in (521, 522, 523, 524):
+        sandbox.schedule_fault({"status": status})
+        response = client.get("/crm/v3/objects/contacts")
+        assert response.status_code == status
+        assert response.json()["status"] == "error"

@@ -9,7 +9,9 @@ from typing import Any
 from syncer.sandbox.hubspot.errors import ApiError, rate_limited, validation
 
 RANDOM_STATUSES = (500, 502, 503)
-SCHEDULABLE_STATUSES = frozenset({423, 429, 477, 500, 502, 503, 504})
+SCHEDULABLE_STATUSES = frozenset(
+    {423, 429, 477, 500, 502, 503, 504, 521, 522, 523, 524}
+)  # 52x: HubSpot's Cloudflare edge (origin down, timeouts)
 
 
 @dataclass
@@ -95,5 +97,9 @@ def fault_error(status: int) -> ApiError:
         502: "Bad Gateway: the service took too long to respond",
         503: "Service Unavailable",
         504: "Gateway Timeout",
+        521: "Web server is down",
+        522: "Connection timed out",
+        523: "Origin is unreachable",
+        524: "A timeout occurred: no response within 100 seconds",
     }
     return ApiError(status, messages[status], "INTERNAL_ERROR" if status == 500 else None)

@@ -13,7 +13,10 @@ from syncer.sandbox.hubspot.errors import invalid_json, validation
 
 CONTENT_TYPE = "application/json;charset=utf-8"
 StartResponse = Callable[..., Any]
-_EXTRA_REASONS = {477: "Migration In Progress"}
+_EXTRA_REASONS = {
+    477: "Migration In Progress", 521: "Web Server Is Down", 522: "Connection Timed Out",
+    523: "Origin Is Unreachable", 524: "A Timeout Occurred",
+}  # fmt: skip
 
 
 @dataclass
