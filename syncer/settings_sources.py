@@ -22,7 +22,12 @@ from syncer.errors import ConfigError
 
 ENV_PREFIX = "SYNCER_"
 # (section, key): `key` holds a secret inline, `key_file` names a file holding it.
-SECRET_PAIRS = (("hubspot", "token"), ("external", "password"))
+SECRET_PAIRS = (
+    ("hubspot", "token"),
+    ("hubspot", "client_secret"),
+    ("hubspot", "refresh_token"),
+    ("external", "password"),
+)
 _SECRET_WORDS = re.compile(r"token|password|secret", re.IGNORECASE)
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")

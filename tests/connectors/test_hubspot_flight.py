@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,6 +17,7 @@ from pydantic import SecretStr
 from syncer.connectors.hubspot import HubSpotConnector
 from syncer.errors import RateLimited
 from syncer.sandbox.hubspot import HubSpotSandbox
+from syncer.settings import load_settings
 from tests.connectors.hubspot_harness import (
     FROZEN_SECONDS,
     TOKEN,
@@ -195,4 +197,29 @@ def test_an_oauth_token_expiring_mid_run_is_refreshed_exactly_once(
     assert all(r.ok for r in results) and len(app.records("contacts")) == 1000
     assert len(token_endpoint.grants) == 2  # the first token and exactly one refresh
     assert app.stats().get("unauthorized", 0) == 0
+    hubspot.close()
+
+
+def test_oauth_secrets_come_from_files_and_are_registered_for_redaction(
+        token_endpoint: TokenEndpoint, tmp_path: Path) -> None:
+    (tmp_path / "client_secret").write_text("cs-from-file\n")
+    (tmp_path / "refresh_token").write_text(token_endpoint.refresh_token + "\n")
+    config = tmp_path / "syncer.toml"
+    config.write_text(f"""
+[hubspot]
+base_url = "http://sandbox.test"
+client_id = "app-1"
+client_secret_file = "client_secret"
+refresh_token_file = "refresh_token"
+oauth_token_url = "{token_endpoint.url}"
+
+[external]
+url = "sqlite:///x.db"
+""")
+    loaded = load_settings(config, env={})
+    assert {"cs-from-file", token_endpoint.refresh_token} <= set(loaded.secret_values())
+    hubspot = HubSpotConnector(loaded.hubspot, pipeline(),
+                               transport=httpx.WSGITransport(app=sandbox()))
+    hubspot.prepare()
+    assert token_endpoint.grants[0]["client_secret"] == "cs-from-file"
     hubspot.close()
