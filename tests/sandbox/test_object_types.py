@@ -176,3 +176,19 @@ def test_schema_association_definition(client: httpx.Client) -> None:
     assert {"0-1", "0-3"} <= {a["toObjectTypeId"] for a in schema["associations"]}
     wrong = {"fromObjectTypeId": "0-1", "toObjectTypeId": "0-3"}
     assert client.post("/crm/v3/schemas/cars/associations", json=wrong).status_code == 400
+
+
+def test_date_versioned_paths_answer_like_v3_and_v4(client: httpx.Client) -> None:
+    created = client.post(
+        "/crm/objects/2026-03/contacts", json={"properties": {"email": "a@x.com"}}
+    )
+    assert created.status_code == 201
+    assert client.get("/crm/objects/2026-03/0-1/1").json()["properties"]["email"] == "a@x.com"
+    assert client.get("/crm/properties/2026-03/contacts/email").json()["name"] == "email"
+    company = client.post("/crm/objects/2026-03/companies", json={"properties": {"name": "A"}})
+    url = f"/crm/objects/2026-03/contacts/1/associations/default/companies/{company.json()['id']}"
+    assert client.put(url).status_code == 200
+    read = client.post(
+        "/crm/associations/2026-03/contacts/companies/batch/read", json={"inputs": [{"id": "1"}]}
+    )
+    assert read.json()["results"][0]["to"][0]["toObjectId"] == 1

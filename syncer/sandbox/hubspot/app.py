@@ -23,7 +23,7 @@ from syncer.sandbox.hubspot.limits import RateLimiter
 from syncer.sandbox.hubspot.owners import seed_owner
 from syncer.sandbox.hubspot.portal import Call, Portal
 from syncer.sandbox.hubspot.render import record_json
-from syncer.sandbox.hubspot.router import RECORD_WRITES, Route, find_route
+from syncer.sandbox.hubspot.router import RECORD_WRITES, Route, canonical_path, find_route
 from syncer.sandbox.hubspot.schema import ObjectTypeSpec
 from syncer.sandbox.hubspot.scopes import expired_token, missing_scope, required_scope
 from syncer.sandbox.hubspot.timefmt import iso_ms
@@ -164,6 +164,7 @@ class HubSpotSandbox:
     # -- request handling --------------------------------------------------------------------
 
     def _api(self, request: Request) -> Response:
+        request.path = canonical_path(request.path)
         routed = find_route(request.method, request.path)
         refused = self._refusal(request, routed)
         if refused is not None:

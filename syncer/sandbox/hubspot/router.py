@@ -163,6 +163,24 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
+_DATED = re.compile(r"^/crm/(objects|properties|owners|pipelines|associations)/\d{4}-\d{2}(?=/|$)")
+_RECORD_ASSOCIATIONS = re.compile(r"^/crm/v3/objects/[^/]+/[^/]+/associations(?=/|$)")
+
+
+def canonical_path(path: str) -> str:
+    """HubSpot's date-versioned twins (`/crm/objects/2026-03/contacts`, reference section 0)
+    answer as the v3 paths (v4 for associations) they mirror."""
+    dated = _DATED.match(path)
+    if dated is None:
+        return path
+    area = dated.group(1)
+    version = "v4" if area == "associations" else "v3"
+    path = f"/crm/{version}/{area}" + path[dated.end() :]
+    if _RECORD_ASSOCIATIONS.match(path):
+        path = "/crm/v4/" + path.removeprefix("/crm/v3/")
+    return path
+
+
 def find_route(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
     for route in ROUTES:
         if route.method == method:
