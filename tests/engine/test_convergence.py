@@ -422,3 +422,21 @@ def test_a_record_found_gone_by_an_update_archives_its_twin(world: World) -> Non
     world.ext.put({"last_name": "Edited again"}, ext_id)
     world.run()
     assert world.ext.rows[ext_id].archived
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="clearing the email of a linked pair keeps the old address as the link's match key "
+    "(execute._agreed_key ignores a copied None), so a new record with that address is refused "
+    "as DUPLICATE_MATCH_KEY forever although no record holds it",
+)
+def test_clearing_a_linked_email_frees_the_address(world: World) -> None:
+    hub = world.hub.put({"email": "ann@example.com", "firstname": "Ann"})
+    world.run()
+    world.hub.put({"email": None}, hub.id)
+    world.run()
+    [ext] = world.ext.live()
+    assert ext.properties["email"] is None
+    world.ext.put({"email": "ann@example.com", "first_name": "Another Ann"})
+    report = world.run()
+    assert report.quarantined == 0 and report.created["hubspot"] == 1
