@@ -186,3 +186,25 @@ def test_owner_fields_must_name_a_seeded_owner(
     )
     assert by_user_id.status_code == 400
     assert by_user_id.json()["errors"][0]["code"] == "INVALID_OWNER_ID"
+
+
+def test_only_subscribed_events_are_sent(
+    make_sandbox: Callable[..., HubSpotSandbox], receiver: Receiver
+) -> None:
+    subscriptions = ("contact.propertyChange.city", "company.creation")
+    sandbox = make_sandbox(
+        webhook_url=receiver.url, webhook_flush_ms=0, webhook_subscriptions=subscriptions
+    )
+    with client_for(sandbox) as client:
+        contact = create_contact(client, email="a@x.com")["id"]
+        client.patch(
+            f"/crm/v3/objects/contacts/{contact}",
+            json={"properties": {"city": "Oslo", "firstname": "Ann"}},
+        )
+        client.post("/crm/v3/objects/companies", json={"properties": {"name": "A"}})
+    sandbox.flush_webhooks()
+    sent = [
+        (e["subscriptionId"], e["subscriptionType"], e.get("propertyName"))
+        for e in receiver.events()
+    ]
+    assert sent == [(1, "contact.propertyChange", "city"), (2, "company.creation", None)]

@@ -43,6 +43,8 @@ class SandboxConfig:
     webhook_app_id: int = 1
     webhook_batch_size: int = 100  # HubSpot's cap per request is UNCONFIRMED; 100 is cited
     webhook_flush_ms: int = 1000
+    # None = every event; else e.g. ("contact.creation", "contact.propertyChange.email").
+    webhook_subscriptions: tuple[str, ...] | None = None
     secondly_headers: bool = False  # also send the deprecated X-HubSpot-RateLimit-Secondly pair
     # Longer request URLs (path + query) get 414; HubSpot's exact limit is not documented.
     max_url_length: int = 16_384  # 0 = no limit

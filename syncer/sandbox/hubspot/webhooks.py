@@ -47,11 +47,12 @@ class WebhookQueue:
         self, kind: str, spec: ObjectTypeSpec, object_id: int, fields: dict[str, Any], now_ms: int
     ) -> None:
         subscription = _subscription_type(kind, spec)
+        subscription_id = self._subscription_id(subscription, fields)
+        if subscription_id is None:
+            return
         event: Event = {
             "eventId": self._next_event_id,
-            "subscriptionId": self._subscriptions.setdefault(
-                subscription, len(self._subscriptions) + 1
-            ),
+            "subscriptionId": subscription_id,
             "portalId": self.config.portal_id,
             "appId": self.config.webhook_app_id,
             "occurredAt": now_ms,
@@ -67,6 +68,17 @@ class WebhookQueue:
         event.update(fields)
         self._next_event_id += 1
         self.pending.append(event)
+
+    def _subscription_id(self, subscription: str, fields: dict[str, Any]) -> int | None:
+        """Without configured subscriptions every event is sent; with them, only subscribed
+        ones (propertyChange subscriptions name their property: `contact.propertyChange.email`),
+        and the subscription's position is its id."""
+        chosen = self.config.webhook_subscriptions
+        if chosen is None:
+            return self._subscriptions.setdefault(subscription, len(self._subscriptions) + 1)
+        if subscription.endswith(".propertyChange"):
+            subscription = f"{subscription}.{fields.get('propertyName', '')}"
+        return chosen.index(subscription) + 1 if subscription in chosen else None
 
     def take(self) -> list[Batch]:
         """Everything to send now: earlier failures first, then new events in batches."""
