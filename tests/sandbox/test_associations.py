@@ -215,3 +215,26 @@ def test_batch_read_pages_each_input_at_500(client: httpx.Client) -> None:
     last = rest.json()["results"][0]
     assert [t["toObjectId"] for t in last["to"]] == [501]
     assert "paging" not in last
+
+
+def test_label_rename_delete_and_the_ten_label_limit(client: httpx.Client) -> None:
+    labels = "/crm/v4/associations/contacts/companies/labels"
+    made = client.post(labels, json={"label": "Billing", "name": "billing"}).json()["results"]
+    label_type = made[0]["typeId"]
+    contact = create_contact(client, email="a@x.com")["id"]
+    company = _company(client, "A")
+    spec = {"associationCategory": "USER_DEFINED", "associationTypeId": label_type}
+    url = f"{V4}/contacts/{contact}/associations/companies/{company}"
+    client.put(url, json=[spec, PRIMARY])
+    renamed = client.put(labels, json={"associationTypeId": label_type, "label": "Invoices"})
+    assert renamed.status_code == 204
+    assert client.put(url, json=[spec]).json()["labels"] == ["Primary", "Invoices"]
+    assert client.delete(f"{labels}/{label_type}").status_code == 204
+    kinds = client.get(f"{V4}/contacts/{contact}/associations/companies").json()["results"]
+    assert [t["typeId"] for t in kinds[0]["associationTypes"]] == [1, 279]
+    assert client.delete(f"{labels}/{label_type}").status_code == 404
+    for i in range(10):
+        assert client.post(labels, json={"label": f"L{i}", "name": f"l{i}"}).status_code == 200
+    refused = client.post(labels, json={"label": "one too many", "name": "x"})
+    assert refused.status_code == 400
+    assert "10 labels" in refused.json()["message"]

@@ -4,7 +4,7 @@ default types made on demand for custom objects. Type ids are directional: each 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 HUBSPOT_DEFINED = "HUBSPOT_DEFINED"
 USER_DEFINED = "USER_DEFINED"
@@ -81,8 +81,7 @@ class AssociationTypes:
         return None
 
     def add_label(self, from_type: str, to_type: str, label: str, inverse: str) -> AssociationType:
-        if self.default(from_type, to_type) is None:
-            raise KeyError((from_type, to_type))
+        """A USER_DEFINED type (and its inverse) for a pair that can be associated."""
         made = self._generate(from_type, to_type, USER_DEFINED, label)
         if inverse:
             reverse = self.by_id[made.inverse_id]
@@ -90,6 +89,22 @@ class AssociationTypes:
                 reverse.type_id, to_type, from_type, made.type_id, USER_DEFINED, inverse
             )
         return made
+
+    def user_labels(self, from_type: str, to_type: str) -> list[AssociationType]:
+        return [
+            t for t in self.between(from_type, to_type) if t.category == USER_DEFINED and t.label
+        ]
+
+    def relabel(self, type_id: int, label: str, inverse: str) -> None:
+        kind = self.by_id[type_id]
+        self.by_id[type_id] = replace(kind, label=label)
+        if inverse and kind.inverse_id != type_id:
+            self.by_id[kind.inverse_id] = replace(self.by_id[kind.inverse_id], label=inverse)
+
+    def remove(self, type_id: int) -> AssociationType:
+        kind = self.by_id.pop(type_id)
+        self.by_id.pop(kind.inverse_id, None)
+        return kind
 
     def schema_view(self, type_id: str) -> list[dict[str, object]]:
         """A custom schema's `associations`: its unlabeled types from it to other types."""

@@ -81,6 +81,16 @@ class AssociationStore:
             self._links.get(target, {}).pop(old, None)
         self._links.pop(old, None)
 
+    def forget_type(self, kind: AssociationType) -> None:
+        """A deleted label: every link of that type (either direction) goes."""
+        doomed = {kind.type_id, kind.inverse_id}
+        for targets in self._links.values():
+            for held in targets.values():
+                held.difference_update(doomed)
+        for source in list(self._links):
+            for target in [t for t, held in self._links[source].items() if not held]:
+                del self._links[source][target]
+
     def drop(self, key: Key) -> None:
         for target in list(self._links.get(key, {})):
             self._links.get(target, {}).pop(key, None)

@@ -128,30 +128,6 @@ def batch_archive_labels(call: Call) -> Response:
     return Response(204)
 
 
-def list_labels(call: Call) -> Response:
-    source, target = _collection(call, "object_type"), _collection(call, "to_type")
-    _default_type(call, source.spec.type_id, target.spec.type_id)  # makes custom pairs exist
-    kinds = call.portal.association_types.between(source.spec.type_id, target.spec.type_id)
-    return Response(200, {"results": [k.to_json() for k in kinds]})
-
-
-def create_label(call: Call) -> Response:
-    source, target = _collection(call, "object_type"), _collection(call, "to_type")
-    body = call.body()
-    label = body.get("label")
-    if not isinstance(label, str) or not label.strip():
-        raise validation("An association label needs 'label' (and 'name')")
-    types = call.portal.association_types
-    try:
-        made = types.add_label(
-            source.spec.type_id, target.spec.type_id, label, str(body.get("inverseLabel") or "")
-        )
-    except KeyError:
-        raise _no_pair(source.spec.type_id, target.spec.type_id) from None
-    kinds = [made] + ([types.by_id[made.inverse_id]] if made.inverse_id != made.type_id else [])
-    return Response(200, {"results": [k.to_json() for k in kinds]})
-
-
 # -- helpers -----------------------------------------------------------------------------------
 
 

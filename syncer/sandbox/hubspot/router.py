@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from syncer.sandbox.hubspot import (
+    association_labels_api,
     associations_api,
     batch_api,
     merge_api,
@@ -138,8 +139,17 @@ ROUTES: tuple[Route, ...] = (
         associations_api.batch_archive_labels,
         "associations/write",
     ),
-    _route("GET", _V4_TYPES + "/labels", associations_api.list_labels, "associations/read"),
-    _route("POST", _V4_TYPES + "/labels", associations_api.create_label, "associations/write"),
+    _route("GET", _V4_TYPES + "/labels", association_labels_api.list_labels, "associations/read"),
+    _route(
+        "POST", _V4_TYPES + "/labels", association_labels_api.create_label, "associations/write"
+    ),
+    _route("PUT", _V4_TYPES + "/labels", association_labels_api.update_label, "associations/write"),
+    _route(
+        "DELETE",
+        _V4_TYPES + r"/labels/(?P<type_id>\d+)",
+        association_labels_api.delete_label,
+        "associations/write",
+    ),
     _route("GET", _PIPELINES, pipelines_api.list_pipelines, "pipelines/read"),
     _route(
         "GET", _PIPELINES + r"/(?P<pipeline_id>[^/]+)", pipelines_api.get_pipeline, "pipelines/read"
