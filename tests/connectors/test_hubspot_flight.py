@@ -14,7 +14,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from syncer.connectors.hubspot import HubSpotConnector
+from syncer.connectors.hubspot import HubSpotConnector, PortalBudgets
 from syncer.errors import RateLimited
 from syncer.sandbox.hubspot import HubSpotSandbox
 from syncer.settings import load_settings
@@ -77,20 +77,43 @@ def most_in_any_window(times: list[float], window: float) -> int:
                 for i, start in enumerate(times)), default=0)
 
 
+class Overlap(httpx.BaseTransport):
+    """Passes requests to the sandbox, noting the most that were ever in flight at once."""
+
+    def __init__(self, app: HubSpotSandbox) -> None:
+        self._inner = httpx.WSGITransport(app=app)
+        self._lock = threading.Lock()
+        self._open = 0
+        self.peak = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        with self._lock:
+            self._open += 1
+            self.peak = max(self.peak, self._open)
+        try:
+            return self._inner.handle_request(request)
+        finally:
+            with self._lock:
+                self._open -= 1
+
+
 def test_batches_in_flight_hide_latency() -> None:
-    elapsed = {}
+    elapsed, peaks = {}, {}
     for in_flight in (1, 4):
-        hubspot = connect(sandbox(latency_ms=100), max_in_flight=in_flight)
+        transport = Overlap(sandbox(latency_ms=100))
+        hubspot = HubSpotConnector(settings(max_in_flight=in_flight), pipeline(),
+                                   transport=transport)
         hubspot.prepare()
         started = time.monotonic()
         results = hubspot.write([contact(n) for n in range(800)])
         fetched = hubspot.fetch([r.id for r in results if r.id])
-        elapsed[in_flight] = time.monotonic() - started
+        elapsed[in_flight], peaks[in_flight] = time.monotonic() - started, transport.peak
         assert len(fetched) == 800 and all(r.ok for r in results)
         hubspot.close()
+    assert peaks == {1: 1, 4: 4}
     # 16 calls of >= 100 ms each: one at a time >= 1.6 s; four at a time about a quarter.
     assert elapsed[1] >= 1.6
-    assert elapsed[4] < elapsed[1] / 2.5
+    assert elapsed[4] < elapsed[1] / 1.5  # loose: the machine is shared
 
 
 def test_a_429_storm_is_waited_out_and_no_window_exceeds_the_budget() -> None:
@@ -223,3 +246,19 @@ url = "sqlite:///x.db"
     hubspot.prepare()
     assert token_endpoint.grants[0]["client_secret"] == "cs-from-file"
     hubspot.close()
+
+
+def test_connectors_on_one_portal_share_its_budgets() -> None:
+    clock = StepClock()
+    app = sandbox(clock=clock, daily_limit=6)
+    shared = PortalBudgets.from_settings(settings(burst_limit=50), now=clock.now)
+    first, second = (
+        HubSpotConnector(settings(), pipeline(), transport=httpx.WSGITransport(app=app),
+                         clock=clock.now, budgets=shared) for _ in range(2))
+    first.prepare()  # 4 calls: the headers say 2 are left today
+    second.fetch(["1"])
+    second.fetch(["1"])
+    assert shared.burst.in_window() == 6 and shared.burst.limit == 50
+    with pytest.raises(RateLimited):
+        first.fetch(["1"])  # refused before sending: the other connector used the last ones
+    assert app.stats().get("rate_limited", 0) == 0

@@ -19,24 +19,24 @@ from syncer.http import (
     Exchange,
     RetryingSender,
     RetryPolicy,
-    RollingWindowBudget,
     build_client,
     read_secret,
 )
-from syncer.http.daily import DailyBudget
 from syncer.http.inflight import InFlight
 from syncer.http.oauth import OAuthRefresh
 from syncer.records import CallCounter
 from syncer.settings import HubSpotSettings
 
-from .outcomes import BURST_WINDOW_SECONDS, body_of, classify, daily_headers, rate_headers
+from .budgets import PortalBudgets
+from .outcomes import body_of, classify, daily_headers, rate_headers
 
 JsonObject = dict[str, Any]
 TOKEN_PATH = "/oauth/v1/token"
 
 
 class HubSpotApi:
-    """One portal's API: the client, its budgets (burst, search, daily) and the batch pool."""
+    """One portal's API: the client, its budgets (burst, search, daily; shareable between
+    connectors on the same portal) and the batch pool."""
 
     def __init__(
         self,
@@ -47,15 +47,10 @@ class HubSpotApi:
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], datetime] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        budgets: PortalBudgets | None = None,
     ) -> None:
-        self.burst_budget = RollingWindowBudget(
-            settings.burst_limit, BURST_WINDOW_SECONDS, clock=monotonic, sleep=sleep
-        )
-        self.search_budget = RollingWindowBudget(
-            settings.search_per_second, 1.0, clock=monotonic, sleep=sleep
-        )
-        self.daily_budget = DailyBudget(
-            settings.daily_limit, settings.portal_timezone, **({"now": now} if now else {})
+        self.budgets = budgets or PortalBudgets.from_settings(
+            settings, sleep=sleep, now=now, monotonic=monotonic
         )
         self.in_flight = InFlight(settings.max_in_flight)
         self.auth = _auth(settings, monotonic)
@@ -71,7 +66,7 @@ class HubSpotApi:
             classify,
             RetryPolicy(settings.max_retries),
             counter,
-            daily=self.daily_budget,
+            daily=self.budgets.daily,
             sleep=sleep,
         )
 
@@ -86,7 +81,7 @@ class HubSpotApi:
         repeatable: bool = True,
     ) -> Exchange:
         request = self._client.build_request(method, path, json=body, params=list(params))
-        budget = self.search_budget if kind == "search" else self.burst_budget
+        budget = self.budgets.search if kind == "search" else self.budgets.burst
         return self._sender.send(request, kind=kind, budget=budget, repeatable=repeatable)
 
     def call_ok(
@@ -113,10 +108,10 @@ class HubSpotApi:
     def _observe_rate_headers(self, response: httpx.Response) -> None:
         remaining, maximum = rate_headers(response)
         if remaining is not None or maximum is not None:
-            self.burst_budget.observe(remaining, maximum)
+            self.budgets.burst.observe(remaining, maximum)
         daily_remaining, daily_limit = daily_headers(response)
         if daily_remaining is not None or daily_limit is not None:
-            self.daily_budget.observe(daily_remaining, daily_limit)
+            self.budgets.daily.observe(daily_remaining, daily_limit)
 
 
 def _auth(settings: HubSpotSettings, monotonic: Callable[[], float]) -> httpx.Auth:

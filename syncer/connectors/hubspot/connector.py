@@ -33,6 +33,7 @@ from syncer.settings import HubSpotSettings, PipelineSettings
 from . import deletions
 from .api import HubSpotApi
 from .associations import Associations
+from .budgets import PortalBudgets
 from .object_types import SCHEMAS_PATH, ObjectType, custom_type, standard_type
 from .objects import decode_cursor, encode_cursor, epoch_ms
 from .owners import Owner, list_owners
@@ -70,14 +71,17 @@ class HubSpotConnector:
         clock: Callable[[], datetime] = _utc_now,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        budgets: PortalBudgets | None = None,
     ) -> None:
+        """`budgets`: pass one `PortalBudgets.from_settings(settings)` to every connector on the
+        same portal so pipelines running together share the app's and account's limits."""
         self.counter = CallCounter()
         self._settings = settings
         self._pipeline = pipeline
         self._clock = clock
         self._api = HubSpotApi(
             settings, self.counter, transport=transport, sleep=sleep, now=clock,
-            monotonic=monotonic,
+            monotonic=monotonic, budgets=budgets,
         )  # fmt: skip
         self._lock = threading.Lock()
         self._built: _Parts | None = None
