@@ -47,7 +47,7 @@ class OAuthRefresh(httpx.Auth):
         self._http = httpx.Client(transport=transport, timeout=timeout_seconds)
         self._lock = threading.Lock()
         self._access: SecretStr | None = None
-        self._expires_at = 0.0
+        self._refresh_at = 0.0
         self.refreshes = 0
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
@@ -66,7 +66,7 @@ class OAuthRefresh(httpx.Auth):
 
     def _current(self) -> str:
         with self._lock:
-            if self._access is None or self._clock() >= self._expires_at - self._margin:
+            if self._access is None or self._clock() >= self._refresh_at:
                 self._refresh_locked()
             assert self._access is not None
             return self._access.get_secret_value()
@@ -98,7 +98,9 @@ class OAuthRefresh(httpx.Auth):
             reason = body.get("status") or body.get("error") or "no access_token in the answer"
             raise AuthError(f"OAuth token refresh refused: HTTP {response.status_code} {reason}")
         self._access = SecretStr(str(body["access_token"]))
-        self._expires_at = asked_at + float(body.get("expires_in") or 0)
+        lifetime = float(body.get("expires_in") or 0)
+        # Short-lived tokens are refreshed half-way, not on every request.
+        self._refresh_at = asked_at + lifetime - min(self._margin, lifetime / 2)
         if body.get("refresh_token"):
             self._refresh_token = SecretStr(str(body["refresh_token"]))
         self.refreshes += 1

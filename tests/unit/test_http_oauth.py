@@ -100,3 +100,19 @@ def test_concurrent_first_requests_share_one_refresh(endpoint: TokenEndpoint) ->
     pool.close()
     assert len(endpoint.grants) == 1
     auth.close()
+
+
+def test_a_token_shorter_lived_than_the_margin_is_refreshed_half_way() -> None:
+    server = TokenEndpoint(access_token="at", numbered=True, expires_in=60)
+    clock = Clock()
+    auth = oauth(server, clock)  # margin 60 s: as long as the token lives
+    with httpx.Client(auth=auth, base_url=server.base_url) as client:
+        client.get("/whoami")
+        clock.seconds += 29
+        client.get("/whoami")
+        assert auth.refreshes == 1
+        clock.seconds += 1
+        client.get("/whoami")
+    assert auth.refreshes == 2
+    auth.close()
+    server.stop()
