@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from syncer.connectors.hubspot import AssociationType, Edge
+import json
+from typing import Any
+
+import httpx
+
+from syncer.connectors.hubspot import AssociationType, Edge, HubSpotConnector
 from syncer.records import Write
-from tests.connectors.hubspot_harness import connect, contact, pipeline, sandbox
+from tests.connectors.hubspot_harness import connect, contact, pipeline, sandbox, settings
 
 UNLABELED_CONTACT_TO_COMPANY = AssociationType(279)
 PRIMARY_CONTACT_TO_COMPANY = AssociationType(1)
@@ -58,3 +63,41 @@ def test_owners_are_listed_for_mapping_ids_to_emails() -> None:
     assert owners[0].email == "owner0@example.com" and owners[0].user_id is not None
     assert [o.email for o in hubspot.owners(archived=True)] == ["gone@example.com"]
     assert hubspot.counter.by_kind["owners"] == 2 + 1
+
+
+def test_the_types_between_two_objects_are_listed_with_labels() -> None:
+    hubspot = connect(sandbox())
+    kinds = hubspot.associations("companies").types()
+    assert {(k.type_id, k.label) for k in kinds} >= {(1, "Primary"), (279, None)}
+
+
+class PagedEdges:
+    """HubSpot pages one id's edges with its own `after` (the sandbox never needs to)."""
+
+    def __init__(self) -> None:
+        self.bodies: list[dict[str, Any]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        self.bodies.append(body)
+        results = []
+        for item in body["inputs"]:
+            page = 2 if item.get("after") == "p2" else 1
+            result: dict[str, Any] = {"from": {"id": item["id"]}, "to": [
+                {"toObjectId": int(f"{page}00{item['id']}"),
+                 "associationTypes": [{"category": "HUBSPOT_DEFINED", "typeId": 279,
+                                       "label": None}]}]}
+            if page == 1 and item["id"] == "1":
+                result["paging"] = {"next": {"after": "p2"}}
+            results.append(result)
+        return httpx.Response(200, json={"status": "COMPLETE", "results": results})
+
+
+def test_an_ids_later_pages_of_edges_are_read_too() -> None:
+    handler = PagedEdges()
+    hubspot = HubSpotConnector(settings(), pipeline(), transport=httpx.MockTransport(handler))
+    edges = hubspot.associations("companies").read(["1", "2"])
+    assert {k: [e.to_id for e in v] for k, v in edges.items()} == {
+        "1": ["1001", "2001"], "2": ["1002"]}
+    assert [b["inputs"] for b in handler.bodies] == [[{"id": "1"}, {"id": "2"}],
+                                                    [{"id": "1", "after": "p2"}]]

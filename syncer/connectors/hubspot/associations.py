@@ -49,6 +49,12 @@ class Associations:
         self._api = api
         self._path = f"/crm/v4/associations/{from_type}/{to_type}/batch"
 
+    def types(self) -> list[AssociationType]:
+        """The association types (with their labels) defined from this type to the other."""
+        labels_path = self._path.removesuffix("/batch") + "/labels"
+        body = self._api.call_ok("GET", labels_path, kind="associations/labels")
+        return [_type(k) for k in body.get("results") or []]
+
     def read(self, from_ids: Sequence[str]) -> dict[str, list[Edge]]:
         """Every edge from each of `from_ids` to the other type (ids without edges map to [])."""
         unique = list(dict.fromkeys(from_ids))
@@ -126,10 +132,11 @@ def _edges(from_id: str, targets: list[dict[str, Any]]) -> list[Edge]:
         Edge(
             from_id,
             str(t.get("toObjectId")),
-            tuple(
-                AssociationType(int(k["typeId"]), str(k.get("category")), k.get("label"))
-                for k in t.get("associationTypes") or []
-            ),
+            tuple(_type(k) for k in t.get("associationTypes") or []),
         )
         for t in targets
     ]
+
+
+def _type(kind: dict[str, Any]) -> AssociationType:
+    return AssociationType(int(kind["typeId"]), str(kind.get("category")), kind.get("label"))
