@@ -186,23 +186,39 @@ class SyncMachine(RuleBasedStateMachine):
             props = {"email": email, "first_name": first, "last_name": last}
             self.ext.put({**props, "status": stage})
 
-    @rule(pick=st.integers(0, 99), first=TEXTS, stage=HUB_STAGES, email=HUB_EMAILS)
-    def edit_in_hubspot(self, pick: int, first: Any, stage: Any, email: str | None) -> None:
+    @rule(
+        pick=st.integers(0, 99),
+        first=TEXTS,
+        stage=HUB_STAGES,
+        new_email=st.booleans(),
+        email=HUB_EMAILS,
+    )
+    def edit_in_hubspot(
+        self, pick: int, first: Any, stage: Any, new_email: bool, email: str | None
+    ) -> None:
         live = self.hub.live()
         if live:
             record = live[pick % len(live)]
             props = {"firstname": first, "lifecyclestage": stage}
-            if pick % 3 == 0 and not self.email_taken(Side.HUBSPOT, email, record.id):
+            if new_email and not self.email_taken(Side.HUBSPOT, email, record.id):
                 props["email"] = email
             self.hub.put(props, record.id)
 
-    @rule(pick=st.integers(0, 99), last=TEXTS, stage=EXT_STAGES, email=EXT_EMAILS)
-    def edit_externally(self, pick: int, last: Any, stage: Any, email: str | None) -> None:
+    @rule(
+        pick=st.integers(0, 99),
+        last=TEXTS,
+        stage=EXT_STAGES,
+        new_email=st.booleans(),
+        email=EXT_EMAILS,
+    )
+    def edit_externally(
+        self, pick: int, last: Any, stage: Any, new_email: bool, email: str | None
+    ) -> None:
         live = self.ext.live()
         if live:
             record = live[pick % len(live)]
             props = {"last_name": last, "status": stage}
-            if pick % 3 == 0 and not self.email_taken(Side.EXTERNAL, email, record.id):
+            if new_email and not self.email_taken(Side.EXTERNAL, email, record.id):
                 props["email"] = email
             self.ext.put(props, record.id)
 
