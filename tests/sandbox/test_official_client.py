@@ -259,3 +259,24 @@ def _seed(sandbox: HubSpotSandbox, count: int) -> None:
             ]
             response = client.post("/crm/v3/objects/contacts/batch/create", json={"inputs": inputs})
             assert response.status_code == 201, response.text
+
+
+def test_oauth_tokens_through_the_client() -> None:
+    config = SandboxConfig(
+        burst_limit=0, oauth_client_id="app-1", oauth_client_secret="s3cret",
+        oauth_refresh_token="rt-1",
+    )  # fmt: skip
+    server = serve_in_thread(HubSpotSandbox(config))
+    try:
+        anonymous = HubSpot(host=server.url)
+        tokens = anonymous.oauth.tokens_api.create(
+            grant_type="refresh_token", client_id="app-1", client_secret="s3cret",
+            refresh_token="rt-1",
+        )  # fmt: skip
+        assert tokens.expires_in == 1800
+        info = anonymous.oauth.access_tokens_api.get(tokens.access_token)
+        assert info.hub_id == 12345678
+        api = HubSpot(access_token=tokens.access_token, host=server.url)
+        assert api.crm.contacts.basic_api.get_page().results == []
+    finally:
+        server.stop()

@@ -20,6 +20,8 @@ from syncer.sandbox.hubspot.errors import (
 )
 from syncer.sandbox.hubspot.faults import FaultPlan, ScheduledFault, fault_error
 from syncer.sandbox.hubspot.limits import RateLimiter
+from syncer.sandbox.hubspot.oauth import PREFIX as OAUTH_PREFIX
+from syncer.sandbox.hubspot.oauth import OAuthTokens
 from syncer.sandbox.hubspot.owners import seed_owner
 from syncer.sandbox.hubspot.portal import Call, Portal
 from syncer.sandbox.hubspot.render import record_json
@@ -56,6 +58,9 @@ class HubSpotSandbox:
         self.portal = Portal(self.config, self.now_ms())
         self._webhooks = WebhookQueue(self.config)
         self._listen_for_webhooks()
+        self._oauth = (
+            OAuthTokens(self.config, self.config.seed) if self.config.oauth_client_id else None
+        )
         self._stop_delivery = threading.Event()
         if self.config.webhook_url and self.config.webhook_flush_ms > 0:
             threading.Thread(
@@ -66,6 +71,8 @@ class HubSpotSandbox:
         request = read_request(environ)
         if request.path.startswith(admin.PREFIX):
             response = self._admin(request)
+        elif request.path.startswith(OAUTH_PREFIX) and self._oauth is not None:
+            response = self._oauth_call(self._oauth, request)
         else:
             response = self._api(request)
         return write_response(start_response, response)
@@ -186,9 +193,13 @@ class HubSpotSandbox:
         """What HubSpot refuses before looking at the request: the token, its expiry and
         scopes, and an over-long URL. Returns (stats key, error)."""
         config = self.config
-        if request.authorization != f"Bearer {config.token}":
-            return "unauthorized", invalid_authentication()
         now = self.now_ms()
+        if request.authorization != f"Bearer {config.token}":
+            if self._oauth is None or not self._oauth.knows(request.authorization):
+                return "unauthorized", invalid_authentication()
+            expired = self._oauth.check(request.authorization, now)
+            if expired is not None:
+                return "unauthorized", expired
         if config.token_expires_at_ms and now >= config.token_expires_at_ms:
             expired_at = iso_ms(config.token_expires_at_ms)
             return "unauthorized", expired_token(now, config.token_expires_at_ms, expired_at)
@@ -257,6 +268,16 @@ class HubSpotSandbox:
 
     def _correlation_id(self) -> str:
         return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
+
+    def _oauth_call(self, tokens: OAuthTokens, request: Request) -> Response:
+        with self._lock:
+            self._stats["oauth"] += 1
+            try:
+                response = tokens.handle(request, self.now_ms())
+            except ApiError as error:
+                return self._error(error)
+            response.headers.setdefault(CORRELATION_HEADER, self._correlation_id())
+            return response
 
     def _admin(self, request: Request) -> Response:
         if request.authorization != f"Bearer {self.config.token}":

@@ -48,6 +48,11 @@ class SandboxConfig:
     secondly_headers: bool = False  # also send the deprecated X-HubSpot-RateLimit-Secondly pair
     # Longer request URLs (path + query) get 414; HubSpot's exact limit is not documented.
     max_url_length: int = 16_384  # 0 = no limit
+    # OAuth v1 (oauth.py): off unless a client id is given; access tokens live the TTL.
+    oauth_client_id: str = ""
+    oauth_client_secret: str = ""
+    oauth_refresh_token: str = ""
+    oauth_token_ttl_s: int = 1800
     # The token's scopes; None = every scope. A request needing another scope gets 403.
     scopes: tuple[str, ...] | None = None
     utc_offset_minutes: int = 0  # the account's time zone: when the daily quota resets
