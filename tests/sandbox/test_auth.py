@@ -67,7 +67,13 @@ def test_oauth_refresh_grant_and_expiry(
             "rt-1",
         )
         bearer = {"Authorization": f"Bearer {body['access_token']}"}
-        assert client.get("/crm/v3/objects/contacts", headers=bearer).status_code == 200
+        listed = client.get("/crm/v3/objects/contacts", headers=bearer)
+        assert listed.status_code == 200
+        assert "x-hubspot-ratelimit-daily" not in listed.headers
+        private = client.get(
+            "/crm/v3/objects/contacts", headers={"Authorization": "Bearer sandbox-token"}
+        )
+        assert "x-hubspot-ratelimit-daily" in private.headers
         info = client.get(f"/oauth/v1/access-tokens/{body['access_token']}").json()
         assert (info["hub_id"], info["expires_in"]) == (12345678, 1800)
         clock.advance(1800 + 75)

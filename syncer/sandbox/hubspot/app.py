@@ -235,6 +235,9 @@ class HubSpotSandbox:
             if fault is not None:  # after_apply: the write happened, the caller hears an error
                 self._stats["faults"] += 1
                 response = self._error(fault_error(fault.status))
+        if self._oauth is not None and self._oauth.knows(request.authorization):
+            # OAuth calls carry no daily figures (the daily quota is the account's)
+            rate_headers = {k: v for k, v in rate_headers.items() if "-Daily" not in k}
         response.headers.update(rate_headers)
         return response, fault
 
