@@ -188,3 +188,20 @@ def test_association_batches_skip_the_burst_window(
         assert client.post(read, json={"inputs": []}).status_code == 200
         daily = client.post(read, json={"inputs": []})  # the daily quota still counts them
         assert (daily.status_code, daily.json()["policyName"]) == (429, "DAILY")
+
+
+def test_each_app_has_its_own_burst_window_and_shares_the_daily_quota(
+    make_sandbox: Callable[..., HubSpotSandbox],
+) -> None:
+    sandbox = make_sandbox(burst_limit=2, daily_limit=5, extra_tokens=("second-app",))
+    with client_for(sandbox) as first, client_for(sandbox, token="second-app") as second:
+        assert [first.get("/crm/v3/objects/contacts").status_code for _ in range(3)] == [
+            200,
+            200,
+            429,
+        ]
+        answers = [second.get("/crm/v3/objects/contacts") for _ in range(2)]
+        assert [a.status_code for a in answers] == [200, 200]
+        assert answers[-1].headers["x-hubspot-ratelimit-daily-remaining"] == "1"
+        assert first.get("/crm/v3/objects/deals").status_code == 429  # first app's window
+        assert second.get("/crm/v3/objects/contacts").json()["policyName"] == "TEN_SECONDLY_ROLLING"

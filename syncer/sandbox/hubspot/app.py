@@ -16,9 +16,9 @@ from syncer.sandbox.hubspot.errors import (
     ApiError,
     invalid_authentication,
     route_not_found,
-    uri_too_long,
 )
 from syncer.sandbox.hubspot.faults import FaultPlan, ScheduledFault, fault_error
+from syncer.sandbox.hubspot.gate import app_of, request_refusal, token_refusal
 from syncer.sandbox.hubspot.limits import RateLimiter
 from syncer.sandbox.hubspot.oauth import PREFIX as OAUTH_PREFIX
 from syncer.sandbox.hubspot.oauth import OAuthTokens
@@ -27,8 +27,6 @@ from syncer.sandbox.hubspot.portal import Call, Portal
 from syncer.sandbox.hubspot.render import record_json
 from syncer.sandbox.hubspot.router import RECORD_WRITES, Route, canonical_path, find_route
 from syncer.sandbox.hubspot.schema import ObjectTypeSpec
-from syncer.sandbox.hubspot.scopes import expired_token, missing_scope, required_scope
-from syncer.sandbox.hubspot.timefmt import iso_ms
 from syncer.sandbox.hubspot.webhooks import WebhookQueue, deliver
 from syncer.sandbox.hubspot.wire import (
     Request,
@@ -190,27 +188,12 @@ class HubSpotSandbox:
     def _refusal(
         self, request: Request, routed: tuple[Route, dict[str, str]] | None
     ) -> tuple[str, ApiError] | None:
-        """What HubSpot refuses before looking at the request: the token, its expiry and
-        scopes, and an over-long URL. Returns (stats key, error)."""
-        config = self.config
-        now = self.now_ms()
-        if request.authorization != f"Bearer {config.token}":
-            if self._oauth is None or not self._oauth.knows(request.authorization):
-                return "unauthorized", invalid_authentication()
-            expired = self._oauth.check(request.authorization, now)
-            if expired is not None:
-                return "unauthorized", expired
-        if config.token_expires_at_ms and now >= config.token_expires_at_ms:
-            expired_at = iso_ms(config.token_expires_at_ms)
-            return "unauthorized", expired_token(now, config.token_expires_at_ms, expired_at)
-        if config.max_url_length and request.url_length > config.max_url_length:
-            return "uri_too_long", uri_too_long(request.url_length, config.max_url_length)
-        if config.scopes is not None and routed is not None:
-            with self._lock:
-                scope = required_scope(self.portal, request.method, request.path, routed[1])
-            if scope is not None and scope not in config.scopes:
-                return "forbidden", missing_scope(scope)
-        return None
+        """(stats key, error) when HubSpot would refuse the request before handling it."""
+        error = token_refusal(self.config, self._oauth, request, self.now_ms())
+        if error is not None:
+            return "unauthorized", error
+        with self._lock:
+            return request_refusal(self.config, self.portal, request, routed[1] if routed else None)
 
     def _api_locked(
         self, request: Request, routed: tuple[Route, dict[str, str]] | None
@@ -220,7 +203,9 @@ class HubSpotSandbox:
         self._stats["requests"] += 1
         try:
             exempt = kind.startswith("associations/") and "/batch/" in request.path
-            rate_headers = self._limiter.admit(now, kind == "search", burst_exempt=exempt)
+            rate_headers = self._limiter.admit(
+                now, kind == "search", burst_exempt=exempt, app=app_of(self.config, request)
+            )
         except ApiError as refusal:
             self._stats["rate_limited"] += 1
             return self._error(refusal), None

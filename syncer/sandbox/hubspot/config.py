@@ -19,6 +19,9 @@ TIERS: dict[str, tuple[int, int]] = {
 @dataclass
 class SandboxConfig:
     token: str = "sandbox-token"
+    # More private apps on the same account: each has its own burst window, the daily quota
+    # is shared.
+    extra_tokens: tuple[str, ...] = ()
     burst_limit: int = 190  # requests per rolling 10 s window per token; 0 = unlimited
     daily_limit: int = 625_000  # 0 = unlimited
     search_per_second: int = 5  # 0 = unlimited

@@ -19,17 +19,23 @@ SEARCH_WINDOW_MS = 1_000
 class RateLimiter:
     def __init__(self, config: SandboxConfig) -> None:
         self._config = config
+        # one rolling window per app (token); `_burst` is the one the current request uses
+        self._buckets: dict[str, deque[int]] = {}
         self._burst: deque[int] = deque()
         self._search: deque[int] = deque()
         self._day = -1
         self._day_count = 0
         self._latest_ms = 0
 
-    def admit(self, now_ms: int, is_search: bool, burst_exempt: bool = False) -> dict[str, str]:
+    def admit(
+        self, now_ms: int, is_search: bool, burst_exempt: bool = False, app: str = ""
+    ) -> dict[str, str]:
         """Count the request, or raise a 429 ApiError; returns the rate-limit headers to send.
-        `burst_exempt`: associations batch endpoints skip the ten-secondly window (HubSpot's
-        spec marks them so) but still count towards the daily quota."""
+        Each `app` has its own ten-secondly window; the daily quota and search's per-second
+        limit are the account's. `burst_exempt`: associations batch endpoints skip the window
+        (HubSpot's spec marks them so) but still count towards the daily quota."""
         self._roll_day(now_ms)
+        self._burst = self._buckets.setdefault(app, deque())
         if is_search:
             self._admit_search(now_ms)
             return {}
@@ -85,7 +91,8 @@ class RateLimiter:
         return headers
 
     def reset(self) -> None:
-        self._burst.clear()
+        self._buckets.clear()
+        self._burst = deque()
         self._search.clear()
         self._day_count = 0
 
