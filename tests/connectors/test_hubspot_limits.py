@@ -38,6 +38,13 @@ class StepClock:
         return datetime.fromtimestamp(self.seconds, tz=UTC)
 
 
+class SleepingClock(StepClock):
+    """Epoch seconds that move only when the connector sleeps."""
+
+    def sleep(self, seconds: float) -> None:
+        self.seconds += seconds
+
+
 def collect(hubspot: HubSpotConnector, since_ms: int, until: datetime) -> list[Record]:
     return [r for page in hubspot.changes(Cursor(f'{{"t": {since_ms}}}'), until)
             for r in page.records]
@@ -76,13 +83,17 @@ def test_ties_between_spread_out_times_are_drained_and_collection_goes_on() -> N
 
 
 def test_the_burst_budget_learns_the_limit_from_headers_and_never_trips_it() -> None:
-    app = sandbox(burst_limit=4)  # the real clock: the window really is 10 s
-    hubspot = connect(app, burst_limit=190)  # configured too high; the headers correct it
+    clock = SleepingClock()  # the sandbox and the connector share it; waiting moves it
+    app = sandbox(clock=clock, burst_limit=4)
+    # Configured too high; the headers correct it.
+    hubspot = HubSpotConnector(settings(burst_limit=190), pipeline(),
+                               transport=httpx.WSGITransport(app=app), clock=clock.now,
+                               sleep=clock.sleep, monotonic=clock)
     hubspot.prepare()  # 4 calls (read properties, read groups, create group, create property)
-    started = time.monotonic()
+    started = clock()
     for _ in range(3):
         hubspot.fetch(["1"])
-    elapsed = time.monotonic() - started
+    elapsed = clock() - started
     calls = hubspot.counter.calls
     assert app.stats().get("rate_limited", 0) == 0
     assert calls == app.stats()["requests"]  # no request was refused and retried
