@@ -294,8 +294,8 @@ class Executor:
         """The match key both sides hold after this run: a copied new key replaces the old."""
         name = self.fieldmap.match.hubspot
         for values in plan.writes.values():
-            if (copied := values.get(name)) is not None:
-                return copied
+            if name in values:  # copied, even as None: a cleared key holds no address any more
+                return values[name]
         return plan.pair.match_key
 
     def _conflicts(self, plan: PairPlan, hub_id: str, ext_id: str, commit: Commit) -> None:

@@ -60,8 +60,8 @@ class Matcher:
         }
         linked = self._linked_pairs(sides, out)
         free = {s: dict.fromkeys(i for i in sides[s].versions if i not in linked[s]) for s in Side}
-        self._pair_by_carried_id(sides, free, out)
-        self._pair_by_key(sides, free, out)
+        taken = self._pair_by_carried_id(sides, free, out)
+        self._pair_by_key(sides, free, out, taken)
         if self.look_up:
             for side in Side:
                 self._pair_by_lookup(side, sides, free, out)
@@ -130,17 +130,29 @@ class Matcher:
                 sides[side].versions.update(fetched.versions)
                 sides[side].keys.update(fetched.keys)
 
-    def _pair_by_carried_id(self, sides: dict[Side, _Side], free: _Free, out: Matched) -> None:
+    def _pair_by_carried_id(
+        self, sides: dict[Side, _Side], free: _Free, out: Matched
+    ) -> dict[str, str]:
+        """Pair HubSpot records with the external record they name; return the match keys
+        those pairs hold (no other record may take them), with who holds them."""
         free_ext = set(free[Side.EXTERNAL])
+        taken: dict[str, str] = {}
         for hub_id in list(free[Side.HUBSPOT]):
             carried = sides[Side.HUBSPOT].versions[hub_id].carried_id
             if carried is not None and carried in free_ext:
                 self._join(sides, free, out, hub_id, carried)
                 free_ext.discard(carried)
+                holder = f"hubspot record {hub_id}, paired with external {carried} by its id"
+                for key in (sides[Side.HUBSPOT].keys[hub_id], sides[Side.EXTERNAL].keys[carried]):
+                    if key is not None:
+                        taken[key] = holder
+        return taken
 
-    def _pair_by_key(self, sides: dict[Side, _Side], free: _Free, out: Matched) -> None:
+    def _pair_by_key(
+        self, sides: dict[Side, _Side], free: _Free, out: Matched, taken: dict[str, str]
+    ) -> None:
         for side in Side:
-            self._reject_duplicate_keys(side, sides, free, out)
+            self._reject_duplicate_keys(side, sides, free, out, taken)
         ext_by_key = {sides[Side.EXTERNAL].keys[i]: i for i in free[Side.EXTERNAL]}
         ext_by_key.pop(None, None)
         for hub_id in list(free[Side.HUBSPOT]):
@@ -149,16 +161,22 @@ class Matcher:
                 self._join(sides, free, out, hub_id, ext_id)
 
     def _reject_duplicate_keys(
-        self, side: Side, sides: dict[Side, _Side], free: _Free, out: Matched
+        self,
+        side: Side,
+        sides: dict[Side, _Side],
+        free: _Free,
+        out: Matched,
+        taken: dict[str, str],
     ) -> None:
-        """Two unlinked records of one side with one key, or a key already linked: reject."""
+        """A key another record of this run holds, or already linked: reject, never re-pair."""
         first: dict[str, str] = {}
         for record_id in sorted(free[side], key=_id_order):
             key = sides[side].keys[record_id]
             if key is None:
                 continue
-            if key in first:
-                out.rejected.append(_duplicate(side, record_id, key, f"record {first[key]}"))
+            holder = taken.get(key) or (f"record {first[key]}" if key in first else None)
+            if holder is not None:
+                out.rejected.append(_duplicate(side, record_id, key, holder))
                 free[side].pop(record_id)
             else:
                 first[key] = record_id
@@ -189,13 +207,15 @@ class Matcher:
             record_id = wanted.pop(key, None) if key else None
             if record_id is None or record.archived:
                 continue
-            if record.id in linked:
+            paired_now = record.id in sides[other].versions and record.id not in free[other]
+            if record.id in linked or paired_now:
                 out.rejected.append(
                     _duplicate(
                         side,
                         record_id,
                         str(key),
-                        f"{other.value} record {record.id}, already linked",
+                        f"{other.value} record {record.id}, "
+                        + ("already linked" if record.id in linked else "paired in this run"),
                     )
                 )
                 free[side].pop(record_id)

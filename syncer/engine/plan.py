@@ -71,13 +71,12 @@ class PairPlan:
     @property
     def is_noop(self) -> bool:
         """Nothing to send and nothing new to remember."""
-        link = self.pair.link
-        unchanged = link is not None and self.base == link.base
-        unchanged = unchanged and encode_sides(self.archived) == (
-            link.archived_on if link else None
-        )
+        pair, link = self.pair, self.pair.link
         quiet = not self.writes and self.archive_on is None and not self.stamp_external_id
-        return quiet and unchanged
+        if link is None:  # nothing to remember unless this plan pairs two records
+            return quiet and not (pair.hubspot is not None and pair.external is not None)
+        remembered = encode_sides(self.archived) == link.archived_on
+        return quiet and self.base == link.base and remembered
 
 
 def encode_sides(sides: frozenset[Side]) -> str | None:
@@ -97,7 +96,12 @@ def plan_pair(pair: Pair, fields: list[FieldSpec], policy: Policy) -> PairPlan:
     archived = _archived_now(pair)
     if pair.link is None and archived:
         return PairPlan(pair)  # an unlinked record that is gone: nothing to pair or create
-    if archived - (decode_sides(pair.link.archived_on) if pair.link else frozenset()):
+    remembered = decode_sides(pair.link.archived_on) if pair.link else frozenset()
+    # A twin to archive: a new archive, or (deletes=archive) one found earlier on one side
+    # only, e.g. a record an update found gone. Never after both were archived: a record
+    # restored then stays live, alone, rather than being archived again.
+    owed = policy.deletes == "archive" and len(archived) == 1 and len(remembered) < 2
+    if archived - remembered or owed:
         return _plan_archive(pair, archived, policy)
     if (pair.hubspot is not None and pair.external is not None) or pair.link is not None:
         plan = _plan_merge(pair, fields, policy, archived)
@@ -179,8 +183,15 @@ def _merge_field(plan: PairPlan, spec: FieldSpec, base: str | None, policy: Poli
         _copy(plan, spec, changed[0], seen[changed[0]])
         return
     winner = _winner(pair, spec, seen, policy)
-    plan.conflicts.append(FieldConflict(key, hashes[Side.HUBSPOT], hashes[Side.EXTERNAL], winner))
+    if not _fill_in(pair, seen):
+        conflict = FieldConflict(key, hashes[Side.HUBSPOT], hashes[Side.EXTERNAL], winner)
+        plan.conflicts.append(conflict)
     _copy(plan, spec, winner, seen[winner])
+
+
+def _fill_in(pair: Pair, seen: dict[Side, str | None]) -> bool:
+    """On a first link, a value against no value is a fill-in, not a disagreement."""
+    return pair.link is None and (seen[Side.HUBSPOT] is None) != (seen[Side.EXTERNAL] is None)
 
 
 def _copy(plan: PairPlan, spec: FieldSpec, source: Side, text: str | None) -> None:
@@ -197,8 +208,7 @@ def _winner(pair: Pair, spec: FieldSpec, seen: dict[Side, str | None], policy: P
         return Side.EXTERNAL
     if not spec.flows_to(Side.HUBSPOT):
         return Side.HUBSPOT
-    # On a first link, a value against no value is a fill-in, not a disagreement.
-    if pair.link is None and (seen[Side.HUBSPOT] is None) != (seen[Side.EXTERNAL] is None):
+    if _fill_in(pair, seen):
         return Side.HUBSPOT if seen[Side.HUBSPOT] is not None else Side.EXTERNAL
     if policy.conflict == "hubspot":
         return Side.HUBSPOT

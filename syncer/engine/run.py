@@ -23,7 +23,7 @@ from syncer.ledger import journal, leases, quarantine
 from syncer.ledger.store import Commit, Ledger
 from syncer.logs import bound_run, get_logger
 from syncer.mapping.apply import FieldMap, compile_mapping
-from syncer.records import Side
+from syncer.records import Record, Side
 from syncer.settings import PipelineSettings
 
 LEASE_TTL = timedelta(minutes=10)
@@ -89,6 +89,8 @@ def _run(ctx: PipelineRun, mode: Mode, epoch: int, report: RunReport) -> None:
     until = ctx.clock()
     collected = {side: _collect(ctx, side, mode, until) for side in Side}
     failpoints.hit("mid_collect")
+    if mode is Mode.MIGRATE:
+        _missing_from_listing_is_archived(ctx, collected)
     for side in Side:
         report.collected[side.value] = len(collected[side].records)
     _add_quarantine_retries(ctx, collected)
@@ -124,6 +126,16 @@ def _run(ctx: PipelineRun, mode: Mode, epoch: int, report: RunReport) -> None:
 def _collect(ctx: PipelineRun, side: Side, mode: Mode, until: datetime) -> Collected:
     since = None if mode is Mode.MIGRATE else ctx.ledger.cursor(ctx.pipeline.name, side)
     return collect(ctx.connectors[side], since, until)
+
+
+def _missing_from_listing_is_archived(ctx: PipelineRun, collected: dict[Side, Collected]) -> None:
+    """A migration lists every live record, so a linked record it did not list is gone: it
+    goes through the plan as archived (an archive made since the last sync is not missed)."""
+    for pair_ids in ctx.ledger.linked_ids(ctx.pipeline.name):
+        for side, record_id in zip(Side, pair_ids, strict=True):
+            records = collected[side].records
+            if record_id not in records:
+                records[record_id] = Record(record_id, {}, archived=True)
 
 
 def _add_quarantine_retries(ctx: PipelineRun, collected: dict[Side, Collected]) -> None:

@@ -7,7 +7,7 @@ paused former leader can never commit over a newer run's work.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -101,6 +101,15 @@ class Ledger:
             with self.engine.connect() as conn:
                 found.update({row.match_key: _link(row) for row in conn.execute(query)})
         return found
+
+    def linked_ids(self, pipeline: str) -> Iterator[tuple[str, str]]:
+        """Every (hubspot id, external id) pair of the pipeline, streamed."""
+        query = sa.select(links.c.hubspot_id, links.c.external_id).where(
+            links.c.pipeline == pipeline
+        )
+        with self.engine.connect() as conn:
+            result = conn.execution_options(yield_per=5000).execute(query)
+            yield from ((str(hub), str(ext)) for hub, ext in result)
 
     def link_count(self, pipeline: str) -> int:
         query = sa.select(sa.func.count()).select_from(links).where(links.c.pipeline == pipeline)

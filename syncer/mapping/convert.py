@@ -83,15 +83,19 @@ def _number(value: Any) -> str:
 
 
 def _date(value: Any, tz: tzinfo) -> date:
+    # A datetime standing for a date (a SQL DATETIME column holding dates) means its day
+    # where it was written: in the table's time zone, not in UTC.
     if isinstance(value, datetime):
-        return _aware(value, tz).astimezone(UTC).date()
+        return _aware(value, tz).astimezone(tz).date()
     if isinstance(value, date):
         return value
     text = str(value).strip()
     if text.isdigit():  # HubSpot date properties also come as epoch milliseconds at midnight UTC
         return datetime.fromtimestamp(int(text) / 1000, UTC).date()
     try:
-        return date.fromisoformat(text[:10])
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        return _datetime(text, tz).astimezone(tz).date()
     except ValueError:
         raise ValueError(f"expected a date (YYYY-MM-DD), got {value!r}") from None
 

@@ -22,7 +22,6 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
@@ -408,11 +407,6 @@ def _two_pairs(world: World) -> tuple[str, str]:
     return hub_id, world.ledger.links_for("contacts", Side.HUBSPOT, [hub_id])[hub_id].external_id
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a migrate lists live records only, yet moves the cursors to its signpost: an archive "
-    "made since the last sync is never seen, so deletes=archive never archives the twin",
-)
 def test_an_archive_made_just_before_a_migrate_still_archives_the_twin(world: World) -> None:
     world.pipeline = make_pipeline(deletes="archive")
     hub_id, ext_id = _two_pairs(world)
@@ -423,11 +417,6 @@ def test_an_archive_made_just_before_a_migrate_still_archives_the_twin(world: Wo
     assert world.ext.rows[ext_id].archived
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with deletes=archive, a linked record found gone by an update (OBJECT_NOT_FOUND) is "
-    "marked archived on the link, but its live twin is never archived",
-)
 def test_a_record_found_gone_by_an_update_archives_its_twin(world: World) -> None:
     world.pipeline = make_pipeline(deletes="archive")
     hub_id, ext_id = _two_pairs(world)
@@ -440,12 +429,6 @@ def test_a_record_found_gone_by_an_update_archives_its_twin(world: World) -> Non
     assert world.ext.rows[ext_id].archived
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="clearing the email of a linked pair keeps the old address as the link's match key "
-    "(execute._agreed_key ignores a copied None), so a new record with that address is refused "
-    "as DUPLICATE_MATCH_KEY forever although no record holds it",
-)
 def test_clearing_a_linked_email_frees_the_address(world: World) -> None:
     hub = world.hub.put({"email": "ann@example.com", "firstname": "Ann"})
     world.run()
