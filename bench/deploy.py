@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -135,27 +135,35 @@ def now_naive() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def seed_sql(dep: Deployment, count: int, *, start: int = 0) -> None:
-    """`count` customer rows, emails row{i}@legacy.test, by executemany in chunks."""
-    stamp = now_naive()
+def seed_sql(dep: Deployment, count: int, *, history: timedelta | None = None) -> None:
+    """`count` customer rows (ids 1..count, emails row{i}@legacy.test) by executemany. Without
+    `history` every row has one updated_at (a bulk load); with it, their updated_at values are
+    spread evenly over that much past time, the last one now (a table with a history)."""
+    now = now_naive()
+    step = history / count if history is not None else timedelta(0)
+    start = now - step * count
     with dep.engine.begin() as conn:
-        for first in range(start, start + count, 5000):
+        for first in range(0, count, 5000):
             rows = [
-                {"email": f"row{i}@legacy.test", "first_name": f"Sql{i}", "last_name": "S",
-                 "updated_at": stamp}
-                for i in range(first, min(first + 5000, start + count))
+                {"id": i + 1, "email": f"row{i}@legacy.test", "first_name": f"Sql{i}",
+                 "last_name": "S", "updated_at": start + step * (i + 1) if history else now}
+                for i in range(first, min(first + 5000, count))
             ]
             conn.execute(sa.insert(dep.table), rows)
 
 
-def seed_hubspot(dep: Deployment, count: int, *, prefix: str = "hub", threads: int = 4) -> None:
-    """`count` contacts by batch create, a few batches in flight (the sandbox is unlimited)."""
+def seed_hubspot(dep: Deployment, count: int, *, twins: bool = False, threads: int = 4) -> None:
+    """`count` contacts by batch create, a few batches in flight (the sandbox is unlimited).
+    With `twins`, contact i is SQL row i with its legacy_id (as a completed migration leaves
+    it); otherwise contacts of their own."""
+    def properties(i: int) -> dict[str, str]:
+        if twins:
+            return {"email": f"row{i}@legacy.test", "firstname": f"Sql{i}", "lastname": "S",
+                    "legacy_id": str(i + 1)}
+        return {"email": f"hub{i}@example.com", "firstname": f"Hub{i}", "lastname": "H"}
+
     def create(first: int) -> None:
-        inputs = [
-            {"properties": {"email": f"{prefix}{i}@example.com", "firstname": f"Hub{i}",
-                            "lastname": "H"}}
-            for i in range(first, min(first + 100, count))
-        ]
+        inputs = [{"properties": properties(i)} for i in range(first, min(first + 100, count))]
         with dep.hub_client() as client:
             response = client.post("/crm/v3/objects/contacts/batch/create",
                                    json={"inputs": inputs})

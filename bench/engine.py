@@ -1,35 +1,27 @@
-"""Benchmarks 3, 4 and 5 (and 8 with `--ledger postgresql`) on one 100,000-contact deployment.
+"""Benchmark 3, engine cost (and 8: the same with `--ledger postgresql`).
 
-3. Engine cost: migrate N contacts from SQL into an unlimited sandbox without latency;
-   records per second and the syncer process's CPU seconds per 1,000 records.
-   Target: >= 10,000 records per second per core of syncer CPU.
-4. Quiet cost: then one `syncer sync` with nothing changed. Target: <= 2 API calls per side
-   and < 2 s.
-5. Incremental cost: then 1% of the contacts changed, half on each side, one `syncer sync`.
-   Target: API calls <= 1.1 x (pages that must be read + batches that must be written).
+Migrates N contacts from SQL into an empty sandbox that is unlimited and adds no latency (its
+own process); reports records per second and the syncer process's CPU seconds per 1,000
+records. Target: >= 10,000 records per second per core of syncer CPU.
 
-    python -m bench.engine [--contacts 100000] [--ledger sqlite|postgresql] [--profile DIR]
+    python -m bench.engine [--contacts 100000] [--ledger sqlite|postgresql] [--profile FILE]
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
-from bench.deploy import Deployment, deployment, edit_hubspot, edit_sql, hub_ids, seed_sql
+from bench.deploy import Deployment, deployment, seed_sql
 from bench.procs import run_syncer, sandbox
 from bench.results import show, verdict
 
-HUBSPOT_BATCH, HUBSPOT_PAGE, SQL_BATCH = 100, 200, 500
 UNLIMITED = {"burst_limit": 1_000_000, "daily_limit": 100_000_000, "search_per_second": 10_000}
-# The default overlap (120 s) re-reads the last two minutes of changes on every pass; here the
-# migration happened seconds ago, so a short overlap, waited out, stands for "some time later".
+# The default overlap (120 s) re-reads the last two minutes of changes on every pass; in
+# bench.linked the set-up happened seconds ago, so a short overlap, waited out, stands for
+# "some time later".
 OVERLAP_SECONDS = 5.0
 
 
@@ -54,86 +46,12 @@ def engine_cost(dep: Deployment, contacts: int, profile: Path | None) -> dict[st
     return figures
 
 
-def settle(dep: Deployment) -> dict[str, Any]:
-    """The first sync after a migration reads the migration's own writes back (echoes)."""
-    time.sleep(OVERLAP_SECONDS + 1)  # so that the next window starts after the migration
-    dep.sandbox.reset_stats()
-    run = run_syncer("sync", "-c", str(dep.config))
-    figures = {"seconds": run.seconds, "cpu_seconds": run.cpu_seconds,
-               "read": run.report.get("read"), "api_calls": run.report.get("api_calls"),
-               "sandbox_stats": dep.sandbox.stats()}
-    show("first sync after the migration (echoes; not a target)", figures)
-    time.sleep(OVERLAP_SECONDS + 1)
-    return figures
-
-
-def quiet_cost(dep: Deployment) -> dict[str, Any]:
-    dep.sandbox.reset_stats()
-    run = run_syncer("sync", "-c", str(dep.config))
-    calls = run.report.get("api_calls", {})
-    figures = {
-        "seconds": run.seconds,
-        "report_seconds": run.report.get("seconds"),
-        "api_calls_hubspot": calls.get("hubspot"),
-        "api_calls_external": calls.get("external"),
-        "sandbox_requests": dep.sandbox.stats().get("requests"),
-        "cpu_seconds": run.cpu_seconds,
-    }
-    show("4 quiet cost", figures)
-    met = max(calls.values(), default=99) <= 2 and run.seconds < 2
-    figures["verdict"] = verdict(
-        "4 quiet cost", met,
-        f"{calls} calls per side (target <= 2), {run.seconds:.2f} s (target < 2 s)")
-    return figures
-
-
-def incremental_cost(dep: Deployment, contacts: int) -> dict[str, Any]:
-    changed = contacts // 100
-    with dep.engine.connect() as conn:
-        sql_ids = list(conn.execute(sa.select(dep.table.c.id).order_by(dep.table.c.id)
-                                    .limit(changed // 2)).scalars())
-    hub = hub_ids(dep)[-(changed - changed // 2):]  # other contacts than the SQL edits
-    edit_sql(dep, sql_ids)
-    edit_hubspot(dep, hub)
-    dep.sandbox.reset_stats()
-    run = run_syncer("sync", "-c", str(dep.config))
-    calls = run.report.get("api_calls", {})
-    # What must be done: read the changed pages on each side, write the changes across.
-    hub_minimum = math.ceil(len(hub) / HUBSPOT_PAGE) + math.ceil(len(sql_ids) / HUBSPOT_BATCH)
-    sql_minimum = math.ceil(len(sql_ids) / SQL_BATCH) + math.ceil(len(hub) / SQL_BATCH)
-    used = calls.get("hubspot", 0) + calls.get("external", 0)
-    figures = {
-        "changed_sql": len(sql_ids),
-        "changed_hubspot": len(hub),
-        "seconds": run.seconds,
-        "api_calls_hubspot": calls.get("hubspot"),
-        "api_calls_external": calls.get("external"),
-        "minimum_hubspot": hub_minimum,
-        "minimum_external": sql_minimum,
-        "sandbox_stats": dep.sandbox.stats(),
-        "updated": run.report.get("updated"),
-        "ratio_to_minimum": used / (hub_minimum + sql_minimum),
-    }
-    show("5 incremental cost", figures)
-    figures["verdict"] = verdict(
-        "5 incremental cost", used <= 1.1 * (hub_minimum + sql_minimum),
-        f"{used} calls for a minimum of {hub_minimum + sql_minimum} "
-        f"({figures['ratio_to_minimum']:.2f} x, target <= 1.1 x)")
-    return figures
-
-
-def run(contacts: int, ledger: str, profile: Path | None, follow_up: bool = True
-        ) -> dict[str, Any]:
+def run(contacts: int, ledger: str, profile: Path | None = None) -> dict[str, Any]:
     results: dict[str, Any] = {"ledger": ledger}
     with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp, sandbox() as box, \
-            deployment(Path(tmp), box, ledger=ledger, overlap_seconds=OVERLAP_SECONDS,
-                       **UNLIMITED) as dep:
+            deployment(Path(tmp), box, ledger=ledger, **UNLIMITED) as dep:
         seed_sql(dep, contacts)
         results["engine_cost"] = engine_cost(dep, contacts, profile)
-        if follow_up:
-            results["settle"] = settle(dep)
-            results["quiet_cost"] = quiet_cost(dep)
-            results["incremental_cost"] = incremental_cost(dep, contacts)
     return results
 
 

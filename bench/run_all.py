@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench import engine, reads, scale, writes
+from bench import engine, linked, reads, scale, writes
 from bench.results import machine, write
 
 
@@ -23,9 +23,9 @@ def suite(divisor: int) -> list[tuple[str, Callable[[], dict[str, Any]]]]:
     return [
         ("writes", lambda: writes.run(n(20_000))),
         ("reads", lambda: reads.run(n(50_000))),
-        ("engine_sqlite_ledger", lambda: engine.run(n(100_000), "sqlite", None)),
-        ("engine_postgresql_ledger",
-         lambda: engine.run(n(100_000), "postgresql", None, follow_up=False)),
+        ("engine_sqlite_ledger", lambda: engine.run(n(100_000), "sqlite")),
+        ("linked", lambda: linked.run(n(100_000))),
+        ("engine_postgresql_ledger", lambda: engine.run(n(100_000), "postgresql")),
         ("scale", lambda: scale.run(n(20_000), n(200_000))),
     ]
 
