@@ -25,7 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from syncer.connectors.memory import MemoryConnector
 from syncer.engine import failpoints
@@ -238,9 +238,6 @@ class SyncMachine(RuleBasedStateMachine):
     def sync(self) -> None:
         self.run()
 
-    # Not under deletes=archive until a migrate stops losing archives: see
-    # test_an_archive_made_just_before_a_migrate_still_archives_the_twin below.
-    @precondition(lambda self: self.deletes == "ignore")
     @rule()
     def migrate(self) -> None:
         try:
