@@ -16,6 +16,14 @@ from syncer.connectors.base import Connector
 from syncer.engine import failpoints, guards, reconcile
 from syncer.engine.collect import Collected, collect
 from syncer.engine.execute import Executor
+from syncer.engine.hubspot_events import (
+    ARCHIVE_CURSOR,
+    ReportsArchives,
+    ReportsMerges,
+    archived_records,
+    linked_only,
+    merge_commit,
+)
 from syncer.engine.match import Matcher
 from syncer.engine.plan import PairPlan, Policy, plan_pair
 from syncer.engine.report import Mode, RunReport
@@ -23,7 +31,7 @@ from syncer.ledger import journal, leases, quarantine
 from syncer.ledger.store import Commit, Ledger
 from syncer.logs import bound_run, get_logger
 from syncer.mapping.apply import FieldMap, compile_mapping
-from syncer.records import Record, Side
+from syncer.records import Cursor, Record, Side
 from syncer.settings import PipelineSettings
 
 LEASE_TTL = timedelta(minutes=10)
@@ -77,39 +85,29 @@ def run_pipeline(ctx: PipelineRun, mode: Mode) -> RunReport:
 
 def _run(ctx: PipelineRun, mode: Mode, epoch: int, report: RunReport) -> None:
     name = ctx.pipeline.name
-    for connector in ctx.connectors.values():
-        connector.prepare()
-    fieldmap = compile_mapping(
-        ctx.pipeline,
-        ctx.connectors[Side.HUBSPOT].field_types(),
-        ctx.connectors[Side.EXTERNAL].field_types(),
-    )
+    fieldmap = _prepare(ctx)
     if not ctx.dry_run:
         reconcile.pending_intents(ctx.ledger, name, epoch, ctx.connectors, report.run_id)
     until = ctx.clock()
     collected = {side: _collect(ctx, side, mode, until) for side in Side}
     failpoints.hit("mid_collect")
+    cursors = _hubspot_events(ctx, mode, epoch, report.run_id, collected, until=until)
     if mode is Mode.MIGRATE:
         _missing_from_listing_is_archived(ctx, collected)
     for side in Side:
         report.collected[side.value] = len(collected[side].records)
     _add_quarantine_retries(ctx, collected)
-    matcher = Matcher(
+    matched = Matcher(
         pipeline=name,
         fieldmap=fieldmap,
         ledger=ctx.ledger,
         connectors=ctx.connectors,
         external_id_property=ctx.pipeline.external_id_property,
         look_up_other_side=mode is not Mode.MIGRATE,
-    )
-    matched = matcher.match(
-        collected[Side.HUBSPOT].records.values(), collected[Side.EXTERNAL].records.values()
-    )
+    ).match(collected[Side.HUBSPOT].records.values(), collected[Side.EXTERNAL].records.values())
     policy = _policy(ctx.pipeline)
     plans = [
-        p
-        for p in (plan_pair(pair, fieldmap.fields, policy) for pair in matched.pairs)
-        if not p.is_noop
+        p for p in (plan_pair(x, fieldmap.fields, policy) for x in matched.pairs) if not p.is_noop
     ]
     guards.check(ctx.ledger.link_count(name), collected, plans, mode, force=ctx.force)
     if ctx.dry_run:
@@ -119,8 +117,47 @@ def _run(ctx: PipelineRun, mode: Mode, epoch: int, report: RunReport) -> None:
     executor = _executor(ctx, report.run_id, epoch, fieldmap)
     executor.execute(plans, matched.rejected)
     _fill_report(report, executor)
-    commit = Commit(cursors={s: c.cursor for s, c in collected.items() if c.cursor is not None})
-    ctx.ledger.commit(name, epoch, commit, report.run_id)
+    cursors.update({s: c.cursor for s, c in collected.items() if c.cursor is not None})
+    ctx.ledger.commit(name, epoch, Commit(cursors=cursors), report.run_id)
+
+
+def _prepare(ctx: PipelineRun) -> FieldMap:
+    """Both sides checked and ready; the mapping compiled against their field types."""
+    for connector in ctx.connectors.values():
+        connector.prepare()
+    return compile_mapping(
+        ctx.pipeline,
+        ctx.connectors[Side.HUBSPOT].field_types(),
+        ctx.connectors[Side.EXTERNAL].field_types(),
+    )
+
+
+def _hubspot_events(
+    ctx: PipelineRun,
+    mode: Mode,
+    epoch: int,
+    run_id: str,
+    collected: dict[Side, Collected],
+    *,
+    until: datetime,
+) -> dict[str, Cursor]:
+    """Apply merges to the links; add archived records (deletes=archive). Returns the cursor
+    of the archive listing, to be committed with the run."""
+    hubspot, name = ctx.connectors[Side.HUBSPOT], ctx.pipeline.name
+    records = collected[Side.HUBSPOT].records
+    if isinstance(hubspot, ReportsMerges) and not ctx.dry_run:
+        merged = hubspot.merged_ids(records.values())
+        ctx.ledger.commit(name, epoch, merge_commit(ctx.ledger, name, merged), run_id)
+    if ctx.pipeline.deletes != "archive" or not isinstance(hubspot, ReportsArchives):
+        return {}
+    if mode is Mode.MIGRATE:  # the full listing already shows what is gone
+        return {ARCHIVE_CURSOR: Cursor(until.isoformat())}
+    archived, cursor = archived_records(
+        ctx.ledger, name, hubspot, until, ctx.pipeline.overlap_seconds
+    )
+    for record in linked_only(ctx.ledger, name, archived):
+        records.setdefault(record.id, record)
+    return {ARCHIVE_CURSOR: cursor}
 
 
 def _collect(ctx: PipelineRun, side: Side, mode: Mode, until: datetime) -> Collected:

@@ -56,7 +56,7 @@ class Commit:
 
     links: list[Link] = field(default_factory=list)
     conflicts: list[ConflictRecord] = field(default_factory=list)
-    cursors: dict[Side, Cursor] = field(default_factory=dict)
+    cursors: dict[str, Cursor] = field(default_factory=dict)  # by Side, or another name
     rejected: list[Rejected] = field(default_factory=list)
     synced: dict[Side, list[str]] = field(default_factory=dict)  # source ids leaving quarantine
     intents_applied: list[str] = field(default_factory=list)
@@ -125,9 +125,10 @@ class Ledger:
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
-    def cursor(self, pipeline: str, side: Side) -> Cursor | None:
+    def cursor(self, pipeline: str, side: str) -> Cursor | None:
+        """The cursor stored under `side`: a Side, or another name such as "hubspot_archive"."""
         query = sa.select(cursors.c.position).where(
-            cursors.c.pipeline == pipeline, cursors.c.side == side.value
+            cursors.c.pipeline == pipeline, cursors.c.side == str(side)
         )
         with self.engine.connect() as conn:
             position = conn.execute(query).scalar_one_or_none()
@@ -151,8 +152,8 @@ class Ledger:
                 quarantine.clear(conn, pipeline, side, ids)
             journal.resolve_intents(conn, commit.intents_applied, "applied")
             journal.resolve_intents(conn, commit.intents_failed, "failed")
-            for side, cursor in commit.cursors.items():
-                _save_cursor(conn, pipeline, side, cursor, now)
+            for name, cursor in commit.cursors.items():
+                _save_cursor(conn, pipeline, name, cursor, now)
 
     def reset_cursors(self, pipeline: str) -> None:
         with self.engine.begin() as conn:
@@ -167,6 +168,7 @@ def _save_links(conn: sa.Connection, pipeline: str, items: Sequence[Link], now: 
             sa.update(links)
             .where(links.c.id == sa.bindparam("link_id"))
             .values(
+                hubspot_id=sa.bindparam("b_hub"),
                 base=sa.bindparam("b_base"),
                 match_key=sa.bindparam("b_key"),
                 archived_on=sa.bindparam("b_archived"),
@@ -175,6 +177,7 @@ def _save_links(conn: sa.Connection, pipeline: str, items: Sequence[Link], now: 
             [
                 {
                     "link_id": u.id,
+                    "b_hub": u.hubspot_id,
                     "b_base": json.dumps(u.base),
                     "b_key": u.match_key,
                     "b_archived": u.archived_on,
@@ -213,16 +216,16 @@ def _save_links(conn: sa.Connection, pipeline: str, items: Sequence[Link], now: 
 
 
 def _save_cursor(
-    conn: sa.Connection, pipeline: str, side: Side, cursor: Cursor, now: datetime
+    conn: sa.Connection, pipeline: str, side: str, cursor: Cursor, now: datetime
 ) -> None:
-    key = (cursors.c.pipeline == pipeline) & (cursors.c.side == side.value)
+    key = (cursors.c.pipeline == pipeline) & (cursors.c.side == str(side))
     updated = conn.execute(
         sa.update(cursors).where(key).values(position=cursor.position, updated_at=now)
     )
     if updated.rowcount == 0:
         conn.execute(
             sa.insert(cursors).values(
-                pipeline=pipeline, side=side.value, position=cursor.position, updated_at=now
+                pipeline=pipeline, side=str(side), position=cursor.position, updated_at=now
             )
         )
 
