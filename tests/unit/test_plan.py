@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from syncer.engine.plan import Pair, PairPlan, Policy, Version, plan_pair
 from syncer.ledger.hashing import value_hash
@@ -394,3 +396,50 @@ def test_is_noop_only_when_nothing_is_sent_and_nothing_new_is_remembered() -> No
     archiving = PairPlan(quiet.pair, base=dict(quiet.base), archive_on=EXT)
     for not_quiet in (rebased, stamping, writing, archiving):
         assert not not_quiet.is_noop
+
+
+def test_with_deletes_archive_a_restore_after_both_were_archived_is_not_undone() -> None:
+    result = plan(link("old", archived_on="both"), None, ext("new"), policy(deletes="archive"))
+    assert result.archive_on is None and result.writes == {}
+    assert result.archived == frozenset({HUB})
+
+
+# -- a plan, once carried out, is quiet ------------------------------------------------------
+
+VALUES = st.sampled_from([None, "a", "b", "c"])
+TIMES = st.sampled_from([None, EARLY, LATE])
+
+
+@settings(max_examples=300)
+@given(
+    base=st.one_of(st.none(), VALUES),
+    hub_value=VALUES,
+    ext_value=VALUES,
+    times=st.tuples(TIMES, TIMES),
+    conflict=st.sampled_from(["newest", "hubspot", "external"]),
+    direction=st.sampled_from(["both", "to_hubspot", "to_external"]),
+)
+def test_a_plan_carried_out_leaves_nothing_to_do(
+    *,
+    base: str | None,
+    hub_value: str | None,
+    ext_value: str | None,
+    times: tuple[datetime | None, datetime | None],
+    conflict: str,
+    direction: Direction,
+) -> None:
+    """Echo suppression as a property: apply the writes, remember the new base, plan again."""
+    fields = [spec("firstname", direction)]
+    pair_link = link(base) if base is not None else None
+    first = plan(
+        pair_link, hub(hub_value, times[0]), ext(ext_value, times[1]), policy(conflict), fields
+    )
+    after = {HUB: hub_value, EXT: ext_value}
+    for side, values in first.writes.items():
+        after[side] = values["firstname"]
+    if direction == "both":
+        assert after[HUB] == after[EXT]  # both directions: the pair agrees after one plan
+    relinked = Link(7, "h1", "e1", "ann@example.com", first.base)
+    again = plan(relinked, hub(after[HUB], LATE), ext(after[EXT], LATE), policy(conflict), fields)
+    assert again.writes == {} and again.conflicts == []
+    assert again.base == first.base
