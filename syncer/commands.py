@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from syncer.engine import failpoints
 from syncer.engine.report import Mode, RunReport
@@ -19,6 +19,9 @@ from syncer.logs import configure_logging, register_secret
 from syncer.records import Side
 from syncer.settings import Settings, load_settings
 from syncer.wiring import pipeline_run, select_pipelines
+
+if TYPE_CHECKING:
+    from syncer.connectors.hubspot import PortalBudgets
 
 EXIT_OK, EXIT_QUARANTINED = 0, 4
 
@@ -61,6 +64,7 @@ def run_modes(
     *,
     force: bool = False,
     dry_run: bool = False,
+    budgets: PortalBudgets | None = None,
 ) -> list[RunReport]:
     """Run every selected pipeline once, in order; the daemon and the demo call this too."""
     from syncer.engine.run import run_pipeline
@@ -68,7 +72,10 @@ def run_modes(
     reports = []
     with opened_ledger(settings) as ledger:
         for spec in select_pipelines(settings, pipeline):
-            with pipeline_run(settings, ledger, spec, force=force, dry_run=dry_run) as ctx:
+            run = pipeline_run(
+                settings, ledger, spec, force=force, dry_run=dry_run, budgets=budgets
+            )
+            with run as ctx:
                 reports.append(run_pipeline(ctx, mode))
     return reports
 

@@ -6,6 +6,7 @@ import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from syncer.connectors.base import Connector
 from syncer.engine.run import PipelineRun
@@ -13,6 +14,9 @@ from syncer.errors import ConfigError
 from syncer.ledger.store import Ledger
 from syncer.records import Side
 from syncer.settings import PipelineSettings, Settings
+
+if TYPE_CHECKING:
+    from syncer.connectors.hubspot import PortalBudgets
 
 
 def owner_name() -> str:
@@ -32,7 +36,11 @@ def select_pipelines(settings: Settings, name: str | None) -> list[PipelineSetti
     return chosen
 
 
-def build_connectors(settings: Settings, pipeline: PipelineSettings) -> dict[Side, Connector]:
+def build_connectors(
+    settings: Settings, pipeline: PipelineSettings, budgets: PortalBudgets | None = None
+) -> dict[Side, Connector]:
+    """`budgets`: one rate budget shared by every HubSpot connector of this process (the
+    burst limit is per app and the daily limit per account, whatever the pipeline)."""
     from syncer.connectors.hubspot import HubSpotConnector
 
     if settings.external.kind != "sql":
@@ -42,7 +50,7 @@ def build_connectors(settings: Settings, pipeline: PipelineSettings) -> dict[Sid
     from syncer.connectors.sql import SqlConnector
 
     return {
-        Side.HUBSPOT: HubSpotConnector(settings.hubspot, pipeline),
+        Side.HUBSPOT: HubSpotConnector(settings.hubspot, pipeline, budgets=budgets),
         Side.EXTERNAL: SqlConnector(settings.external, pipeline),
     }
 
@@ -55,8 +63,9 @@ def pipeline_run(
     *,
     force: bool = False,
     dry_run: bool = False,
+    budgets: PortalBudgets | None = None,
 ) -> Iterator[PipelineRun]:
-    connectors = build_connectors(settings, pipeline)
+    connectors = build_connectors(settings, pipeline, budgets)
     try:
         yield PipelineRun(pipeline, ledger, connectors, owner_name(), force=force, dry_run=dry_run)
     finally:

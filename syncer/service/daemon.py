@@ -68,8 +68,12 @@ class Passes:
     """Runs one pass of a pipeline at a time; a pipeline out of daily quota is parked."""
 
     def __init__(self, settings: Settings) -> None:
+        from syncer.connectors.hubspot import PortalBudgets
+
         self.settings = settings
         self.parked_until: dict[str, datetime] = {}
+        # Pipelines run in parallel here; they share the app's burst and the daily quota.
+        self.budgets = PortalBudgets.from_settings(settings.hubspot)
 
     def run_once(self, pipeline: str) -> None:
         from syncer.commands import run_modes
@@ -80,7 +84,7 @@ class Passes:
             return
         self.parked_until.pop(pipeline, None)
         try:
-            for report in run_modes(self.settings, Mode.SYNC, pipeline):
+            for report in run_modes(self.settings, Mode.SYNC, pipeline, budgets=self.budgets):
                 log.info("pass done", pipeline=pipeline, status=report.status, writes=report.writes)
         except LeaseHeld as exc:
             log.info("pass skipped", pipeline=pipeline, reason=str(exc))
