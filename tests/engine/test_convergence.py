@@ -22,8 +22,9 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
@@ -45,8 +46,6 @@ from tests.engine.conftest import (
     reject_bad_email,
 )
 
-# Rejections that are the right outcome for the data, not faults: such records never pair.
-LEGIT_REJECTIONS = frozenset({"INVALID_EMAIL", "MISSING_MATCH_KEY", "DUPLICATE_MATCH_KEY"})
 HUB_FIELDS = {"firstname": "first_name", "lastname": "last_name", "lifecyclestage": "status"}
 STATUS_TO_HUBSPOT = {"L": "lead", "C": "customer"}
 
@@ -110,7 +109,8 @@ def emails(draw: st.DrawFn) -> str:
 
 TEXTS = st.one_of(
     st.none(),
-    st.sampled_from(["", "Ann", "Zoë", "😀🚀 party", "مرحبا", "  padded  ", "x" * 5000]),
+    st.sampled_from(["", "Ann", "Zoë", "😀🚀 party", "مرحبا", "  padded  "]),
+    st.integers(1000, 70_000).map(lambda n: "x" * n),
     st.text(max_size=12),
 )
 HUB_EMAILS = st.one_of(st.none(), emails())
@@ -252,7 +252,7 @@ class SyncMachine(RuleBasedStateMachine):
         try:
             self.run()
         except RetryableError:
-            pass  # raised only if the run had something to write there
+            event("a run died of an outage")  # only if the run had something to write there
         finally:
             self.side(side).outage = False
 
@@ -275,7 +275,7 @@ class SyncMachine(RuleBasedStateMachine):
         try:
             self.run()
         except InjectedCrash:
-            pass  # whether the run got that far depends on what it had to do
+            event(f"a run crashed at {point}")  # if it got that far: it may have had no work
         finally:
             failpoints.hit = original
 
@@ -317,16 +317,43 @@ class SyncMachine(RuleBasedStateMachine):
         self.check_archives_respected()
         assert third.writes == 0, third.render()
 
-    def legit_rejects(self) -> set[tuple[Side, str]]:
-        entries = quarantine.entries(self.ledger.engine, "contacts")
-        return {
-            (Side(e["source_side"]), e["record_id"])
-            for e in entries
-            if e["category"] in LEGIT_REJECTIONS
-        }
+    def rightly_refused(self) -> set[tuple[Side, str]]:
+        """The records still quarantined at the end, each checked to deserve it: a fault that
+        is over must have been retried away, and a refusal must match the record's data."""
+        refused: set[tuple[Side, str]] = set()
+        for entry in quarantine.entries(self.ledger.engine, "contacts"):
+            side, record_id = Side(entry["source_side"]), entry["record_id"]
+            record = self.side(side).rows[record_id]
+            if record.archived:
+                continue  # archived while quarantined: nothing left to sync
+            email, category = record.properties.get("email"), entry["category"]
+            where = f"{side.value} {record_id} ({email!r}) quarantined for {category}"
+            if category == "INVALID_EMAIL":
+                assert email and "@" not in str(email), where
+            elif category == "MISSING_MATCH_KEY":
+                assert norm_email(email) is None, where
+            elif category == "DUPLICATE_MATCH_KEY":
+                assert self.someone_else_holds(side, record_id, norm_email(email)), where
+            else:
+                raise AssertionError(f"{where}, a fault that is over: {entry['message']}")
+            refused.add((side, record_id))
+            event(f"left quarantined for {category}")
+        return refused
+
+    def someone_else_holds(self, side: Side, record_id: str, key: str | None) -> bool:
+        """Another record has this email and is linked, or is live on the same side."""
+        linked = {(Side.HUBSPOT, r.hubspot_id) for r in self.all_links()}
+        linked |= {(Side.EXTERNAL, r.external_id) for r in self.all_links()}
+        return key is not None and any(
+            norm_email(other.properties.get("email")) == key
+            and ((s, other.id) in linked or (s is side and not other.archived))
+            for s in Side
+            for other in self.side(s).rows.values()
+            if (s, other.id) != (side, record_id)
+        )
 
     def check_pairs_agree(self) -> None:
-        excluded = self.legit_rejects()
+        excluded = self.rightly_refused()
         by_side = {Side.HUBSPOT: {r.hubspot_id: r for r in self.all_links()}}
         by_side[Side.EXTERNAL] = {r.external_id: r for r in self.all_links()}
         for side in Side:
@@ -357,6 +384,13 @@ class SyncMachine(RuleBasedStateMachine):
 
 class ArchivingSyncMachine(SyncMachine):
     deletes = "archive"
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Starts from a committed (empty) sync, as a deployed pipeline does. Until a sync with
+        # no cursor yet sees archives, see
+        # test_an_archive_before_the_first_committed_sync_archives_the_twin below.
+        self.run()
 
 
 FAST = settings(
@@ -436,3 +470,39 @@ def test_clearing_a_linked_email_frees_the_address(world: World) -> None:
     world.ext.put({"email": "ann@example.com", "first_name": "Another Ann"})
     report = world.run()
     assert report.quarantined == 0 and report.created["hubspot"] == 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a sync with no cursor yet (every earlier run crashed) lists in full like a migrate, "
+    "but only a migrate treats linked records missing from the listing as archived: an archive "
+    "made before the first committed sync is never seen, and deletes=archive never archives "
+    "the twin",
+)
+def test_an_archive_before_the_first_committed_sync_archives_the_twin(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.pipeline = make_pipeline(deletes="archive")
+    for name in ("ann", "bob"):
+        world.ext.put({"email": f"{name}@example.com", "first_name": name.title()})
+
+    def crash_at(wanted: str) -> Callable[[str], None]:
+        def crash(point: str) -> None:
+            if point == wanted:
+                raise InjectedCrash(point)
+
+        return crash
+
+    monkeypatch.setattr(failpoints, "hit", crash_at("after_remote_accept"))
+    with pytest.raises(InjectedCrash):
+        world.run()  # both contacts were created in HubSpot; the ledger knows only the intents
+    monkeypatch.setattr(failpoints, "hit", crash_at("after_intents"))
+    with pytest.raises(InjectedCrash):
+        world.run()  # the intents were reconciled into links; still no cursor
+    monkeypatch.undo()
+    ann = next(r for r in world.hub.live() if r.properties["email"] == "ann@example.com")
+    world.hub.remove(ann.id)
+    world.run()  # no cursor yet: a full listing, which shows no archive
+    world.run()
+    twin = world.ledger.links_for("contacts", Side.HUBSPOT, [ann.id])[ann.id].external_id
+    assert world.ext.rows[twin].archived
