@@ -246,6 +246,11 @@ class SyncMachine(RuleBasedStateMachine):
             # Right when a side lists nothing although pairs are linked; wrong otherwise.
             assert not self.hub.live() or not self.ext.live()
 
+    @rule()
+    def operator_retries_the_quarantine(self) -> None:
+        quarantine.retry_now(self.ledger.engine, "contacts")  # `syncer errors retry`
+        self.run()
+
     @rule(side=SIDES)
     def sync_during_outage(self, side: Side) -> None:
         self.side(side).outage = True
