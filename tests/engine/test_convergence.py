@@ -103,8 +103,8 @@ LOCALS = ["ann", "bob", "cy", "dee"]
 def emails(draw: st.DrawFn) -> str:
     """A few addresses, written with different case and surrounding space."""
     address = f"{draw(st.sampled_from(LOCALS))}@example.com"
-    spelling = draw(st.sampled_from([str, str.upper, str.title, lambda s: f"  {s} "]))
-    return str(spelling(address))
+    spellings: list[Callable[[str], str]] = [str, str.upper, str.title, lambda s: f"  {s} "]
+    return draw(st.sampled_from(spellings))(address)
 
 
 TEXTS = st.one_of(
@@ -275,14 +275,14 @@ class SyncMachine(RuleBasedStateMachine):
             if name == point:
                 raise InjectedCrash(name)
 
-        original: Callable[[str], None] = failpoints.hit
-        failpoints.hit = crash
+        original = failpoints.hit
+        setattr(failpoints, "hit", crash)  # noqa: B010 -- as pytest's monkeypatch does
         try:
             self.run()
         except InjectedCrash:
             event(f"a run crashed at {point}")  # if it got that far: it may have had no work
         finally:
-            failpoints.hit = original
+            setattr(failpoints, "hit", original)  # noqa: B010
 
     # -- what must always hold ---------------------------------------------------------------
 

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from syncer.mapping.apply import compile_mapping
+from syncer.mapping.apply import FieldMap, compile_mapping
 from syncer.mapping.convert import normalise_email, to_canonical, to_hubspot_text, to_native
 from syncer.records import FieldType, Record, Side
 from syncer.settings import PipelineSettings
@@ -270,7 +270,7 @@ def test_normalising_an_email_is_idempotent(text: str) -> None:
 # -- through a pipeline's mapping ------------------------------------------------------------
 
 
-def _paris_fieldmap(hub_type: FieldType, ext_type: FieldType) -> Any:
+def _paris_fieldmap(hub_type: FieldType, ext_type: FieldType) -> FieldMap:
     pipeline = PipelineSettings.model_validate(
         {
             "name": "contacts",
@@ -284,7 +284,7 @@ def _paris_fieldmap(hub_type: FieldType, ext_type: FieldType) -> Any:
     )
 
 
-def _through_external(fieldmap: Any, canonical: str) -> str | None:
+def _through_external(fieldmap: FieldMap, canonical: str) -> str | None:
     """Write a canonical value to the external side as a naive local column would keep it,
     then read it back."""
     native = fieldmap.native({"when": canonical}, Side.EXTERNAL)["when_col"]
