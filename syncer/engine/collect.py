@@ -14,6 +14,7 @@ class Collected:
     records: dict[str, Record]  # by id; a record seen twice keeps its newest version
     cursor: Cursor | None  # where the next run may start once this one is committed
     pages: int
+    full: bool  # every live record was listed (no cursor to start from)
 
 
 def collect(connector: Connector, since: Cursor | None, until: datetime) -> Collected:
@@ -28,7 +29,7 @@ def collect(connector: Connector, since: Cursor | None, until: datetime) -> Coll
                 records[record.id] = record
         if page.cursor is not None:
             cursor = page.cursor
-    return Collected(records, cursor, pages)
+    return Collected(records, cursor, pages, full=since is None)
 
 
 def _newer(candidate: Record, known: Record) -> bool:

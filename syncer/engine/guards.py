@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from syncer.engine.collect import Collected
 from syncer.engine.plan import PairPlan
-from syncer.engine.report import Mode, PlannedAction
+from syncer.engine.report import PlannedAction
 from syncer.errors import GuardRefused
 from syncer.records import Side
 
@@ -14,25 +14,24 @@ MAX_ARCHIVE_SHARE = 0.5
 MIN_ARCHIVES_TO_GUARD = 10
 
 
-def check(
-    link_count: int,
-    collected: dict[Side, Collected],
-    plans: Sequence[PairPlan],
-    mode: Mode,
-    *,
-    force: bool,
-) -> None:
-    if force:
+def check_listing(link_count: int, collected: dict[Side, Collected], *, force: bool) -> None:
+    """A full listing that finds nothing while pairs are linked is a wrong object, table or
+    credential far more often than a CRM emptied on purpose."""
+    if force or not link_count:
         return
-    if mode is Mode.MIGRATE and link_count:
-        for side, found in collected.items():
-            if not found.records:
-                raise GuardRefused(
-                    f"{side.value} returned no records although {link_count} pairs are linked; "
-                    "a wrong object, table or credential? Rerun with --force if this is intended"
-                )
+    for side, found in collected.items():
+        if found.full and not found.records:
+            raise GuardRefused(
+                f"{side.value} returned no records although {link_count} pairs are linked; "
+                "a wrong object, table or credential? Rerun with --force if this is intended"
+            )
+
+
+def check_plan(link_count: int, plans: Sequence[PairPlan], *, force: bool) -> None:
     archives = sum(1 for p in plans if p.archive_on is not None)
-    if archives >= MIN_ARCHIVES_TO_GUARD and archives > MAX_ARCHIVE_SHARE * link_count:
+    if force or archives < MIN_ARCHIVES_TO_GUARD:
+        return
+    if archives > MAX_ARCHIVE_SHARE * link_count:
         raise GuardRefused(
             f"the plan archives {archives} of {link_count} linked records; "
             "rerun with --force if this is intended"

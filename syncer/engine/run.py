@@ -92,10 +92,11 @@ def _run(ctx: PipelineRun, mode: Mode, epoch: int, report: RunReport) -> None:
     collected = {side: _collect(ctx, side, mode, until) for side in Side}
     failpoints.hit("mid_collect")
     cursors = _hubspot_events(ctx, mode, epoch, report.run_id, collected, until=until)
-    if mode is Mode.MIGRATE:
-        _missing_from_listing_is_archived(ctx, collected)
     for side in Side:
         report.collected[side.value] = len(collected[side].records)
+    link_count = ctx.ledger.link_count(name)
+    guards.check_listing(link_count, collected, force=ctx.force)
+    _missing_from_listing_is_archived(ctx, collected)
     _add_quarantine_retries(ctx, collected)
     matched = Matcher(
         pipeline=name,
@@ -109,7 +110,7 @@ def _run(ctx: PipelineRun, mode: Mode, epoch: int, report: RunReport) -> None:
     plans = [
         p for p in (plan_pair(x, fieldmap.fields, policy) for x in matched.pairs) if not p.is_noop
     ]
-    guards.check(ctx.ledger.link_count(name), collected, plans, mode, force=ctx.force)
+    guards.check_plan(link_count, plans, force=ctx.force)
     if ctx.dry_run:
         report.planned = guards.describe(plans)
         report.quarantined = len(matched.rejected)
@@ -166,12 +167,15 @@ def _collect(ctx: PipelineRun, side: Side, mode: Mode, until: datetime) -> Colle
 
 
 def _missing_from_listing_is_archived(ctx: PipelineRun, collected: dict[Side, Collected]) -> None:
-    """A migration lists every live record, so a linked record it did not list is gone: it
-    goes through the plan as archived (an archive made since the last sync is not missed)."""
+    """A full listing (a migration, or a first sync) shows every live record, so a linked
+    record it did not list is gone: it is planned as archived, never silently forgotten."""
+    full = [side for side in Side if collected[side].full]
+    if not full:
+        return
     for pair_ids in ctx.ledger.linked_ids(ctx.pipeline.name):
         for side, record_id in zip(Side, pair_ids, strict=True):
             records = collected[side].records
-            if record_id not in records:
+            if side in full and record_id not in records:
                 records[record_id] = Record(record_id, {}, archived=True)
 
 

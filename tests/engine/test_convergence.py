@@ -477,13 +477,6 @@ def test_clearing_a_linked_email_frees_the_address(world: World) -> None:
     assert report.quarantined == 0 and report.created["hubspot"] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a sync with no cursor yet (every earlier run crashed) lists in full like a migrate, "
-    "but only a migrate treats linked records missing from the listing as archived: an archive "
-    "made before the first committed sync is never seen, and deletes=archive never archives "
-    "the twin",
-)
 def test_an_archive_before_the_first_committed_sync_archives_the_twin(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
