@@ -390,13 +390,6 @@ class SyncMachine(RuleBasedStateMachine):
 class ArchivingSyncMachine(SyncMachine):
     deletes = "archive"
 
-    def __init__(self) -> None:
-        super().__init__()
-        # Starts from a committed (empty) sync, as a deployed pipeline does. Until a sync with
-        # no cursor yet sees archives, see
-        # test_an_archive_before_the_first_committed_sync_archives_the_twin below.
-        self.run()
-
 
 FAST = settings(
     max_examples=25,
