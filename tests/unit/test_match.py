@@ -210,3 +210,28 @@ def test_a_record_with_an_invalid_value_is_refused_and_the_rest_pair(rig: Rig) -
     [pair] = matched.pairs
     assert ids(pair) == (hub.id, good.id)
     assert pair.external is not None and pair.external.values["score"] == "12.5"
+
+
+MIGRATE_LEAVES_IT_FREE = pytest.mark.xfail(
+    strict=True,
+    reason="a key a linked record took in this run is not taken: in a migrate (no look-up) a new "
+    "external record with that key is left to be created in HubSpot, an upsert onto the linked "
+    "contact, which then links to it and copies the key onto its old twin (duplicate)",
+)
+
+
+@pytest.mark.parametrize(
+    "look_up",
+    [
+        pytest.param(True, id="sync"),
+        pytest.param(False, id="migrate", marks=MIGRATE_LEAVES_IT_FREE),
+    ],
+)
+def test_a_key_a_linked_record_just_took_is_taken(rig: Rig, look_up: bool) -> None:
+    twin = rig.ext.put({"email": None})
+    hub = rig.hub.put({"email": "ann@example.com"})  # had no email when it was linked
+    rig.link(hub.id, twin.id, None)
+    newcomer = rig.ext.put({"email": "ann@example.com"})
+    matched = rig.match([hub], [newcomer], look_up=look_up)
+    assert [ids(p) for p in matched.pairs] == [(hub.id, None)]
+    assert rejections(matched) == [(Side.EXTERNAL, newcomer.id, "DUPLICATE_MATCH_KEY")]
