@@ -497,3 +497,32 @@ def test_an_archive_before_the_first_committed_sync_archives_the_twin(
     world.run()
     twin = world.ledger.links_for("contacts", Side.HUBSPOT, [ann.id])[ann.id].external_id
     assert world.ext.rows[twin].archived
+
+
+def _refuse_everything(props: Mapping[str, Any]) -> Rejection | None:
+    return Rejection("INJECTED", "injected refusal")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a pair's quarantine entries are cleared only when every write of the pair succeeded: "
+    "a record whose own change was delivered stays quarantined (stale reason, retried forever) "
+    "while its twin's change is rejected for good",
+)
+def test_a_delivered_change_leaves_the_quarantine_though_its_twin_is_refused(
+    world: World,
+) -> None:
+    hub = world.hub.put({"email": "ann@example.com", "firstname": "Ann"})
+    world.run()
+    [ext] = world.ext.live()
+    world.hub.put({"firstname": "Anna"}, hub.id)
+    world.ext.put({"email": "not-an-email"}, ext.id)  # HubSpot refuses it, for good
+    world.ext.validate = _refuse_everything  # a passing fault: HubSpot's change is refused once
+    world.run()
+    world.ext.validate = None
+    world.clock.now = datetime.now(UTC) + timedelta(hours=25)  # the quarantine back-off is over
+    world.run()
+    world.run()
+    assert world.ext.rows[ext.id].properties["first_name"] == "Anna"  # delivered
+    entries = quarantine.entries(world.ledger.engine, "contacts")
+    assert [(e["source_side"], e["category"]) for e in entries] == [("external", "INVALID_EMAIL")]
