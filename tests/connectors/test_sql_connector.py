@@ -170,3 +170,15 @@ def test_quiet_passes_stop_rereading_once_the_newest_row_is_old(
     fresh = harness.seed("fresh@x.org", modified_at=T0 + timedelta(seconds=1))
     records, _, _ = read_all(connector.changes(settled, later))
     assert ids_of(records) == [fresh]  # a row newer than the settled one is still seen
+
+
+def test_a_listing_ending_on_a_page_boundary_costs_no_extra_query(
+        make_harness: MakeHarness) -> None:
+    harness = make_harness()
+    for i in range(4):
+        harness.seed(f"p{i}@x.org", modified_at=T0)
+    connector = harness.connector(batch_size=2)
+    before = connector.counter.by_kind.get("select", 0)
+    records, _, pages = read_all(connector.changes(Cursor(T0.isoformat()), T0))
+    assert len(records) == 4 and len(pages) == 2
+    assert connector.counter.by_kind["select"] - before == 2

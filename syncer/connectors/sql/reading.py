@@ -139,19 +139,24 @@ class TableReader:
         return encode_cursor(min(to_utc(newest, self._schema.zone), until) if newest else EPOCH)
 
     def _keyset_pages(self, query: sa.Select[Any], order: tuple[Column, ...]) -> Iterator[Rows]:
-        """Pages of `query` ordered by `order`, each starting after the previous page's last row."""
+        """Pages of `query` ordered by `order`, each starting after the previous page's last row.
+
+        Each query asks for one row more than a page: that row only says another page exists,
+        so a listing that ends on a page boundary costs no extra, empty query.
+        """
         boundary = [_comparable(c).label(f"syncer_keyset_{i}") for i, c in enumerate(order)]
-        paged = query.add_columns(*boundary).order_by(*order).limit(self._batch_size)
+        size = self._batch_size
+        paged = query.add_columns(*boundary).order_by(*order).limit(size + 1)
         after: list[Any] | None = None
         while True:
             page = paged if after is None else paged.where(_after(order, after))
             with self._engine.connect() as conn:
                 rows = run(conn, self._counter, page).mappings().all()
             if rows:
-                yield rows
-            if len(rows) < self._batch_size:
+                yield rows[:size]
+            if len(rows) <= size:
                 return
-            after = [rows[-1][label.name] for label in boundary]
+            after = [rows[size - 1][label.name] for label in boundary]
 
     def _select(self) -> sa.Select[Any]:
         return sa.select(*self._schema.read_columns)
