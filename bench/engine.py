@@ -18,18 +18,22 @@ from bench.deploy import Deployment, deployment, seed_sql
 from bench.procs import run_syncer, sandbox
 from bench.results import show, verdict
 
-UNLIMITED = {"burst_limit": 1_000_000, "daily_limit": 100_000_000, "search_per_second": 10_000}
+UNLIMITED: dict[str, Any] = {
+    "burst_limit": 1_000_000, "daily_limit": 100_000_000, "search_per_second": 10_000
+}
 # The default overlap (120 s) re-reads the last two minutes of changes on every pass; in
 # bench.linked the set-up happened seconds ago, so a short overlap, waited out, stands for
 # "some time later".
 OVERLAP_SECONDS = 5.0
 
 
-def engine_cost(dep: Deployment, contacts: int, profile: Path | None) -> dict[str, Any]:
+def engine_cost(
+    dep: Deployment, contacts: int, ledger: str, profile: Path | None
+) -> dict[str, Any]:
     run = run_syncer("migrate", "-c", str(dep.config), profile=profile)
     if run.exit_code != 0:
         raise RuntimeError(f"migrate failed ({run.exit_code}):\n{run.output[-3000:]}")
-    figures = {
+    figures: dict[str, Any] = {
         "contacts": contacts,
         "seconds": run.seconds,
         "records_per_second": contacts / run.seconds,
@@ -39,10 +43,12 @@ def engine_cost(dep: Deployment, contacts: int, profile: Path | None) -> dict[st
         "peak_rss_mb": run.peak_rss_mb,
         "api_calls": run.report.get("api_calls"),
     }
-    show("3 engine cost", figures)
+    name = "3 engine cost" if ledger == "sqlite" else f"8 engine cost, {ledger} ledger"
+    show(name, figures)
     figures["verdict"] = verdict(
-        "3 engine cost", figures["records_per_cpu_second"] >= 10_000,
-        f"{figures['records_per_cpu_second']:,.0f} records per CPU second (target >= 10,000)")
+        name, figures["records_per_cpu_second"] >= 10_000,
+        f"{figures['records_per_cpu_second']:,.0f} records per CPU second (target >= 10,000), "
+        f"{figures['records_per_second']:,.0f} records per wall second")
     return figures
 
 
@@ -51,7 +57,7 @@ def run(contacts: int, ledger: str, profile: Path | None = None) -> dict[str, An
     with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp, sandbox() as box, \
             deployment(Path(tmp), box, ledger=ledger, **UNLIMITED) as dep:
         seed_sql(dep, contacts)
-        results["engine_cost"] = engine_cost(dep, contacts, profile)
+        results["engine_cost"] = engine_cost(dep, contacts, ledger, profile)
     return results
 
 

@@ -57,11 +57,11 @@ def link_everything(dep: Deployment, contacts: int) -> dict[str, Any]:
     return figures
 
 
-def quiet_cost(dep: Deployment) -> dict[str, Any]:
+def quiet_cost(dep: Deployment, profile: Path | None = None) -> dict[str, Any]:
     dep.sandbox.reset_stats()
-    run = run_syncer("sync", "-c", str(dep.config))
+    run = run_syncer("sync", "-c", str(dep.config), profile=profile)
     calls = run.report.get("api_calls", {})
-    figures = {
+    figures: dict[str, Any] = {
         "seconds": run.seconds,
         "report_seconds": run.report.get("seconds"),
         "api_calls_hubspot": calls.get("hubspot"),
@@ -91,7 +91,7 @@ def incremental_cost(dep: Deployment, contacts: int) -> dict[str, Any]:
     hub_minimum = math.ceil(len(hub) / HUBSPOT_PAGE) + math.ceil(len(sql_ids) / HUBSPOT_BATCH)
     sql_minimum = math.ceil(len(sql_ids) / SQL_BATCH) + math.ceil(len(hub) / SQL_BATCH)
     used = calls.get("hubspot", 0) + calls.get("external", 0)
-    figures = {
+    figures: dict[str, Any] = {
         "changed_sql": len(sql_ids),
         "changed_hubspot": len(hub),
         "seconds": run.seconds,
@@ -111,7 +111,7 @@ def incremental_cost(dep: Deployment, contacts: int) -> dict[str, Any]:
     return figures
 
 
-def run(contacts: int, ledger: str = "sqlite") -> dict[str, Any]:
+def run(contacts: int, ledger: str = "sqlite", profile: Path | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-linked-") as tmp, sandbox() as box, \
             deployment(Path(tmp), box, ledger=ledger, overlap_seconds=OVERLAP_SECONDS,
                        **UNLIMITED) as dep:
@@ -119,7 +119,7 @@ def run(contacts: int, ledger: str = "sqlite") -> dict[str, Any]:
             "ledger": ledger,
             "contacts": contacts,
             "setup": link_everything(dep, contacts),
-            "quiet_cost": quiet_cost(dep),
+            "quiet_cost": quiet_cost(dep, profile),
             "incremental_cost": incremental_cost(dep, contacts),
         }
 
@@ -129,8 +129,10 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--ledger", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="write a pyinstrument text profile of the quiet sync here")
     args = parser.parse_args()
-    run(args.contacts, args.ledger)
+    run(args.contacts, args.ledger, args.profile)
 
 
 if __name__ == "__main__":

@@ -104,7 +104,7 @@ def run_syncer(*args: str, env: dict[str, str] | None = None,
     """Run `python -m syncer ARGS` and measure it; with `profile`, under pyinstrument."""
     launcher = [sys.executable]
     if profile is not None:
-        launcher += ["-m", "pyinstrument", "-r", "text", "--show-all", "-o", str(profile), "-m"]
+        launcher += ["-m", "pyinstrument", "-r", "text", "-o", str(profile), "-m"]
     else:
         launcher += ["-m"]
     environment = {**os.environ, "SYNCER_LOG_LEVEL": "warning", **(env or {})}

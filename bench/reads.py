@@ -50,7 +50,7 @@ def run(contacts: int) -> dict[str, Any]:
         seconds = time.perf_counter() - start
         stats = box.stats()
     ideal = math.ceil(contacts / PAGE) / SEARCH_PER_SECOND
-    figures = {
+    figures: dict[str, Any] = {
         "contacts": contacts,
         "collected": len(seen),
         "pages": pages,

@@ -32,7 +32,7 @@ def migrate(contacts: int, profile: Path | None = None) -> Measured:
 
 def run(small: int, large: int) -> dict[str, Any]:
     low, high = migrate(small), migrate(large)
-    figures = {
+    figures: dict[str, Any] = {
         "small_contacts": small,
         "small_peak_rss_mb": low.peak_rss_mb,
         "small_seconds": low.seconds,

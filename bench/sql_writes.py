@@ -71,7 +71,7 @@ def timed(label: str, rows: int, connector: SqlConnector, calls: Callable[[], in
     results = connector.write(writes)
     seconds = time.perf_counter() - start
     assert all(r.ok for r in results), [r for r in results if not r.ok][:3]
-    figures = {
+    figures: dict[str, Any] = {
         "rows_per_second": rows / seconds,
         "statements_per_1000": (connector.counter.calls - statements) * 1000 / rows,
         "cursor_calls_per_1000": (calls() - cursor) * 1000 / rows,

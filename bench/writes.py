@@ -42,7 +42,7 @@ def ours(contacts: int, profile: Path | None = None) -> dict[str, Any]:
         raise RuntimeError(f"migrate failed ({run.exit_code}):\n{run.output[-3000:]}")
     minimum_calls = math.ceil(contacts / BATCH) + 1
     ideal = minimum_calls / RATE
-    figures = {
+    figures: dict[str, Any] = {
         "contacts": contacts,
         "seconds": run.seconds,
         "minimum_calls": minimum_calls,
@@ -64,8 +64,8 @@ def ours(contacts: int, profile: Path | None = None) -> dict[str, Any]:
 
 def by_hand(contacts: int) -> dict[str, Any]:
     """The hand-written loop with the official client, against the same kind of sandbox."""
-    from hubspot import HubSpot
-    from hubspot.crm.contacts import (
+    from hubspot import HubSpot  # type: ignore[import-untyped]
+    from hubspot.crm.contacts import (  # type: ignore[import-untyped]
         BatchInputSimplePublicObjectBatchInputUpsert,
         SimplePublicObjectBatchInputUpsert,
     )
