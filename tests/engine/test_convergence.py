@@ -526,3 +526,24 @@ def test_a_delivered_change_leaves_the_quarantine_though_its_twin_is_refused(
     assert world.ext.rows[ext.id].properties["first_name"] == "Anna"  # delivered
     entries = quarantine.entries(world.ledger.engine, "contacts")
     assert [(e["source_side"], e["category"]) for e in entries] == [("external", "INVALID_EMAIL")]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a match-key change is copied without checking the target side: an external email "
+    "edit gives a linked HubSpot contact the address another (unlinked, here quarantined) "
+    "contact holds, so HubSpot ends with two contacts with one email",
+)
+def test_a_copied_email_never_duplicates_one_on_the_other_side(world: World) -> None:
+    world.hub.put({"email": "bob@example.com", "firstname": "Bob"})
+    world.ext.validate = _refuse_everything
+    world.run()  # Bob's copy is refused: he stays unlinked, quarantined
+    world.ext.validate = None
+    ann = world.hub.put({"email": "ann@example.com", "firstname": "Ann"})
+    world.run()
+    [twin] = world.ext.live()
+    world.ext.put({"email": "bob@example.com"}, twin.id)
+    world.run()
+    emails = [r.properties.get("email") for r in world.hub.live()]
+    assert sorted(emails) == ["ann@example.com", "bob@example.com"], emails
+    assert world.hub.rows[ann.id].properties["email"] == "ann@example.com"
