@@ -547,3 +547,21 @@ def test_a_copied_email_never_duplicates_one_on_the_other_side(world: World) -> 
     emails = [r.properties.get("email") for r in world.hub.live()]
     assert sorted(emails) == ["ann@example.com", "bob@example.com"], emails
     assert world.hub.rows[ann.id].properties["email"] == "ann@example.com"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an email cleared on both sides in one window leaves the old address as the link's "
+    "match key (match falls back to the link's key when the external record has none), so a "
+    "new record with that address is refused as DUPLICATE_MATCH_KEY",
+)
+def test_an_email_cleared_on_both_sides_frees_the_address(world: World) -> None:
+    hub = world.hub.put({"email": "ann@example.com", "firstname": "Ann"})
+    world.run()
+    [ext] = world.ext.live()
+    world.hub.put({"email": None}, hub.id)
+    world.ext.put({"email": None}, ext.id)
+    world.run()
+    world.ext.put({"email": "ann@example.com", "first_name": "Another Ann"})
+    report = world.run()
+    assert report.quarantined == 0 and report.created["hubspot"] == 1
