@@ -82,6 +82,7 @@ class Executor:
 
     def _run_chunk(self, plans: Sequence[PairPlan]) -> Commit:
         outcomes = [_Outcome() for _ in plans]
+        self._refuse_taken_keys(plans, outcomes)
         intents: dict[int, Intent] = {}
         writes = {side: self._writes(side, plans, outcomes, intents) for side in Side}
         journal.record_intents(
@@ -106,7 +107,7 @@ class Executor:
         for index, plan in enumerate(plans):
             values = plan.writes.get(side)
             stamp = side is Side.HUBSPOT and plan.stamp_external_id
-            if values is None and not stamp:
+            if (values is None and not stamp) or side in outcomes[index].failed:
                 continue
             write = self._write(side, index, plan, values or {})
             if isinstance(write, Rejection):
@@ -175,6 +176,30 @@ class Executor:
                 outcome.failed[side] = result.rejection or Rejection(
                     "NO_RESULT", "the side returned no result for this record"
                 )
+
+    def _refuse_taken_keys(self, plans: Sequence[PairPlan], outcomes: list[_Outcome]) -> None:
+        """A match key (email) copied onto a linked record must not be one another record of
+        that side already holds: that would make two records with one key. Looked up first."""
+        match = self.fieldmap.match
+        for side in Side:
+            wanted: dict[str, list[int]] = {}
+            for index, plan in enumerate(plans):
+                key = plan.writes.get(side, {}).get(match.hubspot)
+                if key is not None and plan.pair.link is not None:
+                    wanted.setdefault(key, []).append(index)
+            if not wanted:
+                continue
+            name = match.hubspot if side is Side.HUBSPOT else match.external
+            for record in self.connectors[side].find(name, list(wanted)):
+                for index in wanted.get(self.fieldmap.match_key(record, side) or "", []):
+                    pair = plans[index].pair
+                    if record.id != (pair.link.id_on(side) if pair.link else None):
+                        outcomes[index].failed[side] = Rejection(
+                            "DUPLICATE_MATCH_KEY",
+                            f"{side.value} record {record.id} already holds {match.hubspot} "
+                            f"{record.properties.get(name)!r}; not copying it onto a second one",
+                            match.hubspot,
+                        )
 
     def _stamp_new_external_ids(self, plans: Sequence[PairPlan], outcomes: list[_Outcome]) -> None:
         """A HubSpot record copied into the external CRM learns its new external id."""
@@ -247,8 +272,10 @@ class Executor:
             commit.links.append(link)
         if pair.link is None:
             self.tally.linked += 1
-        if not outcome.failed and outcome.stamp_failed is None:
+        # A record leaves the quarantine once its own change was delivered, whatever its twin's.
+        if Side.EXTERNAL not in outcome.failed and outcome.stamp_failed is None:
             commit.synced.setdefault(Side.HUBSPOT, []).append(hub_id)
+        if Side.HUBSPOT not in outcome.failed:
             commit.synced.setdefault(Side.EXTERNAL, []).append(ext_id)
         self._conflicts(plan, hub_id, ext_id, commit)
 

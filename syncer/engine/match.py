@@ -60,7 +60,8 @@ class Matcher:
         }
         linked = self._linked_pairs(sides, out)
         free = {s: dict.fromkeys(i for i in sides[s].versions if i not in linked[s]) for s in Side}
-        taken = self._pair_by_carried_id(sides, free, out)
+        taken = _keys_held(out.pairs, sides)
+        taken.update(self._pair_by_carried_id(sides, free, out))
         self._pair_by_key(sides, free, out, taken)
         if self.look_up:
             for side in Side:
@@ -101,8 +102,7 @@ class Matcher:
         for link in links.values():
             hub = sides[Side.HUBSPOT].versions.get(link.hubspot_id)
             ext = sides[Side.EXTERNAL].versions.get(link.external_id)
-            key = sides[Side.EXTERNAL].keys.get(link.external_id) or link.match_key
-            out.pairs.append(Pair(link, hub, ext, key))
+            out.pairs.append(Pair(link, hub, ext, _current_key(link, sides)))
         return {
             Side.HUBSPOT: {lk.hubspot_id for lk in links.values()},
             Side.EXTERNAL: {lk.external_id for lk in links.values()},
@@ -245,6 +245,27 @@ class Matcher:
                 key,
             )
         )
+
+
+def _current_key(link: Link, sides: dict[Side, _Side]) -> str | None:
+    """The pair's match key as this run sees it: a record read now says it (even as None, a
+    cleared key); the link's remembered key only when neither record was read."""
+    for side in (Side.EXTERNAL, Side.HUBSPOT):
+        if link.id_on(side) in sides[side].versions:
+            return sides[side].keys[link.id_on(side)]
+    return link.match_key
+
+
+def _keys_held(pairs: Iterable[Pair], sides: dict[Side, _Side]) -> dict[str, str]:
+    """Match keys the records of linked pairs hold now: no free record may take them."""
+    held: dict[str, str] = {}
+    for pair in pairs:
+        for side in Side:
+            version = pair.version(side)
+            key = sides[side].keys.get(version.id) if version is not None else None
+            if key is not None and pair.link is not None:
+                held[key] = f"linked pair {pair.link.hubspot_id}/{pair.link.external_id}"
+    return held
 
 
 def _pair(

@@ -503,12 +503,6 @@ def _refuse_everything(props: Mapping[str, Any]) -> Rejection | None:
     return Rejection("INJECTED", "injected refusal")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a pair's quarantine entries are cleared only when every write of the pair succeeded: "
-    "a record whose own change was delivered stays quarantined (stale reason, retried forever) "
-    "while its twin's change is rejected for good",
-)
 def test_a_delivered_change_leaves_the_quarantine_though_its_twin_is_refused(
     world: World,
 ) -> None:
@@ -528,12 +522,6 @@ def test_a_delivered_change_leaves_the_quarantine_though_its_twin_is_refused(
     assert [(e["source_side"], e["category"]) for e in entries] == [("external", "INVALID_EMAIL")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a match-key change is copied without checking the target side: an external email "
-    "edit gives a linked HubSpot contact the address another (unlinked, here quarantined) "
-    "contact holds, so HubSpot ends with two contacts with one email",
-)
 def test_a_copied_email_never_duplicates_one_on_the_other_side(world: World) -> None:
     world.hub.put({"email": "bob@example.com", "firstname": "Bob"})
     world.ext.validate = _refuse_everything
@@ -549,12 +537,6 @@ def test_a_copied_email_never_duplicates_one_on_the_other_side(world: World) -> 
     assert world.hub.rows[ann.id].properties["email"] == "ann@example.com"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an email cleared on both sides in one window leaves the old address as the link's "
-    "match key (match falls back to the link's key when the external record has none), so a "
-    "new record with that address is refused as DUPLICATE_MATCH_KEY",
-)
 def test_an_email_cleared_on_both_sides_frees_the_address(world: World) -> None:
     hub = world.hub.put({"email": "ann@example.com", "firstname": "Ann"})
     world.run()

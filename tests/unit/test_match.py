@@ -212,19 +212,11 @@ def test_a_record_with_an_invalid_value_is_refused_and_the_rest_pair(rig: Rig) -
     assert pair.external is not None and pair.external.values["score"] == "12.5"
 
 
-MIGRATE_LEAVES_IT_FREE = pytest.mark.xfail(
-    strict=True,
-    reason="a key a linked record took in this run is not taken: in a migrate (no look-up) a new "
-    "external record with that key is left to be created in HubSpot, an upsert onto the linked "
-    "contact, which then links to it and copies the key onto its old twin (duplicate)",
-)
-
-
 @pytest.mark.parametrize(
     "look_up",
     [
         pytest.param(True, id="sync"),
-        pytest.param(False, id="migrate", marks=MIGRATE_LEAVES_IT_FREE),
+        pytest.param(False, id="migrate"),
     ],
 )
 def test_a_key_a_linked_record_just_took_is_taken(rig: Rig, look_up: bool) -> None:
