@@ -34,8 +34,8 @@ from syncer.connectors.sql.values import (
     encode_cursor,
     match_condition,
     parse_key,
+    record_maker,
     to_column_time,
-    to_record,
     to_utc,
 )
 from syncer.records import CallCounter, ChangePage, Cursor, Record
@@ -163,7 +163,8 @@ class TableReader:
 
     def _records(self, rows: Rows, columns: tuple[Column, ...] | None = None) -> list[Record]:
         chosen = columns or self._schema.read_columns
-        return [to_record(self._schema, row, chosen) for row in rows]
+        make = record_maker(self._schema, chosen)
+        return [make(row) for row in rows]
 
     def _column_time(self, value: datetime) -> datetime:
         updated_at = self._schema.updated_at

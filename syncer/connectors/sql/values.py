@@ -10,7 +10,7 @@ MySQL TIMESTAMP columns are returned naive in the *session* time zone: for them,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -51,24 +51,36 @@ def to_column_value(value: Any, column: Column, zone: ZoneInfo) -> Any:
     return value
 
 
-def from_column_value(value: Any, column: Column, zone: ZoneInfo) -> Any:
-    if isinstance(value, datetime):
-        return to_utc(value, zone)
-    if isinstance(value, int) and field_type(column.type) is FieldType.BOOLEAN:
-        return bool(value)
-    return value
+def record_maker(
+    schema: TableSchema, columns: tuple[Column, ...]
+) -> Callable[[sa.RowMapping], Record]:
+    """Rows to Records, each column's conversion decided once rather than per value (a full
+    listing converts every row of the table)."""
+    zone = schema.zone
+    names = tuple(c.name for c in columns)
+    booleans = frozenset(c.name for c in columns if field_type(c.type) is FieldType.BOOLEAN)
+    key = schema.primary_key.name
+    updated = schema.updated_at.name if schema.updated_at is not None else None
+    flag = schema.deleted_flag.name if schema.deleted_flag is not None else None
 
+    def make(row: sa.RowMapping) -> Record:
+        properties: dict[str, Any] = {}
+        for name in names:
+            value = row[name]
+            if isinstance(value, datetime):
+                value = to_utc(value, zone)
+            elif name in booleans and isinstance(value, int):
+                value = bool(value)
+            properties[name] = value
+        modified = row[updated] if updated is not None else None
+        return Record(
+            id=str(row[key]),
+            properties=properties,
+            modified_at=to_utc(modified, zone) if isinstance(modified, datetime) else None,
+            archived=bool(row[flag]) if flag is not None else False,
+        )
 
-def to_record(schema: TableSchema, row: sa.RowMapping, columns: tuple[Column, ...]) -> Record:
-    properties = {c.name: from_column_value(row[c.name], c, schema.zone) for c in columns}
-    modified = row[schema.updated_at.name] if schema.updated_at is not None else None
-    flag = row[schema.deleted_flag.name] if schema.deleted_flag is not None else None
-    return Record(
-        id=str(row[schema.primary_key.name]),
-        properties=properties,
-        modified_at=to_utc(modified, schema.zone) if isinstance(modified, datetime) else None,
-        archived=bool(flag),
-    )
+    return make
 
 
 def parse_key(column: Column, text: str) -> Any | None:
