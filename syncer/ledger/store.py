@@ -187,16 +187,13 @@ def _save_links(conn: sa.Connection, pipeline: str, items: Sequence[Link], now: 
         )
     if inserts:
         # A new pairing replaces any older link that names either record (re-pointing).
+        # One DELETE per unique index: an OR of the two made PostgreSQL scan the whole table.
         for chunk in _chunks(inserts, 500):
-            conn.execute(
-                sa.delete(links).where(
-                    links.c.pipeline == pipeline,
-                    sa.or_(
-                        links.c.hubspot_id.in_([i.hubspot_id for i in chunk]),
-                        links.c.external_id.in_([i.external_id for i in chunk]),
-                    ),
-                )
-            )
+            for column, ids in (
+                (links.c.hubspot_id, [i.hubspot_id for i in chunk]),
+                (links.c.external_id, [i.external_id for i in chunk]),
+            ):
+                conn.execute(sa.delete(links).where(links.c.pipeline == pipeline, column.in_(ids)))
         conn.execute(
             sa.insert(links),
             [

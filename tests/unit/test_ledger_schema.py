@@ -46,3 +46,11 @@ def test_a_0001_ledger_with_links_upgrades_in_place(tmp_path: Path) -> None:
     link = ledger.links_for("p", Side.HUBSPOT, ["1"])["1"]
     ledger.close()
     assert (link.external_id, link.base, link.archived_on) == ("e1", {"email": "h"}, None)
+
+
+def test_head_constant_is_the_newest_revision() -> None:
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(migrate.__file__).parent / "migrations"))
+    assert ScriptDirectory.from_config(config).get_current_head() == migrate.HEAD
