@@ -60,6 +60,7 @@ class Matcher:
         }
         linked = self._linked_pairs(sides, out)
         free = {s: dict.fromkeys(i for i in sides[s].versions if i not in linked[s]) for s in Side}
+        _set_aside_archived(sides, free, out)
         taken = _keys_held(out.pairs, sides)
         taken.update(self._pair_by_carried_id(sides, free, out))
         self._pair_by_key(sides, free, out, taken)
@@ -245,6 +246,16 @@ class Matcher:
                 key,
             )
         )
+
+
+def _set_aside_archived(sides: dict[Side, _Side], free: _Free, out: Matched) -> None:
+    """An unlinked archived record pairs with nothing and holds no key: a new record with its
+    email is a new record, whether or not the archive fell in the same window."""
+    for side in Side:
+        for record_id in [i for i in free[side] if sides[side].versions[i].archived]:
+            free[side].pop(record_id)
+            version = sides[side].versions[record_id]
+            out.pairs.append(_pair(None, side, version, None, sides[side].keys[record_id]))
 
 
 def _current_key(link: Link, sides: dict[Side, _Side]) -> str | None:

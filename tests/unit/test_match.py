@@ -229,12 +229,6 @@ def test_a_key_a_linked_record_just_took_is_taken(rig: Rig, look_up: bool) -> No
     assert rejections(matched) == [(Side.EXTERNAL, newcomer.id, "DUPLICATE_MATCH_KEY")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_pair_by_key pairs a new record with an archived one of this run (a look-up skips "
-    "archived records): the new external record is linked to an archived contact and never "
-    "reaches HubSpot, depending only on whether the archive fell in the same sync window",
-)
 @pytest.mark.parametrize("look_up", [True, False], ids=["sync", "migrate"])
 def test_an_archived_record_is_not_paired_by_its_key(rig: Rig, look_up: bool) -> None:
     hub = rig.hub.put({"email": "bob@example.com"})
