@@ -21,6 +21,20 @@ TOKEN = "pat-na1-test-token"
 FROZEN_SECONDS = 1_750_000_000.0  # a fixed sandbox time: every write gets the same millisecond
 
 
+class StepClock:
+    """The sandbox's clock in epoch seconds, moved by hand; `now()` is the same instant for the
+    connector."""
+
+    def __init__(self) -> None:
+        self.seconds = FROZEN_SECONDS  # 2025-06-15T15:06:40Z
+
+    def __call__(self) -> float:
+        return self.seconds
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.seconds, tz=UTC)
+
+
 def sandbox(clock: Callable[[], float] | None = None, **config: object) -> HubSpotSandbox:
     options: dict[str, object] = {"token": TOKEN, "burst_limit": 0, "search_per_second": 0}
     options.update(config)

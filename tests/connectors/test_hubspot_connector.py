@@ -10,7 +10,7 @@ import pytest
 from syncer.errors import ConfigError
 from syncer.records import Cursor, FieldType, Write
 from tests.connectors.hubspot_harness import (
-    FROZEN_SECONDS,
+    StepClock,
     connect,
     contact,
     ids_of,
@@ -60,21 +60,10 @@ def test_full_listing_pages_every_record_and_ends_at_until() -> None:
     assert first.properties["email"].startswith("person") and first.modified_at is not None
 
 
-class SteppedClock:
-    """Sandbox clock in seconds that the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.seconds = FROZEN_SECONDS
-
-    def __call__(self) -> float:
-        return self.seconds
-
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(self.seconds, tz=UTC)
 
 
 def test_incremental_search_rereads_the_overlap_and_ends_at_until() -> None:
-    clock = SteppedClock()
+    clock = StepClock()
     app = sandbox(clock=clock)
     hubspot = connect(app, clock=clock.now, pipeline_settings=pipeline(overlap_seconds=60))
     hubspot.prepare()
@@ -96,7 +85,7 @@ def test_incremental_search_rereads_the_overlap_and_ends_at_until() -> None:
 
 
 def test_search_never_returns_a_cursor_beyond_until_or_now() -> None:
-    clock = SteppedClock()
+    clock = StepClock()
     hubspot = connect(sandbox(clock=clock), clock=clock.now)
     hubspot.prepare()
     future = clock.now() + timedelta(hours=1)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -21,6 +20,7 @@ from syncer.settings import load_settings
 from tests.connectors.hubspot_harness import (
     FROZEN_SECONDS,
     TOKEN,
+    StepClock,
     TokenEndpoint,
     connect,
     contact,
@@ -132,15 +132,6 @@ def test_a_429_storm_is_waited_out_and_no_window_exceeds_the_budget() -> None:
     assert max(fake.sleeps) >= 10.0  # the storm paused everyone for the window
 
 
-class StepClock:
-    def __init__(self) -> None:
-        self.seconds = FROZEN_SECONDS  # 2025-06-15T15:06:40Z
-
-    def __call__(self) -> float:
-        return self.seconds
-
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(self.seconds, tz=UTC)
 
 
 SECONDS_TO_UTC_MIDNIGHT = 86_400 - FROZEN_SECONDS % 86_400

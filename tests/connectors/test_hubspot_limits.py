@@ -19,23 +19,13 @@ from syncer.sandbox.hubspot import HubSpotSandbox, serve_in_thread
 from tests.connectors.hubspot_harness import (
     FROZEN_SECONDS,
     TOKEN,
+    StepClock,
     connect,
     contact,
     pipeline,
     sandbox,
     settings,
 )
-
-
-class StepClock:
-    def __init__(self) -> None:
-        self.seconds = FROZEN_SECONDS
-
-    def __call__(self) -> float:
-        return self.seconds
-
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(self.seconds, tz=UTC)
 
 
 class SleepingClock(StepClock):

@@ -5,7 +5,7 @@ and merges reported as {old id: survivor}."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from structlog.testing import capture_logs
@@ -14,23 +14,13 @@ from syncer.errors import ConfigError
 from syncer.records import Cursor, Write
 from tests.connectors.hubspot_harness import (
     FROZEN_SECONDS,
+    StepClock,
     connect,
     contact,
     pipeline,
     portal_client,
     sandbox,
 )
-
-
-class StepClock:
-    def __init__(self) -> None:
-        self.seconds = FROZEN_SECONDS
-
-    def __call__(self) -> float:
-        return self.seconds
-
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(self.seconds, tz=UTC)
 
 
 def keyed(object_type: str, **fields: str) -> object:
