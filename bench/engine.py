@@ -9,13 +9,12 @@ records. Target: >= 10,000 records per second per core of syncer CPU.
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from bench.deploy import Deployment, deployment, seed_sql
-from bench.procs import run_syncer, sandbox
+from bench.procs import run_syncer, sandbox, sized_run_args
 from bench.results import show, verdict
 
 UNLIMITED: dict[str, Any] = {
@@ -62,13 +61,7 @@ def run(contacts: int, ledger: str, profile: Path | None = None) -> dict[str, An
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--contacts", type=int, default=100_000)
-    parser.add_argument("--ledger", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--profile", type=Path, default=None,
-                        help="write a pyinstrument text profile of the migration here")
-    args = parser.parse_args()
+    args = sized_run_args(__doc__, profiled="migration")
     run(args.contacts, args.ledger, args.profile)
 
 

@@ -15,7 +15,6 @@ time later"; see bench/README.md.
 
 from __future__ import annotations
 
-import argparse
 import math
 import tempfile
 import time
@@ -33,7 +32,7 @@ from bench.deploy import (
     seed_sql,
 )
 from bench.engine import OVERLAP_SECONDS, UNLIMITED
-from bench.procs import run_syncer, sandbox
+from bench.procs import run_syncer, sandbox, sized_run_args
 from bench.results import show, verdict
 
 HUBSPOT_BATCH, HUBSPOT_PAGE, SQL_BATCH = 100, 200, 500
@@ -125,13 +124,7 @@ def run(contacts: int, ledger: str = "sqlite", profile: Path | None = None) -> d
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--contacts", type=int, default=100_000)
-    parser.add_argument("--ledger", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--profile", type=Path, default=None,
-                        help="write a pyinstrument text profile of the quiet sync here")
-    args = parser.parse_args()
+    args = sized_run_args(__doc__, profiled="quiet sync")
     run(args.contacts, args.ledger, args.profile)
 
 

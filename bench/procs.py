@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import signal
@@ -145,3 +146,14 @@ def parse_report(output: str) -> dict[str, Any]:
     if status:
         report["status"], report["seconds"] = status[1], float(status[2])
     return report
+
+
+def sized_run_args(doc: str | None, *, profiled: str) -> argparse.Namespace:
+    """The command line shared by the 100,000-contact benchmarks."""
+    parser = argparse.ArgumentParser(description=doc,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--contacts", type=int, default=100_000)
+    parser.add_argument("--ledger", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--profile", type=Path, default=None,
+                        help=f"write a pyinstrument text profile of the {profiled} here")
+    return parser.parse_args()
