@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from syncer.connectors.base import Connector
 from syncer.engine import failpoints
@@ -57,6 +58,7 @@ class Executor:
         external_id_property: str,
         conflict_policy: str,
         before_chunk: Callable[[], None] = lambda: None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.pipeline = pipeline
         self.run_id = run_id
@@ -67,6 +69,7 @@ class Executor:
         self.id_property = external_id_property
         self.policy = conflict_policy
         self.before_chunk = before_chunk  # renews the lease on long runs
+        self.clock = clock
         self.tally = Tally()
 
     def execute(self, plans: Sequence[PairPlan], rejected: Sequence[Rejected] = ()) -> None:
@@ -241,7 +244,7 @@ class Executor:
     def _commit_for(
         self, plans: Sequence[PairPlan], outcomes: list[_Outcome], intents: dict[int, Intent]
     ) -> Commit:
-        commit = Commit()
+        commit = Commit(now=self.clock())
         for index, (plan, outcome) in enumerate(zip(plans, outcomes, strict=True)):
             intent = intents.get(index)
             if intent is not None:

@@ -212,6 +212,7 @@ def _executor(ctx: PipelineRun, run_id: str, epoch: int, fieldmap: FieldMap) -> 
         external_id_property=ctx.pipeline.external_id_property,
         conflict_policy=ctx.pipeline.conflict,
         before_chunk=renew,
+        clock=ctx.clock,
     )
 
 

@@ -30,9 +30,8 @@ class Rejected:
     property: str | None = None
 
 
-def add(conn: sa.Connection, pipeline: str, items: Sequence[Rejected]) -> None:
+def add(conn: sa.Connection, pipeline: str, items: Sequence[Rejected], now: datetime) -> None:
     """Quarantine records (or count another failed attempt), inside the caller's transaction."""
-    now = datetime.now(UTC)
     for item in items:
         key = _key(pipeline, item.source_side, item.record_id)
         attempts = conn.execute(sa.select(quarantine.c.attempts).where(key)).scalar_one_or_none()

@@ -61,6 +61,7 @@ class Commit:
     synced: dict[Side, list[str]] = field(default_factory=dict)  # source ids leaving quarantine
     intents_applied: list[str] = field(default_factory=list)
     intents_failed: list[str] = field(default_factory=list)
+    now: datetime | None = None  # the run's clock; quarantine back-off is scheduled by it
 
 
 class Ledger:
@@ -138,7 +139,7 @@ class Ledger:
 
     def commit(self, pipeline: str, epoch: int, commit: Commit, run_id: str) -> None:
         """Record links, conflicts, quarantine, intents and cursors in one fenced transaction."""
-        now = utcnow()
+        now = commit.now or utcnow()
         with self.engine.begin() as conn:
             leases.check_epoch(conn, pipeline, epoch)
             _save_links(conn, pipeline, commit.links, now)
@@ -147,7 +148,7 @@ class Ledger:
                     sa.insert(conflicts),
                     [_conflict_row(pipeline, run_id, c, now) for c in commit.conflicts],
                 )
-            quarantine.add(conn, pipeline, commit.rejected)
+            quarantine.add(conn, pipeline, commit.rejected, now)
             for side, ids in commit.synced.items():
                 quarantine.clear(conn, pipeline, side, ids)
             journal.resolve_intents(conn, commit.intents_applied, "applied")
