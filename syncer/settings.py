@@ -53,6 +53,9 @@ class _Strict(BaseModel):
 
 class LedgerSettings(_Strict):
     url: Annotated[str, AfterValidator(rules.sqlalchemy_url)] = "sqlite:///syncer.db"
+    # How long a run's lease outlives its last renewal: a replica that dies on another host
+    # blocks its pipelines this long; a paused one is fenced once it has passed.
+    lease_seconds: float = Field(600.0, gt=0)
 
     def __repr_args__(self) -> Any:
         yield "url", mask_url_password(self.url)

@@ -6,6 +6,7 @@ import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from syncer.connectors.base import Connector
@@ -67,7 +68,15 @@ def pipeline_run(
 ) -> Iterator[PipelineRun]:
     connectors = build_connectors(settings, pipeline, budgets)
     try:
-        yield PipelineRun(pipeline, ledger, connectors, owner_name(), force=force, dry_run=dry_run)
+        yield PipelineRun(
+            pipeline,
+            ledger,
+            connectors,
+            owner_name(),
+            force=force,
+            dry_run=dry_run,
+            lease_ttl=timedelta(seconds=settings.ledger.lease_seconds),
+        )
     finally:
         for connector in connectors.values():
             connector.close()

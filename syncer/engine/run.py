@@ -49,12 +49,13 @@ class PipelineRun:
     force: bool = False
     dry_run: bool = False  # plan only: read and plan, write nothing, commit nothing
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    lease_ttl: timedelta = LEASE_TTL  # [ledger] lease_seconds
 
 
 def run_pipeline(ctx: PipelineRun, mode: Mode) -> RunReport:
     report = RunReport(str(uuid.uuid4()), ctx.pipeline.name, mode, dry_run=ctx.dry_run)
     with bound_run(run_id=report.run_id, pipeline=ctx.pipeline.name, mode=mode.value):
-        epoch = leases.acquire(ctx.ledger.engine, ctx.pipeline.name, ctx.owner, LEASE_TTL)
+        epoch = leases.acquire(ctx.ledger.engine, ctx.pipeline.name, ctx.owner, ctx.lease_ttl)
         calls_before = {s: ctx.connectors[s].counter.calls for s in Side}
         started = time.monotonic()
         journal.start_run(ctx.ledger.engine, report.run_id, ctx.pipeline.name, mode.value)
@@ -200,7 +201,7 @@ def _policy(pipeline: PipelineSettings) -> Policy:
 
 def _executor(ctx: PipelineRun, run_id: str, epoch: int, fieldmap: FieldMap) -> Executor:
     def renew() -> None:
-        leases.renew(ctx.ledger.engine, ctx.pipeline.name, epoch, LEASE_TTL)
+        leases.renew(ctx.ledger.engine, ctx.pipeline.name, epoch, ctx.lease_ttl)
 
     return Executor(
         pipeline=ctx.pipeline.name,
