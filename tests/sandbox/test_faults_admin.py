@@ -6,11 +6,14 @@ import time
 from collections.abc import Callable
 
 import httpx
+import pytest
 
-from syncer.sandbox.hubspot import HubSpotSandbox
-from tests.sandbox.conftest import client_for, create_contact
+from syncer.sandbox.hubspot import HubSpotSandbox, serve_in_thread
+from syncer.sandbox.hubspot.faults import ConnectionDropped
+from tests.sandbox.conftest import TOKEN, client_for, create_contact
 
 CONTACTS = "/crm/v3/objects/contacts"
+_BEARER = {"Authorization": f"Bearer {TOKEN}"}
 
 
 def _statuses(app: HubSpotSandbox, count: int) -> list[int]:
@@ -130,3 +133,63 @@ def test_cloudflare_statuses_can_be_scheduled(
         response = client.get("/crm/v3/objects/contacts")
         assert response.status_code == status
         assert response.json()["status"] == "error"
+
+
+def test_drop_closes_the_connection_without_an_answer_over_http(
+    make_sandbox: Callable[..., HubSpotSandbox],
+) -> None:
+    """Over real HTTP a `drop` fault reaches the client as a closed connection, not a status;
+    before the apply nothing is written, with after_apply the write happened all the same."""
+    app = make_sandbox()
+    server = serve_in_thread(app)
+    try:
+        with httpx.Client(base_url=server.url, headers=_BEARER, timeout=5) as http:
+            scheduled = http.post("/_sandbox/faults", json={"drop": True, "method": "POST"})
+            assert scheduled.status_code == 201 and scheduled.json()["drop"] is True
+            assert scheduled.json()["status"] is None
+            with pytest.raises(httpx.RemoteProtocolError):
+                http.post(CONTACTS, json={"properties": {"email": "a@x.com"}})
+            assert app.records() == []
+            app.schedule_fault({"drop": True, "after_apply": True, "path_contains": "/contacts"})
+            with pytest.raises(httpx.RemoteProtocolError):
+                http.post(CONTACTS, json={"properties": {"email": "b@x.com"}})
+            assert [r["properties"]["email"] for r in app.records()] == ["b@x.com"]
+            assert http.get(CONTACTS).status_code == 200  # the next request is answered
+            assert app.stats()["faults"] == 2
+    finally:
+        server.stop()
+
+
+def test_a_delayed_drop_outlasts_a_client_timeout(
+    make_sandbox: Callable[..., HubSpotSandbox],
+) -> None:
+    app = make_sandbox()
+    server = serve_in_thread(app)
+    try:
+        app.schedule_fault({"drop": True, "delay_ms": 300, "after_apply": True})
+        http = httpx.Client(base_url=server.url, headers=_BEARER, timeout=0.1)
+        with http, pytest.raises(httpx.ReadTimeout):
+            http.post(CONTACTS, json={"properties": {"email": "a@x.com"}})
+        assert len(app.records()) == 1
+    finally:
+        server.stop()
+
+
+def test_drop_in_process_raises_connection_dropped(
+    client: httpx.Client, sandbox: HubSpotSandbox
+) -> None:
+    sandbox.schedule_fault({"drop": True})
+    with pytest.raises(ConnectionDropped, match="GET /crm/v3/objects/contacts"):
+        client.get(CONTACTS)
+    assert client.get(CONTACTS).status_code == 200
+
+
+def test_drop_spec_is_validated(client: httpx.Client) -> None:
+    for spec in (
+        {"drop": True, "status": 502},  # a dropped connection has no status
+        {"drop": "yes"},
+        {"status": 502, "delay_ms": -1},
+        {"status": 502, "delay_ms": "5"},
+    ):
+        assert client.post("/_sandbox/faults", json=spec).status_code == 400, spec
+    assert client.get("/_sandbox/faults").json() == {"results": []}

@@ -17,7 +17,12 @@ from syncer.sandbox.hubspot.errors import (
     invalid_authentication,
     route_not_found,
 )
-from syncer.sandbox.hubspot.faults import FaultPlan, ScheduledFault, fault_error
+from syncer.sandbox.hubspot.faults import (
+    ConnectionDropped,
+    FaultPlan,
+    ScheduledFault,
+    fault_error,
+)
 from syncer.sandbox.hubspot.gate import app_of, request_refusal, token_refusal
 from syncer.sandbox.hubspot.limits import RateLimiter
 from syncer.sandbox.hubspot.oauth import PREFIX as OAUTH_PREFIX
@@ -67,12 +72,15 @@ class HubSpotSandbox:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         request = read_request(environ)
+        response: Response | None
         if request.path.startswith(admin.PREFIX):
             response = self._admin(request)
         elif request.path.startswith(OAUTH_PREFIX) and self._oauth is not None:
             response = self._oauth_call(self._oauth, request)
         else:
             response = self._api(request)
+        if response is None:  # a `drop` fault: the server closes the connection unanswered
+            raise ConnectionDropped(f"{request.method} {request.path}: dropped without an answer")
         return write_response(start_response, response)
 
     # -- inspection and control (the admin HTTP path calls these too) -------------------------
@@ -168,7 +176,8 @@ class HubSpotSandbox:
 
     # -- request handling --------------------------------------------------------------------
 
-    def _api(self, request: Request) -> Response:
+    def _api(self, request: Request) -> Response | None:
+        """The answer, or None when a scheduled fault drops the connection instead."""
         request.path = canonical_path(request.path)
         routed = find_route(request.method, request.path)
         refused = self._refusal(request, routed)
@@ -183,7 +192,7 @@ class HubSpotSandbox:
             response, fault = self._api_locked(request, routed)
         if fault is not None and fault.delay_ms:
             time.sleep(fault.delay_ms / 1000)
-        return response
+        return None if fault is not None and fault.drop else response
 
     def _refusal(
         self, request: Request, routed: tuple[Route, dict[str, str]] | None
@@ -211,15 +220,16 @@ class HubSpotSandbox:
             return self._error(refusal), None
         self._count(kind)
         fault = self._faults.take(request.method, request.path)
-        status_before = self._fault_status_before_apply(fault)
-        if status_before is not None:
-            self._stats["faults"] += 1
-            response = self._error(fault_error(status_before))
+        if fault is None:
+            random_status = self._faults.random_status()  # always before the request applies
+            if random_status is None:
+                response = self._dispatch(request, routed, now)
+            else:
+                response = self._fault_response(random_status)
         else:
-            response = self._dispatch(request, routed, now)
-            if fault is not None:  # after_apply: the write happened, the caller hears an error
-                self._stats["faults"] += 1
-                response = self._error(fault_error(fault.status))
+            if fault.after_apply:  # the write happens; the caller hears an error, or nothing
+                self._dispatch(request, routed, now)
+            response = self._fault_response(fault.status)
         if self._oauth is not None and self._oauth.knows(request.authorization):
             # OAuth calls carry no daily figures (the daily quota is the account's)
             rate_headers = {k: v for k, v in rate_headers.items() if "-Daily" not in k}
@@ -239,10 +249,12 @@ class HubSpotSandbox:
         response.headers.setdefault(CORRELATION_HEADER, self._correlation_id())
         return response
 
-    def _fault_status_before_apply(self, fault: ScheduledFault | None) -> int | None:
-        if fault is None:
-            return self._faults.random_status()
-        return None if fault.after_apply else fault.status
+    def _fault_response(self, status: int | None) -> Response:
+        """The injected error; for a dropped connection (no status) a stand-in never sent."""
+        self._stats["faults"] += 1
+        if status is None:
+            return Response(503)
+        return self._error(fault_error(status))
 
     def _count(self, kind: str) -> None:
         self._stats[kind] += 1

@@ -1,4 +1,9 @@
-"""Injected failures: a seeded random rate of 5xx, and faults scheduled for matching requests."""
+"""Injected failures: a seeded random rate of 5xx, and faults scheduled for matching requests.
+
+A scheduled fault answers with an error status, or (`drop`) closes the connection without any
+answer, as a reset or a load balancer cutting an idle upstream would; with `after_apply` the
+request is carried out first, so the caller cannot tell whether it happened.
+"""
 
 from __future__ import annotations
 
@@ -14,14 +19,21 @@ SCHEDULABLE_STATUSES = frozenset(
 )  # 52x: HubSpot's Cloudflare edge (origin down, timeouts)
 
 
+class ConnectionDropped(Exception):
+    """Raised by the WSGI application for a `drop` fault: the server closes the connection
+    without an answer (serve_in_thread does). An in-process caller (httpx.WSGITransport) sees
+    this exception instead."""
+
+
 @dataclass
 class ScheduledFault:
-    status: int
+    status: int | None  # None for a dropped connection
     count: int  # how many more matching requests it hits
     path_contains: str = ""
     method: str | None = None
-    after_apply: bool = False  # apply the request, then answer with the error anyway
+    after_apply: bool = False  # apply the request, then answer with the error (or drop) anyway
     delay_ms: int = 0  # sleep before answering, e.g. to make a client time out
+    drop: bool = False  # close the connection without an answer instead of an error status
 
     def matches(self, method: str, path: str) -> bool:
         return self.path_contains in path and self.method in (None, method)
@@ -30,6 +42,7 @@ class ScheduledFault:
         return {
             "status": self.status, "count": self.count, "path_contains": self.path_contains,
             "method": self.method, "after_apply": self.after_apply, "delay_ms": self.delay_ms,
+            "drop": self.drop,
         }  # fmt: skip
 
 
@@ -40,21 +53,18 @@ class FaultPlan:
         self.scheduled: list[ScheduledFault] = []
 
     def schedule(self, spec: dict[str, Any]) -> ScheduledFault:
-        status = spec.get("status")
-        if status not in SCHEDULABLE_STATUSES:
-            allowed = ", ".join(map(str, sorted(SCHEDULABLE_STATUSES)))
-            raise validation(f"Fault 'status' must be one of {allowed}, got {status!r}")
-        count = spec.get("count", 1)
-        if not isinstance(count, int) or count < 1:
-            raise validation(f"Fault 'count' must be a positive integer, got {count!r}")
+        drop = spec.get("drop", False)
+        if not isinstance(drop, bool):
+            raise validation(f"Fault 'drop' must be true or false, got {drop!r}")
         method = spec.get("method")
         fault = ScheduledFault(
-            status=int(status),
-            count=count,
+            status=_status(spec.get("status"), drop),
+            count=_whole(spec, "count", 1, minimum=1),
             path_contains=str(spec.get("path_contains", "")),
             method=str(method).upper() if method else None,
             after_apply=bool(spec.get("after_apply", False)),
-            delay_ms=int(spec.get("delay_ms", 0)),
+            delay_ms=_whole(spec, "delay_ms", 0, minimum=0),
+            drop=drop,
         )
         self.scheduled.append(fault)
         return fault
@@ -78,6 +88,25 @@ class FaultPlan:
 
     def clear(self) -> None:
         self.scheduled.clear()
+
+
+def _status(status: object, drop: bool) -> int | None:
+    if drop:
+        if status is not None:
+            raise validation("A 'drop' fault sends no answer, so it takes no 'status'")
+        return None
+    if not isinstance(status, int) or status not in SCHEDULABLE_STATUSES:
+        allowed = ", ".join(map(str, sorted(SCHEDULABLE_STATUSES)))
+        raise validation(f"Fault 'status' must be one of {allowed}, got {status!r}")
+    return status
+
+
+def _whole(spec: dict[str, Any], key: str, default: int, *, minimum: int) -> int:
+    value = spec.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        kind = "a positive" if minimum > 0 else "a non-negative"
+        raise validation(f"Fault {key!r} must be {kind} integer, got {value!r}")
+    return value
 
 
 def fault_error(status: int) -> ApiError:

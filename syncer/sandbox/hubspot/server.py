@@ -1,4 +1,9 @@
-"""Serve a sandbox over real HTTP with waitress: in a background thread, or in the foreground."""
+"""Serve a sandbox over real HTTP with waitress: in a background thread, or in the foreground.
+
+A `drop` fault makes the application raise ConnectionDropped; the channel here turns that into
+a connection closed with nothing written, which the client sees as "server disconnected
+without sending a response" (waitress itself would answer 500).
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,12 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
+from waitress.channel import HTTPChannel
 from waitress.server import create_server
+from waitress.task import WSGITask
 
 from syncer.sandbox.hubspot.app import HubSpotSandbox
+from syncer.sandbox.hubspot.faults import ConnectionDropped
 
 _THREADS = 8
 
@@ -59,16 +67,31 @@ def serve_forever(app: HubSpotSandbox, host: str, port: int) -> None:
         _close_all(server)
 
 
+class _DroppingTask(WSGITask):
+    def service(self) -> None:
+        try:
+            super().service()
+        except ConnectionDropped:
+            # Raised inside the application, before anything was written: close, say nothing.
+            self.close_on_finish = True
+
+
+class _DroppingChannel(HTTPChannel):
+    task_class = _DroppingTask
+
+
 def _create(app: HubSpotSandbox, host: str, port: int) -> Any:
     # Under a benchmark's load waitress warns about every queued request; that is expected here.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    return create_server(
+    server: Any = create_server(
         app,
         host=host,
         port=port,
         threads=_THREADS,
         ident="hubspot-sandbox",
     )
+    server.channel_class = _DroppingChannel
+    return server
 
 
 def _close_all(server: Any) -> None:
