@@ -1,5 +1,6 @@
 """A whole deployment on one machine: the HubSpot sandbox on loopback, a legacy CRM table in a
-real SQL database, a SQLite ledger and a config file naming them, as a user would write it."""
+real SQL database, a ledger (SQLite unless told otherwise) and a config file naming them, as a
+user would write it."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ TOKEN = "pat-na1-it-00000000-0000-0000-0000-000000000000"
 
 CONFIG = """\
 [ledger]
-url = "sqlite:///{ledger}"
+url = "{ledger}"
 
 [hubspot]
 base_url = "{url}"
@@ -56,6 +57,7 @@ class Deployment:
     engine: sa.Engine
     table: sa.Table
     config: Path
+    ledger_url: str
 
     def hubspot(self) -> httpx.Client:
         headers = {"Authorization": f"Bearer {TOKEN}"}
@@ -76,18 +78,26 @@ class Deployment:
 
 @contextmanager
 def deployment(
-    tmp_path: Path, sql_url: str, table_name: str, *, watermark: bool = True, **sandbox: Any
+    tmp_path: Path,
+    sql_url: str,
+    table_name: str,
+    *,
+    watermark: bool = True,
+    ledger_url: str | None = None,
+    **sandbox: Any,
 ) -> Iterator[Deployment]:
-    """A running deployment; without `watermark` the table has no updated_at column."""
+    """A running deployment; without `watermark` the table has no updated_at column; the
+    ledger is `tmp_path/ledger.db` unless `ledger_url` names another (e.g. PostgreSQL)."""
     app = HubSpotSandbox(SandboxConfig(token=TOKEN, **sandbox))
     server = serve_in_thread(app)
     engine = sa.create_engine(sql_url)
     table = _customers(table_name, watermark)
     table.create(engine)
     config = tmp_path / "syncer.toml"
+    ledger_url = ledger_url or f"sqlite:///{tmp_path / 'ledger.db'}"
     config.write_text(
         CONFIG.format(
-            ledger=tmp_path / "ledger.db",
+            ledger=ledger_url,
             url=server.url,
             token=TOKEN,
             sql_url=sql_url,
@@ -96,7 +106,7 @@ def deployment(
         )
     )
     try:
-        yield Deployment(app, server.url, engine, table, config)
+        yield Deployment(app, server.url, engine, table, config, ledger_url)
     finally:
         server.stop()
         table.drop(engine)
