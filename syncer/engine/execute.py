@@ -1,48 +1,54 @@
-"""Execute a plan: send writes in batches, then commit what happened, chunk by chunk.
+"""Execute a plan chunk by chunk, one chunk's remote writes overlapping its neighbours' ledger work.
 
-For each chunk of planned pairs: record an intent for every create (committed before anything
-is sent), write to HubSpot and to the external side, archive where the delete policy says so,
-then commit new links, re-based hashes, conflicts, quarantine entries and resolved intents in
-one fenced transaction. A pair whose write failed keeps its old base for the failed fields, so
-the difference is seen again; the failing source record is quarantined with the reason.
+Each chunk of planned pairs goes through three stages:
+1. run thread: build the writes and commit an intent for every create, before anything of the
+   chunk is sent (a crash after the API accepted a create leaves the intent to reconcile);
+2. sender thread: refuse a key copied onto a linked record that another record already holds,
+   write to HubSpot and to the external side, archive where the delete policy says so, then
+   stamp new external ids in HubSpot;
+3. run thread: commit links, re-based hashes, conflicts, quarantine entries and resolved
+   intents in one fenced transaction (see settle.py).
+A single sender thread carries the chunks in order, so the remote side sees exactly the writes
+it would see one chunk after another; meanwhile the run thread commits chunk k-1 and records
+chunk k+1's intents. On a rate-limited portal that keeps requests going while the ledger works,
+instead of leaving the budget idle at every chunk boundary. After any failure nothing more is
+sent: the sender refuses queued chunks and the run thread stops committing.
 """
 
 from __future__ import annotations
 
+import contextvars
+import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from syncer.connectors.base import Connector
 from syncer.engine import failpoints
-from syncer.engine.plan import PairPlan, encode_sides, external_id_of
+from syncer.engine.plan import PairPlan, external_id_of
+from syncer.engine.settle import Outcome, Settler, Tally, source_id
 from syncer.ledger import journal
 from syncer.ledger.journal import Intent
 from syncer.ledger.quarantine import Rejected
-from syncer.ledger.store import Commit, ConflictRecord, Ledger, Link
+from syncer.ledger.store import Ledger
 from syncer.mapping.apply import FieldMap
 from syncer.records import Rejection, Side, Write, WriteResult
 
 CHUNK = 1000
-# How each connector says "the record you addressed does not exist" (HubSpot, SQL).
-NOT_FOUND = frozenset({"OBJECT_NOT_FOUND", "not_found"})
+
+
+class _Stopped(Exception):
+    """A queued chunk refused by the sender because an earlier stage failed."""
 
 
 @dataclass(slots=True)
-class Tally:
-    created: dict[Side, int] = field(default_factory=lambda: {s: 0 for s in Side})
-    updated: dict[Side, int] = field(default_factory=lambda: {s: 0 for s in Side})
-    archived: dict[Side, int] = field(default_factory=lambda: {s: 0 for s in Side})
-    linked: int = 0
-    conflicts: int = 0
-    quarantined: int = 0
-
-
-@dataclass(slots=True)
-class _Outcome:
-    ids: dict[Side, str] = field(default_factory=dict)
-    failed: dict[Side, Rejection] = field(default_factory=dict)
-    stamp_failed: Rejection | None = None  # the new external id could not be set in HubSpot
+class _Chunk:
+    plans: Sequence[PairPlan]
+    outcomes: list[Outcome]
+    writes: dict[Side, list[Write]]
+    intents: dict[int, Intent]  # by index into plans: the creates
+    sent: Future[None] | None = None
 
 
 class Executor:
@@ -67,50 +73,81 @@ class Executor:
         self.connectors = connectors
         self.fieldmap = fieldmap
         self.id_property = external_id_property
-        self.policy = conflict_policy
         self.before_chunk = before_chunk  # renews the lease on long runs
         self.clock = clock
         self.tally = Tally()
+        self._settler = Settler(fieldmap.match.hubspot, conflict_policy, self.tally)
+        self._stop = threading.Event()
 
     def execute(self, plans: Sequence[PairPlan], rejected: Sequence[Rejected] = ()) -> None:
+        parts = [plans[start : start + CHUNK] for start in range(0, len(plans), CHUNK)] or [[]]
         pending_rejections = list(rejected)
-        for start in range(0, max(len(plans), 1), CHUNK):
-            self.before_chunk()
-            commit = self._run_chunk(plans[start : start + CHUNK])
-            commit.rejected.extend(pending_rejections)
-            pending_rejections = []
-            self.tally.quarantined += len(commit.rejected)
-            failpoints.hit("before_ledger_commit")
-            self.ledger.commit(self.pipeline, self.epoch, commit, self.run_id)
+        sender = ThreadPoolExecutor(1, thread_name_prefix="syncer-sender")
+        try:
+            previous: _Chunk | None = None
+            for part in parts:
+                self.before_chunk()
+                chunk = self._prepare(part)
+                chunk.sent = sender.submit(contextvars.copy_context().run, self._send, chunk)
+                if previous is not None:
+                    self._commit(previous, pending_rejections)
+                    pending_rejections = []
+                previous = chunk
+            if previous is not None:
+                self._commit(previous, pending_rejections)
+        except BaseException:
+            self._stop.set()
+            raise
+        finally:
+            sender.shutdown(wait=True, cancel_futures=True)
 
-    def _run_chunk(self, plans: Sequence[PairPlan]) -> Commit:
-        outcomes = [_Outcome() for _ in plans]
-        self._refuse_taken_keys(plans, outcomes)
+    def _prepare(self, plans: Sequence[PairPlan]) -> _Chunk:
+        outcomes = [Outcome() for _ in plans]
         intents: dict[int, Intent] = {}
         writes = {side: self._writes(side, plans, outcomes, intents) for side in Side}
         journal.record_intents(
             self.ledger.engine, self.pipeline, self.run_id, list(intents.values())
         )
         failpoints.hit("after_intents")
-        for side in Side:
-            self._send(side, writes[side], outcomes)
-            self._archive(side, plans, outcomes)
-        self._stamp_new_external_ids(plans, outcomes)
-        failpoints.hit("after_remote_accept")
-        return self._commit_for(plans, outcomes, intents)
+        return _Chunk(plans, outcomes, writes, intents)
+
+    def _send(self, chunk: _Chunk) -> None:
+        if self._stop.is_set():
+            raise _Stopped("an earlier chunk failed; this one was not sent")
+        try:
+            plans, outcomes = chunk.plans, chunk.outcomes
+            self._refuse_taken_keys(plans, outcomes)
+            for side in Side:
+                writes = [w for w in chunk.writes[side] if side not in outcomes[int(w.key)].failed]
+                self._write_side(side, writes, outcomes)
+                self._archive(side, plans, outcomes)
+            self._stamp_new_external_ids(plans, outcomes)
+            failpoints.hit("after_remote_accept")
+        except BaseException:
+            self._stop.set()
+            raise
+
+    def _commit(self, chunk: _Chunk, rejected: list[Rejected]) -> None:
+        assert chunk.sent is not None
+        chunk.sent.result()  # what the sender met is raised here, before anything is committed
+        commit = self._settler.commit_for(chunk.plans, chunk.outcomes, chunk.intents, self.clock())
+        commit.rejected.extend(rejected)
+        self.tally.quarantined += len(commit.rejected)
+        failpoints.hit("before_ledger_commit")
+        self.ledger.commit(self.pipeline, self.epoch, commit, self.run_id)
 
     def _writes(
         self,
         side: Side,
         plans: Sequence[PairPlan],
-        outcomes: list[_Outcome],
+        outcomes: list[Outcome],
         intents: dict[int, Intent],
     ) -> list[Write]:
         out: list[Write] = []
         for index, plan in enumerate(plans):
             values = plan.writes.get(side)
             stamp = side is Side.HUBSPOT and plan.stamp_external_id
-            if (values is None and not stamp) or side in outcomes[index].failed:
+            if values is None and not stamp:
                 continue
             write = self._write(side, index, plan, values or {})
             if isinstance(write, Rejection):
@@ -120,7 +157,7 @@ class Executor:
                 intents[index] = journal.new_intent(
                     side,
                     "create",
-                    source_id=_source_id(plan, side),
+                    source_id=source_id(plan, side),
                     unique_property=write.unique_property,
                     unique_value=write.unique_value,
                 )
@@ -166,7 +203,7 @@ class Executor:
             str(index), properties, unique_property=self.fieldmap.match.external, unique_value=key
         )
 
-    def _send(self, side: Side, writes: list[Write], outcomes: list[_Outcome]) -> None:
+    def _write_side(self, side: Side, writes: list[Write], outcomes: list[Outcome]) -> None:
         if not writes:
             return
         by_key = {w.key: w for w in writes}
@@ -180,7 +217,7 @@ class Executor:
                     "NO_RESULT", "the side returned no result for this record"
                 )
 
-    def _refuse_taken_keys(self, plans: Sequence[PairPlan], outcomes: list[_Outcome]) -> None:
+    def _refuse_taken_keys(self, plans: Sequence[PairPlan], outcomes: list[Outcome]) -> None:
         """A match key (email) copied onto a linked record must not be one another record of
         that side already holds: that would make two records with one key. Looked up first."""
         match = self.fieldmap.match
@@ -204,7 +241,7 @@ class Executor:
                             match.hubspot,
                         )
 
-    def _stamp_new_external_ids(self, plans: Sequence[PairPlan], outcomes: list[_Outcome]) -> None:
+    def _stamp_new_external_ids(self, plans: Sequence[PairPlan], outcomes: list[Outcome]) -> None:
         """A HubSpot record copied into the external CRM learns its new external id."""
         stamps = [
             Write(str(i), {self.id_property: o.ids[Side.EXTERNAL]}, target_id=p.pair.hubspot.id)
@@ -225,7 +262,7 @@ class Executor:
         else:
             self.tally.updated[side] += 1
 
-    def _archive(self, side: Side, plans: Sequence[PairPlan], outcomes: list[_Outcome]) -> None:
+    def _archive(self, side: Side, plans: Sequence[PairPlan], outcomes: list[Outcome]) -> None:
         wanted = {
             i: p.pair.link.id_on(side)
             for i, p in enumerate(plans)
@@ -240,124 +277,3 @@ class Executor:
                 outcomes[index].failed[side] = result.rejection
             else:
                 self.tally.archived[side] += 1
-
-    def _commit_for(
-        self, plans: Sequence[PairPlan], outcomes: list[_Outcome], intents: dict[int, Intent]
-    ) -> Commit:
-        commit = Commit(now=self.clock())
-        for index, (plan, outcome) in enumerate(zip(plans, outcomes, strict=True)):
-            intent = intents.get(index)
-            if intent is not None:
-                created = plan.create_on in outcome.ids
-                (commit.intents_applied if created else commit.intents_failed).append(intent.id)
-            self._settle(plan, outcome, commit)
-        return commit
-
-    def _settle(self, plan: PairPlan, outcome: _Outcome, commit: Commit) -> None:
-        pair = plan.pair
-        gone = self._quarantine_failures(plan, outcome, commit)
-        hub_id = outcome.ids.get(Side.HUBSPOT) or _known_id(plan, Side.HUBSPOT)
-        ext_id = outcome.ids.get(Side.EXTERNAL) or _known_id(plan, Side.EXTERNAL)
-        if hub_id is None or ext_id is None:
-            return  # a create failed: no pair to remember yet
-        base = dict(plan.base)
-        for side in outcome.failed:
-            for field_name in plan.writes.get(side, {}):
-                old = pair.link.base.get(field_name) if pair.link else None
-                if old is None:
-                    base.pop(field_name, None)
-                else:
-                    base[field_name] = old
-        archived = encode_sides(plan.archived | gone)
-        link_id = pair.link.id if pair.link else None
-        link = Link(link_id, hub_id, ext_id, self._agreed_key(plan), base, archived)
-        if pair.link is None or link != pair.link:
-            commit.links.append(link)
-        if pair.link is None:
-            self.tally.linked += 1
-        # A record leaves the quarantine once its own change was delivered, whatever its twin's.
-        if Side.EXTERNAL not in outcome.failed and outcome.stamp_failed is None:
-            commit.synced.setdefault(Side.HUBSPOT, []).append(hub_id)
-        if Side.HUBSPOT not in outcome.failed:
-            commit.synced.setdefault(Side.EXTERNAL, []).append(ext_id)
-        self._conflicts(plan, hub_id, ext_id, commit)
-
-    def _quarantine_failures(
-        self, plan: PairPlan, outcome: _Outcome, commit: Commit
-    ) -> frozenset[Side]:
-        """Quarantine the source records of failed writes; return the sides whose linked record
-        turned out to be gone (an update found nothing): those are archived, not errors."""
-        gone: set[Side] = set()
-        for side, rejection in outcome.failed.items():
-            if plan.pair.link is not None and rejection.category in NOT_FOUND:
-                gone.add(side)
-                continue
-            source, source_id = _source(plan, side)
-            if source_id is not None:
-                commit.rejected.append(
-                    Rejected(
-                        source,
-                        source_id,
-                        _operation(plan, side),
-                        rejection.category,
-                        rejection.message,
-                        rejection.property,
-                    )
-                )
-        hub = plan.pair.hubspot
-        if outcome.stamp_failed is not None and hub is not None:
-            # Quarantined under the HubSpot record: re-reading it is what sends the stamp again.
-            failure = outcome.stamp_failed
-            commit.rejected.append(
-                Rejected(
-                    Side.HUBSPOT,
-                    hub.id,
-                    "stamp",
-                    failure.category,
-                    failure.message,
-                    failure.property,
-                )
-            )
-        return frozenset(gone)
-
-    def _agreed_key(self, plan: PairPlan) -> str | None:
-        """The match key both sides hold after this run: a copied new key replaces the old."""
-        name = self.fieldmap.match.hubspot
-        for values in plan.writes.values():
-            if name in values:  # copied, even as None: a cleared key holds no address any more
-                return values[name]
-        return plan.pair.match_key
-
-    def _conflicts(self, plan: PairPlan, hub_id: str, ext_id: str, commit: Commit) -> None:
-        for c in plan.conflicts:
-            commit.conflicts.append(
-                ConflictRecord(
-                    hub_id, ext_id, c.field, c.hubspot_hash, c.external_hash, c.winner, self.policy
-                )
-            )
-        self.tally.conflicts += len(plan.conflicts)
-
-
-def _known_id(plan: PairPlan, side: Side) -> str | None:
-    version = plan.pair.version(side)
-    if version is not None:
-        return version.id
-    return plan.pair.link.id_on(side) if plan.pair.link else None
-
-
-def _source_id(plan: PairPlan, target: Side) -> str | None:
-    return _known_id(plan, target.other)
-
-
-def _source(plan: PairPlan, target: Side) -> tuple[Side, str | None]:
-    """The record a failed write is quarantined under: the one whose change it carried, or,
-    for a bare external-id stamp, the HubSpot record itself (re-reading it retries the stamp)."""
-    if target is Side.HUBSPOT and Side.HUBSPOT not in plan.writes:
-        return Side.HUBSPOT, _known_id(plan, Side.HUBSPOT)
-    return target.other, _source_id(plan, target)
-
-
-def _operation(plan: PairPlan, side: Side) -> str:
-    if plan.archive_on is side:
-        return "archive"
-    return "create" if plan.create_on is side else "update"

@@ -1,0 +1,173 @@
+"""Turn what happened to one chunk's writes into its ledger commit.
+
+Successful pairs get their link (new ids, re-based hashes, archived sides); a pair whose write
+failed keeps its old base for the failed fields, so the difference is seen again next run, and
+the record whose change it carried is quarantined with the reason. A linked record that turned
+out not to exist is archived, not an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from syncer.engine.plan import PairPlan, encode_sides
+from syncer.ledger.journal import Intent
+from syncer.ledger.quarantine import Rejected
+from syncer.ledger.store import Commit, ConflictRecord, Link
+from syncer.records import Rejection, Side
+
+# How each connector says "the record you addressed does not exist" (HubSpot, SQL).
+NOT_FOUND = frozenset({"OBJECT_NOT_FOUND", "not_found"})
+
+
+@dataclass(slots=True)
+class Tally:
+    created: dict[Side, int] = field(default_factory=lambda: {s: 0 for s in Side})
+    updated: dict[Side, int] = field(default_factory=lambda: {s: 0 for s in Side})
+    archived: dict[Side, int] = field(default_factory=lambda: {s: 0 for s in Side})
+    linked: int = 0
+    conflicts: int = 0
+    quarantined: int = 0
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What became of one pair's writes."""
+
+    ids: dict[Side, str] = field(default_factory=dict)
+    failed: dict[Side, Rejection] = field(default_factory=dict)
+    stamp_failed: Rejection | None = None  # the new external id could not be set in HubSpot
+
+
+@dataclass(slots=True)
+class Settler:
+    match_property: str  # the HubSpot name of the match key (email)
+    conflict_policy: str
+    tally: Tally
+
+    def commit_for(
+        self,
+        plans: Sequence[PairPlan],
+        outcomes: Sequence[Outcome],
+        intents: dict[int, Intent],
+        now: datetime,
+    ) -> Commit:
+        commit = Commit(now=now)
+        for index, (plan, outcome) in enumerate(zip(plans, outcomes, strict=True)):
+            intent = intents.get(index)
+            if intent is not None:
+                created = plan.create_on in outcome.ids
+                (commit.intents_applied if created else commit.intents_failed).append(intent.id)
+            self._settle(plan, outcome, commit)
+        return commit
+
+    def _settle(self, plan: PairPlan, outcome: Outcome, commit: Commit) -> None:
+        pair = plan.pair
+        gone = _quarantine_failures(plan, outcome, commit)
+        hub_id = outcome.ids.get(Side.HUBSPOT) or known_id(plan, Side.HUBSPOT)
+        ext_id = outcome.ids.get(Side.EXTERNAL) or known_id(plan, Side.EXTERNAL)
+        if hub_id is None or ext_id is None:
+            return  # a create failed: no pair to remember yet
+        base = dict(plan.base)
+        for side in outcome.failed:
+            for field_name in plan.writes.get(side, {}):
+                old = pair.link.base.get(field_name) if pair.link else None
+                if old is None:
+                    base.pop(field_name, None)
+                else:
+                    base[field_name] = old
+        archived = encode_sides(plan.archived | gone)
+        link_id = pair.link.id if pair.link else None
+        link = Link(link_id, hub_id, ext_id, self._agreed_key(plan), base, archived)
+        if pair.link is None or link != pair.link:
+            commit.links.append(link)
+        if pair.link is None:
+            self.tally.linked += 1
+        # A record leaves the quarantine once its own change was delivered, whatever its twin's.
+        if Side.EXTERNAL not in outcome.failed and outcome.stamp_failed is None:
+            commit.synced.setdefault(Side.HUBSPOT, []).append(hub_id)
+        if Side.HUBSPOT not in outcome.failed:
+            commit.synced.setdefault(Side.EXTERNAL, []).append(ext_id)
+        self._conflicts(plan, hub_id, ext_id, commit)
+
+    def _agreed_key(self, plan: PairPlan) -> str | None:
+        """The match key both sides hold after this run: a copied new key replaces the old."""
+        for values in plan.writes.values():
+            if self.match_property in values:  # copied, even as None: a cleared key holds none
+                return values[self.match_property]
+        return plan.pair.match_key
+
+    def _conflicts(self, plan: PairPlan, hub_id: str, ext_id: str, commit: Commit) -> None:
+        for c in plan.conflicts:
+            commit.conflicts.append(
+                ConflictRecord(
+                    hub_id,
+                    ext_id,
+                    c.field,
+                    c.hubspot_hash,
+                    c.external_hash,
+                    c.winner,
+                    self.conflict_policy,
+                )
+            )
+        self.tally.conflicts += len(plan.conflicts)
+
+
+def _quarantine_failures(plan: PairPlan, outcome: Outcome, commit: Commit) -> frozenset[Side]:
+    """Quarantine the source records of failed writes; return the sides whose linked record
+    turned out to be gone (an update found nothing): those are archived, not errors."""
+    gone: set[Side] = set()
+    for side, rejection in outcome.failed.items():
+        if plan.pair.link is not None and rejection.category in NOT_FOUND:
+            gone.add(side)
+            continue
+        source, source_id = _source(plan, side)
+        if source_id is not None:
+            commit.rejected.append(
+                Rejected(
+                    source,
+                    source_id,
+                    _operation(plan, side),
+                    rejection.category,
+                    rejection.message,
+                    rejection.property,
+                )
+            )
+    hub = plan.pair.hubspot
+    if outcome.stamp_failed is not None and hub is not None:
+        # Quarantined under the HubSpot record: re-reading it is what sends the stamp again.
+        failure = outcome.stamp_failed
+        commit.rejected.append(
+            Rejected(
+                Side.HUBSPOT, hub.id, "stamp", failure.category, failure.message, failure.property
+            )
+        )
+    return frozenset(gone)
+
+
+def known_id(plan: PairPlan, side: Side) -> str | None:
+    version = plan.pair.version(side)
+    if version is not None:
+        return version.id
+    return plan.pair.link.id_on(side) if plan.pair.link else None
+
+
+def source_id(plan: PairPlan, target: Side) -> str | None:
+    """The id of the record whose change a write to `target` carries."""
+    return known_id(plan, target.other)
+
+
+def _source(plan: PairPlan, target: Side) -> tuple[Side, str | None]:
+    """The record a failed write is quarantined under: the one whose change it carried, or,
+    for a bare external-id stamp, the HubSpot record itself (re-reading it retries the stamp)."""
+    if target is Side.HUBSPOT and Side.HUBSPOT not in plan.writes:
+        return Side.HUBSPOT, known_id(plan, Side.HUBSPOT)
+    return target.other, source_id(plan, target)
+
+
+def _operation(plan: PairPlan, side: Side) -> str:
+    if plan.archive_on is side:
+        return "archive"
+    return "create" if plan.create_on is side else "update"
