@@ -1,7 +1,10 @@
 """Bring a ledger database to the newest schema; the program does this on every start.
 
 Alembic is imported only when the ledger is behind: a quiet `syncer sync` from cron should not
-spend half a second loading the migration machinery to learn there is nothing to do.
+spend half a second loading the migration machinery to learn there is nothing to do. A brand-new
+(empty) database is created from the declared schema in one transaction and stamped with HEAD:
+the migrations build exactly that schema (a test compares them), and a first `syncer migrate`
+should not wait on the migration machinery either.
 """
 
 from __future__ import annotations
@@ -11,12 +14,18 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from syncer.ledger.schema import metadata
+
 HEAD = "0002"  # the newest revision in migrations/versions; a test keeps the two in step
 _SCRIPTS = Path(__file__).parent / "migrations"
 
 
 def upgrade(engine: sa.Engine) -> None:
-    if current_revision(engine) == HEAD:
+    revision = current_revision(engine)
+    if revision == HEAD:
+        return
+    if revision is None and _is_empty(engine):
+        _create_at_head(engine)
         return
     from alembic import command
     from alembic.config import Config
@@ -35,3 +44,28 @@ def current_revision(engine: sa.Engine) -> str | None:
         if not sa.inspect(conn).has_table("alembic_version"):
             return None
         return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _is_empty(engine: sa.Engine) -> bool:
+    with engine.connect() as conn:
+        inspector = sa.inspect(conn)
+        return not any(inspector.has_table(table.name) for table in metadata.sorted_tables)
+
+
+def _create_at_head(engine: sa.Engine) -> None:
+    try:
+        with engine.begin() as conn:
+            metadata.create_all(conn)
+            conn.execute(
+                sa.text(
+                    "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL"
+                    ", CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+                )
+            )
+            conn.execute(
+                sa.text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": HEAD}
+            )
+    except sa.exc.DBAPIError:
+        # Another process created it at the same moment (two replicas starting together).
+        if current_revision(engine) != HEAD:
+            raise

@@ -18,18 +18,42 @@ from syncer.ledger.store import Ledger
 from syncer.records import Side
 
 
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(Path(migrate.__file__).parent / "migrations"))
+    return config
+
+
+def _schema_diff(engine: sa.Engine) -> list[object]:
+    with engine.connect() as conn:
+        return list(compare_metadata(MigrationContext.configure(conn), metadata))
+
+
 def test_migrations_match_the_declared_schema(ledger_url: str) -> None:
+    engine = sa.create_engine(ledger_url)
+    config = _alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+    try:
+        assert _schema_diff(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_a_new_ledger_is_created_at_head_without_running_migrations(ledger_url: str) -> None:
     ledger = Ledger.open(ledger_url)
-    with ledger.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
-    ledger.close()
-    assert diff == []
+    try:
+        assert migrate.current_revision(ledger.engine) == migrate.HEAD
+        assert _schema_diff(ledger.engine) == []
+        Ledger.open(ledger_url).close()  # a second start finds it at HEAD and changes nothing
+    finally:
+        ledger.close()
 
 
 def test_a_0001_ledger_with_links_upgrades_in_place(tmp_path: Path) -> None:
     engine = sa.create_engine(f"sqlite:///{tmp_path}/old.db")
-    config = Config()
-    config.set_main_option("script_location", str(Path(migrate.__file__).parent / "migrations"))
+    config = _alembic_config()
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, "0001")
