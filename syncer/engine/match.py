@@ -259,10 +259,12 @@ def _set_aside_archived(sides: dict[Side, _Side], free: _Free, out: Matched) -> 
 
 
 def _current_key(link: Link, sides: dict[Side, _Side]) -> str | None:
-    """The pair's match key as this run sees it: a record read now says it (even as None, a
-    cleared key); the link's remembered key only when neither record was read."""
+    """The pair's match key as this run sees it: a live record read now says it (even as None,
+    a cleared key); the link's remembered key when neither was read live (an archived record's
+    key is frozen, or unknown when a full listing stands in an empty record for it)."""
     for side in (Side.EXTERNAL, Side.HUBSPOT):
-        if link.id_on(side) in sides[side].versions:
+        version = sides[side].versions.get(link.id_on(side))
+        if version is not None and not version.archived:
             return sides[side].keys[link.id_on(side)]
     return link.match_key
 

@@ -157,7 +157,7 @@ def _plan_merge(
     for spec in fields:
         _merge_field(plan, spec, base.get(spec.hubspot), policy)
     expected = external_id_of(pair)
-    if pair.hubspot is not None and expected is not None:
+    if pair.hubspot is not None and expected is not None and Side.HUBSPOT not in archived:
         plan.stamp_external_id = pair.hubspot.carried_id != expected
     return plan
 
@@ -171,7 +171,13 @@ def external_id_of(pair: Pair) -> str | None:
 
 def _merge_field(plan: PairPlan, spec: FieldSpec, base: str | None, policy: Policy) -> None:
     pair, key = plan.pair, spec.hubspot
-    seen = {s: v.values.get(key) for s in Side if (v := pair.version(s)) is not None}
+    # An archived record's values are frozen or unknown (a full listing stands in an empty
+    # record for a linked one it no longer finds): they are never a change to copy across.
+    seen = {
+        s: v.values.get(key)
+        for s in Side
+        if (v := pair.version(s)) is not None and s not in plan.archived
+    }
     hashes = {s: value_hash(text) for s, text in seen.items()}
     changed = [s for s in seen if hashes[s] != base]
     if not changed:
