@@ -14,6 +14,7 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 
+from syncer.errors import FatalError
 from syncer.ledger import journal, leases, migrate, quarantine
 from syncer.ledger.quarantine import Rejected
 from syncer.ledger.schema import conflicts, cursors, links
@@ -72,6 +73,7 @@ class Ledger:
     def open(cls, url: str) -> Ledger:
         """Connect and upgrade the schema to the newest revision."""
         engine = sa.create_engine(url, future=True)
+        sa.event.listen(engine, "handle_error", _ledger_unavailable)
         if engine.dialect.name == "sqlite":
             sa.event.listen(engine, "connect", _sqlite_pragmas)
         migrate.upgrade(engine)
@@ -260,6 +262,16 @@ def _link(row: sa.Row[tuple[object, ...]]) -> Link:
 def _chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _ledger_unavailable(context: sa.engine.ExceptionContext) -> None:
+    """A lost or refused ledger connection stops the run with one clear error, not a driver
+    traceback: nothing the run did next could be recorded, and the next run resumes from what
+    was committed (the transaction in flight is rolled back whole by the server)."""
+    lost = context.is_disconnect or context.connection is None  # None: could not connect
+    if lost and isinstance(context.sqlalchemy_exception, sa.exc.OperationalError):
+        reason = str(context.original_exception).strip().splitlines()[0]
+        raise FatalError(f"ledger unavailable: {reason}")
 
 
 def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
