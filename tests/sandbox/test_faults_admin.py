@@ -193,3 +193,25 @@ def test_drop_spec_is_validated(client: httpx.Client) -> None:
     ):
         assert client.post("/_sandbox/faults", json=spec).status_code == 400, spec
     assert client.get("/_sandbox/faults").json() == {"results": []}
+
+
+def test_a_fault_can_target_one_input_by_body_text(
+    client: httpx.Client, sandbox: HubSpotSandbox
+) -> None:
+    """`body_contains` picks the requests carrying a poison input; 400 refuses them whole."""
+    sandbox.schedule_fault({"status": 400, "count": 2, "body_contains": "poison@x.com"})
+
+    def upsert(*emails: str) -> httpx.Response:
+        inputs = [{"id": e, "idProperty": "email", "properties": {}} for e in emails]
+        return client.post(f"{CONTACTS}/batch/upsert", json={"inputs": inputs})
+
+    refused = upsert("a@x.com", "poison@x.com")
+    assert refused.status_code == 400 and refused.json()["category"] == "VALIDATION_ERROR"
+    assert "context" not in refused.json()  # nothing says which input was the culprit
+    assert upsert("a@x.com").status_code == 200  # no poison: not hit, the count stays
+    assert upsert("poison@x.com").status_code == 400
+    assert upsert("poison@x.com").status_code == 200  # used up
+    assert sorted(r["properties"]["email"] for r in sandbox.records()) == [
+        "a@x.com",
+        "poison@x.com",
+    ]

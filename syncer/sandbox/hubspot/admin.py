@@ -6,16 +6,18 @@
     POST /_sandbox/reset                                 forget everything (not the clock)
     POST /_sandbox/clock      {"advance_ms": N}          move the sandbox clock forward
     GET  /_sandbox/faults                                faults still scheduled
-    POST /_sandbox/faults     {"status", "count", "path_contains", "method", "after_apply",
-                               "delay_ms", "drop"}       schedule a fault (below)
+    POST /_sandbox/faults     {"status", "count", "path_contains", "method", "body_contains",
+                               "after_apply", "delay_ms", "drop"}   schedule a fault (below)
     DELETE /_sandbox/faults                              drop scheduled faults
     POST /_sandbox/owners     {"email", "firstName", "lastName", "userId", "type", "teams",
                                "archived"}              add an owner (ids in order)
     POST /_sandbox/webhooks/flush                        deliver queued webhook events now
 
 A scheduled fault hits the next `count` (default 1) requests whose path contains
-`path_contains` and whose method is `method` (any when absent). It answers `status` (423, 429,
-477, 500, 502-504, 521-524) with HubSpot's body for it, or, with `"drop": true` and no status,
+`path_contains`, whose method is `method` (any when absent) and whose body contains
+`body_contains` (e.g. one input's email: a poison record). It answers `status` (423, 429, 477,
+500, 502-504, 521-524 with HubSpot's body for it; 400 refuses the whole request with no
+per-input detail, as HubSpot does for some bad inputs), or, with `"drop": true` and no status,
 closes the connection without any answer (over real HTTP; an in-process WSGI caller gets the
 ConnectionDropped exception). `after_apply` carries the request out first, so a write happens
 although the caller hears an error or nothing; `delay_ms` waits before answering (or dropping),

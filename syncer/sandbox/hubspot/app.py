@@ -219,7 +219,7 @@ class HubSpotSandbox:
             self._stats["rate_limited"] += 1
             return self._error(refusal), None
         self._count(kind)
-        fault = self._faults.take(request.method, request.path)
+        fault = self._faults.take(request.method, request.path, request.raw_body)
         if fault is None:
             random_status = self._faults.random_status()  # always before the request applies
             if random_status is None:

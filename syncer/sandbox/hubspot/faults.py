@@ -15,8 +15,8 @@ from syncer.sandbox.hubspot.errors import ApiError, rate_limited, validation
 
 RANDOM_STATUSES = (500, 502, 503)
 SCHEDULABLE_STATUSES = frozenset(
-    {423, 429, 477, 500, 502, 503, 504, 521, 522, 523, 524}
-)  # 52x: HubSpot's Cloudflare edge (origin down, timeouts)
+    {400, 423, 429, 477, 500, 502, 503, 504, 521, 522, 523, 524}
+)  # 400: a whole request refused, no per-input detail; 52x: HubSpot's Cloudflare edge
 
 
 class ConnectionDropped(Exception):
@@ -34,15 +34,20 @@ class ScheduledFault:
     after_apply: bool = False  # apply the request, then answer with the error (or drop) anyway
     delay_ms: int = 0  # sleep before answering, e.g. to make a client time out
     drop: bool = False  # close the connection without an answer instead of an error status
+    body_contains: str = ""  # only requests whose body has this text, e.g. one input's email
 
-    def matches(self, method: str, path: str) -> bool:
-        return self.path_contains in path and self.method in (None, method)
+    def matches(self, method: str, path: str, body: bytes) -> bool:
+        return (
+            self.path_contains in path
+            and self.method in (None, method)
+            and self.body_contains.encode() in body
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
             "status": self.status, "count": self.count, "path_contains": self.path_contains,
             "method": self.method, "after_apply": self.after_apply, "delay_ms": self.delay_ms,
-            "drop": self.drop,
+            "drop": self.drop, "body_contains": self.body_contains,
         }  # fmt: skip
 
 
@@ -65,14 +70,15 @@ class FaultPlan:
             after_apply=bool(spec.get("after_apply", False)),
             delay_ms=_whole(spec, "delay_ms", 0, minimum=0),
             drop=drop,
+            body_contains=str(spec.get("body_contains", "")),
         )
         self.scheduled.append(fault)
         return fault
 
-    def take(self, method: str, path: str) -> ScheduledFault | None:
+    def take(self, method: str, path: str, body: bytes = b"") -> ScheduledFault | None:
         """The first scheduled fault this request triggers (used up after `count` requests)."""
         for fault in self.scheduled:
-            if fault.matches(method, path):
+            if fault.matches(method, path, body):
                 fault.count -= 1
                 if fault.count == 0:
                     self.scheduled.remove(fault)
@@ -121,6 +127,8 @@ def fault_error(status: int) -> ApiError:
         )  # fmt: skip
     if status == 423:
         return ApiError(423, "The resource is locked; retry after 2 seconds.", "LOCKED")
+    if status == 400:  # as HubSpot refuses a batch whole for one input it cannot take
+        return validation("Invalid input: the request was refused as a whole and nothing applied")
     messages = {
         500: "internal error",
         502: "Bad Gateway: the service took too long to respond",
