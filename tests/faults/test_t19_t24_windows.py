@@ -9,11 +9,13 @@ millisecond) is `tests/connectors/test_hubspot_ties_25k.py`; here is its SQL hal
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from syncer.connectors.base import Connector
 from syncer.engine.report import Mode
@@ -29,7 +31,7 @@ from syncer.records import (
 )
 from tests.faults.windows_harness import Rig, pipeline_settings, rig
 
-pytestmark = pytest.mark.parametrize("sql_url", ["sqlite"], indirect=True)
+SQLITE = pytest.mark.parametrize("sql_url", ["sqlite"], indirect=True)
 
 
 class Hooked:
@@ -93,6 +95,7 @@ def _migrated(
     r.tick()
 
 
+@SQLITE
 def test_t19_modified_during_window_is_picked_up_next_run(
     tmp_path: Path, sql_url: str, unique_name: str
 ) -> None:
@@ -126,6 +129,7 @@ def test_t19_modified_during_window_is_picked_up_next_run(
         assert r.run().writes == 0 and r.hub_writes() == before
 
 
+@SQLITE
 def test_t20_equal_timestamp_flood_on_sql_is_read_once_without_looping(
     tmp_path: Path, sql_url: str, unique_name: str
 ) -> None:
@@ -166,6 +170,7 @@ def test_t20_equal_timestamp_flood_on_sql_is_read_once_without_looping(
         assert again.writes == 0 and r.hub_writes() == before
 
 
+@SQLITE
 def test_t22_search_index_lag_is_caught_by_the_overlap_without_double_apply(
     tmp_path: Path, sql_url: str, unique_name: str
 ) -> None:
@@ -195,6 +200,7 @@ def test_t22_search_index_lag_is_caught_by_the_overlap_without_double_apply(
         assert r.run().writes == 0 and r.hub_writes() == before
 
 
+@SQLITE
 def test_t23_stale_version_from_lagging_search_does_not_regress(
     tmp_path: Path, sql_url: str, unique_name: str
 ) -> None:
@@ -218,6 +224,7 @@ def test_t23_stale_version_from_lagging_search_does_not_regress(
         assert r.sql_rows()["h1@example.com"]["first_name"] == "V2"
 
 
+@SQLITE
 def test_t23_replayed_older_page_in_one_run_does_not_regress(
     tmp_path: Path, sql_url: str, unique_name: str
 ) -> None:
@@ -252,6 +259,7 @@ def test_t23_replayed_older_page_in_one_run_does_not_regress(
         assert r.sql_rows()["h1@example.com"]["first_name"] == "V2"
 
 
+@SQLITE
 def test_t24_boundary_resend_makes_no_write_and_leaves_the_ledger(
     tmp_path: Path, sql_url: str, unique_name: str
 ) -> None:
@@ -272,3 +280,130 @@ def test_t24_boundary_resend_makes_no_write_and_leaves_the_ledger(
         assert resend.collected["hubspot"] >= 1, "the boundary contact was not re-read"
         assert resend.writes == 0 and r.hub_writes() == writes
         assert r.links() == links and r.intents() == intents
+
+
+# -- T21: clock skew and long transactions ---------------------------------------------------
+
+SKEW = timedelta(minutes=10)
+
+
+def _db_now(url: str) -> float:
+    """The database server's clock, in epoch seconds."""
+    engine = sa.create_engine(url)
+    try:
+        query = "SELECT UTC_TIMESTAMP(6)" if engine.dialect.name == "mysql" else "SELECT now()"
+        with engine.connect() as conn:
+            now: datetime = conn.execute(sa.text(query)).scalar_one()
+    finally:
+        engine.dispose()
+    return (now if now.tzinfo else now.replace(tzinfo=UTC)).timestamp()
+
+
+def _catch_up(r: Rig, url: str) -> None:
+    """The CRMs' clock set to the database server's clock, which never stands still."""
+    r.world.seconds = _db_now(url)
+
+
+@pytest.mark.parametrize("sql_url", ["sqlite", "postgres"], indirect=True)
+def test_t21_daemon_clock_behind_the_crms_delays_but_loses_nothing(
+    tmp_path: Path, sql_url: str, unique_name: str
+) -> None:
+    """T21, daemon 10 min behind both CRMs: edits carry times the daemon reaches only 10 min
+    later. They are not read before (nothing is read past the daemon's clock), and once the
+    daemon's clock passes them they are all applied, once."""
+    with rig(tmp_path, sql_url, unique_name) as r:
+        r.skew = -SKEW
+        _migrated(r)
+        r.sql_edit("s1@legacy.test", first_name="SqlEdit")
+        r.hub_edit("h1@example.com", firstname="HubEdit")
+        r.tick()
+        early = r.run()
+        assert early.writes == 0, "edits stamped after the daemon's clock were applied early"
+        r.tick(SKEW.total_seconds() + 1)
+        late = r.run()
+        assert late.updated == {"hubspot": 1, "external": 1}
+        assert r.hub_contacts()["s1@legacy.test"]["firstname"] == "SqlEdit"
+        assert r.sql_rows()["h1@example.com"]["first_name"] == "HubEdit"
+        r.tick()
+        assert r.run().writes == 0
+
+
+@pytest.mark.parametrize("sql_url", ["postgres", "mysql"], indirect=True)
+def test_t21_daemon_clock_ahead_of_the_sql_server_loses_no_sql_edit(
+    tmp_path: Path, sql_url: str, unique_name: str
+) -> None:
+    """T21, daemon (and HubSpot) 10 min ahead of the SQL server's clock: syncer's own writes to
+    the table carry the daemon's time, 10 min in the server's future. Reading them back must
+    not carry the SQL cursor past the server's clock, or the legacy app's next edits (stamped
+    by the server's `now()`) fall below the cursor minus the overlap and are never read."""
+    with rig(tmp_path, sql_url, unique_name, start=_db_now(sql_url) + SKEW.total_seconds()) as r:
+        _migrated(r)
+        r.hub_edit("h1@example.com", firstname="HubEdit")
+        r.tick()
+        assert r.run().updated == {"hubspot": 0, "external": 1}  # stamped on the daemon's clock
+        r.tick()
+        assert r.run().writes == 0  # reads that row back: an echo
+        server_now = datetime.fromtimestamp(_db_now(sql_url), UTC)
+        r.sql_edit("s1@legacy.test", stamp=server_now, first_name="SqlEdit")
+        r.tick()
+        after = r.run()
+        assert r.hub_contacts()["s1@legacy.test"]["firstname"] == "SqlEdit", "the edit was lost"
+        assert after.updated == {"hubspot": 1, "external": 0}
+        r.tick()
+        assert r.run().writes == 0
+
+
+@SQLITE
+def test_t21_daemon_clock_ahead_of_hubspot_loses_no_hubspot_edit(
+    tmp_path: Path, sql_url: str, unique_name: str
+) -> None:
+    """T21, daemon 10 min ahead of HubSpot: HubSpot stamps edits on its own clock, so the
+    HubSpot cursor must not be taken from the daemon's clock, or every edit made in the next
+    10 min falls below it (minus the overlap) and is never read."""
+    with rig(tmp_path, sql_url, unique_name) as r:
+        r.skew = SKEW
+        _migrated(r)
+        r.tick()
+        assert r.run().writes == 0
+        r.hub_edit("h1@example.com", firstname="HubEdit")
+        r.tick()
+        r.run()
+        r.tick()
+        r.run()
+        assert r.sql_rows()["h1@example.com"]["first_name"] == "HubEdit"
+
+
+@pytest.mark.parametrize("sql_url", ["postgres"], indirect=True)
+def test_t21_long_transaction_committing_an_older_updated_at_is_caught(
+    tmp_path: Path, sql_url: str, unique_name: str
+) -> None:
+    """T21, long transaction: a PostgreSQL transaction inserts a row stamped with its own start
+    (`now()`) and stays open while a quicker writer commits a newer row and a run reads it. The
+    long one commits after the run, with an updated_at older than the cursor minus the overlap.
+    The next run must still read it: the cursor may not pass the start of a write transaction
+    that is still open."""
+    with rig(tmp_path, sql_url, unique_name, start=_db_now(sql_url)) as r:
+        r.pipeline = pipeline_settings(r.table.name, overlap_seconds=0.2)
+        _migrated(r)
+        with r.engine.connect() as slow:
+            slow.execute(
+                sa.insert(r.table).values(
+                    email="late@legacy.test", first_name="Late", last_name="L",
+                    updated_at=sa.text("now() AT TIME ZONE 'UTC'"),
+                )
+            )  # fmt: skip
+            # Real time must pass on the server's clock, which no test can move: 0.6 s is
+            # three overlaps, so the open transaction is older than the overlap and the settle
+            # margin (2 overlaps) when the run reads.
+            time.sleep(0.6)
+            _catch_up(r, sql_url)
+            r.sql_insert([{"email": "quick@legacy.test", "first_name": "Quick"}])
+            r.tick(0.01)
+            first = r.run()
+            assert first.created == {"hubspot": 1, "external": 0}
+            slow.commit()
+        _catch_up(r, sql_url)
+        second = r.run()
+        assert "late@legacy.test" in r.hub_contacts(), "the long transaction's row was lost"
+        assert second.created == {"hubspot": 1, "external": 0}
+        assert r.run().writes == 0
