@@ -4,18 +4,22 @@ Every listing is keyset-paged (never OFFSET): by primary key for full scans, by
 (updated_at, primary key) for incremental reads, so rows sharing one updated_at value are split
 across pages without being skipped or repeated.
 
-Watermark choice. An incremental read takes rows with
-`cursor - overlap <= updated_at <= until`. The cursor it hands back is the newest updated_at it
-actually saw (never past `until`, never behind the cursor it was given), not `until` itself.
-`until` comes from syncer's clock while updated_at comes from the CRM's writers, so moving the
-cursor only as far as observed data protects against clock skew. The overlap window protects
-against the classic risk of long transactions: a row committed late carries an updated_at from
-when its transaction wrote it, which may be older than rows already read; every row committed
-within `overlap_seconds` of its updated_at is re-read on the next pass (the engine drops echoes
-by hash). A transaction that stays open longer than the overlap can still be missed: size
-`overlap_seconds` above the CRM's longest write transaction. Rows whose updated_at is NULL are
-only seen by full listings. When the newest row is more than twice the overlap old, the cursor
-settles just past it (see `_settled`), so quiet passes stop re-reading the last burst of writes.
+Watermark choice. An incremental read takes rows with `cursor - overlap <= updated_at <= until`.
+The cursor it hands back is the newest updated_at it actually saw (never past `until` nor the
+horizon, never behind the cursor it was given), not `until` itself. `until` comes from syncer's
+clock while updated_at comes from the CRM's writers, so moving the cursor only as far as
+observed data protects against clock skew; the cursor is also held back to the read's `horizon`
+(the database server's clock and, on PostgreSQL, the start of the oldest open write transaction:
+see `horizon`), so neither syncer's own writes stamped on a clock that runs ahead nor a
+transaction still open can carry it too far. The overlap window protects against the classic
+risk of long transactions: a row committed late carries an updated_at from when its transaction
+wrote it, which may be older than rows already read; every row committed within
+`overlap_seconds` of its updated_at is re-read on the next pass (the engine drops echoes by
+hash). Except on PostgreSQL, where the horizon waits for it, a transaction that stays open
+longer than the overlap can still be missed: size `overlap_seconds` above the CRM's longest
+write transaction. Rows whose updated_at is NULL are only seen by full listings. When the newest
+row is more than twice the overlap older than the horizon, the cursor settles just past it (see
+`_settled`), so quiet passes stop re-reading the last burst of writes.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from syncer.connectors.sql.calls import chunked, run
+from syncer.connectors.sql.horizon import horizon
 from syncer.connectors.sql.schema import Column, TableSchema
 from syncer.connectors.sql.values import (
     EPOCH,
@@ -78,6 +83,7 @@ class TableReader:
         updated_at = self._schema.updated_at
         assert updated_at is not None, "incremental reads need an updated_at column"
         lower = max(watermark - self._overlap, EPOCH)
+        safe = horizon(self._engine, self._counter, until)  # before reading: rows are newer
         query = self._select().where(
             updated_at >= self._column_time(lower), updated_at <= self._column_time(until)
         )
@@ -86,15 +92,15 @@ class TableReader:
         for rows in self._keyset_pages(query, (updated_at, self._schema.primary_key)):
             records = self._records(rows)
             times = [r.modified_at for r in records if r.modified_at is not None]
-            seen = max([seen, *(min(t, until) for t in times)])
+            seen = max([seen, *(min(t, safe) for t in times)])
             yielded = True
             yield ChangePage(records, encode_cursor(seen))
-        settled = self._settled(seen, until) if yielded else watermark
+        settled = self._settled(seen, safe) if yielded else watermark
         if not yielded or settled != seen:
             yield ChangePage([], encode_cursor(settled))
 
     def _settled(self, seen: datetime, until: datetime) -> datetime:
-        """The cursor after a pass whose newest row is `seen`.
+        """The cursor after a pass whose newest row is `seen`; `until` is the read's horizon.
 
         Normally `seen`: the next pass re-reads the overlap before it. Once `until` is more
         than twice the overlap past `seen`, every row up to `seen` has been committed and read
@@ -134,9 +140,10 @@ class TableReader:
         updated_at = self._schema.updated_at
         assert updated_at is not None
         query = sa.select(sa.func.max(updated_at)).where(updated_at <= self._column_time(until))
+        safe = horizon(self._engine, self._counter, until)
         with self._engine.connect() as conn:
             newest = run(conn, self._counter, query).scalar()
-        return encode_cursor(min(to_utc(newest, self._schema.zone), until) if newest else EPOCH)
+        return encode_cursor(min(to_utc(newest, self._schema.zone), safe) if newest else EPOCH)
 
     def _keyset_pages(self, query: sa.Select[Any], order: tuple[Column, ...]) -> Iterator[Rows]:
         """Pages of `query` ordered by `order`, each starting after the previous page's last row.
