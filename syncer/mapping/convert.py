@@ -19,11 +19,31 @@ _FALSE = {"false", "0", "no", "n", "f", "off"}
 
 
 def normalise_email(value: Any) -> str | None:
-    """Emails compare equal whatever their case, surrounding space or Unicode form."""
+    """Emails compare equal whatever their case, surrounding space or Unicode form, and
+    whether an internationalised domain is written in Unicode or in its ACE form (xn--)."""
     if value is None:
         return None
     text = unicodedata.normalize("NFKC", str(value)).strip().lower()
+    local, at, domain = text.rpartition("@")
+    if at and "xn--" in domain:
+        text = local + at + ".".join(_unicode_label(label) for label in domain.split("."))
     return text or None
+
+
+def _unicode_label(label: str) -> str:
+    """An ACE label (xn--...) as the Unicode label it encodes; any other label unchanged. A
+    decoding is kept only when it is exact and already normalised, so normalising twice
+    changes nothing."""
+    if not label.startswith("xn--"):
+        return label
+    try:
+        decoded = label[4:].encode("ascii").decode("punycode")
+    except UnicodeError:
+        return label
+    stable = unicodedata.normalize("NFKC", decoded).lower() == decoded
+    if decoded.isascii() or not stable or decoded.encode("punycode").decode() != label[4:]:
+        return label
+    return decoded
 
 
 def to_canonical(value: Any, ftype: FieldType, tz: tzinfo = UTC) -> str | None:

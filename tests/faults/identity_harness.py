@@ -190,3 +190,30 @@ def gdpr_delete(dep: Deployment, record_id: str) -> None:
     with dep.hubspot() as client:
         response = client.post("/crm/v3/objects/contacts/gdpr-delete", json={"objectId": record_id})
         assert response.status_code == 204, response.text
+
+
+def add_column(dep: Deployment, name: str, sql_type: str) -> sa.Table:
+    """A new column in the legacy table (as its owners would add one); returns the table as
+    the database now describes it, to write the new column with."""
+    with dep.engine.begin() as conn:
+        conn.execute(sa.text(f"ALTER TABLE {dep.table.name} ADD COLUMN {name} {sql_type}"))
+    return sa.Table(dep.table.name, sa.MetaData(), autoload_with=dep.engine)
+
+
+def map_field(dep: Deployment, hubspot: str, external: str) -> None:
+    """Map one more field; [pipelines.fields] is the config file's last section."""
+    with dep.config.open("a") as config:
+        config.write(f'{hubspot} = "{external}"\n')
+
+
+def define_property(dep: Deployment, name: str, kind: str, field_type: str, **extra: Any) -> None:
+    body = {
+        "name": name,
+        "label": name,
+        "type": kind,
+        "fieldType": field_type,
+        "groupName": "contactinformation",
+        **extra,
+    }
+    with dep.hubspot() as client:
+        client.post("/crm/v3/properties/contacts", json=body).raise_for_status()
