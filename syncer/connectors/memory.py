@@ -4,6 +4,11 @@ It behaves like a well-mannered CRM: ids are increasing integers as text, every 
 modification time from its clock, archived records stay readable by id but leave listings of
 live records, and creates are upserts on the given unique field (compared case-insensitively).
 Engine tests run on two of these; the contract suite holds it to the same rules as the others.
+
+Fault scenarios can make it a less obliging CRM: `validate` refuses records (a missing required
+field, a bad picklist value); `insert_only` makes creates plain inserts that a unique value
+already held refuses with Salesforce's DUPLICATE_VALUE; `answers_to_lose` applies the next write
+calls and then sends them again, as a client does that lost the answer to a timeout.
 """
 
 from __future__ import annotations
@@ -36,11 +41,14 @@ class MemoryConnector:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         page_size: int = 100,
         validate: Validator | None = None,
+        insert_only: bool = False,
     ) -> None:
         self.types = dict(types)
         self.clock = clock
         self.page_size = page_size
         self.validate = validate
+        self.insert_only = insert_only
+        self.answers_to_lose = 0  # write calls applied, then resent (their answers were lost)
         self.counter = CallCounter()
         self.rows: dict[str, Record] = {}
         self._ids = itertools.count(1)
@@ -100,6 +108,11 @@ class MemoryConnector:
 
     def write(self, writes: Sequence[Write]) -> list[WriteResult]:
         self.counter.add("write")
+        if self.answers_to_lose > 0:
+            self.answers_to_lose -= 1
+            for write in writes:  # applied; the answer never arrives, so the call is resent
+                self._write_one(write)
+            self.counter.add("write")
         return [self._write_one(w) for w in writes]
 
     def archive(self, ids: Sequence[str]) -> list[WriteResult]:
@@ -126,6 +139,8 @@ class MemoryConnector:
                 )
             return WriteResult(write.key, self.put(write.properties, write.target_id).id)
         existing = self.find(write.unique_property or "", [write.unique_value or ""])
+        if existing and self.insert_only:
+            return WriteResult(write.key, None, rejection=_duplicate(write, existing[0].id))
         if existing:
             return WriteResult(write.key, self.put(write.properties, existing[0].id).id)
         return WriteResult(write.key, self.put(write.properties).id, created=True)
@@ -137,6 +152,15 @@ class MemoryConnector:
         if latest is not None and now <= latest:
             now = latest + timedelta(microseconds=1)
         return now
+
+
+def _duplicate(write: Write, holder: str) -> Rejection:
+    # Salesforce's words for an insert whose unique field value another record holds.
+    field = write.unique_property or ""
+    return Rejection(
+        "DUPLICATE_VALUE", f"duplicate value found: {field} duplicates value on record with id: "
+        f"{holder}", field,
+    )  # fmt: skip
 
 
 def _fold(value: object) -> str | None:

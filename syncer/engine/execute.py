@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 
 from syncer.connectors.base import Connector
 from syncer.engine import failpoints
+from syncer.engine.duplicates import adopt_duplicates
 from syncer.engine.plan import PairPlan, external_id_of
 from syncer.engine.settle import Outcome, Settler, Tally, source_id
 from syncer.ledger import journal
@@ -207,7 +208,8 @@ class Executor:
         if not writes:
             return
         by_key = {w.key: w for w in writes}
-        for result in self.connectors[side].write(writes):
+        connector = self.connectors[side]
+        for result in adopt_duplicates(connector, writes, connector.write(writes)):
             outcome = outcomes[int(result.key)]
             if result.ok and result.id is not None:
                 outcome.ids[side] = result.id
