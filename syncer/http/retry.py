@@ -20,7 +20,7 @@ import structlog
 from syncer.errors import AuthError, FatalError, RateLimited, RetryableError
 from syncer.http.daily import DAILY, DailyBudget
 from syncer.http.outcome import Classifier, Outcome, Verdict, classify_transport_error
-from syncer.http.ratelimit import RollingWindowBudget
+from syncer.http.ratelimit import STARTED, RollingWindowBudget
 from syncer.records import CallCounter
 
 log = structlog.get_logger(__name__)
@@ -116,6 +116,7 @@ class RetryingSender:
         if self._daily is not None:
             self._daily.spend()  # raises before sending when today's quota is used up
         slot = budget.acquire()
+        request.extensions[STARTED] = slot.at  # rate headers in the answer are read as of then
         with self._count_lock:
             self._counter.add(kind)
         try:

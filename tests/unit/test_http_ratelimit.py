@@ -110,3 +110,25 @@ def test_threads_never_exceed_the_limit_in_any_window() -> None:
     for i, start in enumerate(stamps):
         in_window = [s for s in stamps[i:] if s < start + 0.2]
         assert len(in_window) <= 5
+
+
+def test_a_header_older_than_our_window_makes_no_phantom_slot() -> None:
+    """The server counted a request when it admitted ours; by the time its header arrives that
+    request may have left our window. Compared as of our request's start, nobody else is there."""
+    rate, time = budget(10)
+    first = rate.acquire()
+    rate.complete(first)
+    time.now += 9.95
+    ours = rate.acquire()  # the server admits it at once and counts both: remaining 8
+    time.now += 0.1  # the answer arrives a latency later: `first` has left our window
+    rate.observe(remaining=8, maximum=None, as_of=ours.at)
+    rate.complete(ours)
+    assert rate.in_window() == 1
+
+
+def test_a_header_still_shows_requests_made_by_others() -> None:
+    rate, _ = budget(10)
+    ours = rate.acquire()
+    rate.observe(remaining=6, maximum=None, as_of=ours.at)  # the server saw 4; we made 1
+    rate.complete(ours)
+    assert rate.in_window() == 4

@@ -24,6 +24,7 @@ from syncer.http import (
 )
 from syncer.http.inflight import InFlight
 from syncer.http.oauth import OAuthRefresh
+from syncer.http.ratelimit import STARTED
 from syncer.records import CallCounter
 from syncer.settings import HubSpotSettings
 
@@ -108,7 +109,8 @@ class HubSpotApi:
     def _observe_rate_headers(self, response: httpx.Response) -> None:
         remaining, maximum = rate_headers(response)
         if remaining is not None or maximum is not None:
-            self.budgets.burst.observe(remaining, maximum)
+            as_of = response.request.extensions.get(STARTED)
+            self.budgets.burst.observe(remaining, maximum, as_of=as_of)
         daily_remaining, daily_limit = daily_headers(response)
         if daily_remaining is not None or daily_limit is not None:
             self.budgets.daily.observe(daily_remaining, daily_limit)
