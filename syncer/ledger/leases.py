@@ -42,11 +42,15 @@ def acquire(engine: sa.Engine, pipeline: str, owner: str, ttl: timedelta) -> int
                 f"pipeline {pipeline!r} is held by {row.owner} until {expires.isoformat()}"
             )
         epoch = int(row.epoch) + 1
-        conn.execute(
+        # Compare-and-set on the epoch read: where FOR UPDATE locks nothing (SQLite), a rival
+        # may take the lease between that read and this write, and must not share our epoch.
+        taken = conn.execute(
             sa.update(leases)
-            .where(leases.c.pipeline == pipeline)
+            .where(leases.c.pipeline == pipeline, leases.c.epoch == row.epoch)
             .values(owner=owner, epoch=epoch, expires_at=now + ttl)
         )
+        if taken.rowcount != 1:
+            raise LeaseHeld(f"pipeline {pipeline!r} is held by another run")
         return epoch
 
 

@@ -1,0 +1,218 @@
+"""T37 and T38: real `syncer` processes contend for one pipeline's lease.
+
+T37 two-replicas-race: two processes reach the lease at the same instant (the test holds the
+PostgreSQL lease table locked until both are queued on it, then lets go): exactly one holds
+it, the other exits 3 naming the holder; one run, one writer, no duplicate. On SQLite a second
+process is refused the same way, and two acquires interleaved between read and write cannot
+both win.
+
+T38 zombie-leader: the leader stops itself (SIGSTOP) after its remote writes, before its ledger
+commit, with a one-second lease; once the lease has expired on the database's clock a second
+process takes over, reconciles the leader's writes and finishes; the leader, continued, has its
+late commit refused by the epoch fence and exits 1. No duplicate, nothing lost.
+
+Lease tests elsewhere: tests/integration/test_cli.py::test_sync_exits_3_while_another_run_holds_
+the_lease (a lease held by the test, not by a process).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from syncer.errors import LeaseHeld
+from syncer.ledger import leases
+from syncer.ledger.store import Ledger
+from tests.faults.ledger_harness import (
+    LedgerState,
+    assert_converged,
+    finish,
+    resume,
+    syncer,
+    wait_stopped,
+    wait_until,
+)
+from tests.integration.harness import Deployment, deployment, seed
+
+ON_SQLITE_CRM = pytest.mark.parametrize("sql_url", ["sqlite"], indirect=True)
+
+HOLD = {"SYNCER_FAILPOINT": "mid_collect:stop"}  # the lease holder pauses with it, mid-run
+
+
+@pytest.fixture
+def dep(tmp_path: Path, sql_url: str, ledger_url: str, unique_name: str) -> Iterator[Deployment]:
+    with deployment(tmp_path, sql_url, unique_name, ledger_url=ledger_url) as deployed:
+        seed(deployed, hub_count=20, sql_count=20, shared=5)
+        yield deployed
+
+
+def _holder(process: subprocess.Popen[str]) -> str:
+    return f"{socket.gethostname()}:{process.pid}"
+
+
+@ON_SQLITE_CRM
+@pytest.mark.parametrize("ledger_url", ["postgres"], indirect=True)
+@pytest.mark.parametrize("earlier_run", [False, True], ids=["no-lease-row", "expired-lease-row"])
+def test_t37_two_replicas_fire_at_once_one_runs_the_other_exits_3(
+    dep: Deployment, unique_name: str, earlier_run: bool
+) -> None:
+    """Both processes are queued on the lease table when it is let go. One gets the lease
+    (the first ever: an INSERT race; or after an earlier run: a row-lock race), the other
+    exits 3 saying it is held; only one run is recorded; the sides converge once."""
+    if earlier_run:
+        assert finish(syncer(dep, "sync"))[0] == 0
+        dep.edit_row(1, first_name="Edited")  # the winner has a write to make
+    else:
+        Ledger.open(dep.ledger_url).close()  # the tables, so the test can lock one
+    runs_before = LedgerState.read(dep.ledger_url).runs["ok"]
+    engine = sa.create_engine(dep.ledger_url)
+    with engine.connect() as gate:
+        gate.execute(sa.text("LOCK TABLE leases IN ACCESS EXCLUSIVE MODE"))
+        replicas = [syncer(dep, "sync", **HOLD) for _ in range(2)]
+        wait_until(lambda: _queued_on_leases(engine, unique_name) == 2, "both wait on the lease")
+        gate.commit()  # both go at the same instant
+    engine.dispose()
+    winner, code, err = _race_outcome(replicas)
+    assert code == 3, err
+    assert "syncer: pipeline 'contacts' is held by" in err
+    if earlier_run:  # the row-lock race: the loser read the winner's row, and names it
+        assert f"held by {_holder(winner)} until" in err
+    lease = LedgerState.read(dep.ledger_url).lease
+    assert lease is not None and lease["owner"] == _holder(winner)
+    assert lease["epoch"] == (2 if earlier_run else 1)
+    resume(winner)
+    code, err = finish(winner)
+    assert code == 0, err
+    assert LedgerState.read(dep.ledger_url).runs == {"ok": runs_before + 1}
+    assert_converged(dep, 35)
+
+
+@ON_SQLITE_CRM
+@pytest.mark.parametrize("ledger_url", ["sqlite"], indirect=True)
+def test_t37_sqlite_second_process_is_refused_clearly(dep: Deployment) -> None:
+    """SQLite means one replica: a second process started while a run holds the pipeline
+    exits 3 with a message naming the holder, and writes nothing."""
+    first = syncer(dep, "sync", **HOLD)
+    wait_stopped(first)
+    writes = dep.sandbox.stats().get("writes", 0)
+    code, err = finish(syncer(dep, "sync"))
+    assert code == 3, err
+    assert f"syncer: pipeline 'contacts' is held by {_holder(first)} until" in err
+    assert dep.sandbox.stats().get("writes", 0) == writes
+    resume(first)
+    assert finish(first)[0] == 0
+    assert LedgerState.read(dep.ledger_url).runs == {"ok": 1}
+    assert_converged(dep, 35)
+
+
+def test_t37_sqlite_acquire_interleaved_between_read_and_write_has_one_winner(
+    tmp_path: Path,
+) -> None:
+    """SQLite has no SELECT ... FOR UPDATE: a rival may take the lease between a run's read of
+    the lease row and its write. The late writer must be refused, not given the same epoch."""
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    ttl = timedelta(minutes=1)
+    late, rival = Ledger.open(url), Ledger.open(url)
+    leases.release(late.engine, "p", leases.acquire(late.engine, "p", "earlier:1", ttl))
+    won: list[int] = []
+
+    def rival_first(_c: object, _cur: object, statement: str, *_: object) -> None:
+        if statement.startswith("UPDATE leases") and not won:
+            won.append(leases.acquire(rival.engine, "p", "rival:2", ttl))
+
+    sa.event.listen(late.engine, "before_cursor_execute", rival_first)
+    try:
+        with pytest.raises(LeaseHeld):
+            leases.acquire(late.engine, "p", "late:3", ttl)
+    finally:
+        late.close()
+        rival.close()
+    assert won == [2]
+
+
+def _queued_on_leases(engine: sa.Engine, schema: str) -> int:
+    """Sessions waiting for a lock on this ledger's lease table."""
+    query = sa.text(
+        "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relname = 'leases' AND n.nspname = :schema AND NOT l.granted"
+    )
+    with engine.connect() as conn:
+        return int(conn.execute(query, {"schema": schema}).scalar_one())
+
+
+def _race_outcome(
+    replicas: list[subprocess.Popen[str]],
+) -> tuple[subprocess.Popen[str], int, str]:
+    """(the one stopped at its failpoint holding the lease, the exit code and stderr of the
+    other); fails unless exactly one stopped."""
+    stopped: list[subprocess.Popen[str]] = []
+    exited: dict[int, int] = {}
+
+    def settled() -> bool:
+        for process in replicas:
+            if process in stopped or process.pid in exited:
+                continue
+            pid, status = os.waitpid(process.pid, os.WNOHANG | os.WUNTRACED)
+            if pid and os.WIFSTOPPED(status):
+                stopped.append(process)
+            elif pid:
+                exited[process.pid] = os.waitstatus_to_exitcode(status)
+        return len(stopped) + len(exited) == len(replicas)
+
+    wait_until(settled, "both replicas have either the lease or an answer")
+    assert len(stopped) == 1, f"{len(stopped)} replicas ran past the lease"
+    [loser] = [p for p in replicas if p.pid in exited]
+    err = loser.stderr.read() if loser.stderr else ""
+    return stopped[0], exited[loser.pid], err
+
+
+@ON_SQLITE_CRM
+@pytest.mark.parametrize("ledger_url", ["postgres"], indirect=True)
+def test_t38_zombie_leader_is_fenced_after_a_takeover(dep: Deployment) -> None:
+    """The leader (lease_seconds = 1) stops after sending its creates, before committing
+    them. Past its TTL a second process takes over (epoch 2), links the leader's writes from
+    their intents and finishes. Continued, the leader's commit is refused by the fence: exit 1,
+    FencedError. Both sides hold everyone once; the ledger has no pending intent."""
+    leader = syncer(
+        dep,
+        "migrate",
+        SYNCER_LEDGER__LEASE_SECONDS="1",
+        SYNCER_FAILPOINT="before_ledger_commit:stop",
+    )
+    wait_stopped(leader)
+    assert LedgerState.read(dep.ledger_url).intents == {"pending": 30}  # its creates, sent
+    wait_until(lambda: _lease_expired(dep), "the leader's lease expired", timeout=10)
+    code, err = finish(syncer(dep, "migrate"))
+    assert code == 0, err
+    assert "intents reconciled" in err
+    assert_converged(dep, 35)
+    resume(leader)
+    code, err = finish(leader)
+    assert code == 1, err
+    assert "syncer: FencedError" in err and "lease epoch 1 was superseded by 2" in err
+    state = LedgerState.read(dep.ledger_url)
+    assert state.runs == {"ok": 1, "failed": 1}
+    assert state.lease is not None and state.lease["epoch"] == 2
+    assert_converged(dep, 35)
+
+
+def _lease_expired(dep: Deployment) -> bool:
+    """Judged, like the lease itself, on the database's clock."""
+    engine = sa.create_engine(dep.ledger_url)
+    try:
+        with engine.connect() as conn:
+            return bool(
+                conn.execute(
+                    sa.text("SELECT expires_at < now() FROM leases WHERE pipeline = 'contacts'")
+                ).scalar_one()
+            )
+    finally:
+        engine.dispose()
