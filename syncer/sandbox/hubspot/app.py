@@ -8,6 +8,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
+from email.utils import formatdate
 from typing import Any
 
 from syncer.sandbox.hubspot import admin
@@ -81,6 +82,8 @@ class HubSpotSandbox:
             response = self._api(request)
         if response is None:  # a `drop` fault: the server closes the connection unanswered
             raise ConnectionDropped(f"{request.method} {request.path}: dropped without an answer")
+        # Like any HTTP origin, HubSpot dates its answers; the sandbox's date is its own clock.
+        response.headers.setdefault("Date", formatdate(self.now_ms() / 1000, usegmt=True))
         return write_response(start_response, response)
 
     # -- inspection and control (the admin HTTP path calls these too) -------------------------
