@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -30,6 +30,7 @@ from syncer.settings import HubSpotSettings
 
 from .budgets import PortalBudgets
 from .outcomes import body_of, classify, daily_headers, rate_headers
+from .server_clock import ServerClock
 
 JsonObject = dict[str, Any]
 TOKEN_PATH = "/oauth/v1/token"
@@ -55,12 +56,13 @@ class HubSpotApi:
         )
         self.in_flight = InFlight(settings.max_in_flight)
         self.auth = _auth(settings, monotonic)
+        self.server_clock = ServerClock(now or (lambda: datetime.now(UTC)))
         self._client = build_client(
             settings.base_url,
             auth=self.auth,
             timeout_seconds=settings.timeout_seconds,
             transport=transport,
-            response_hooks=[self._observe_rate_headers],
+            response_hooks=[self._observe_rate_headers, self.server_clock.observe],
         )
         self._sender = RetryingSender(
             self._client,

@@ -102,8 +102,10 @@ class HubSpotConnector:
 
     def changes(self, since: Cursor | None, until: datetime) -> Iterator[ChangePage]:
         parts = self._parts()
-        # A future `until` would let the stored cursor jump over edits not yet made.
-        until_ms = epoch_ms(min(until, self._clock()))
+        # A future `until` would let the stored cursor jump over edits not yet made: future on
+        # syncer's clock, or on HubSpot's, which stamps the edits (syncer's clock running fast).
+        now = self._clock()
+        until_ms = epoch_ms(min(until, now, self._api.server_clock.latest(now)))
         if since is None:
             return parts.reader.list_all(encode_cursor(until_ms))
         overlap = timedelta(seconds=self._pipeline.overlap_seconds) // timedelta(milliseconds=1)
