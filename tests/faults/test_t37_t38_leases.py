@@ -170,8 +170,8 @@ def _race_outcome(
     wait_until(settled, "both replicas have either the lease or an answer")
     assert len(stopped) == 1, f"{len(stopped)} replicas ran past the lease"
     [loser] = [p for p in replicas if p.pid in exited]
-    err = loser.stderr.read() if loser.stderr else ""
-    return stopped[0], exited[loser.pid], err
+    loser.returncode = exited[loser.pid]  # reaped here, so Popen must not wait for it
+    return stopped[0], *finish(loser)
 
 
 @ON_SQLITE_CRM
