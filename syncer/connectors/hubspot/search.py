@@ -8,6 +8,13 @@ millisecond. When a full page shares one millisecond the bound cannot move, so t
 drained on its own, ordered by `hs_object_id` (EQ t AND id GT last id), and collection continues
 at t + 1 ms. Each query therefore returns far fewer than 10,000 results, every step strictly
 advances (time or id), and nothing loops (hubspot_api.md section 4, "Incremental-sync recipe").
+
+Restarting at GTE t re-reads the records of instant t already yielded; when a page ends inside
+a batch written in one millisecond that is up to a page of re-reads per page (twice the pages
+measured for 50,000 records). So the next query leaves them out: (t AND id NOT_IN the ids seen
+at t) OR (after t, up to until), at most MAX_EXCLUDED ids. Whether HubSpot takes NOT_IN on
+hs_object_id is UNCONFIRMED: if that query is refused, the collector re-reads ties for the rest
+of the listing, as before.
 """
 
 from __future__ import annotations
@@ -16,12 +23,16 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from syncer.errors import FatalError
+from syncer.logs import get_logger
 from syncer.records import ChangePage, Record
 
 from .objects import encode_cursor, record_ms, to_record
+from .shapes import next_page, objects_of
 
 PAGE_LIMIT = 200
 ID_PROPERTY = "hs_object_id"
+MAX_EXCLUDED = 100  # ids of one instant left out by NOT_IN; more than that are re-read
+log = get_logger(__name__)
 
 JsonObject = dict[str, Any]
 Search = Callable[[JsonObject], JsonObject]
@@ -32,12 +43,13 @@ class SearchCollector:
         self._search = search
         self._properties = list(properties)
         self._modified = modified
+        self._exclude_ties = True  # until HubSpot refuses NOT_IN on hs_object_id
 
     def collect(self, lower_ms: int, until_ms: int) -> Iterator[ChangePage]:
         """Pages of records modified in [lower_ms, until_ms]; the last page's cursor is until."""
         at_bound: set[str] = set()  # ids already yielded whose time equals lower_ms
         while True:
-            records, more = self._page(self._window(lower_ms, until_ms))
+            records, more = self._window_page(lower_ms, until_ms, at_bound)
             top = max((record_ms(r) for r in records), default=None)
             if top is None:
                 yield ChangePage([], encode_cursor(until_ms))
@@ -76,11 +88,23 @@ class SearchCollector:
             if not more:
                 return
 
+    def _window_page(
+        self, lower_ms: int, until_ms: int, at_bound: set[str]
+    ) -> tuple[list[Record], bool]:
+        """A page of [lower_ms, until_ms], leaving out the ids already yielded at lower_ms."""
+        if at_bound and self._exclude_ties and len(at_bound) <= MAX_EXCLUDED:
+            try:
+                return self._page(self._window_excluding(lower_ms, until_ms, at_bound))
+            except FatalError as refusal:
+                self._exclude_ties = False
+                log.warning("hubspot.search_tie_exclusion_refused", reason=str(refusal))
+        return self._page(self._window(lower_ms, until_ms))
+
     def _page(self, body: JsonObject) -> tuple[list[Record], bool]:
         answer = self._search(body)
-        results = answer.get("results") or []
+        results = objects_of(answer, "search answer")
         records = [to_record(obj, self._properties, self._modified) for obj in results]
-        more = bool((answer.get("paging") or {}).get("next"))
+        more = next_page(answer, "search answer") is not None
         return records, more
 
     def _window(self, lower_ms: int, until_ms: int) -> JsonObject:
@@ -89,6 +113,19 @@ class SearchCollector:
             self._filter(self._modified, "LTE", until_ms),
         ]
         return self._body(filters, sort_by=self._modified)
+
+    def _window_excluding(self, lower_ms: int, until_ms: int, seen: set[str]) -> JsonObject:
+        rest_of_instant = [
+            self._filter(self._modified, "EQ", lower_ms),
+            {"propertyName": ID_PROPERTY, "operator": "NOT_IN", "values": sorted(seen, key=int)},
+        ]
+        after_instant = [
+            self._filter(self._modified, "GT", lower_ms),
+            self._filter(self._modified, "LTE", until_ms),
+        ]
+        body = self._body(rest_of_instant, sort_by=self._modified)
+        body["filterGroups"].append({"filters": after_instant})
+        return body
 
     def _instant(self, instant_ms: int, after_id: int | None) -> JsonObject:
         filters = [self._filter(self._modified, "EQ", instant_ms)]

@@ -59,6 +59,8 @@ class SandboxConfig:
     # The token's scopes; None = every scope. A request needing another scope gets 403.
     scopes: tuple[str, ...] | None = None
     utc_offset_minutes: int = 0  # the account's time zone: when the daily quota resets
+    # Whether search takes IN/NOT_IN on hs_object_id (a number) is UNCONFIRMED; False = 400.
+    search_id_in_filters: bool = True
     # Whether CRM 429s carry Retry-After is UNCONFIRMED; off by default.
     retry_after_on_429: bool = False
     token_expires_at_ms: int = 0  # sandbox-clock time the token expires (401); 0 = never

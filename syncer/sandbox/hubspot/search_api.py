@@ -31,6 +31,8 @@ def search_objects(call: Call) -> Response:
     collection = call.collection
     body = call.body()
     search = parse_search(body)
+    if not call.config.search_id_in_filters:
+        _refuse_id_lists(search)
     if search.after + search.limit > MAX_RESULT_WINDOW:
         raise validation(
             f"Search results are limited to {MAX_RESULT_WINDOW}: after ({search.after}) + "
@@ -50,6 +52,13 @@ def search_objects(call: Call) -> Response:
     if search.after + search.limit < len(ids):
         answer["paging"] = {"next": {"after": str(search.after + search.limit)}}
     return Response(200, answer)
+
+
+def _refuse_id_lists(search: SearchRequest) -> None:
+    for group in search.groups:
+        for flt in group:
+            if flt.property_name == "hs_object_id" and flt.operator in ("IN", "NOT_IN"):
+                raise validation(f"Operator {flt.operator} is not supported for hs_object_id")
 
 
 def _matching_ids(
