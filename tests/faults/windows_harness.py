@@ -9,7 +9,7 @@ test asserts on is chosen, not raced.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,7 +27,16 @@ from syncer.engine.report import Mode, RunReport
 from syncer.engine.run import PipelineRun, run_pipeline
 from syncer.ledger import schema as ledger_schema
 from syncer.ledger.store import Ledger
-from syncer.records import Side
+from syncer.records import (
+    CallCounter,
+    ChangePage,
+    Cursor,
+    FieldType,
+    Record,
+    Side,
+    Write,
+    WriteResult,
+)
 from syncer.sandbox.hubspot import HubSpotSandbox, serve_in_thread
 from syncer.settings import ExternalSettings, HubSpotSettings, PipelineSettings
 from tests.connectors.hubspot_harness import TOKEN, StepClock, sandbox
@@ -222,3 +231,81 @@ def rig(
         ledger.close()
         table.drop(engine)
         engine.dispose()
+
+
+class Hooked:
+    """A real connector with test hooks: `before_write` runs once, just before the first write
+    (after both sides were read, before the run commits); `extra_pages` are delivered after the
+    connector's own pages, as a retried or replayed request would deliver them."""
+
+    def __init__(
+        self,
+        inner: Connector,
+        *,
+        before_write: Callable[[], None] | None = None,
+        extra_pages: Sequence[ChangePage] = (),
+    ) -> None:
+        self.inner = inner
+        self.counter: CallCounter = inner.counter
+        self.before_write = before_write
+        self.extra_pages = list(extra_pages)
+        self.pages: list[ChangePage] = []  # what the connector itself delivered
+
+    def prepare(self) -> None:
+        self.inner.prepare()
+
+    def field_types(self) -> dict[str, FieldType]:
+        return self.inner.field_types()
+
+    def changes(self, since: Cursor | None, until: datetime) -> Iterator[ChangePage]:
+        for page in self.inner.changes(since, until):
+            self.pages.append(page)
+            yield page
+        yield from self.extra_pages
+
+    def fetch(self, ids: Sequence[str]) -> list[Record]:
+        return self.inner.fetch(ids)
+
+    def find(self, field: str, values: Sequence[str]) -> list[Record]:
+        return self.inner.find(field, values)
+
+    def write(self, writes: Sequence[Write]) -> list[WriteResult]:
+        hook, self.before_write = self.before_write, None
+        if hook is not None:
+            hook()
+        return self.inner.write(writes)
+
+    def archive(self, ids: Sequence[str]) -> list[WriteResult]:
+        return self.inner.archive(ids)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def migrated(
+    r: Rig, *, sql: Sequence[str] = ("s1@legacy.test",), hub: Sequence[str] = ("h1@example.com",)
+) -> None:
+    """Both sides seeded, migrated and linked; the clocks then move on a second."""
+    r.sql_insert([{"email": e, "first_name": "Sql", "last_name": "S"} for e in sql])
+    r.hub_create(list(hub), firstname="Hub", lastname="H")
+    r.tick()
+    report = r.run(Mode.MIGRATE)
+    assert report.status == "ok" and r.ledger.link_count("contacts") == len(sql) + len(hub)
+    r.tick()
+
+
+def db_now(url: str) -> float:
+    """The database server's clock, in epoch seconds."""
+    engine = sa.create_engine(url)
+    try:
+        query = "SELECT UTC_TIMESTAMP(6)" if engine.dialect.name == "mysql" else "SELECT now()"
+        with engine.connect() as conn:
+            now: datetime = conn.execute(sa.text(query)).scalar_one()
+    finally:
+        engine.dispose()
+    return (now if now.tzinfo else now.replace(tzinfo=UTC)).timestamp()
+
+
+def catch_up(r: Rig, url: str) -> None:
+    """The CRMs' clock set to the database server's clock, which never stands still."""
+    r.world.seconds = db_now(url)
