@@ -14,28 +14,51 @@ from typing import Any
 from syncer.errors import ConfigError
 from syncer.records import Cursor, Record
 
+from .shapes import kind_of, malformed, record_id
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
 
 
 def to_record(obj: dict[str, Any], properties: Sequence[str], modified: str) -> Record:
-    raw = obj.get("properties") or {}
-    values = {name: _as_text(raw.get(name)) for name in properties}
+    """A HubSpot object as a Record; MalformedResponse when it is not the documented shape."""
+    where = "record"
+    raw = obj.get("properties")
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise malformed(where, f"'properties' is {kind_of(raw)}, not an object")
+    values = {name: _as_text(raw.get(name), name) for name in properties}
     stamp = raw.get(modified) or obj.get("updatedAt")
+    archived = obj.get("archived", False)
+    if not isinstance(archived, bool):
+        raise malformed(where, f"'archived' is {kind_of(archived)}, not a boolean")
     return Record(
-        id=str(obj["id"]),
+        id=record_id(obj, where),
         properties=values,
-        modified_at=parse_time(stamp) if stamp else None,
-        archived=bool(obj.get("archived", False)),
+        modified_at=checked_time(stamp, modified) if stamp else None,
+        archived=archived,
     )
 
 
-def _as_text(value: Any) -> str | None:
+def _as_text(value: Any, name: str) -> str | None:
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    if isinstance(value, int | float):
+        return str(value)
+    raise malformed("record", f"property {name!r} is {kind_of(value)}, not a value")
+
+
+def checked_time(value: Any, name: str) -> datetime:
+    """parse_time for a value read from a response: MalformedResponse when it is no time."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise malformed("record", f"{name!r} is {kind_of(value)}, not a timestamp")
+    try:
+        return parse_time(value)
+    except (ValueError, OverflowError):
+        raise malformed("record", f"{name!r} is not an ISO-8601 time or epoch ms") from None
 
 
 def parse_time(value: str | int) -> datetime:

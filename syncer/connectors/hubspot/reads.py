@@ -13,8 +13,9 @@ from syncer.errors import FatalError
 from syncer.records import ChangePage, Cursor, Record
 
 from .api import HubSpotApi
-from .objects import parse_time, to_record
+from .objects import checked_time, to_record
 from .outcomes import body_of
+from .shapes import next_page, objects_of
 
 BATCH_LIMIT = 100
 LIST_LIMIT = 100
@@ -61,7 +62,7 @@ class RecordReader:
         for objects, _ in self._list_pages(kind="list/archived", archived=True):
             for obj in objects:
                 stamp = obj.get("archivedAt")
-                archived_at = parse_time(stamp) if stamp else None
+                archived_at = checked_time(stamp, "archivedAt") if stamp else None
                 if archived_at is not None and archived_at >= since:
                     record = to_record(obj, self._properties, self._modified)
                     found.append(replace(record, modified_at=archived_at, archived=True))
@@ -78,8 +79,9 @@ class RecordReader:
             if after is not None:
                 params.append(("after", after))
             body = self._api.call_ok("GET", self._path, kind=kind, params=params)
-            after = ((body.get("paging") or {}).get("next") or {}).get("after")
-            yield list(body.get("results") or []), bool(after)
+            objects = objects_of(body, "listing")
+            after = next_page(body, "listing")
+            yield objects, bool(after)
             if not after:
                 return
 
@@ -113,7 +115,7 @@ class RecordReader:
         )
         if not exchange.ok:
             raise FatalError(f"HubSpot refused a batch read: {exchange.outcome.detail}")
-        results = body_of(exchange.response).get("results") or []
+        results = objects_of(body_of(exchange.response), "batch read answer")
         return [to_record(o, self._properties, self._modified) for o in results]
 
 

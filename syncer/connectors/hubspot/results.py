@@ -13,6 +13,7 @@ from typing import Any
 from syncer.records import Rejection, Write, WriteResult
 
 from .rejections import rejection_from
+from .shapes import objects_of, record_id
 
 UNANSWERED = Rejection(
     "MISSING_FROM_RESPONSE",
@@ -23,21 +24,33 @@ UNANSWERED = Rejection(
 
 
 def map_batch_results(batch: Sequence[Write], body: dict[str, Any]) -> dict[str, WriteResult]:
+    """Per write, its result; MalformedResponse when the answer is not the documented shape
+    (the writes' intents stay pending and are resolved by a look-up on the next run)."""
     lookup = _WriteLookup(batch)
     mapped: dict[str, WriteResult] = {}
-    for error in body.get("errors") or []:
+    for error in _objects(body, "errors"):
         rejection = rejection_from(error)
         for write in lookup.for_error(error, alone=len(batch) == 1):
             mapped[write.key] = WriteResult(write.key, None, rejection=rejection)
-    for obj in body.get("results") or []:
+    for obj in _objects(body, "results"):
         answered = lookup.for_result(obj)
         if answered is not None:
             mapped[answered.key] = WriteResult(
-                answered.key, str(obj["id"]), created=bool(obj.get("new", False))
+                answered.key,
+                record_id(obj, "batch write answer"),
+                created=obj.get("new") is True,
             )
     for write in batch:
         mapped.setdefault(write.key, WriteResult(write.key, None, rejection=UNANSWERED))
     return mapped
+
+
+def _objects(body: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """`results` or `errors` of a batch answer: absent is none, anything but a list of objects
+    is malformed."""
+    if body.get(key) is None:
+        return []
+    return objects_of({"results": body[key]}, f"batch write answer ('{key}')")
 
 
 class _WriteLookup:
@@ -54,7 +67,9 @@ class _WriteLookup:
         by_id = self._by_target.get(str(obj.get("id")))
         if by_id is not None:
             return by_id
-        properties = obj.get("properties") or {}
+        properties = obj.get("properties")
+        if not isinstance(properties, dict):
+            return None
         for write in self._batch:
             value = properties.get(str(write.unique_property))
             if (
@@ -66,15 +81,23 @@ class _WriteLookup:
         return None
 
     def for_error(self, error: dict[str, Any], *, alone: bool) -> list[Write]:
-        context = error.get("context") or {}
+        context = error.get("context")
+        context = context if isinstance(context, dict) else {}
         traced = [
-            self._by_key[k] for k in context.get("objectWriteTraceId") or [] if k in self._by_key
+            self._by_key[str(k)]
+            for k in _listed(context.get("objectWriteTraceId"))
+            if str(k) in self._by_key
         ]
         if traced:
             return traced
-        ids = [str(i) for i in context.get("ids") or []]
+        ids = [str(i) for i in _listed(context.get("ids"))]
         named = [w for i in ids if (w := self._by_target.get(i) or self._by_unique.get(_fold(i)))]
         return named or (self._batch if alone else [])
+
+
+def _listed(value: object) -> list[object]:
+    """A context entry HubSpot documents as a list; anything else names nothing."""
+    return value if isinstance(value, list) else []
 
 
 def _fold(value: object) -> str:
