@@ -75,10 +75,19 @@ def release(engine: sa.Engine, pipeline: str, epoch: int) -> None:
 
 
 def check_epoch(conn: sa.Connection, pipeline: str, epoch: int) -> None:
-    current = conn.execute(
-        sa.select(leases.c.epoch).where(leases.c.pipeline == pipeline).with_for_update()
-    ).scalar_one_or_none()
-    if current != epoch:
+    """Refuse the caller's transaction unless `epoch` still holds the lease. The check is a
+    (no-op) UPDATE, not a read, so the lease row stays locked until the caller commits; on
+    SQLite, where FOR UPDATE locks nothing, it takes the write lock: no rival can take the
+    lease between this check and the commit."""
+    held = conn.execute(
+        sa.update(leases)
+        .where(leases.c.pipeline == pipeline, leases.c.epoch == epoch)
+        .values(epoch=epoch)
+    )
+    if held.rowcount != 1:
+        current = conn.execute(
+            sa.select(leases.c.epoch).where(leases.c.pipeline == pipeline)
+        ).scalar_one_or_none()
         raise FencedError(
             f"pipeline {pipeline!r}: lease epoch {epoch} was superseded by {current}; "
             "this run may not commit"

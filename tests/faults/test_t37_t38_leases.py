@@ -27,9 +27,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from syncer.errors import LeaseHeld
+from syncer.errors import FencedError, LeaseHeld
 from syncer.ledger import leases
-from syncer.ledger.store import Ledger
+from syncer.ledger.store import Commit, Ledger, Link
 from tests.faults.ledger_harness import (
     LedgerState,
     assert_converged,
@@ -135,6 +135,37 @@ def test_t37_sqlite_acquire_interleaved_between_read_and_write_has_one_winner(
         late.close()
         rival.close()
     assert won == [2]
+
+
+def test_t38_sqlite_takeover_in_the_middle_of_a_commit_cannot_let_it_land(tmp_path: Path) -> None:
+    """SQLite again: a rival that takes the lease between a commit's fence check and its
+    writes would let a fenced-out run commit. The check must hold the lease row until the
+    commit ends: the rival is kept out (the file is locked) or the commit is refused, never
+    both through."""
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    zombie = Ledger.open(url)
+    epoch = leases.acquire(zombie.engine, "p", "zombie:1", timedelta(seconds=-1))  # expired
+    rival = sa.create_engine(url, connect_args={"timeout": 0.2})  # gives up on a lock fast
+    took: list[int | None] = []
+
+    def rival_takes_over(_c: object, _cur: object, statement: str, *_: object) -> None:
+        if statement.startswith("DELETE FROM links") and not took:  # the commit's first write
+            try:
+                took.append(leases.acquire(rival, "p", "rival:2", timedelta(minutes=1)))
+            except sa.exc.OperationalError:  # database is locked
+                took.append(None)
+
+    sa.event.listen(zombie.engine, "before_cursor_execute", rival_takes_over)
+    try:
+        zombie.commit("p", epoch, Commit(links=[Link(None, "h1", "e1", None, {})]), "run")
+        landed = True
+    except FencedError:
+        landed = False
+    finally:
+        zombie.close()
+        rival.dispose()
+    assert len(took) == 1, "the rival never tried"
+    assert not (landed and took[0] is not None), "a fenced-out run committed after a takeover"
 
 
 def _queued_on_leases(engine: sa.Engine, schema: str) -> int:
