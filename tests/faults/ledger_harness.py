@@ -24,11 +24,12 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
-from syncer.ledger.schema import intents, leases, links, runs
+from syncer.ledger.schema import cursors, intents, leases, links, runs
 from tests.integration.harness import Deployment
 
 _LINGER_RESET = struct.pack("ii", 1, 0)  # close() sends RST, as a dropped link would
@@ -178,15 +179,20 @@ def _close(sock: socket.socket) -> None:
 # -- real processes ------------------------------------------------------------------------
 
 
-def syncer(dep: Deployment, *args: str, **env: str) -> subprocess.Popen[str]:
-    """A real `syncer <args> -c <config>` process; SYNCER_* settings and failpoints in `env`."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "syncer", *args, "-c", str(dep.config)],
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def syncer(
+    dep: Deployment, *args: str, log: Path | None = None, **env: str
+) -> subprocess.Popen[str]:
+    """A real `syncer <args> -c <config>` process; SYNCER_* settings and failpoints in `env`.
+    Its log (stderr) is piped, or written to `log` for a test to read while it runs."""
+    with contextlib.ExitStack() as stack:
+        stderr = stack.enter_context(log.open("w")) if log else subprocess.PIPE
+        return subprocess.Popen(
+            [sys.executable, "-m", "syncer", *args, "-c", str(dep.config)],
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            text=True,
+        )
 
 
 def finish(process: subprocess.Popen[str], timeout: float = 60) -> tuple[int, str]:
@@ -209,7 +215,9 @@ def wait_stopped(process: subprocess.Popen[str], timeout: float = 30) -> None:
         pid, status = os.waitpid(process.pid, os.WNOHANG | os.WUNTRACED)
         if pid and os.WIFSTOPPED(status):
             return
-        assert not pid, f"process ended ({status}) before its failpoint: {process.stderr}"
+        if pid:
+            process.returncode = os.waitstatus_to_exitcode(status)
+            raise AssertionError(f"ended before its failpoint: {finish(process)}")
         assert time.monotonic() < deadline, "the process never reached its failpoint"
         time.sleep(0.02)
 
@@ -224,6 +232,7 @@ def resume(process: subprocess.Popen[str]) -> None:
 @dataclass(frozen=True)
 class LedgerState:
     links: int
+    cursors: int
     intents: Counter[str]  # by state: pending, applied, failed
     runs: Counter[str]  # by status
     lease: dict[str, Any] | None
@@ -233,11 +242,12 @@ class LedgerState:
         engine = sa.create_engine(ledger_url)
         try:
             with engine.connect() as conn:
-                count = sa.select(sa.func.count()).select_from(links)
+                count = sa.select(sa.func.count())
                 lease = conn.execute(sa.select(leases).where(leases.c.pipeline == pipeline))
                 row = lease.first()
                 return cls(
-                    links=int(conn.execute(count).scalar_one()),
+                    links=int(conn.execute(count.select_from(links)).scalar_one()),
+                    cursors=int(conn.execute(count.select_from(cursors)).scalar_one()),
                     intents=Counter(s for (s,) in conn.execute(sa.select(intents.c.state))),
                     runs=Counter(s for (s,) in conn.execute(sa.select(runs.c.status))),
                     lease=dict(row._mapping) if row else None,

@@ -17,7 +17,9 @@ the_lease (a lease held by the test, not by a process).
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -97,14 +99,24 @@ def test_t37_two_replicas_fire_at_once_one_runs_the_other_exits_3(
 @ON_SQLITE_CRM
 @pytest.mark.parametrize("ledger_url", ["sqlite"], indirect=True)
 def test_t37_sqlite_second_process_is_refused_clearly(dep: Deployment) -> None:
-    """SQLite means one replica: a second process started while a run holds the pipeline
-    exits 3 with a message naming the holder, and writes nothing."""
+    """SQLite means one replica: while a run holds the pipeline, a second `syncer sync` exits
+    3 with a message naming the holder, and a `syncer run` daemon logs its pass as skipped
+    for the same reason; neither writes anything."""
     first = syncer(dep, "sync", **HOLD)
     wait_stopped(first)
     writes = dep.sandbox.stats().get("writes", 0)
     code, err = finish(syncer(dep, "sync"))
     assert code == 3, err
     assert f"syncer: pipeline 'contacts' is held by {_holder(first)} until" in err
+    log = dep.config.parent / "daemon.log"
+    daemon = syncer(dep, "run", log=log)
+    try:
+        wait_until(lambda: "pass skipped" in log.read_text(), "the daemon skips a pass")
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+    assert daemon.wait(timeout=30) == 0, log.read_text()
+    [skipped] = [json.loads(x) for x in log.read_text().splitlines() if "pass skipped" in x]
+    assert f"held by {_holder(first)}" in skipped["reason"]
     assert dep.sandbox.stats().get("writes", 0) == writes
     resume(first)
     assert finish(first)[0] == 0
