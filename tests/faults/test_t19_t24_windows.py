@@ -356,3 +356,26 @@ def test_t23_stale_search_version_after_a_fresh_read_by_id_does_not_regress(
         stale = r.run()
         assert r.sql_rows()["late@example.com"]["first_name"] == "V2"
         assert stale.writes == 0
+
+
+@SQLITE
+def test_t21_daemon_clock_ahead_of_hubspot_loses_no_hubspot_archive(
+    tmp_path: Path, sql_url: str, unique_name: str
+) -> None:
+    """T21, daemon 10 min ahead of HubSpot, with deletes = "archive": archives are read from
+    HubSpot's recycle bin since their own cursor (started by the migration, moved by each
+    sync), which must not be taken from the daemon's clock either, or a contact archived in the
+    next 10 min is never archived on the SQL side."""
+    with rig(tmp_path, sql_url, unique_name) as r:
+        r.skew = SKEW
+        r.pipeline = pipeline_settings(r.table.name, deletes="archive")
+        migrated(r, hub=("h1@example.com", "h2@example.com"))
+        ids = {c["properties"]["email"]: c["id"] for c in r.app.records("contacts")}
+        for email in ("h1@example.com", "h2@example.com"):  # after the migration, then a sync
+            with r.hub_client() as client:
+                client.delete(f"/crm/v3/objects/contacts/{ids[email]}").raise_for_status()
+            r.tick()
+            report = r.run()
+            assert report.archived == {"hubspot": 0, "external": 1}, email
+            assert email not in r.sql_rows()
+            r.tick()
