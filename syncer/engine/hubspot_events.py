@@ -33,6 +33,10 @@ class ReportsMerges(Protocol):
 class ReportsArchives(Protocol):
     def archived_since(self, since: datetime) -> list[Record]: ...
 
+    def signpost(self, until: datetime) -> datetime:
+        """`until`, held back to the side's own clock (archive times are on that clock)."""
+        ...
+
 
 def merge_commit(ledger: Ledger, pipeline: str, merged: Mapping[str, str]) -> Commit:
     """The link changes that follow from HubSpot merges ({absorbed id: survivor id})."""
@@ -61,7 +65,7 @@ def archived_records(
     last = ledger.cursor(pipeline, ARCHIVE_CURSOR)
     since = datetime.fromisoformat(last.position) - timedelta(seconds=overlap) if last else None
     records = connector.archived_since(since) if since else []  # first run: only from now on
-    return records, Cursor(until.isoformat())
+    return records, Cursor(connector.signpost(until).isoformat())
 
 
 def linked_only(ledger: Ledger, pipeline: str, records: list[Record]) -> list[Record]:

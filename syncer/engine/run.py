@@ -153,7 +153,7 @@ def _hubspot_events(
     if ctx.pipeline.deletes != "archive" or not isinstance(hubspot, ReportsArchives):
         return {}
     if mode is Mode.MIGRATE:  # the full listing already shows what is gone
-        return {ARCHIVE_CURSOR: Cursor(until.isoformat())}
+        return {ARCHIVE_CURSOR: Cursor(hubspot.signpost(until).isoformat())}
     archived, cursor = archived_records(
         ctx.ledger, name, hubspot, until, ctx.pipeline.overlap_seconds
     )

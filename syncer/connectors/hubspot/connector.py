@@ -102,15 +102,19 @@ class HubSpotConnector:
 
     def changes(self, since: Cursor | None, until: datetime) -> Iterator[ChangePage]:
         parts = self._parts()
-        # A future `until` would let the stored cursor jump over edits not yet made: future on
-        # syncer's clock, or on HubSpot's, which stamps the edits (syncer's clock running fast).
-        now = self._clock()
-        until_ms = epoch_ms(min(until, now, self._api.server_clock.latest(now)))
+        until_ms = epoch_ms(self.signpost(until))
         if since is None:
             return parts.reader.list_all(encode_cursor(until_ms))
         overlap = timedelta(seconds=self._pipeline.overlap_seconds) // timedelta(milliseconds=1)
         lower_ms = decode_cursor(since) - overlap
         return parts.search.collect(min(lower_ms, until_ms), until_ms)
+
+    def signpost(self, until: datetime) -> datetime:
+        """`until`, or earlier if it is in the future: a cursor stored from a future time would
+        jump over edits not yet made. Future on syncer's clock, or on HubSpot's, which stamps
+        the edits (syncer's clock running fast; known from HubSpot's answers)."""
+        now = self._clock()
+        return min(until, now, self._api.server_clock.latest(now))
 
     def fetch(self, ids: Sequence[str]) -> list[Record]:
         return self._parts().reader.read(ids)
