@@ -33,6 +33,7 @@ from syncer.ledger.schema import cursors, intents, leases, links, runs
 from tests.integration.harness import Deployment
 
 _LINGER_RESET = struct.pack("ii", 1, 0)  # close() sends RST, as a dropped link would
+_started: list[subprocess.Popen[str]] = []
 
 
 @dataclass
@@ -186,13 +187,25 @@ def syncer(
     Its log (stderr) is piped, or written to `log` for a test to read while it runs."""
     with contextlib.ExitStack() as stack:
         stderr = stack.enter_context(log.open("w")) if log else subprocess.PIPE
-        return subprocess.Popen(
+        process = subprocess.Popen(
             [sys.executable, "-m", "syncer", *args, "-c", str(dep.config)],
             env={**os.environ, **env},
             stdout=subprocess.DEVNULL,
             stderr=stderr,
             text=True,
         )
+    _started.append(process)
+    return process
+
+
+def kill_leftovers() -> None:
+    """After a test: no process it started outlives it (one left stopped at a failpoint by a
+    failed assertion would otherwise stay forever)."""
+    while _started:
+        process = _started.pop()
+        if process.returncode is None:
+            process.kill()  # SIGKILL ends a stopped process too
+            process.communicate()
 
 
 def finish(process: subprocess.Popen[str], timeout: float = 60) -> tuple[int, str]:

@@ -24,6 +24,7 @@ from tests.faults.ledger_harness import (
     LedgerState,
     PgProxy,
     assert_converged,
+    kill_leftovers,
     finish,
     syncer,
     wait_until,
@@ -53,6 +54,7 @@ def dep(
     """The deployment, its ledger in `ledger_url`'s schema reached through the proxy."""
     with deployment(tmp_path, sql_url, unique_name, ledger_url=proxy.url(ledger_url)) as deployed:
         yield deployed
+        kill_leftovers()
 
 
 def _assert_clear_failure(code: int, err: str) -> None:

@@ -35,6 +35,7 @@ from syncer.ledger.store import Commit, Ledger, Link
 from tests.faults.ledger_harness import (
     LedgerState,
     assert_converged,
+    kill_leftovers,
     finish,
     resume,
     syncer,
@@ -53,6 +54,7 @@ def dep(tmp_path: Path, sql_url: str, ledger_url: str, unique_name: str) -> Iter
     with deployment(tmp_path, sql_url, unique_name, ledger_url=ledger_url) as deployed:
         seed(deployed, hub_count=20, sql_count=20, shared=5)
         yield deployed
+        kill_leftovers()
 
 
 def _holder(process: subprocess.Popen[str]) -> str:
