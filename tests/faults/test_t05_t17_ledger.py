@@ -24,8 +24,8 @@ from tests.faults.ledger_harness import (
     LedgerState,
     PgProxy,
     assert_converged,
-    kill_leftovers,
     finish,
+    kill_leftovers,
     syncer,
     wait_until,
 )

@@ -35,8 +35,8 @@ from syncer.ledger.store import Commit, Ledger, Link
 from tests.faults.ledger_harness import (
     LedgerState,
     assert_converged,
-    kill_leftovers,
     finish,
+    kill_leftovers,
     resume,
     syncer,
     wait_stopped,
