@@ -38,16 +38,20 @@ def test_t19_modified_during_window_is_picked_up_next_run(
     tmp_path: Path, sql_url: str, unique_name: str
 ) -> None:
     """T19: a record edited after its page was read and before the run committed its cursors
-    is not lost: the cursor stays at or behind what was read, so the next run reads the edit.
-    Both sides: a SQL row and a HubSpot contact are edited while the run is writing."""
+    is not lost: the cursor is the run's signpost (or what it read), never the time of the
+    commit, so the next run reads the edit. Both sides: a SQL row and a HubSpot contact are
+    edited while the run is writing, and time passes before it commits. No overlap: only the
+    cursor's position can save the edits."""
     with rig(tmp_path, sql_url, unique_name) as r:
+        r.pipeline = pipeline_settings(r.table.name, overlap_seconds=0)
         migrated(r)
         r.sql_edit("s1@legacy.test", first_name="Before")
         r.tick()
 
-        def edit_both() -> None:  # stamped at the run's own instant: inside its window
+        def edit_both() -> None:  # stamped at the run's signpost, then the run goes on
             r.sql_edit("s1@legacy.test", first_name="During")
             r.hub_edit("h1@example.com", lastname="During")
+            r.tick()
 
         connectors = r.connectors()
         hooked = Hooked(connectors[Side.HUBSPOT], before_write=edit_both)
