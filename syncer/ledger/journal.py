@@ -98,13 +98,25 @@ def pending_intents(engine: sa.Engine, pipeline: str) -> list[Intent]:
 
 
 def start_run(engine: sa.Engine, run_id: str, pipeline: str, mode: str) -> None:
+    """Record a run starting, under the pipeline's lease. A run of the pipeline still shown as
+    running cannot be: it was killed, or lost the ledger before it could record its end."""
+    now = datetime.now(UTC)
     with engine.begin() as conn:
+        conn.execute(
+            sa.update(runs)
+            .where(runs.c.pipeline == pipeline, runs.c.status == "running")
+            .values(
+                status="interrupted",
+                finished_at=now,
+                error="ended without recording its end (killed, or the ledger was lost)",
+            )
+        )
         conn.execute(
             sa.insert(runs).values(
                 id=run_id,
                 pipeline=pipeline,
                 mode=mode,
-                started_at=datetime.now(UTC),
+                started_at=now,
                 status="running",
             )
         )

@@ -127,8 +127,8 @@ def test_t17_ledger_unreachable_mid_run_sends_nothing_unrecorded_then_resumes(
     """PostgreSQL becomes unreachable mid-run (every connection reset, new ones refused).
     The run sends no remote write that the ledger has no intent for: the sandbox and the SQL
     table get exactly the creates whose intents were committed; it exits 1 with a one-line
-    error. Once PostgreSQL is back, a rerun reconciles the pending intents and converges,
-    with no duplicate."""
+    error. Once PostgreSQL is back, a rerun marks the run that could not record its end as
+    interrupted, reconciles the pending intents and converges, with no duplicate."""
     seed(dep, hub_count=30, sql_count=30, shared=10)
     dep.sandbox.reset_stats()
     fired = proxy.cut_when(*cut, down=True)
@@ -140,9 +140,12 @@ def test_t17_ledger_unreachable_mid_run_sends_nothing_unrecorded_then_resumes(
     if not sent:
         assert dep.sandbox.stats().get("writes", 0) == 0, "a write without its intent"
     proxy.come_back()
-    assert LedgerState.read(ledger_url).intents == ({"pending": sent} if sent else {})
+    state = LedgerState.read(ledger_url)
+    assert state.intents == ({"pending": sent} if sent else {})
+    assert state.runs == {"running": 1}  # its end could not be recorded
     code, err = finish(syncer(dep, "migrate"))
     assert code == 0, err
+    assert LedgerState.read(ledger_url).runs == {"interrupted": 1, "ok": 1}
     assert_converged(dep, 50)
 
 
