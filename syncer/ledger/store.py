@@ -18,6 +18,7 @@ from syncer.errors import FatalError
 from syncer.ledger import journal, leases, migrate, quarantine
 from syncer.ledger.quarantine import Rejected
 from syncer.ledger.schema import conflicts, cursors, links
+from syncer.ledger.statistics import Growth, refresh_statistics
 from syncer.records import Cursor, Side
 
 T = TypeVar("T")
@@ -68,6 +69,7 @@ class Commit:
 class Ledger:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
+        self._links_growth = Growth()
 
     @classmethod
     def open(cls, url: str) -> Ledger:
@@ -145,6 +147,8 @@ class Ledger:
         with self.engine.begin() as conn:
             leases.check_epoch(conn, pipeline, epoch)
             _save_links(conn, pipeline, commit.links, now)
+            if self._links_growth.doubled(sum(1 for link in commit.links if link.id is None)):
+                refresh_statistics(conn)
             if commit.conflicts:
                 conn.execute(
                     sa.insert(conflicts),
