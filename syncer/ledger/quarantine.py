@@ -1,7 +1,9 @@
 """Quarantine: records a side rejected, kept with their reason and retried with back-off.
 
 A quarantined record never holds back the cursor: the cursor passes it, and the next runs fetch
-it again by id when its retry time comes, until it syncs or an operator discards it.
+it again by id when its retry time comes, until it syncs or an operator discards it. An entry
+keeps a fingerprint of the version that was refused: a run that re-reads the record unchanged
+before its retry time (the cursor's overlap window) leaves it to wait; a changed one goes through.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class Rejected:
     category: str
     message: str
     property: str | None = None
+    fingerprint: str | None = None  # of the refused source version; None: it is always retried
 
 
 def add(conn: sa.Connection, pipeline: str, items: Sequence[Rejected], now: datetime) -> None:
@@ -40,6 +43,7 @@ def add(conn: sa.Connection, pipeline: str, items: Sequence[Rejected], now: date
             "category": item.category,
             "message": item.message[:2000],
             "property": item.property,
+            "fingerprint": item.fingerprint,
             "last_seen": now,
             "state": "open",
         }
@@ -96,6 +100,24 @@ def due(engine: sa.Engine, pipeline: str, now: datetime) -> dict[Side, list[str]
     with engine.connect() as conn:
         for side, record_id in conn.execute(query):
             out[Side(side)].append(record_id)
+    return out
+
+
+def waiting(engine: sa.Engine, pipeline: str, now: datetime) -> dict[Side, dict[str, str]]:
+    """Open entries whose retry time has not come, with the fingerprint of the version that was
+    refused, by side and record id. Entries without a fingerprint are left out: they predate it."""
+    query = sa.select(
+        quarantine.c.source_side, quarantine.c.record_id, quarantine.c.fingerprint
+    ).where(
+        quarantine.c.pipeline == pipeline,
+        quarantine.c.state == "open",
+        quarantine.c.next_retry_at > now,
+        quarantine.c.fingerprint.is_not(None),
+    )
+    out: dict[Side, dict[str, str]] = {Side.HUBSPOT: {}, Side.EXTERNAL: {}}
+    with engine.connect() as conn:
+        for side, record_id, fingerprint in conn.execute(query):
+            out[Side(side)][record_id] = fingerprint
     return out
 
 

@@ -71,6 +71,8 @@ quarantine = sa.Table(
     sa.Column("last_seen", _ts, nullable=False),
     sa.Column("next_retry_at", _ts, nullable=False),
     sa.Column("state", sa.String(16), nullable=False),  # open | discarded
+    # sha256 of the source version that was refused: unchanged, it waits for its retry time
+    sa.Column("fingerprint", sa.String(64)),
     sa.UniqueConstraint("pipeline", "source_side", "record_id", name="uq_quarantine_record"),
 )
 
