@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from syncer.connectors.base import Connector
+from syncer.engine.backoff import fingerprint, record_fingerprint
 from syncer.engine.plan import Pair, Version, decode_sides
 from syncer.ledger.quarantine import Rejected
 from syncer.ledger.store import Ledger, Link
@@ -81,7 +82,7 @@ class Matcher:
                 values = self.fieldmap.canonical(record, side)
                 key = self.fieldmap.match_key(record, side)
             except ValueError as exc:
-                out.rejected.append(Rejected(side, record.id, "read", "INVALID_VALUE", str(exc)))
+                out.rejected.append(_unreadable(side, record, exc))
                 continue
             carried = record.properties.get(self.id_property) if side is Side.HUBSPOT else None
             result.versions[record.id] = Version(
@@ -177,17 +178,16 @@ class Matcher:
                 continue
             holder = taken.get(key) or (f"record {first[key]}" if key in first else None)
             if holder is not None:
-                out.rejected.append(_duplicate(side, record_id, key, holder))
+                version = sides[side].versions[record_id]
+                out.rejected.append(_duplicate(side, version, key, holder))
                 free[side].pop(record_id)
             else:
                 first[key] = record_id
         for key, link in self.ledger.links_by_match_key(self.pipeline, first).items():
             record_id = first[key]
-            out.rejected.append(
-                _duplicate(
-                    side, record_id, key, f"linked pair {link.hubspot_id}/{link.external_id}"
-                )
-            )
+            version = sides[side].versions[record_id]
+            holder = f"linked pair {link.hubspot_id}/{link.external_id}"
+            out.rejected.append(_duplicate(side, version, key, holder))
             free[side].pop(record_id)
 
     def _pair_by_lookup(
@@ -213,7 +213,7 @@ class Matcher:
                 out.rejected.append(
                     _duplicate(
                         side,
-                        record_id,
+                        sides[side].versions[record_id],
                         str(key),
                         f"{other.value} record {record.id}, "
                         + ("already linked" if record.id in linked else "paired in this run"),
@@ -289,13 +289,21 @@ def _pair(
     return Pair(link, other, version, key)
 
 
-def _duplicate(side: Side, record_id: str, key: str, holder: str) -> Rejected:
+def _unreadable(side: Side, record: Record, exc: ValueError) -> Rejected:
+    """Its values could not be read into a Version: the record as read is fingerprinted."""
+    return Rejected(
+        side, record.id, "read", "INVALID_VALUE", str(exc), fingerprint=record_fingerprint(record)
+    )
+
+
+def _duplicate(side: Side, version: Version, key: str, holder: str) -> Rejected:
     return Rejected(
         side,
-        record_id,
+        version.id,
         "match",
         "DUPLICATE_MATCH_KEY",
         f"match key {key!r} already belongs to {holder}; not creating a duplicate",
+        fingerprint=fingerprint(version),
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from syncer.connectors.base import Connector
-from syncer.engine import failpoints, guards, reconcile
+from syncer.engine import backoff, failpoints, guards, reconcile
 from syncer.engine.collect import Collected, collect
 from syncer.engine.execute import Executor
 from syncer.engine.hubspot_events import (
@@ -99,6 +99,7 @@ def _run(ctx: PipelineRun, mode: Mode, epoch: int, report: RunReport) -> None:
     guards.check_listing(link_count, collected, force=ctx.force)
     _missing_from_listing_is_archived(ctx, collected)
     _add_quarantine_retries(ctx, collected)
+    held = _hold_back(ctx, mode, collected, fieldmap)
     matched = Matcher(
         pipeline=name,
         fieldmap=fieldmap,
@@ -114,11 +115,12 @@ def _run(ctx: PipelineRun, mode: Mode, epoch: int, report: RunReport) -> None:
     guards.check_plan(link_count, plans, force=ctx.force)
     if ctx.dry_run:
         report.planned = guards.describe(plans)
-        report.quarantined = len(matched.rejected)
+        report.quarantined = len(matched.rejected) + held
         return
     executor = _executor(ctx, report.run_id, epoch, fieldmap)
     executor.execute(plans, matched.rejected)
     _fill_report(report, executor)
+    report.quarantined += held  # still quarantined, waiting for their retry time
     cursors.update({s: c.cursor for s, c in collected.items() if c.cursor is not None})
     ctx.ledger.commit(name, epoch, Commit(cursors=cursors), report.run_id)
 
@@ -188,6 +190,27 @@ def _add_quarantine_retries(ctx: PipelineRun, collected: dict[Side, Collected]) 
         if missing:
             for record in ctx.connectors[side].fetch(missing):
                 collected[side].records[record.id] = record
+
+
+def _hold_back(
+    ctx: PipelineRun, mode: Mode, collected: dict[Side, Collected], fieldmap: FieldMap
+) -> int:
+    """Quarantined records re-read unchanged before their retry time wait for it (see
+    backoff.py). Not in a migration: it matches full listings without look-ups, so a record
+    left out could let its counterpart be created again."""
+    if mode is Mode.MIGRATE:
+        return 0
+    held = backoff.hold_back(
+        ctx.ledger,
+        ctx.pipeline.name,
+        collected,
+        fieldmap=fieldmap,
+        id_property=ctx.pipeline.external_id_property,
+        now=ctx.clock(),
+    )
+    if held:
+        log.info("quarantined records left to their back-off", held=held)
+    return held
 
 
 def _policy(pipeline: PipelineSettings) -> Policy:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from syncer.engine.backoff import fingerprint
 from syncer.engine.plan import PairPlan, encode_sides
 from syncer.ledger.journal import Intent
 from syncer.ledger.quarantine import Rejected
@@ -125,6 +126,7 @@ def _quarantine_failures(plan: PairPlan, outcome: Outcome, commit: Commit) -> fr
             continue
         source, source_id = _source(plan, side)
         if source_id is not None:
+            version = plan.pair.version(source)
             commit.rejected.append(
                 Rejected(
                     source,
@@ -133,6 +135,7 @@ def _quarantine_failures(plan: PairPlan, outcome: Outcome, commit: Commit) -> fr
                     rejection.category,
                     rejection.message,
                     rejection.property,
+                    fingerprint(version) if version is not None else None,
                 )
             )
     hub = plan.pair.hubspot
@@ -141,7 +144,13 @@ def _quarantine_failures(plan: PairPlan, outcome: Outcome, commit: Commit) -> fr
         failure = outcome.stamp_failed
         commit.rejected.append(
             Rejected(
-                Side.HUBSPOT, hub.id, "stamp", failure.category, failure.message, failure.property
+                Side.HUBSPOT,
+                hub.id,
+                "stamp",
+                failure.category,
+                failure.message,
+                failure.property,
+                fingerprint(hub),
             )
         )
     return frozenset(gone)

@@ -385,11 +385,6 @@ def test_t13_required_field_missing_is_quarantined_backed_off_and_synced_after_a
     assert quarantined(dep) == [] and len(crm.live()) == 4 and len(crm.rows) == 4
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a quarantined record re-read in the overlap window is resent at once, whatever "
-    "its back-off: collection drops echoes of linked records, not unchanged quarantined ones",
-)
 def test_t13_a_quarantined_record_is_not_resent_before_its_back_off_is_due(
     dep: Deployment, nameless: str
 ) -> None:
