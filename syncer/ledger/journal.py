@@ -6,6 +6,7 @@ An intent is committed *before* its write is sent; a crash between "the API acce
 
 from __future__ import annotations
 
+import itertools
 import json
 import uuid
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from syncer.ledger import bulk
 from syncer.ledger.schema import intents, runs
 from syncer.records import Side
 
@@ -40,8 +42,19 @@ def new_intent(
     unique_value: str | None = None,
 ) -> Intent:
     return Intent(
-        str(uuid.uuid4()), side, operation, source_id, target_id, unique_property, unique_value
+        _next_intent_id(), side, operation, source_id, target_id, unique_property, unique_value
     )
+
+
+# Intent ids: a random prefix per process and a counter, 36 characters like a UUID. One uuid4
+# per created record was 3 % of a migration's CPU (os.urandom each time); 80 random bits per
+# process keep ids from different processes apart just as well.
+_ID_PREFIX = uuid.uuid4().hex[:20]
+_id_counter = itertools.count()
+
+
+def _next_intent_id() -> str:
+    return f"{_ID_PREFIX}{next(_id_counter):016x}"
 
 
 def record_intents(engine: sa.Engine, pipeline: str, run_id: str, items: Sequence[Intent]) -> None:
@@ -49,8 +62,9 @@ def record_intents(engine: sa.Engine, pipeline: str, run_id: str, items: Sequenc
         return
     now = datetime.now(UTC)
     with engine.begin() as conn:
-        conn.execute(
-            sa.insert(intents),
+        bulk.insert_many(
+            conn,
+            intents,
             [
                 {
                     "id": i.id,
