@@ -131,11 +131,19 @@ def _lazy(module: str, function: str) -> Callable[[argparse.Namespace], int]:
     """Import a command's module only when it runs, so `syncer --help` stays fast."""
 
     def call(args: argparse.Namespace) -> int:
+        import gc
         import importlib
 
-        handler: Callable[[argparse.Namespace], int] = getattr(
-            importlib.import_module(module), function
-        )
+        # Imports make objects that live as long as the process: collecting cycles among them
+        # is wasted work (~0.1-0.2 s of every start), and so is walking them again later.
+        gc.disable()
+        try:
+            handler: Callable[[argparse.Namespace], int] = getattr(
+                importlib.import_module(module), function
+            )
+        finally:
+            gc.enable()
+        gc.freeze()
         return handler(args)
 
     return call

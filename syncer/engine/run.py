@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from syncer.connectors.base import Connector
 from syncer.engine import backoff, failpoints, guards, reconcile
 from syncer.engine.collect import Collected, collect
+from syncer.engine.collector_pacing import fewer_collections
 from syncer.engine.execute import Executor
 from syncer.engine.hubspot_events import (
     ARCHIVE_CURSOR,
@@ -54,7 +55,10 @@ class PipelineRun:
 
 def run_pipeline(ctx: PipelineRun, mode: Mode) -> RunReport:
     report = RunReport(str(uuid.uuid4()), ctx.pipeline.name, mode, dry_run=ctx.dry_run)
-    with bound_run(run_id=report.run_id, pipeline=ctx.pipeline.name, mode=mode.value):
+    with (
+        bound_run(run_id=report.run_id, pipeline=ctx.pipeline.name, mode=mode.value),
+        fewer_collections(),
+    ):
         epoch = leases.acquire(ctx.ledger.engine, ctx.pipeline.name, ctx.owner, ctx.lease_ttl)
         calls_before = {s: ctx.connectors[s].counter.calls for s in Side}
         started = time.monotonic()
