@@ -41,5 +41,22 @@ def _bind_processors(
     for name in names:
         processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         if processor is not None:
-            processors[name] = processor
+            processors[name] = _remembering(processor)
     return processors
+
+
+def _remembering(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Rows of one call mostly repeat a value (the commit's timestamp): convert each once."""
+    seen: dict[tuple[type, Any], Any] = {}
+
+    def process(value: Any) -> Any:
+        key = (type(value), value)  # 1 and True are equal keys, not equal values
+        try:
+            return seen[key]
+        except KeyError:
+            seen[key] = converted = processor(value)
+            return converted
+        except TypeError:  # unhashable
+            return processor(value)
+
+    return process

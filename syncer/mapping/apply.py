@@ -43,6 +43,7 @@ class FieldMap:
         self.fields = fields
         self.match = match
         self.external_tz = external_tz
+        self._by_key = {spec.hubspot: spec for spec in fields}
 
     def canonical(self, record: Record, side: Side) -> Canonical:
         """Mapped field values of `record` as canonical text; raises ValueError naming the field."""
@@ -57,10 +58,9 @@ class FieldMap:
 
     def native(self, values: Canonical, side: Side) -> dict[str, Any]:
         """Canonical values as the target side's native values, under its own field names."""
-        by_key = {spec.hubspot: spec for spec in self.fields}
         out: dict[str, Any] = {}
         for key, text in values.items():
-            spec = by_key[key]
+            spec = self._by_key[key]
             if side is Side.HUBSPOT:
                 out[spec.hubspot] = to_hubspot_text(text)
             else:

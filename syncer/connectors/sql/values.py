@@ -32,6 +32,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def to_utc(value: datetime, zone: ZoneInfo) -> datetime:
     if value.tzinfo is None:
+        if zone.key == "UTC":  # the common case, per value of a full listing: no conversion
+            return value.replace(tzinfo=UTC)
         value = value.replace(tzinfo=zone)
     return value.astimezone(UTC)
 
@@ -72,11 +74,15 @@ def record_maker(
             elif name in booleans and isinstance(value, int):
                 value = bool(value)
             properties[name] = value
-        modified = row[updated] if updated is not None else None
+        if updated in properties:  # read as a mapped column too: converted once
+            modified = properties[updated]
+        else:
+            modified = row[updated] if updated is not None else None
+            modified = to_utc(modified, zone) if isinstance(modified, datetime) else None
         return Record(
             id=str(row[key]),
             properties=properties,
-            modified_at=to_utc(modified, zone) if isinstance(modified, datetime) else None,
+            modified_at=modified if isinstance(modified, datetime) else None,
             archived=bool(row[flag]) if flag is not None else False,
         )
 
