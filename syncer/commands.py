@@ -7,16 +7,19 @@ import dataclasses
 import json
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from syncer.engine import failpoints
 from syncer.engine.report import Mode, RunReport
+from syncer.errors import RunStopped
 from syncer.ledger import journal, quarantine
 from syncer.ledger.store import Ledger
 from syncer.logs import configure_logging, register_secret
 from syncer.records import Side
+from syncer.service.signals import stopped_by_signals
 from syncer.settings import Settings, load_settings
 from syncer.wiring import pipeline_run, select_pipelines
 
@@ -65,15 +68,19 @@ def run_modes(
     force: bool = False,
     dry_run: bool = False,
     budgets: PortalBudgets | None = None,
+    stop: threading.Event | None = None,
 ) -> list[RunReport]:
-    """Run every selected pipeline once, in order; the daemon and the demo call this too."""
+    """Run every selected pipeline once, in order; the daemon and the demo call this too.
+    `stop` (set by SIGTERM) ends a run at its next chunk boundary and starts no other."""
     from syncer.engine.run import run_pipeline
 
     reports = []
     with opened_ledger(settings) as ledger:
         for spec in select_pipelines(settings, pipeline):
+            if stop is not None and stop.is_set():
+                raise RunStopped(f"stopped before pipeline {spec.name!r} started")
             run = pipeline_run(
-                settings, ledger, spec, force=force, dry_run=dry_run, budgets=budgets
+                settings, ledger, spec, force=force, dry_run=dry_run, budgets=budgets, stop=stop
             )
             with run as ctx:
                 reports.append(run_pipeline(ctx, mode))
@@ -84,7 +91,10 @@ def _run(
     args: argparse.Namespace, mode: Mode, *, dry_run: bool = False, as_json: bool = False
 ) -> int:
     settings = load(args)
-    reports = run_modes(settings, mode, args.pipeline, force=args.force, dry_run=dry_run)
+    with stopped_by_signals() as stop:
+        reports = run_modes(
+            settings, mode, args.pipeline, force=args.force, dry_run=dry_run, stop=stop
+        )
     if as_json:
         print(json.dumps([_plan_json(r) for r in reports], indent=2))
     else:

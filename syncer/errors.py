@@ -31,6 +31,11 @@ class FatalError(SyncerError):
     """The run cannot go on."""
 
 
+class RunStopped(SyncerError):
+    """A stop was asked for (SIGTERM): the run ended at a chunk boundary, everything it sent
+    recorded, its cursors not moved, so the next run reads the rest again."""
+
+
 class AuthError(FatalError):
     """Credentials were refused."""
 

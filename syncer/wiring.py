@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -65,6 +66,7 @@ def pipeline_run(
     force: bool = False,
     dry_run: bool = False,
     budgets: PortalBudgets | None = None,
+    stop: threading.Event | None = None,
 ) -> Iterator[PipelineRun]:
     connectors = build_connectors(settings, pipeline, budgets)
     try:
@@ -76,6 +78,7 @@ def pipeline_run(
             force=force,
             dry_run=dry_run,
             lease_ttl=timedelta(seconds=settings.ledger.lease_seconds),
+            stop=stop,
         )
     finally:
         for connector in connectors.values():

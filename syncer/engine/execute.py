@@ -12,7 +12,9 @@ A single sender thread carries the chunks in order, so the remote side sees exac
 it would see one chunk after another; meanwhile the run thread commits chunk k-1 and records
 chunk k+1's intents. On a rate-limited portal that keeps requests going while the ledger works,
 instead of leaving the budget idle at every chunk boundary. After any failure nothing more is
-sent: the sender refuses queued chunks and the run thread stops committing.
+sent: the sender refuses queued chunks and the run thread stops committing. A stop asked for
+(SIGTERM) is graceful: no new chunk starts, the one in flight is sent and committed, and
+RunStopped leaves the run's cursors where they were.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from syncer.engine import failpoints
 from syncer.engine.duplicates import adopt_duplicates
 from syncer.engine.plan import PairPlan, external_id_of
 from syncer.engine.settle import Outcome, Settler, Tally, source_id
+from syncer.errors import RunStopped
 from syncer.ledger import journal
 from syncer.ledger.journal import Intent
 from syncer.ledger.quarantine import Rejected
@@ -66,6 +69,7 @@ class Executor:
         conflict_policy: str,
         before_chunk: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        stopping: Callable[[], bool] | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.run_id = run_id
@@ -76,6 +80,7 @@ class Executor:
         self.id_property = external_id_property
         self.before_chunk = before_chunk  # renews the lease on long runs
         self.clock = clock
+        self.stopping = stopping or (lambda: False)
         self.tally = Tally()
         self._settler = Settler(fieldmap.match.hubspot, conflict_policy, self.tally)
         self._stop = threading.Event()
@@ -86,7 +91,14 @@ class Executor:
         sender = ThreadPoolExecutor(1, thread_name_prefix="syncer-sender")
         try:
             previous: _Chunk | None = None
-            for part in parts:
+            for done, part in enumerate(parts):
+                if self.stopping():
+                    if previous is not None:
+                        self._commit(previous, pending_rejections)
+                    raise RunStopped(
+                        f"stopped after {done} of {len(parts)} chunks, all it sent recorded; "
+                        "the next run reads the rest again"
+                    )
                 self.before_chunk()
                 chunk = self._prepare(part)
                 chunk.sent = sender.submit(contextvars.copy_context().run, self._send, chunk)

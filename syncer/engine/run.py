@@ -6,6 +6,7 @@ changes since the cursors, plan stops after the guard and writes nothing.
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -28,6 +29,7 @@ from syncer.engine.hubspot_events import (
 from syncer.engine.match import Matcher
 from syncer.engine.plan import PairPlan, Policy, plan_pair
 from syncer.engine.report import Mode, RunReport
+from syncer.errors import RunStopped
 from syncer.ledger import journal, leases, quarantine
 from syncer.ledger.store import Commit, Ledger
 from syncer.logs import bound_run, get_logger
@@ -51,6 +53,7 @@ class PipelineRun:
     dry_run: bool = False  # plan only: read and plan, write nothing, commit nothing
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     lease_ttl: timedelta = LEASE_TTL  # [ledger] lease_seconds
+    stop: threading.Event | None = None  # set by SIGTERM: end at the next chunk boundary
 
 
 def run_pipeline(ctx: PipelineRun, mode: Mode) -> RunReport:
@@ -67,7 +70,8 @@ def run_pipeline(ctx: PipelineRun, mode: Mode) -> RunReport:
             _run(ctx, mode, epoch, report)
             report.status = "quarantined" if report.quarantined else "ok"
         except Exception as exc:
-            report.status, report.error = "failed", f"{type(exc).__name__}: {exc}"
+            report.status = "stopped" if isinstance(exc, RunStopped) else "failed"
+            report.error = f"{type(exc).__name__}: {exc}"
             raise
         finally:
             report.seconds = time.monotonic() - started
@@ -240,6 +244,7 @@ def _executor(ctx: PipelineRun, run_id: str, epoch: int, fieldmap: FieldMap) -> 
         external_id_property=ctx.pipeline.external_id_property,
         conflict_policy=ctx.pipeline.conflict,
         before_chunk=renew,
+        stopping=ctx.stop.is_set if ctx.stop is not None else None,
         clock=ctx.clock,
     )
 

@@ -8,10 +8,8 @@ in the ledger, not the scheduler, decides who runs when several replicas share a
 from __future__ import annotations
 
 import argparse
-import signal
 import threading
 from datetime import UTC, datetime, timedelta
-from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -19,8 +17,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from syncer.engine.report import Mode
-from syncer.errors import LeaseHeld, RateLimited
+from syncer.errors import LeaseHeld, RateLimited, RunStopped
 from syncer.logs import get_logger
+from syncer.service.signals import stopped_by_signals
 from syncer.settings import PipelineSettings, Settings
 
 log = get_logger(__name__)
@@ -30,22 +29,15 @@ def command(args: argparse.Namespace) -> int:
     from syncer.commands import load
 
     settings = load(args)
-    stop = threading.Event()
-
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
-        log.info("stopping", signal=signal.Signals(signum).name)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    serve(settings, stop)
+    with stopped_by_signals() as stop:
+        serve(settings, stop)
     return 0
 
 
 def serve(settings: Settings, stop: threading.Event) -> None:
     """Run the schedule until `stop` is set; waits for running passes to finish."""
     scheduler = BackgroundScheduler(timezone="UTC")
-    passes = Passes(settings)
+    passes = Passes(settings, stop)
     for pipeline in settings.pipelines:
         scheduler.add_job(
             passes.run_once,
@@ -67,10 +59,11 @@ def serve(settings: Settings, stop: threading.Event) -> None:
 class Passes:
     """Runs one pass of a pipeline at a time; a pipeline out of daily quota is parked."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, stop: threading.Event | None = None) -> None:
         from syncer.connectors.hubspot import PortalBudgets
 
         self.settings = settings
+        self.stop = stop  # a pass in progress ends at its next chunk boundary once it is set
         self.parked_until: dict[str, datetime] = {}
         # Pipelines run in parallel here; they share the app's burst and the daily quota.
         self.budgets = PortalBudgets.from_settings(settings.hubspot)
@@ -84,8 +77,13 @@ class Passes:
             return
         self.parked_until.pop(pipeline, None)
         try:
-            for report in run_modes(self.settings, Mode.SYNC, pipeline, budgets=self.budgets):
+            reports = run_modes(
+                self.settings, Mode.SYNC, pipeline, budgets=self.budgets, stop=self.stop
+            )
+            for report in reports:
                 log.info("pass done", pipeline=pipeline, status=report.status, writes=report.writes)
+        except RunStopped as exc:
+            log.info("pass stopped", pipeline=pipeline, reason=str(exc))
         except LeaseHeld as exc:
             log.info("pass skipped", pipeline=pipeline, reason=str(exc))
         except RateLimited as exc:

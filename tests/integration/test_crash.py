@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from tests.integration.harness import Deployment, deployment, seed
 
@@ -64,3 +65,53 @@ def test_crash_at_failpoint_then_rerun(
         rerun = _migrate(dep)
         assert rerun.wait(timeout=60) == 0, rerun.stderr.read() if rerun.stderr else ""
         _assert_complete(dep, 550)
+
+
+def _ledger_counts(dep: Deployment) -> tuple[int, int, list[str]]:
+    """(pending intents, links, run statuses oldest first) read from the ledger itself."""
+    engine = sa.create_engine(dep.ledger_url)
+    with engine.connect() as conn:
+        pending = conn.execute(
+            sa.text("SELECT count(*) FROM intents WHERE state = 'pending'")
+        ).scalar_one()
+        links = conn.execute(sa.text("SELECT count(*) FROM links")).scalar_one()
+        statuses = [
+            r[0] for r in conn.execute(sa.text("SELECT status FROM runs ORDER BY started_at"))
+        ]
+    engine.dispose()
+    return pending, links, statuses
+
+
+def _signal_once_started(dep: Deployment, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while len(dep.hub_contacts()) < 100:  # the first chunk's creates are on their way
+        assert process.poll() is None, process.stderr.read() if process.stderr else ""
+        assert time.monotonic() < deadline, "the run made no progress"
+        time.sleep(0.02)
+    process.send_signal(signal.SIGTERM)
+
+
+@pytest.mark.parametrize("command", ["migrate", "run"])
+def test_t06_sigterm_ends_the_run_at_a_chunk_boundary_with_everything_recorded(
+    tmp_path: Path, sql_url: str, unique_name: str, command: str
+) -> None:
+    """T06: SIGTERM mid-run. The chunk in flight is sent and committed, nothing more is sent,
+    no intent is left pending, the run is recorded as stopped; `syncer run` (the daemon)
+    exits 0, a one-shot `migrate` exits 1 (its work is not done). The next run finishes it."""
+    with deployment(tmp_path, sql_url, unique_name, latency_ms=150) as dep:
+        seed(dep, hub_count=0, sql_count=5000, shared=0)  # 5 chunks of 1,000
+        process = subprocess.Popen(
+            [sys.executable, "-m", "syncer", command, "-c", str(dep.config)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        _signal_once_started(dep, process)
+        assert process.wait(timeout=60) == (0 if command == "run" else 1)
+        created = len(dep.hub_contacts())
+        pending, links, statuses = _ledger_counts(dep)
+        assert 0 < created < 5000, "stopped too late to prove anything"
+        assert (pending, links) == (0, created), "a write went out unrecorded"
+        assert statuses == ["stopped"]
+        rerun = _migrate(dep)
+        assert rerun.wait(timeout=120) == 0, rerun.stderr.read() if rerun.stderr else ""
+        _assert_complete(dep, 5000)
