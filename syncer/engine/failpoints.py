@@ -15,7 +15,13 @@ import os
 import signal
 from collections.abc import Mapping
 
-POINTS = ("after_intents", "after_remote_accept", "before_ledger_commit", "mid_collect")
+POINTS = (
+    "after_intents",
+    "after_remote_accept",
+    "before_ledger_commit",
+    "before_cursor_commit",
+    "mid_collect",
+)
 ACTIONS = ("exit", "stop")
 
 _armed: dict[str, tuple[int, str]] = {}  # point -> (hits left, action)

@@ -130,6 +130,7 @@ def _run(ctx: PipelineRun, mode: Mode, epoch: int, report: RunReport) -> None:
     _fill_report(report, executor)
     report.quarantined += held  # still quarantined, waiting for their retry time
     cursors.update({s: c.cursor for s, c in collected.items() if c.cursor is not None})
+    failpoints.hit("before_cursor_commit")
     ctx.ledger.commit(name, epoch, Commit(cursors=cursors), report.run_id)
 
 

@@ -115,3 +115,21 @@ def test_t06_sigterm_ends_the_run_at_a_chunk_boundary_with_everything_recorded(
         rerun = _migrate(dep)
         assert rerun.wait(timeout=120) == 0, rerun.stderr.read() if rerun.stderr else ""
         _assert_complete(dep, 5000)
+
+
+def test_t02_killed_after_the_last_chunk_before_the_cursors_rerun_writes_nothing(
+    tmp_path: Path, sql_url: str, unique_name: str
+) -> None:
+    """T02: every chunk committed, the cursors not (they are committed last, apart). The rerun
+    reads everything again, finds it all agreed in the ledger and writes nothing anywhere."""
+    with deployment(tmp_path, sql_url, unique_name) as dep:
+        seed(dep, hub_count=300, sql_count=300, shared=50)
+        crashed = _migrate(dep, SYNCER_FAILPOINT="before_cursor_commit")
+        assert crashed.wait(timeout=60) == 137
+        _assert_complete(dep, 550)
+        writes, rows = dep.sandbox.stats().get("writes", 0), dep.sql_rows()
+        rerun = _migrate(dep)
+        assert rerun.wait(timeout=60) == 0, rerun.stderr.read() if rerun.stderr else ""
+        assert dep.sandbox.stats().get("writes", 0) == writes
+        assert dep.sql_rows() == rows
+        assert _ledger_counts(dep)[0] == 0
