@@ -15,7 +15,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 
 from syncer.errors import FatalError
-from syncer.ledger import journal, leases, migrate, quarantine
+from syncer.ledger import bulk, journal, leases, migrate, quarantine
 from syncer.ledger.quarantine import Rejected
 from syncer.ledger.schema import conflicts, cursors, links
 from syncer.ledger.statistics import Growth, refresh_statistics
@@ -201,8 +201,9 @@ def _save_links(conn: sa.Connection, pipeline: str, items: Sequence[Link], now: 
                 (links.c.external_id, [i.external_id for i in chunk]),
             ):
                 conn.execute(sa.delete(links).where(links.c.pipeline == pipeline, column.in_(ids)))
-        conn.execute(
-            sa.insert(links),
+        bulk.insert_many(
+            conn,
+            links,
             [
                 {
                     "pipeline": pipeline,
