@@ -87,11 +87,15 @@ def record_intents(engine: sa.Engine, pipeline: str, run_id: str, items: Sequenc
 def resolve_intents(conn: sa.Connection, ids: Sequence[str], state: str) -> None:
     """Mark intents applied or failed, inside the caller's transaction."""
     if ids:
-        conn.execute(
-            sa.update(intents)
-            .where(intents.c.id.in_(list(ids)))
-            .values(state=state, resolved_at=datetime.now(UTC))
-        )
+        conn.execute(_RESOLVE, {"ids": list(ids), "state": state, "at": datetime.now(UTC)})
+
+
+# Compiled once; the ids are bound as one expanding list per call (1,000 ids a chunk).
+_RESOLVE = (
+    sa.update(intents)
+    .where(intents.c.id.in_(sa.bindparam("ids", expanding=True)))
+    .values(state=sa.bindparam("state"), resolved_at=sa.bindparam("at"))
+)
 
 
 def pending_intents(engine: sa.Engine, pipeline: str) -> list[Intent]:

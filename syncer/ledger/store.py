@@ -66,6 +66,11 @@ class Commit:
     now: datetime | None = None  # the run's clock; quarantine back-off is scheduled by it
 
 
+# A list bound when the statement runs: built and compiled once, not coerced value by value
+# each time (SQLAlchemy checked each of 500 ids as a literal on every `in_(list)`).
+_IDS: sa.BindParameter[list[str]] = sa.bindparam("ids", expanding=True)
+
+
 class Ledger:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
@@ -89,10 +94,10 @@ class Ledger:
     def links_for(self, pipeline: str, side: Side, ids: Iterable[str]) -> dict[str, Link]:
         column = links.c.hubspot_id if side is Side.HUBSPOT else links.c.external_id
         found: dict[str, Link] = {}
+        query = sa.select(links).where(links.c.pipeline == pipeline, column.in_(_IDS))
         for chunk in _chunks(list(set(ids)), 500):
-            query = sa.select(links).where(links.c.pipeline == pipeline, column.in_(chunk))
             with self.engine.connect() as conn:
-                for row in conn.execute(query):
+                for row in conn.execute(query, {"ids": chunk}):
                     link = _link(row)
                     found[link.id_on(side)] = link
         return found
@@ -195,12 +200,15 @@ def _save_links(conn: sa.Connection, pipeline: str, items: Sequence[Link], now: 
     if inserts:
         # A new pairing replaces any older link that names either record (re-pointing).
         # One DELETE per unique index: an OR of the two made PostgreSQL scan the whole table.
+        by_hubspot = sa.delete(links).where(
+            links.c.pipeline == pipeline, links.c.hubspot_id.in_(_IDS)
+        )
+        by_external = sa.delete(links).where(
+            links.c.pipeline == pipeline, links.c.external_id.in_(_IDS)
+        )
         for chunk in _chunks(inserts, 500):
-            for column, ids in (
-                (links.c.hubspot_id, [i.hubspot_id for i in chunk]),
-                (links.c.external_id, [i.external_id for i in chunk]),
-            ):
-                conn.execute(sa.delete(links).where(links.c.pipeline == pipeline, column.in_(ids)))
+            conn.execute(by_hubspot, {"ids": [i.hubspot_id for i in chunk]})
+            conn.execute(by_external, {"ids": [i.external_id for i in chunk]})
         bulk.insert_many(
             conn,
             links,
