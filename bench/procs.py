@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -107,8 +108,11 @@ def run_syncer(*args: str, env: dict[str, str] | None = None,
     if profile is not None:
         launcher += ["-m", "pyinstrument", "-r", "text", "-o", str(profile), "-m"]
     else:
-        launcher += ["-m"]
-    environment = {**os.environ, "SYNCER_LOG_LEVEL": "warning", **(env or {})}
+        launcher += ["-m", "bench.peak"]  # the child's own peak memory (see bench/peak.py)
+    with tempfile.NamedTemporaryFile(prefix="bench-peak-", delete=False) as peak_file:
+        peak_path = Path(peak_file.name)
+    environment = {**os.environ, "SYNCER_LOG_LEVEL": "warning", "BENCH_PEAK_FILE": str(peak_path),
+                   **(env or {})}
     start = time.perf_counter()
     process = subprocess.Popen([*launcher, "syncer", *args], cwd=REPO, env=environment,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -117,10 +121,12 @@ def run_syncer(*args: str, env: dict[str, str] | None = None,
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
+    peak_kib = int(peak_path.read_text() or 0) if peak_path.exists() else 0
+    peak_path.unlink(missing_ok=True)
     return Measured(
         seconds=seconds,
         cpu_seconds=usage.ru_utime + usage.ru_stime,
-        peak_rss_mb=usage.ru_maxrss / 1024,
+        peak_rss_mb=(peak_kib or usage.ru_maxrss) / 1024,
         exit_code=process.returncode,
         report=parse_report(output),
         output=output,
