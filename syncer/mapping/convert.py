@@ -23,7 +23,10 @@ def normalise_email(value: Any) -> str | None:
     whether an internationalised domain is written in Unicode or in its ACE form (xn--)."""
     if value is None:
         return None
-    text = unicodedata.normalize("NFKC", str(value)).strip().lower()
+    text = str(value)
+    if not text.isascii():  # NFKC changes nothing in ASCII, the usual case: skip its cost
+        text = unicodedata.normalize("NFKC", text)
+    text = text.strip().lower()
     local, at, domain = text.rpartition("@")
     if at and "xn--" in domain:
         text = local + at + ".".join(_unicode_label(label) for label in domain.split("."))
