@@ -6,39 +6,25 @@ paused former leader can never commit over a newer run's work.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TypeVar
 
 import sqlalchemy as sa
 
 from syncer.errors import FatalError
-from syncer.ledger import bulk, journal, leases, migrate, quarantine
+from syncer.ledger import journal, leases, migrate, quarantine
+from syncer.ledger.link_rows import IDS, Link, chunks, link_from_row, save_links
 from syncer.ledger.quarantine import Rejected
 from syncer.ledger.schema import conflicts, cursors, links
 from syncer.ledger.statistics import Growth, refresh_statistics
 from syncer.records import Cursor, Side
 
-T = TypeVar("T")
+__all__ = ["Commit", "ConflictRecord", "Ledger", "Link", "utcnow"]
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    id: int | None
-    hubspot_id: str
-    external_id: str
-    match_key: str | None
-    base: dict[str, str]
-    archived_on: str | None = None  # the side(s) whose record is archived: hubspot|external|both
-
-    def id_on(self, side: Side) -> str:
-        return self.hubspot_id if side is Side.HUBSPOT else self.external_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,11 +52,6 @@ class Commit:
     now: datetime | None = None  # the run's clock; quarantine back-off is scheduled by it
 
 
-# A list bound when the statement runs: built and compiled once, not coerced value by value
-# each time (SQLAlchemy checked each of 500 ids as a literal on every `in_(list)`).
-_IDS: sa.BindParameter[list[str]] = sa.bindparam("ids", expanding=True)
-
-
 class Ledger:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
@@ -94,22 +75,22 @@ class Ledger:
     def links_for(self, pipeline: str, side: Side, ids: Iterable[str]) -> dict[str, Link]:
         column = links.c.hubspot_id if side is Side.HUBSPOT else links.c.external_id
         found: dict[str, Link] = {}
-        query = sa.select(links).where(links.c.pipeline == pipeline, column.in_(_IDS))
-        for chunk in _chunks(list(set(ids)), 500):
+        query = sa.select(links).where(links.c.pipeline == pipeline, column.in_(IDS))
+        for chunk in chunks(list(set(ids)), 500):
             with self.engine.connect() as conn:
                 for row in conn.execute(query, {"ids": chunk}):
-                    link = _link(row)
+                    link = link_from_row(row)
                     found[link.id_on(side)] = link
         return found
 
     def links_by_match_key(self, pipeline: str, keys: Iterable[str]) -> dict[str, Link]:
         found: dict[str, Link] = {}
-        for chunk in _chunks(list(set(keys)), 500):
+        for chunk in chunks(list(set(keys)), 500):
             query = sa.select(links).where(
                 links.c.pipeline == pipeline, links.c.match_key.in_(chunk)
             )
             with self.engine.connect() as conn:
-                found.update({row.match_key: _link(row) for row in conn.execute(query)})
+                found.update({row.match_key: link_from_row(row) for row in conn.execute(query)})
         return found
 
     def linked_ids(self, pipeline: str) -> Iterator[tuple[str, str]]:
@@ -151,7 +132,7 @@ class Ledger:
         now = commit.now or utcnow()
         with self.engine.begin() as conn:
             leases.check_epoch(conn, pipeline, epoch)
-            _save_links(conn, pipeline, commit.links, now)
+            save_links(conn, pipeline, commit.links, now)
             if self._links_growth.doubled(sum(1 for link in commit.links if link.id is None)):
                 refresh_statistics(conn)
             if commit.conflicts:
@@ -170,62 +151,6 @@ class Ledger:
     def reset_cursors(self, pipeline: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(sa.delete(cursors).where(cursors.c.pipeline == pipeline))
-
-
-def _save_links(conn: sa.Connection, pipeline: str, items: Sequence[Link], now: datetime) -> None:
-    updates = [link for link in items if link.id is not None]
-    inserts = [link for link in items if link.id is None]
-    if updates:
-        conn.execute(
-            sa.update(links)
-            .where(links.c.id == sa.bindparam("link_id"))
-            .values(
-                hubspot_id=sa.bindparam("b_hub"),
-                base=sa.bindparam("b_base"),
-                match_key=sa.bindparam("b_key"),
-                archived_on=sa.bindparam("b_archived"),
-                updated_at=now,
-            ),
-            [
-                {
-                    "link_id": u.id,
-                    "b_hub": u.hubspot_id,
-                    "b_base": json.dumps(u.base),
-                    "b_key": u.match_key,
-                    "b_archived": u.archived_on,
-                }
-                for u in updates
-            ],
-        )
-    if inserts:
-        # A new pairing replaces any older link that names either record (re-pointing).
-        # One DELETE per unique index: an OR of the two made PostgreSQL scan the whole table.
-        by_hubspot = sa.delete(links).where(
-            links.c.pipeline == pipeline, links.c.hubspot_id.in_(_IDS)
-        )
-        by_external = sa.delete(links).where(
-            links.c.pipeline == pipeline, links.c.external_id.in_(_IDS)
-        )
-        for chunk in _chunks(inserts, 500):
-            conn.execute(by_hubspot, {"ids": [i.hubspot_id for i in chunk]})
-            conn.execute(by_external, {"ids": [i.external_id for i in chunk]})
-        bulk.insert_many(
-            conn,
-            links,
-            [
-                {
-                    "pipeline": pipeline,
-                    "hubspot_id": i.hubspot_id,
-                    "external_id": i.external_id,
-                    "match_key": i.match_key,
-                    "base": json.dumps(i.base),
-                    "archived_on": i.archived_on,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for i in inserts
-            ],
-        )
 
 
 def _save_cursor(
@@ -258,23 +183,6 @@ def _conflict_row(
         "policy": c.policy,
         "at": now,
     }
-
-
-def _link(row: sa.Row[tuple[object, ...]]) -> Link:
-    m = row._mapping
-    return Link(
-        id=m["id"],
-        hubspot_id=m["hubspot_id"],
-        external_id=m["external_id"],
-        match_key=m["match_key"],
-        base=json.loads(m["base"]),
-        archived_on=m["archived_on"],
-    )
-
-
-def _chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _ledger_unavailable(context: sa.engine.ExceptionContext) -> None:
