@@ -16,6 +16,7 @@ from syncer.engine.backoff import fingerprint, record_fingerprint
 from syncer.engine.plan import Pair, Version, decode_sides
 from syncer.ledger.quarantine import Rejected
 from syncer.ledger.store import Ledger, Link
+from syncer.logs import get_logger
 from syncer.mapping.apply import FieldMap
 from syncer.records import Record, Side
 
@@ -25,6 +26,16 @@ class Matched:
     pairs: list[Pair] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
 
+
+log = get_logger(__name__)
+
+# Sides where an older modification time means an older version. HubSpot stamps each write to
+# a record itself, on its own clock, whoever wrote; its search lags, so it can serve a version
+# older than one read by id. Not the external side: a SQL updated_at is stamped by each writer
+# on its own clock (syncer's writes carry the daemon's, a late commit its transaction's start),
+# so an older time can be the newest row, and dropping it would lose an edit (T21). Its reads
+# return rows as they are now, so they are never stale.
+_VERSIONS_ORDERED_BY_TIME = (Side.HUBSPOT,)
 
 _Free = dict[Side, dict[str, None]]  # per side, the unpaired ids in arrival order
 
@@ -100,6 +111,7 @@ class Matcher:
         for side in Side:
             for link in self.ledger.links_for(self.pipeline, side, sides[side].versions).values():
                 links[link.id] = link
+        _drop_stale(links.values(), sides)
         self._read_twins_of_restored(links.values(), sides, out)
         for link in links.values():
             hub = sides[Side.HUBSPOT].versions.get(link.hubspot_id)
@@ -246,6 +258,23 @@ class Matcher:
                 key,
             )
         )
+
+
+def _drop_stale(links: Iterable[Link], sides: dict[Side, _Side]) -> None:
+    """T23: a version of a linked record older than one the pair was already settled with (a
+    lagging search serving it after a fresh read by id) is no change on that side."""
+    stale = [
+        (side, link.id_on(side))
+        for link in links
+        for side in _VERSIONS_ORDERED_BY_TIME
+        if (version := sides[side].versions.get(link.id_on(side))) is not None
+        and link.is_stale(side, version.modified_at)
+    ]
+    for side, record_id in stale:
+        del sides[side].versions[record_id]
+        del sides[side].keys[record_id]
+    if stale:
+        log.debug("stale versions dropped", count=len(stale))
 
 
 def _set_aside_archived(sides: dict[Side, _Side], free: _Free, out: Matched) -> None:

@@ -15,6 +15,7 @@ from datetime import datetime
 from syncer.engine.backoff import fingerprint
 from syncer.engine.plan import PairPlan, encode_sides
 from syncer.ledger.journal import Intent
+from syncer.ledger.link_rows import newest_stamp
 from syncer.ledger.quarantine import Rejected
 from syncer.ledger.store import Commit, ConflictRecord, Link
 from syncer.records import Rejection, Side
@@ -81,7 +82,16 @@ class Settler:
                     base[field_name] = old
         archived = encode_sides(plan.archived | gone)
         link_id = pair.link.id if pair.link else None
-        link = Link(link_id, hub_id, ext_id, self._agreed_key(plan), base, archived)
+        link = Link(
+            link_id,
+            hub_id,
+            ext_id,
+            self._agreed_key(plan),
+            base,
+            archived,
+            hubspot_seen_us=_seen(plan, Side.HUBSPOT, hub_id),
+            external_seen_us=_seen(plan, Side.EXTERNAL, ext_id),
+        )
         if pair.link is None or link != pair.link:
             commit.links.append(link)
         if pair.link is None:
@@ -154,6 +164,18 @@ def _quarantine_failures(plan: PairPlan, outcome: Outcome, commit: Commit) -> fr
             )
         )
     return frozenset(gone)
+
+
+def _seen(plan: PairPlan, side: Side, record_id: str) -> int | None:
+    """How new a version of this side's record the pair is now settled with (T23): the one
+    read this run, unless the link knew a newer one of the same record. A record created by
+    this run has no time known here (its versions are all newer than anything remembered)."""
+    link, version = plan.pair.link, plan.pair.version(side)
+    same = link is not None and link.id_on(side) == record_id
+    seen = link.seen_on(side) if link is not None and same else None
+    if version is None or version.id != record_id:
+        return seen
+    return newest_stamp(seen, version.modified_at)
 
 
 def known_id(plan: PairPlan, side: Side) -> str | None:

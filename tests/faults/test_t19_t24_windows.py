@@ -335,11 +335,6 @@ def test_t21_long_transaction_committing_an_older_updated_at_is_caught(
 
 
 @SQLITE
-@pytest.mark.xfail(
-    strict=True,
-    reason="links keep base hashes only, no per-side version: a stale search version that "
-    "differs from a newer one already read by id is taken for a new edit (see report)",
-)
 def test_t23_stale_search_version_after_a_fresh_read_by_id_does_not_regress(
     tmp_path: Path, sql_url: str, unique_name: str
 ) -> None:
