@@ -9,41 +9,25 @@ record with an already-linked one is a duplicate: the record is rejected, never 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from syncer.connectors.base import Connector
-from syncer.engine.backoff import fingerprint, record_fingerprint
+from syncer.engine.match_sides import (
+    Free,
+    Matched,
+    SideRecords,
+    current_key,
+    drop_stale,
+    duplicate,
+    id_order,
+    keys_held,
+    make_pair,
+    set_aside_archived,
+    unreadable,
+)
 from syncer.engine.plan import Pair, Version, decode_sides
-from syncer.ledger.quarantine import Rejected
 from syncer.ledger.store import Ledger, Link
-from syncer.logs import get_logger
 from syncer.mapping.apply import FieldMap
 from syncer.records import Record, Side
-
-
-@dataclass(slots=True)
-class Matched:
-    pairs: list[Pair] = field(default_factory=list)
-    rejected: list[Rejected] = field(default_factory=list)
-
-
-log = get_logger(__name__)
-
-# Sides where an older modification time means an older version. HubSpot stamps each write to
-# a record itself, on its own clock, whoever wrote; its search lags, so it can serve a version
-# older than one read by id. Not the external side: a SQL updated_at is stamped by each writer
-# on its own clock (syncer's writes carry the daemon's, a late commit its transaction's start),
-# so an older time can be the newest row, and dropping it would lose an edit (T21). Its reads
-# return rows as they are now, so they are never stale.
-_VERSIONS_ORDERED_BY_TIME = (Side.HUBSPOT,)
-
-_Free = dict[Side, dict[str, None]]  # per side, the unpaired ids in arrival order
-
-
-@dataclass(slots=True)
-class _Side:
-    versions: dict[str, Version] = field(default_factory=dict)
-    keys: dict[str, str | None] = field(default_factory=dict)
 
 
 class Matcher:
@@ -72,8 +56,8 @@ class Matcher:
         }
         linked = self._linked_pairs(sides, out)
         free = {s: dict.fromkeys(i for i in sides[s].versions if i not in linked[s]) for s in Side}
-        _set_aside_archived(sides, free, out)
-        taken = _keys_held(out.pairs, sides)
+        set_aside_archived(sides, free, out)
+        taken = keys_held(out.pairs, sides)
         taken.update(self._pair_by_carried_id(sides, free, out))
         self._pair_by_key(sides, free, out, taken)
         if self.look_up:
@@ -83,17 +67,17 @@ class Matcher:
             for record_id in free[side]:
                 version = sides[side].versions[record_id]
                 key = sides[side].keys[record_id]
-                out.pairs.append(_pair(None, side, version, None, key))
+                out.pairs.append(make_pair(None, side, version, None, key))
         return out
 
-    def _versions(self, records: Iterable[Record], side: Side, out: Matched) -> _Side:
-        result = _Side()
+    def _versions(self, records: Iterable[Record], side: Side, out: Matched) -> SideRecords:
+        result = SideRecords()
         for record in records:
             try:
                 values = self.fieldmap.canonical(record, side)
                 key = self.fieldmap.match_key(record, side)
             except ValueError as exc:
-                out.rejected.append(_unreadable(side, record, exc))
+                out.rejected.append(unreadable(side, record, exc))
                 continue
             carried = record.properties.get(self.id_property) if side is Side.HUBSPOT else None
             result.versions[record.id] = Version(
@@ -106,24 +90,24 @@ class Matcher:
             result.keys[record.id] = key
         return result
 
-    def _linked_pairs(self, sides: dict[Side, _Side], out: Matched) -> dict[Side, set[str]]:
+    def _linked_pairs(self, sides: dict[Side, SideRecords], out: Matched) -> dict[Side, set[str]]:
         links: dict[int | None, Link] = {}
         for side in Side:
             for link in self.ledger.links_for(self.pipeline, side, sides[side].versions).values():
                 links[link.id] = link
-        _drop_stale(links.values(), sides)
+        drop_stale(links.values(), sides)
         self._read_twins_of_restored(links.values(), sides, out)
         for link in links.values():
             hub = sides[Side.HUBSPOT].versions.get(link.hubspot_id)
             ext = sides[Side.EXTERNAL].versions.get(link.external_id)
-            out.pairs.append(Pair(link, hub, ext, _current_key(link, sides)))
+            out.pairs.append(Pair(link, hub, ext, current_key(link, sides)))
         return {
             Side.HUBSPOT: {lk.hubspot_id for lk in links.values()},
             Side.EXTERNAL: {lk.external_id for lk in links.values()},
         }
 
     def _read_twins_of_restored(
-        self, links: Iterable[Link], sides: dict[Side, _Side], out: Matched
+        self, links: Iterable[Link], sides: dict[Side, SideRecords], out: Matched
     ) -> None:
         """A record restored after an archive is compared with its twin as it is now, so the
         edits its twin received meanwhile (which were held back) are not lost."""
@@ -145,7 +129,7 @@ class Matcher:
                 sides[side].keys.update(fetched.keys)
 
     def _pair_by_carried_id(
-        self, sides: dict[Side, _Side], free: _Free, out: Matched
+        self, sides: dict[Side, SideRecords], free: Free, out: Matched
     ) -> dict[str, str]:
         """Pair HubSpot records with the external record they name; return the match keys
         those pairs hold (no other record may take them), with who holds them."""
@@ -163,7 +147,7 @@ class Matcher:
         return taken
 
     def _pair_by_key(
-        self, sides: dict[Side, _Side], free: _Free, out: Matched, taken: dict[str, str]
+        self, sides: dict[Side, SideRecords], free: Free, out: Matched, taken: dict[str, str]
     ) -> None:
         for side in Side:
             self._reject_duplicate_keys(side, sides, free, out, taken)
@@ -177,21 +161,21 @@ class Matcher:
     def _reject_duplicate_keys(
         self,
         side: Side,
-        sides: dict[Side, _Side],
-        free: _Free,
+        sides: dict[Side, SideRecords],
+        free: Free,
         out: Matched,
         taken: dict[str, str],
     ) -> None:
         """A key another record of this run holds, or already linked: reject, never re-pair."""
         first: dict[str, str] = {}
-        for record_id in sorted(free[side], key=_id_order):
+        for record_id in sorted(free[side], key=id_order):
             key = sides[side].keys[record_id]
             if key is None:
                 continue
             holder = taken.get(key) or (f"record {first[key]}" if key in first else None)
             if holder is not None:
                 version = sides[side].versions[record_id]
-                out.rejected.append(_duplicate(side, version, key, holder))
+                out.rejected.append(duplicate(side, version, key, holder))
                 free[side].pop(record_id)
             else:
                 first[key] = record_id
@@ -199,11 +183,11 @@ class Matcher:
             record_id = first[key]
             version = sides[side].versions[record_id]
             holder = f"linked pair {link.hubspot_id}/{link.external_id}"
-            out.rejected.append(_duplicate(side, version, key, holder))
+            out.rejected.append(duplicate(side, version, key, holder))
             free[side].pop(record_id)
 
     def _pair_by_lookup(
-        self, side: Side, sides: dict[Side, _Side], free: _Free, out: Matched
+        self, side: Side, sides: dict[Side, SideRecords], free: Free, out: Matched
     ) -> None:
         """Find counterparts of this side's unpaired records on the other side, in batches."""
         wanted = {sides[side].keys[i]: i for i in free[side] if sides[side].keys[i]}
@@ -223,7 +207,7 @@ class Matcher:
             paired_now = record.id in sides[other].versions and record.id not in free[other]
             if record.id in linked or paired_now:
                 out.rejected.append(
-                    _duplicate(
+                    duplicate(
                         side,
                         sides[side].versions[record_id],
                         str(key),
@@ -245,7 +229,7 @@ class Matcher:
             self._join(sides, free, out, hub_id, ext_id)
 
     def _join(
-        self, sides: dict[Side, _Side], free: _Free, out: Matched, hub_id: str, ext_id: str
+        self, sides: dict[Side, SideRecords], free: Free, out: Matched, hub_id: str, ext_id: str
     ) -> None:
         free[Side.HUBSPOT].pop(hub_id)
         free[Side.EXTERNAL].pop(ext_id)
@@ -258,83 +242,3 @@ class Matcher:
                 key,
             )
         )
-
-
-def _drop_stale(links: Iterable[Link], sides: dict[Side, _Side]) -> None:
-    """T23: a version of a linked record older than one the pair was already settled with (a
-    lagging search serving it after a fresh read by id) is no change on that side."""
-    stale = [
-        (side, link.id_on(side))
-        for link in links
-        for side in _VERSIONS_ORDERED_BY_TIME
-        if (version := sides[side].versions.get(link.id_on(side))) is not None
-        and link.is_stale(side, version.modified_at)
-    ]
-    for side, record_id in stale:
-        del sides[side].versions[record_id]
-        del sides[side].keys[record_id]
-    if stale:
-        log.debug("stale versions dropped", count=len(stale))
-
-
-def _set_aside_archived(sides: dict[Side, _Side], free: _Free, out: Matched) -> None:
-    """An unlinked archived record pairs with nothing and holds no key: a new record with its
-    email is a new record, whether or not the archive fell in the same window."""
-    for side in Side:
-        for record_id in [i for i in free[side] if sides[side].versions[i].archived]:
-            free[side].pop(record_id)
-            version = sides[side].versions[record_id]
-            out.pairs.append(_pair(None, side, version, None, sides[side].keys[record_id]))
-
-
-def _current_key(link: Link, sides: dict[Side, _Side]) -> str | None:
-    """The pair's match key as this run sees it: a live record read now says it (even as None,
-    a cleared key); the link's remembered key when neither was read live (an archived record's
-    key is frozen, or unknown when a full listing stands in an empty record for it)."""
-    for side in (Side.EXTERNAL, Side.HUBSPOT):
-        version = sides[side].versions.get(link.id_on(side))
-        if version is not None and not version.archived:
-            return sides[side].keys[link.id_on(side)]
-    return link.match_key
-
-
-def _keys_held(pairs: Iterable[Pair], sides: dict[Side, _Side]) -> dict[str, str]:
-    """Match keys the records of linked pairs hold now: no free record may take them."""
-    held: dict[str, str] = {}
-    for pair in pairs:
-        for side in Side:
-            version = pair.version(side)
-            key = sides[side].keys.get(version.id) if version is not None else None
-            if key is not None and pair.link is not None:
-                held[key] = f"linked pair {pair.link.hubspot_id}/{pair.link.external_id}"
-    return held
-
-
-def _pair(
-    link: Link | None, side: Side, version: Version, other: Version | None, key: str | None
-) -> Pair:
-    if side is Side.HUBSPOT:
-        return Pair(link, version, other, key)
-    return Pair(link, other, version, key)
-
-
-def _unreadable(side: Side, record: Record, exc: ValueError) -> Rejected:
-    """Its values could not be read into a Version: the record as read is fingerprinted."""
-    return Rejected(
-        side, record.id, "read", "INVALID_VALUE", str(exc), fingerprint=record_fingerprint(record)
-    )
-
-
-def _duplicate(side: Side, version: Version, key: str, holder: str) -> Rejected:
-    return Rejected(
-        side,
-        version.id,
-        "match",
-        "DUPLICATE_MATCH_KEY",
-        f"match key {key!r} already belongs to {holder}; not creating a duplicate",
-        fingerprint=fingerprint(version),
-    )
-
-
-def _id_order(record_id: str) -> tuple[int, int | str]:
-    return (0, int(record_id)) if record_id.isdigit() else (1, record_id)

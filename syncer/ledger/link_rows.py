@@ -3,7 +3,7 @@
 Besides ids, match key and per-field base hashes, a link remembers, per side, how new the
 version it was last settled with was, on that source's own clock (T23: a lagging search can
 serve an older version after a newer one was read by id; see `Link.is_stale`). Which sides'
-times order their versions, so that the rule applies, is the matcher's call (engine/match.py).
+times order their versions, so that the rule applies, is the matcher's call (engine/match_sides.py).
 """
 
 from __future__ import annotations
