@@ -2,7 +2,9 @@
 
 Migrates N contacts from SQL into an empty sandbox that is unlimited and adds no latency (its
 own process); reports records per second and the syncer process's CPU seconds per 1,000
-records. Target: >= 10,000 records per second per core of syncer CPU.
+records. Target: >= 10,000 records per second per core of syncer CPU. The machine is shared and
+a CPU figure moves +-15 % between runs minutes apart with no code change, so the migration runs
+REPEATS times on fresh deployments and the median run is reported, with every run's figure.
 
     python -m bench.engine [--contacts 100000] [--ledger sqlite|postgresql] [--profile FILE]
 """
@@ -26,13 +28,16 @@ UNLIMITED: dict[str, Any] = {
 OVERLAP_SECONDS = 5.0
 
 
+REPEATS = 3
+
+
 def engine_cost(
-    dep: Deployment, contacts: int, ledger: str, profile: Path | None
+    dep: Deployment, contacts: int, profile: Path | None
 ) -> dict[str, Any]:
     run = run_syncer("migrate", "-c", str(dep.config), profile=profile)
     if run.exit_code != 0:
         raise RuntimeError(f"migrate failed ({run.exit_code}):\n{run.output[-3000:]}")
-    figures: dict[str, Any] = {
+    return {
         "contacts": contacts,
         "seconds": run.seconds,
         "records_per_second": contacts / run.seconds,
@@ -42,22 +47,30 @@ def engine_cost(
         "peak_rss_mb": run.peak_rss_mb,
         "api_calls": run.report.get("api_calls"),
     }
+
+
+def _median_run(runs: list[dict[str, Any]], ledger: str) -> dict[str, Any]:
+    ordered = sorted(runs, key=lambda r: r["records_per_cpu_second"])
+    figures = dict(ordered[len(ordered) // 2])
+    figures["records_per_cpu_second_runs"] = [round(r["records_per_cpu_second"]) for r in runs]
     name = "3 engine cost" if ledger == "sqlite" else f"8 engine cost, {ledger} ledger"
     show(name, figures)
     figures["verdict"] = verdict(
         name, figures["records_per_cpu_second"] >= 10_000,
-        f"{figures['records_per_cpu_second']:,.0f} records per CPU second (target >= 10,000), "
+        f"{figures['records_per_cpu_second']:,.0f} records per CPU second, median of "
+        f"{len(runs)} runs {figures['records_per_cpu_second_runs']} (target >= 10,000), "
         f"{figures['records_per_second']:,.0f} records per wall second")
     return figures
 
 
 def run(contacts: int, ledger: str, profile: Path | None = None) -> dict[str, Any]:
-    results: dict[str, Any] = {"ledger": ledger}
-    with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp, sandbox() as box, \
-            deployment(Path(tmp), box, ledger=ledger, **UNLIMITED) as dep:
-        seed_sql(dep, contacts)
-        results["engine_cost"] = engine_cost(dep, contacts, ledger, profile)
-    return results
+    runs = []
+    for _ in range(1 if profile is not None else REPEATS):
+        with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp, sandbox() as box, \
+                deployment(Path(tmp), box, ledger=ledger, **UNLIMITED) as dep:
+            seed_sql(dep, contacts)
+            runs.append(engine_cost(dep, contacts, profile))
+    return {"ledger": ledger, "engine_cost": _median_run(runs, ledger)}
 
 
 def main() -> None:
