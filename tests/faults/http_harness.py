@@ -11,8 +11,7 @@ every wait the engine chose. Everything else (HTTP, timeouts, SQL, the ledger) i
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -77,18 +76,14 @@ def run(
         ledger.close()
 
 
-def ledger_url(dep: Deployment) -> str:
-    return load_settings(dep.config, {}).ledger.url
-
-
 def cursors(dep: Deployment) -> dict[Side, Cursor | None]:
-    with _ledger(dep) as ledger:
+    with dep.ledger() as ledger:
         return {side: ledger.cursor("contacts", side) for side in Side}
 
 
 def quarantined(dep: Deployment) -> list[dict[str, Any]]:
     """Open quarantine entries: source side, record id, operation, category, property, ..."""
-    with _ledger(dep) as ledger:
+    with dep.ledger() as ledger:
         return quarantine.entries(ledger.engine, "contacts")
 
 
@@ -107,7 +102,7 @@ def assert_invariants(dep: Deployment) -> set[tuple[str, str]]:
     sql = Counter(normalise_email(r.email) for r in dep.sql_rows())
     assert not [e for e, n in hub.items() if n > 1], "a HubSpot contact was duplicated"
     assert not [e for e, n in sql.items() if n > 1], "a SQL row was duplicated"
-    with _ledger(dep) as ledger:
+    with dep.ledger() as ledger:
         links = set(ledger.linked_ids("contacts"))
         pending = journal.pending_intents(ledger.engine, "contacts")
     assert len({h for h, _ in links}) == len({e for _, e in links}) == len(links), "not 1:1"
@@ -115,12 +110,3 @@ def assert_invariants(dep: Deployment) -> set[tuple[str, str]]:
     assert {e for _, e in links} <= {str(r.id) for r in dep.sql_rows()}, "dangling link"
     assert pending == [], f"intents left pending: {pending}"
     return links
-
-
-@contextmanager
-def _ledger(dep: Deployment) -> Iterator[Ledger]:
-    ledger = Ledger.open(ledger_url(dep))
-    try:
-        yield ledger
-    finally:
-        ledger.close()

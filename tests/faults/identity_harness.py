@@ -19,8 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from syncer.cli import main
-from syncer.ledger import quarantine
-from syncer.ledger.store import Ledger, Link
+from syncer.ledger.store import Link
 from syncer.records import Side
 from tests.integration.harness import Deployment, _stamp
 
@@ -82,42 +81,23 @@ def quiet_cycles(dep: Deployment, cycles: int) -> list[tuple[int, int]]:
     return seen
 
 
-def ledger(dep: Deployment) -> Ledger:
-    return Ledger.open(f"sqlite:///{dep.config.parent / 'ledger.db'}")
-
-
 def link_of(dep: Deployment, side: Side, record_id: str) -> Link | None:
-    opened = ledger(dep)
-    try:
+    with dep.ledger() as opened:
         return opened.links_for("contacts", side, [record_id]).get(record_id)
-    finally:
-        opened.close()
+
+
+def table_rows(dep: Deployment, table: str) -> list[sa.Row[Any]]:
+    """Every row of one ledger table, in insertion order."""
+    with dep.ledger() as opened, opened.engine.connect() as conn:
+        return list(conn.execute(sa.text(f"SELECT * FROM {table} ORDER BY id")))
 
 
 def all_links(dep: Deployment) -> list[sa.Row[Any]]:
-    opened = ledger(dep)
-    try:
-        with opened.engine.connect() as conn:
-            return list(conn.execute(sa.text("SELECT * FROM links ORDER BY id")))
-    finally:
-        opened.close()
-
-
-def quarantined(dep: Deployment) -> list[dict[str, Any]]:
-    opened = ledger(dep)
-    try:
-        return quarantine.entries(opened.engine, "contacts")
-    finally:
-        opened.close()
+    return table_rows(dep, "links")
 
 
 def conflict_rows(dep: Deployment) -> list[sa.Row[Any]]:
-    opened = ledger(dep)
-    try:
-        with opened.engine.connect() as conn:
-            return list(conn.execute(sa.text("SELECT * FROM conflicts ORDER BY id")))
-    finally:
-        opened.close()
+    return table_rows(dep, "conflicts")
 
 
 def status_json(dep: Deployment, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:

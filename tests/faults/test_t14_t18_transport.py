@@ -18,7 +18,6 @@ from syncer.cli import main
 from syncer.engine.report import Mode
 from syncer.errors import RetryableError
 from syncer.ledger import journal
-from syncer.ledger.store import Ledger
 from syncer.records import Side
 from syncer.service.daemon import Passes
 from syncer.settings import load_settings
@@ -26,7 +25,6 @@ from tests.faults.http_harness import (
     VirtualTime,
     assert_invariants,
     cursors,
-    ledger_url,
     run,
 )
 from tests.faults.ledger_harness import finish, resume, syncer, wait_stopped
@@ -42,19 +40,13 @@ def dep(tmp_path: Path, sqlite_url: str, unique_name: str) -> Iterator[Deploymen
 
 
 def _runs(dep: Deployment) -> list[dict[str, object]]:
-    ledger = Ledger.open(ledger_url(dep))
-    try:
+    with dep.ledger() as ledger:
         return journal.recent_runs(ledger.engine, "contacts")
-    finally:
-        ledger.close()
 
 
 def _pending_intents(dep: Deployment) -> list[journal.Intent]:
-    ledger = Ledger.open(ledger_url(dep))
-    try:
+    with dep.ledger() as ledger:
         return journal.pending_intents(ledger.engine, "contacts")
-    finally:
-        ledger.close()
 
 
 # -- T14 rate-limit storm, then the daily limit ------------------------------------------------

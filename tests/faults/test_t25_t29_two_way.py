@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from syncer.records import Side
+from tests.faults.http_harness import quarantined
 from tests.faults.identity_harness import (
     command,
     configure,
@@ -27,7 +28,6 @@ from tests.faults.identity_harness import (
     hub_restore,
     hub_writes,
     link_of,
-    quarantined,
     quiet_cycles,
     sql_by_email,
     sql_delete,

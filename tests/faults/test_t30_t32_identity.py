@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from syncer.mapping.convert import normalise_email
 from syncer.records import Side
+from tests.faults.http_harness import quarantined
 from tests.faults.identity_harness import (
     add_column,
     command,
@@ -28,7 +29,6 @@ from tests.faults.identity_harness import (
     hub_writes,
     link_of,
     map_field,
-    quarantined,
     quiet_cycles,
     sql_by_email,
     sql_insert,

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from tests.faults.http_harness import quarantined
 from tests.faults.identity_harness import (
     add_column,
     command,
@@ -21,7 +22,6 @@ from tests.faults.identity_harness import (
     hub_by_email,
     hub_create,
     map_field,
-    quarantined,
     sql_by_email,
     sql_insert,
     sync,

@@ -29,7 +29,7 @@ from syncer.connectors.hubspot.results import map_batch_results
 from syncer.connectors.hubspot.search import SearchCollector
 from syncer.connectors.hubspot.shapes import MalformedResponse
 from syncer.records import Record, Write
-from tests.faults.identity_harness import command, hub_by_email, hub_patch, ledger, sync
+from tests.faults.identity_harness import command, hub_by_email, hub_patch, sync
 from tests.integration.harness import Deployment, deployment
 
 KEYS = st.sampled_from(
@@ -169,15 +169,11 @@ def corrupting_proxy(dep: Deployment, corrupt: list[Corrupt | None]) -> Iterator
 
 
 def _ledger_state(dep: Deployment) -> dict[str, list[tuple[Any, ...]]]:
-    opened = ledger(dep)
-    try:
-        with opened.engine.connect() as conn:
-            return {
-                table: [tuple(r) for r in conn.execute(sa.text(f"SELECT * FROM {table}"))]
-                for table in ("links", "cursors", "quarantine", "intents", "conflicts")
-            }
-    finally:
-        opened.close()
+    with dep.ledger() as opened, opened.engine.connect() as conn:
+        return {
+            table: [tuple(r) for r in conn.execute(sa.text(f"SELECT * FROM {table}"))]
+            for table in ("links", "cursors", "quarantine", "intents", "conflicts")
+        }
 
 
 @pytest.mark.parametrize("sql_url", ["sqlite"], indirect=True)

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
+from syncer.ledger.store import Ledger
 from syncer.sandbox.hubspot import HubSpotSandbox, SandboxConfig, serve_in_thread
 
 TOKEN = "pat-na1-it-00000000-0000-0000-0000-000000000000"
@@ -69,6 +70,15 @@ class Deployment:
     def sql_rows(self) -> list[sa.Row[Any]]:
         with self.engine.connect() as conn:
             return list(conn.execute(sa.select(self.table).order_by(self.table.c.id)))
+
+    @contextmanager
+    def ledger(self) -> Iterator[Ledger]:
+        """The deployment's ledger, opened for a look and closed after."""
+        opened = Ledger.open(self.ledger_url)
+        try:
+            yield opened
+        finally:
+            opened.close()
 
     def edit_row(self, row_id: int, **values: Any) -> None:
         values.update(_stamp(self.table))

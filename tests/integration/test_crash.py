@@ -11,8 +11,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
+from tests.faults.ledger_harness import LedgerState
 from tests.integration.harness import Deployment, deployment, seed
 
 pytestmark = pytest.mark.parametrize("sql_url", ["sqlite"], indirect=True)
@@ -67,21 +67,6 @@ def test_crash_at_failpoint_then_rerun(
         _assert_complete(dep, 550)
 
 
-def _ledger_counts(dep: Deployment) -> tuple[int, int, list[str]]:
-    """(pending intents, links, run statuses oldest first) read from the ledger itself."""
-    engine = sa.create_engine(dep.ledger_url)
-    with engine.connect() as conn:
-        pending = conn.execute(
-            sa.text("SELECT count(*) FROM intents WHERE state = 'pending'")
-        ).scalar_one()
-        links = conn.execute(sa.text("SELECT count(*) FROM links")).scalar_one()
-        statuses = [
-            r[0] for r in conn.execute(sa.text("SELECT status FROM runs ORDER BY started_at"))
-        ]
-    engine.dispose()
-    return pending, links, statuses
-
-
 def _signal_once_started(dep: Deployment, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 60
     while len(dep.hub_contacts()) < 100:  # the first chunk's creates are on their way
@@ -108,10 +93,12 @@ def test_t06_sigterm_ends_the_run_at_a_chunk_boundary_with_everything_recorded(
         _signal_once_started(dep, process)
         assert process.wait(timeout=60) == (0 if command == "run" else 1)
         created = len(dep.hub_contacts())
-        pending, links, statuses = _ledger_counts(dep)
+        state = LedgerState.read(dep.ledger_url)
         assert 0 < created < 5000, "stopped too late to prove anything"
-        assert (pending, links) == (0, created), "a write went out unrecorded"
-        assert statuses == ["stopped"]
+        assert (state.intents["pending"], state.links) == (0, created), (
+            "a write went out unrecorded"
+        )
+        assert state.runs == Counter({"stopped": 1})
         rerun = _migrate(dep)
         assert rerun.wait(timeout=120) == 0, rerun.stderr.read() if rerun.stderr else ""
         _assert_complete(dep, 5000)
@@ -132,4 +119,4 @@ def test_t02_killed_after_the_last_chunk_before_the_cursors_rerun_writes_nothing
         assert rerun.wait(timeout=60) == 0, rerun.stderr.read() if rerun.stderr else ""
         assert dep.sandbox.stats().get("writes", 0) == writes
         assert dep.sql_rows() == rows
-        assert _ledger_counts(dep)[0] == 0
+        assert LedgerState.read(dep.ledger_url).intents["pending"] == 0
