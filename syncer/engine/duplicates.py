@@ -44,11 +44,20 @@ def _holders(connector: Connector, creates: Sequence[Write]) -> dict[str, str]:
         by_property[str(write.unique_property)].append(write)
     holders: dict[str, str] = {}
     for prop, group in by_property.items():
-        found: dict[str | None, list[str]] = defaultdict(list)
-        for record in connector.find(prop, [str(w.unique_value) for w in group]):
-            found[normalise_email(record.properties.get(prop))].append(record.id)
+        found = records_holding(connector, prop, [str(w.unique_value) for w in group])
         for write in group:
             ids = found.get(normalise_email(write.unique_value), [])
             if len(ids) == 1:
                 holders[write.key] = ids[0]
     return holders
+
+
+def records_holding(
+    connector: Connector, prop: str, values: Sequence[str]
+) -> dict[str | None, list[str]]:
+    """Ids of the live records whose `prop` holds each value, by the value as the engine
+    normalises unique keys (emails lower-cased and trimmed), in the order the side gave them."""
+    found: dict[str | None, list[str]] = defaultdict(list)
+    for record in connector.find(prop, list(values)):
+        found[normalise_email(record.properties.get(prop))].append(record.id)
+    return found

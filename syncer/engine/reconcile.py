@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from syncer.connectors.base import Connector
+from syncer.engine.duplicates import records_holding
 from syncer.ledger import journal
 from syncer.ledger.journal import Intent
 from syncer.ledger.store import Commit, Ledger, Link
@@ -35,10 +36,11 @@ def pending_intents(
         else:
             commit.intents_failed.append(intent.id)
     for (side, prop), intents in groups.items():
-        found = connectors[side].find(prop, [i.unique_value for i in intents if i.unique_value])
-        by_value = {_key(r.properties.get(prop)): r.id for r in found}
+        values = [i.unique_value for i in intents if i.unique_value]
+        by_value = records_holding(connectors[side], prop, values)
         for intent in intents:
-            target_id = by_value.get(_key(intent.unique_value))
+            holders = by_value.get(normalise_email(intent.unique_value))
+            target_id = holders[-1] if holders else None
             if target_id is None or intent.source_id is None:
                 commit.intents_failed.append(intent.id)
                 continue
@@ -53,8 +55,3 @@ def pending_intents(
     log.info(
         "intents reconciled", applied=len(commit.intents_applied), failed=len(commit.intents_failed)
     )
-
-
-def _key(value: object) -> str | None:
-    # Unique keys compare as the engine normalised them (emails lower-cased and trimmed).
-    return normalise_email(value)
