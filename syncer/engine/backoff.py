@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from syncer.engine.collect import Collected
-from syncer.engine.plan import Version
+from syncer.engine.plan import Version, read_version
 from syncer.ledger import quarantine
 from syncer.ledger.store import Ledger
 from syncer.mapping.apply import FieldMap
@@ -68,16 +68,12 @@ def hold_back(
 
 def _fingerprints(record: Record, side: Side, fieldmap: FieldMap, id_property: str) -> set[str]:
     """Both kinds for the record as read now (the Version the matcher would build from it)."""
-    out = {record_fingerprint(record)}
+    raw = {record_fingerprint(record)}
     try:
-        values = fieldmap.canonical(record, side)
+        version = read_version(record, side, fieldmap, id_property)
     except ValueError:
-        return out
-    carried = record.properties.get(id_property) if side is Side.HUBSPOT else None
-    carried_id = str(carried) if carried not in (None, "") else None
-    version = Version(record.id, values, record.modified_at, record.archived, carried_id)
-    out.add(fingerprint(version))
-    return out
+        return raw  # unreadable: only the raw record's fingerprint can match
+    return raw | {fingerprint(version)}
 
 
 def _release_pairs_whose_twin_changed(

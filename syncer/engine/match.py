@@ -24,7 +24,7 @@ from syncer.engine.match_sides import (
     set_aside_archived,
     unreadable,
 )
-from syncer.engine.plan import Pair, Version, decode_sides
+from syncer.engine.plan import Pair, decode_sides, read_version
 from syncer.ledger.store import Ledger, Link
 from syncer.mapping.apply import FieldMap
 from syncer.records import Record, Side
@@ -74,19 +74,12 @@ class Matcher:
         result = SideRecords()
         for record in records:
             try:
-                values = self.fieldmap.canonical(record, side)
+                version = read_version(record, side, self.fieldmap, self.id_property)
                 key = self.fieldmap.match_key(record, side)
             except ValueError as exc:
                 out.rejected.append(unreadable(side, record, exc))
                 continue
-            carried = record.properties.get(self.id_property) if side is Side.HUBSPOT else None
-            result.versions[record.id] = Version(
-                record.id,
-                values,
-                record.modified_at,
-                record.archived,
-                str(carried) if carried not in (None, "") else None,
-            )
+            result.versions[record.id] = version
             result.keys[record.id] = key
         return result
 

@@ -14,8 +14,8 @@ from datetime import datetime
 
 from syncer.ledger.hashing import value_hash
 from syncer.ledger.store import Link
-from syncer.mapping.apply import Canonical, FieldSpec
-from syncer.records import Side
+from syncer.mapping.apply import Canonical, FieldMap, FieldSpec
+from syncer.records import Record, Side
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +27,15 @@ class Version:
     modified_at: datetime | None = None
     archived: bool = False
     carried_id: str | None = None  # HubSpot only: the external id the record carries
+
+
+def read_version(record: Record, side: Side, fieldmap: FieldMap, id_property: str) -> Version:
+    """The record as the engine compares it: canonical mapped values, and on HubSpot the
+    external id it carries. Raises ValueError naming a field whose value cannot be read."""
+    values = fieldmap.canonical(record, side)
+    carried = record.properties.get(id_property) if side is Side.HUBSPOT else None
+    carried_id = str(carried) if carried not in (None, "") else None
+    return Version(record.id, values, record.modified_at, record.archived, carried_id)
 
 
 @dataclass(frozen=True, slots=True)
