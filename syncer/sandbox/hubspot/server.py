@@ -23,6 +23,8 @@ from syncer.sandbox.hubspot.app import HubSpotSandbox
 from syncer.sandbox.hubspot.faults import ConnectionDropped
 
 _THREADS = 8
+_POLL_SECONDS = 0.2
+_log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -30,12 +32,21 @@ class RunningServer:
     url: str  # "http://127.0.0.1:PORT"
     _server: object
     _thread: threading.Thread
+    _stopping: threading.Event
 
     def stop(self) -> None:
-        """Close the listener and every connection on the server's own loop thread (closing
-        sockets under a running select() from here would make it fail), then wait for it."""
+        """Ask the loop thread to close the listener and every connection itself (closing sockets
+        under its running select() from here would make it fail), then wait for it."""
         server: Any = self._server
-        server.trigger.pull_trigger(lambda: _close_all(server))
+        self._stopping.set()
+        try:
+            server.pull_trigger()  # wakes select() now rather than at its next timeout
+        except OSError as error:
+            # The trigger pipe is gone (CI once saw EBADF here, cause not found); the loop still
+            # stops at its next poll timeout, so this costs at most _POLL_SECONDS.
+            _log.warning(
+                "sandbox trigger unusable at stop (%s); waiting for the poll timeout", error
+            )
         self._thread.join(timeout=5)
         server.task_dispatcher.shutdown()
 
@@ -44,10 +55,26 @@ def serve_in_thread(app: HubSpotSandbox, host: str = "127.0.0.1", port: int = 0)
     """Start serving and return once the port accepts connections (port 0 = pick a free one)."""
     server = _create(app, host, port)
     bound_port = server.effective_port
-    thread = threading.Thread(target=server.run, name=f"hubspot-sandbox-{bound_port}", daemon=True)
+    stopping = threading.Event()
+    thread = threading.Thread(
+        target=_serve_until,
+        args=(server, stopping),
+        name=f"hubspot-sandbox-{bound_port}",
+        daemon=True,
+    )
     thread.start()
     _wait_until_accepting(host, bound_port)
-    return RunningServer(f"http://{host}:{bound_port}", server, thread)
+    return RunningServer(f"http://{host}:{bound_port}", server, thread, stopping)
+
+
+def _serve_until(server: Any, stopping: threading.Event) -> None:
+    # waitress's own run() loops until its map is empty; this loop also ends when asked to, and
+    # does the closing on this thread, so a stop never depends on the trigger pipe being usable.
+    try:
+        while server._map and not stopping.is_set():
+            server.asyncore.loop(timeout=_POLL_SECONDS, map=server._map, count=1)
+    finally:
+        _close_all(server)
 
 
 def serve_forever(app: HubSpotSandbox, host: str, port: int) -> None:
