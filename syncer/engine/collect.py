@@ -24,12 +24,17 @@ def collect(connector: Connector, since: Cursor | None, until: datetime) -> Coll
     for page in connector.changes(since, until):
         pages += 1
         for record in page.records:
-            known = records.get(record.id)
-            if known is None or _newer(record, known):
-                records[record.id] = record
+            keep_newest(records, record)
         if page.cursor is not None:
             cursor = page.cursor
     return Collected(records, cursor, pages, full=since is None)
+
+
+def keep_newest(records: dict[str, Record], record: Record) -> None:
+    """Add a record by id; one seen twice keeps its newest version."""
+    known = records.get(record.id)
+    if known is None or _newer(record, known):
+        records[record.id] = record
 
 
 def _newer(candidate: Record, known: Record) -> bool:

@@ -1,23 +1,20 @@
 """One pipeline run: lease -> reconcile -> collect -> match -> plan -> guard -> execute -> commit.
 
 `migrate`, `sync` and `plan` share this path: migrate lists both sides in full, sync reads
-changes since the cursors, plan stops after the guard and writes nothing.
+changes since the cursors, plan stops after the guard and writes nothing. A first migration
+(no links yet) streams the external side page by page instead of holding it whole (stream.py).
 """
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
-from syncer.connectors.base import Connector
 from syncer.engine import backoff, failpoints, guards, reconcile
 from syncer.engine.collect import Collected, collect
 from syncer.engine.collector_pacing import fewer_collections
-from syncer.engine.execute import Executor
+from syncer.engine.context import PipelineRun, RunState
 from syncer.engine.hubspot_events import (
     ARCHIVE_CURSOR,
     ReportsArchives,
@@ -26,34 +23,17 @@ from syncer.engine.hubspot_events import (
     linked_only,
     merge_commit,
 )
-from syncer.engine.match import Matcher
-from syncer.engine.plan import PairPlan, Policy, plan_pair
+from syncer.engine.plan import PairPlan, plan_pair
 from syncer.engine.report import Mode, RunReport
+from syncer.engine.stream import migrate_streamed, streams
 from syncer.errors import RunStopped
 from syncer.ledger import journal, leases, quarantine
-from syncer.ledger.store import Commit, Ledger
+from syncer.ledger.store import Commit
 from syncer.logs import bound_run, get_logger
 from syncer.mapping.apply import FieldMap, compile_mapping
 from syncer.records import Cursor, Record, Side
-from syncer.settings import PipelineSettings
 
-LEASE_TTL = timedelta(minutes=10)
 log = get_logger(__name__)
-
-
-@dataclass(slots=True)
-class PipelineRun:
-    """Everything one run needs, built once at the edge."""
-
-    pipeline: PipelineSettings
-    ledger: Ledger
-    connectors: dict[Side, Connector]
-    owner: str
-    force: bool = False
-    dry_run: bool = False  # plan only: read and plan, write nothing, commit nothing
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-    lease_ttl: timedelta = LEASE_TTL  # [ledger] lease_seconds
-    stop: threading.Event | None = None  # set by SIGTERM: end at the next chunk boundary
 
 
 def run_pipeline(ctx: PipelineRun, mode: Mode) -> RunReport:
@@ -97,41 +77,61 @@ def _run(ctx: PipelineRun, mode: Mode, epoch: int, report: RunReport) -> None:
     fieldmap = _prepare(ctx)
     if not ctx.dry_run:
         reconcile.pending_intents(ctx.ledger, name, epoch, ctx.connectors, report.run_id)
-    until = ctx.clock()
-    collected = {side: _collect(ctx, side, mode, until) for side in Side}
+    state = RunState(ctx, mode, epoch, report, fieldmap, until=ctx.clock())
+    hubspot = _collect(ctx, Side.HUBSPOT, mode, state.until)
+    link_count = ctx.ledger.link_count(name)
+    streamed = (
+        mode is Mode.MIGRATE
+        and not ctx.dry_run
+        and streams(link_count, hubspot.records.values(), ctx.pipeline.external_id_property)
+    )
+    collected = {Side.HUBSPOT: hubspot}
+    if not streamed:
+        collected[Side.EXTERNAL] = _collect(ctx, Side.EXTERNAL, mode, state.until)
     failpoints.hit("mid_collect")
-    cursors = _hubspot_events(ctx, mode, epoch, report.run_id, collected, until=until)
+    cursors = _hubspot_events(ctx, mode, epoch, report.run_id, collected, until=state.until)
+    if streamed:
+        cursors.update(migrate_streamed(state, hubspot))
+    else:
+        whole = _run_whole(state, collected, link_count)
+        if whole is None:  # a dry run: planned, nothing written
+            return
+        cursors.update(whole)
+    failpoints.hit("before_cursor_commit")
+    ctx.ledger.commit(name, epoch, Commit(cursors=cursors), report.run_id)
+
+
+def _run_whole(
+    state: RunState, collected: dict[Side, Collected], link_count: int
+) -> dict[str, Cursor] | None:
+    """Both sides' changes in memory at once: match, plan, guard, execute. Returns the sides'
+    cursors to commit, or None for a dry run."""
+    ctx, report = state.ctx, state.report
     for side in Side:
         report.collected[side.value] = len(collected[side].records)
-    link_count = ctx.ledger.link_count(name)
     guards.check_listing(link_count, collected, force=ctx.force)
     _missing_from_listing_is_archived(ctx, collected)
     _add_quarantine_retries(ctx, collected)
-    held = _hold_back(ctx, mode, collected, fieldmap)
-    matched = Matcher(
-        pipeline=name,
-        fieldmap=fieldmap,
-        ledger=ctx.ledger,
-        connectors=ctx.connectors,
-        external_id_property=ctx.pipeline.external_id_property,
-        look_up_other_side=mode is not Mode.MIGRATE,
-    ).match(collected[Side.HUBSPOT].records.values(), collected[Side.EXTERNAL].records.values())
-    policy = _policy(ctx.pipeline)
+    held = _hold_back(ctx, state.mode, collected, state.fieldmap)
+    matched = state.matcher().match(
+        collected[Side.HUBSPOT].records.values(), collected[Side.EXTERNAL].records.values()
+    )
+    policy = state.policy()
     plans = [
-        p for p in (plan_pair(x, fieldmap.fields, policy) for x in matched.pairs) if not p.is_noop
+        p
+        for p in (plan_pair(x, state.fieldmap.fields, policy) for x in matched.pairs)
+        if not p.is_noop
     ]
     guards.check_plan(link_count, plans, force=ctx.force)
     if ctx.dry_run:
         report.planned = guards.describe(plans)
         report.quarantined = len(matched.rejected) + held
-        return
-    executor = _executor(ctx, report.run_id, epoch, fieldmap)
+        return None
+    executor = state.executor()
     executor.execute(plans, matched.rejected)
-    _fill_report(report, executor)
+    state.fill_report(executor)
     report.quarantined += held  # still quarantined, waiting for their retry time
-    cursors.update({s: c.cursor for s, c in collected.items() if c.cursor is not None})
-    failpoints.hit("before_cursor_commit")
-    ctx.ledger.commit(name, epoch, Commit(cursors=cursors), report.run_id)
+    return {s: c.cursor for s, c in collected.items() if c.cursor is not None}
 
 
 def _prepare(ctx: PipelineRun) -> FieldMap:
@@ -220,45 +220,6 @@ def _hold_back(
     if held:
         log.info("quarantined records left to their back-off", held=held)
     return held
-
-
-def _policy(pipeline: PipelineSettings) -> Policy:
-    creates = {
-        "both": {Side.HUBSPOT, Side.EXTERNAL},
-        "to_hubspot": {Side.HUBSPOT},
-        "to_external": {Side.EXTERNAL},
-    }[pipeline.direction]
-    return Policy(pipeline.conflict, pipeline.deletes, frozenset(creates))
-
-
-def _executor(ctx: PipelineRun, run_id: str, epoch: int, fieldmap: FieldMap) -> Executor:
-    def renew() -> None:
-        leases.renew(ctx.ledger.engine, ctx.pipeline.name, epoch, ctx.lease_ttl)
-
-    return Executor(
-        pipeline=ctx.pipeline.name,
-        run_id=run_id,
-        epoch=epoch,
-        ledger=ctx.ledger,
-        connectors=ctx.connectors,
-        fieldmap=fieldmap,
-        external_id_property=ctx.pipeline.external_id_property,
-        conflict_policy=ctx.pipeline.conflict,
-        before_chunk=renew,
-        stopping=ctx.stop.is_set if ctx.stop is not None else None,
-        clock=ctx.clock,
-    )
-
-
-def _fill_report(report: RunReport, executor: Executor) -> None:
-    tally = executor.tally
-    for side in Side:
-        report.created[side.value] = tally.created[side]
-        report.updated[side.value] = tally.updated[side]
-        report.archived[side.value] = tally.archived[side]
-    report.linked = tally.linked
-    report.conflicts = tally.conflicts
-    report.quarantined = tally.quarantined
 
 
 __all__ = ["Mode", "PairPlan", "PipelineRun", "RunReport", "run_pipeline"]

@@ -1,0 +1,98 @@
+"""What a pipeline run is given (PipelineRun), and what it has settled before it collects
+(RunState): the parts both ways of running build from them, the matcher, the executor and the
+policy, and the report filled from what the executor did."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from syncer.connectors.base import Connector
+from syncer.engine.execute import Executor
+from syncer.engine.match import Matcher
+from syncer.engine.plan import Policy
+from syncer.engine.report import Mode, RunReport
+from syncer.ledger import leases
+from syncer.ledger.store import Ledger
+from syncer.mapping.apply import FieldMap
+from syncer.records import Side
+from syncer.settings import PipelineSettings
+
+LEASE_TTL = timedelta(minutes=10)
+
+
+@dataclass(slots=True)
+class PipelineRun:
+    """Everything one run needs, built once at the edge."""
+
+    pipeline: PipelineSettings
+    ledger: Ledger
+    connectors: dict[Side, Connector]
+    owner: str
+    force: bool = False
+    dry_run: bool = False  # plan only: read and plan, write nothing, commit nothing
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    lease_ttl: timedelta = LEASE_TTL  # [ledger] lease_seconds
+    stop: threading.Event | None = None  # set by SIGTERM: end at the next chunk boundary
+
+
+@dataclass(slots=True)
+class RunState:
+    """One run once it holds the lease and has compiled the mapping."""
+
+    ctx: PipelineRun
+    mode: Mode
+    epoch: int
+    report: RunReport
+    fieldmap: FieldMap
+    until: datetime  # the run's signpost: changes up to here
+
+    def matcher(self) -> Matcher:
+        return Matcher(
+            pipeline=self.ctx.pipeline.name,
+            fieldmap=self.fieldmap,
+            ledger=self.ctx.ledger,
+            connectors=self.ctx.connectors,
+            external_id_property=self.ctx.pipeline.external_id_property,
+            look_up_other_side=self.mode is not Mode.MIGRATE,
+        )
+
+    def policy(self) -> Policy:
+        creates = {
+            "both": {Side.HUBSPOT, Side.EXTERNAL},
+            "to_hubspot": {Side.HUBSPOT},
+            "to_external": {Side.EXTERNAL},
+        }[self.ctx.pipeline.direction]
+        return Policy(self.ctx.pipeline.conflict, self.ctx.pipeline.deletes, frozenset(creates))
+
+    def executor(self) -> Executor:
+        ctx, epoch = self.ctx, self.epoch
+
+        def renew() -> None:
+            leases.renew(ctx.ledger.engine, ctx.pipeline.name, epoch, ctx.lease_ttl)
+
+        return Executor(
+            pipeline=ctx.pipeline.name,
+            run_id=self.report.run_id,
+            epoch=epoch,
+            ledger=ctx.ledger,
+            connectors=ctx.connectors,
+            fieldmap=self.fieldmap,
+            external_id_property=ctx.pipeline.external_id_property,
+            conflict_policy=ctx.pipeline.conflict,
+            before_chunk=renew,
+            stopping=ctx.stop.is_set if ctx.stop is not None else None,
+            clock=ctx.clock,
+        )
+
+    def fill_report(self, executor: Executor) -> None:
+        report, tally = self.report, executor.tally
+        for side in Side:
+            report.created[side.value] = tally.created[side]
+            report.updated[side.value] = tally.updated[side]
+            report.archived[side.value] = tally.archived[side]
+        report.linked = tally.linked
+        report.conflicts = tally.conflicts
+        report.quarantined = tally.quarantined

@@ -1,0 +1,122 @@
+"""A first migration streams the external side in pages (engine/stream.py): it must end exactly
+where a whole-listing migration ends, whichever page a record or its twin falls in."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from syncer.engine import stream
+from syncer.engine.report import Mode
+from syncer.ledger import quarantine
+from syncer.records import ChangePage, Cursor, Record, Side
+from tests.engine.conftest import World
+from tests.engine.test_run import assert_agree, seed
+
+
+@pytest.fixture(autouse=True)
+def small_pages(monkeypatch: pytest.MonkeyPatch, world: World) -> None:
+    """Pages of 3 external records, listed 2 at a time: every case spans several pages."""
+    monkeypatch.setattr(stream, "STREAM_PAGE", 3)
+    world.ext.page_size = 2
+
+
+def _ext(world: World, email: str, first: str = "E") -> Record:
+    return world.ext.put({"email": email, "first_name": first, "last_name": "Ext", "status": "C"})
+
+
+def _hub(world: World, email: str, **more: str) -> Record:
+    props = {"email": email, "firstname": "H", "lastname": "Hub", "lifecyclestage": "lead"}
+    return world.hub.put(props | more)
+
+
+def test_a_streamed_first_migration_ends_as_a_whole_one(world: World) -> None:
+    seed(world)  # 10 + 10 records, 3 emails shared (twins of h0-h2 listed in the first pages)
+    report = world.run(Mode.MIGRATE)
+    assert report.status == "ok"
+    assert report.collected == {"hubspot": 10, "external": 10}
+    assert report.created == {"hubspot": 7, "external": 7}
+    assert report.linked == 17
+    assert_agree(world)
+    assert world.run(Mode.MIGRATE).writes == 0  # links now exist: the whole path, nothing to do
+    assert world.run().writes == 0
+
+
+def test_a_hubspot_twin_waits_for_the_page_that_holds_its_key(world: World) -> None:
+    for i in range(7):
+        _ext(world, f"e{i}@example.com")
+    twin = _hub(world, "e6@example.com")  # its twin is the last external record listed
+    report = world.run(Mode.MIGRATE)
+    assert report.created == {"hubspot": 6, "external": 0}
+    link = world.ledger.links_for("contacts", Side.HUBSPOT, [twin.id])[twin.id]
+    assert world.ext.rows[link.external_id].properties["email"] == "e6@example.com"
+    assert_agree(world)
+
+
+def test_an_external_key_repeated_in_a_later_page_is_a_duplicate(world: World) -> None:
+    first = _ext(world, "same@example.com", "First")
+    for i in range(4):
+        _ext(world, f"e{i}@example.com")
+    later = _ext(world, " SAME@example.com ", "Later")  # three pages after the first
+    report = world.run(Mode.MIGRATE)
+    assert report.created == {"hubspot": 5, "external": 0}
+    assert [
+        r.properties["firstname"] for r in world.hub.live() if "same" in r.properties["email"]
+    ] == ["First"]
+    rejected = quarantine.entries(world.ledger.engine, "contacts")
+    assert [(r["source_side"], r["record_id"], r["category"]) for r in rejected] == [
+        ("external", later.id, "DUPLICATE_MATCH_KEY")
+    ]
+    assert world.ledger.links_for("contacts", Side.EXTERNAL, [first.id])
+
+
+def test_hubspot_records_sharing_a_key_are_claimed_together(world: World) -> None:
+    for i in range(4):
+        _ext(world, f"e{i}@example.com")
+    older = _hub(world, "dup@example.com", firstname="Older")
+    newer = _hub(world, "DUP@example.com", firstname="Newer")
+    _ext(world, "dup@example.com")
+    world.run(Mode.MIGRATE)
+    linked = world.ledger.links_for("contacts", Side.HUBSPOT, [older.id, newer.id])
+    assert list(linked) == [older.id]  # the lower id wins, as in a whole run
+    rejected = quarantine.entries(world.ledger.engine, "contacts")
+    assert [(r["record_id"], r["category"]) for r in rejected] == [
+        (newer.id, "DUPLICATE_MATCH_KEY")
+    ]
+
+
+def test_hubspot_records_no_page_claimed_are_created_last(world: World) -> None:
+    for i in range(5):
+        _ext(world, f"e{i}@example.com")
+    only_here = _hub(world, "hub-only@example.com")
+    report = world.run(Mode.MIGRATE)
+    assert report.created == {"hubspot": 5, "external": 1}
+    assert world.ledger.links_for("contacts", Side.HUBSPOT, [only_here.id])
+    assert_agree(world)
+
+
+def test_a_carried_external_id_turns_streaming_off(world: World) -> None:
+    """Its twin may sit in any page, so the run lists both sides whole and pairs them by id."""
+    named = _ext(world, "old@example.com")
+    for i in range(5):
+        _ext(world, f"e{i}@example.com")
+    carrier = _hub(world, "new@example.com", syncer_external_id=named.id)
+    assert not stream.streams(0, [carrier], "syncer_external_id")
+    report = world.run(Mode.MIGRATE)
+    assert report.created == {"hubspot": 5, "external": 0}
+    link = world.ledger.links_for("contacts", Side.HUBSPOT, [carrier.id])[carrier.id]
+    assert link.external_id == named.id
+
+
+def test_pages_are_regrouped_to_the_size_asked_with_the_newest_cursor() -> None:
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    listed = [
+        ChangePage([Record("1", {}, at), Record("2", {}, at)], None),
+        ChangePage([Record("2", {"v": 2}, at), Record("3", {}, at)], None),
+        ChangePage([Record("4", {}, at)], Cursor("end")),
+    ]
+    pages = list(stream.pages_of(listed, 3))
+    assert [[r.id for r in p.records] for p in pages] == [["1", "2", "3"], ["4"]]
+    assert pages[0].records[1].properties == {"v": 2}  # listed twice: the later read
+    assert [p.cursor for p in pages] == [None, Cursor("end")]
