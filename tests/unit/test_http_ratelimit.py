@@ -1,4 +1,4 @@
-"""The rolling-window budget: limits, re-stamping at completion, header corrections, pauses."""
+"""The rolling-window budget: limits, re-stamping after the answer, header corrections, pauses."""
 
 from __future__ import annotations
 
@@ -46,10 +46,20 @@ def test_the_next_request_waits_until_the_oldest_leaves_the_window() -> None:
     assert sum(time.slept) == pytest.approx(7.0)
 
 
-def test_a_slot_is_restamped_when_the_response_arrives() -> None:
+def test_a_slot_is_restamped_at_the_midpoint_of_its_round_trip() -> None:
     rate, time = budget(1)
     slot = rate.acquire()
-    time.now += 4  # a slow response: the server counted it late
+    time.now += 4  # a slow round trip: the server counted it up to 2 s after we sent it
+    rate.complete(slot)
+    rate.acquire()
+    assert sum(time.slept) == pytest.approx(8.0)  # 2 s (midpoint) + 10 s window - 4 s gone
+
+
+def test_a_completion_stamp_counts_the_slot_from_the_answer() -> None:
+    time = FakeTime()
+    rate = RollingWindowBudget(1, 10.0, clock=time.clock, sleep=time.sleep, stamp="completion")
+    slot = rate.acquire()
+    time.now += 4
     rate.complete(slot)
     rate.acquire()
     assert sum(time.slept) == pytest.approx(10.0)

@@ -35,10 +35,18 @@ class PortalBudgets:
         correct them."""
         return cls(
             burst=RollingWindowBudget(
-                settings.burst_limit, BURST_WINDOW_SECONDS, clock=monotonic, sleep=sleep
+                settings.burst_limit,
+                BURST_WINDOW_SECONDS,
+                clock=monotonic,
+                sleep=sleep,
+                stamp=settings.rate_stamp,
             ),
             search=RollingWindowBudget(
-                settings.search_per_second, 1.0, clock=monotonic, sleep=sleep
+                settings.search_per_second,
+                1.0,
+                clock=monotonic,
+                sleep=sleep,
+                stamp=settings.rate_stamp,
             ),
             daily=DailyBudget(
                 settings.daily_limit, settings.portal_timezone, **({"now": now} if now else {})

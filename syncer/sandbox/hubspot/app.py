@@ -189,13 +189,19 @@ class HubSpotSandbox:
             with self._lock:
                 self._stats[stat] += 1
                 return self._error(error)
-        if self.config.latency_ms:
-            time.sleep(self.config.latency_ms / 1000)
+        # latency_ms is a network round trip: half on the way in, before the request is
+        # admitted and counted against the limits, half on the way back.
+        self._travel()
         with self._lock:
             response, fault = self._api_locked(request, routed)
         if fault is not None and fault.delay_ms:
             time.sleep(fault.delay_ms / 1000)
+        self._travel()
         return None if fault is not None and fault.drop else response
+
+    def _travel(self) -> None:
+        if self.config.latency_ms:
+            time.sleep(self.config.latency_ms / 2000)
 
     def _refusal(
         self, request: Request, routed: tuple[Route, dict[str, str]] | None

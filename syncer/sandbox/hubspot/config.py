@@ -25,7 +25,7 @@ class SandboxConfig:
     burst_limit: int = 190  # requests per rolling 10 s window per token; 0 = unlimited
     daily_limit: int = 625_000  # 0 = unlimited
     search_per_second: int = 5  # 0 = unlimited
-    latency_ms: int = 0  # added to every API request, outside the store lock
+    latency_ms: int = 0  # a round trip added to each API request (half each way), unlocked
     fault_rate: float = 0.0  # probability of an injected 500/502/503 before the request applies
     seed: int = 0  # makes faults and correlation ids deterministic
     search_lag_ms: int = 0  # a write becomes visible to search only this long after it happened
