@@ -169,7 +169,7 @@ def check(args: argparse.Namespace) -> int:
     settings = load(args)
     with opened_ledger(settings) as ledger:
         for spec in settings.pipelines:
-            with pipeline_run(settings, ledger, spec) as ctx:
+            with pipeline_run(settings, ledger, spec, fresh_schemas=True) as ctx:
                 for connector in ctx.connectors.values():
                     connector.prepare()
                 hubspot, external = ctx.connectors[Side.HUBSPOT], ctx.connectors[Side.EXTERNAL]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from syncer.connectors.base import Connector
 from syncer.engine.run import PipelineRun
 from syncer.errors import ConfigError
+from syncer.ledger.schema_cache import SchemaCache
 from syncer.ledger.store import Ledger
 from syncer.records import Side
 from syncer.settings import PipelineSettings, Settings
@@ -39,10 +40,14 @@ def select_pipelines(settings: Settings, name: str | None) -> list[PipelineSetti
 
 
 def build_connectors(
-    settings: Settings, pipeline: PipelineSettings, budgets: PortalBudgets | None = None
+    settings: Settings,
+    pipeline: PipelineSettings,
+    budgets: PortalBudgets | None = None,
+    kept_schemas: SchemaCache | None = None,
 ) -> dict[Side, Connector]:
     """`budgets`: one rate budget shared by every HubSpot connector of this process (the
-    burst limit is per app and the daily limit per account, whatever the pipeline)."""
+    burst limit is per app and the daily limit per account, whatever the pipeline).
+    `kept_schemas`: the ledger's copy of the property catalogue, read instead of HubSpot's."""
     from syncer.connectors.hubspot import HubSpotConnector
 
     if settings.external.kind != "sql":
@@ -52,7 +57,9 @@ def build_connectors(
     from syncer.connectors.sql import SqlConnector
 
     return {
-        Side.HUBSPOT: HubSpotConnector(settings.hubspot, pipeline, budgets=budgets),
+        Side.HUBSPOT: HubSpotConnector(
+            settings.hubspot, pipeline, budgets=budgets, kept_schemas=kept_schemas
+        ),
         Side.EXTERNAL: SqlConnector(settings.external, pipeline),
     }
 
@@ -67,8 +74,12 @@ def pipeline_run(
     dry_run: bool = False,
     budgets: PortalBudgets | None = None,
     stop: threading.Event | None = None,
+    fresh_schemas: bool = False,
 ) -> Iterator[PipelineRun]:
-    connectors = build_connectors(settings, pipeline, budgets)
+    """`fresh_schemas`: read HubSpot's property catalogue, not the ledger's copy (`check`)."""
+    max_age = 0.0 if fresh_schemas else settings.hubspot.properties_cache_seconds
+    kept = SchemaCache(ledger.engine, timedelta(seconds=max_age))
+    connectors = build_connectors(settings, pipeline, budgets, kept)
     try:
         yield PipelineRun(
             pipeline,

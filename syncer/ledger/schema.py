@@ -118,3 +118,13 @@ leases = sa.Table(
     sa.Column("epoch", sa.Integer, nullable=False),
     sa.Column("expires_at", _ts, nullable=False),
 )
+
+# Schemas read from a CRM (HubSpot's property catalogue), kept between runs so a run does not
+# pay an API call for one that has not changed; see ledger/schema_cache.py.
+schema_cache = sa.Table(
+    "schema_cache",
+    metadata,
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("fetched_at", _ts, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),  # JSON
+)

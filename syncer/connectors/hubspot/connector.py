@@ -19,6 +19,7 @@ import httpx
 import structlog
 
 from syncer.errors import ConfigError
+from syncer.ledger.schema_cache import SchemaCache
 from syncer.records import (
     CallCounter,
     ChangePage,
@@ -43,6 +44,7 @@ from .search import SearchCollector
 from .writes import BatchWriter
 
 EMAIL = "email"
+MISSING_PROPERTY = "PROPERTY_DOESNT_EXIST"
 log = structlog.get_logger(__name__)
 
 
@@ -72,9 +74,11 @@ class HubSpotConnector:
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
         budgets: PortalBudgets | None = None,
+        kept_schemas: SchemaCache | None = None,
     ) -> None:
         """`budgets`: pass one `PortalBudgets.from_settings(settings)` to every connector on the
-        same portal so pipelines running together share the app's and account's limits."""
+        same portal so pipelines running together share the app's and account's limits.
+        `kept_schemas`: where the property catalogue is kept between runs (properties.py)."""
         self.counter = CallCounter()
         self._settings = settings
         self._pipeline = pipeline
@@ -85,6 +89,8 @@ class HubSpotConnector:
         )  # fmt: skip
         self._lock = threading.Lock()
         self._built: _Parts | None = None
+        self._kept_schemas = kept_schemas
+        self._absent: set[str] = set()  # mapped properties reads left out, not yet confirmed
         self._schemas_lock = threading.Lock()
         self._schemas: list[dict[str, Any]] | None = None
 
@@ -104,10 +110,20 @@ class HubSpotConnector:
         parts = self._parts()
         until_ms = epoch_ms(self.signpost(until))
         if since is None:
-            return parts.reader.list_all(encode_cursor(until_ms))
+            return self._confirmed(parts, parts.reader.list_all(encode_cursor(until_ms)))
         overlap = timedelta(seconds=self._pipeline.overlap_seconds) // timedelta(milliseconds=1)
         lower_ms = decode_cursor(since) - overlap
-        return parts.search.collect(min(lower_ms, until_ms), until_ms)
+        return self._confirmed(parts, parts.search.collect(min(lower_ms, until_ms), until_ms))
+
+    def _confirmed(self, parts: _Parts, pages: Iterator[ChangePage]) -> Iterator[ChangePage]:
+        """Pages whose left-out mapped properties still exist (ConfigError otherwise, T36)."""
+        mapped = set(self._pipeline.hubspot_properties())
+        for page in pages:
+            absent = self._absent & mapped
+            self._absent.clear()
+            if absent:
+                parts.catalog.confirm_present(sorted(absent))
+            yield page
 
     def signpost(self, until: datetime) -> datetime:
         """`until`, or earlier if it is in the future: a cursor stored from a future time would
@@ -131,7 +147,11 @@ class HubSpotConnector:
         return parts.reader.read(values, id_property=field)
 
     def write(self, writes: Sequence[Write]) -> list[WriteResult]:
-        return self._parts().writer.write(writes)
+        parts = self._parts()
+        results = parts.writer.write(writes)
+        if any(r.rejection and r.rejection.category == MISSING_PROPERTY for r in results):
+            parts.catalog.forget_kept_copy()  # the next run reads it afresh and halts (T36)
+        return results
 
     def archive(self, ids: Sequence[str]) -> list[WriteResult]:
         return self._parts().writer.archive(ids)
@@ -179,17 +199,20 @@ class HubSpotConnector:
         if object_type.mergeable:
             properties = [*properties, deletions.MERGED_IDS]
         modified = object_type.modified_property
-        reader = RecordReader(self._api, object_type.path_name, properties, modified)
+        reader = RecordReader(self._api, object_type.path_name, properties, modified, self._absent)
         search_path = f"/crm/v3/objects/{object_type.path_name}/search"
         return _Parts(
             object_type=object_type,
-            catalog=PropertyCatalog(self._api, self._pipeline, object_type.path_name),
+            catalog=PropertyCatalog(
+                self._api, self._pipeline, object_type.path_name, self._kept_schemas
+            ),
             reader=reader,
             writer=BatchWriter(self._api, object_type.path_name, self._settings.batch_size, reader),
             search=SearchCollector(
                 lambda body: self._api.call_ok("POST", search_path, kind="search", body=body),
                 properties,
                 modified,
+                self._absent,
             ),
         )
 

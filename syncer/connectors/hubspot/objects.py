@@ -20,8 +20,15 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
 
 
-def to_record(obj: dict[str, Any], properties: Sequence[str], modified: str) -> Record:
-    """A HubSpot object as a Record; MalformedResponse when it is not the documented shape."""
+def to_record(
+    obj: dict[str, Any],
+    properties: Sequence[str],
+    modified: str,
+    absent: set[str] | None = None,
+) -> Record:
+    """A HubSpot object as a Record; MalformedResponse when it is not the documented shape.
+    `absent` collects the requested properties the answer left out (unknown to HubSpot, or
+    empty where a portal omits empty values): absent and null both read as None."""
     where = "record"
     raw = obj.get("properties")
     if raw is None:
@@ -29,6 +36,8 @@ def to_record(obj: dict[str, Any], properties: Sequence[str], modified: str) -> 
     if not isinstance(raw, dict):
         raise malformed(where, f"'properties' is {kind_of(raw)}, not an object")
     values = {name: _as_text(raw.get(name), name) for name in properties}
+    if absent is not None and not raw.keys() >= values.keys():
+        absent.update(values.keys() - raw.keys())
     stamp = raw.get(modified) or obj.get("updatedAt")
     archived = obj.get("archived", False)
     if not isinstance(archived, bool):

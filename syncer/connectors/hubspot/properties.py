@@ -4,14 +4,24 @@ property syncer owns, and HubSpot property types as syncer FieldTypes.
 A `hasUniqueValue` property is what makes upserts by external id possible (`idProperty`); it
 cannot be changed once set, so an existing non-unique property is a configuration error, not
 something to repair (hubspot_api.md section 7).
+
+The catalogue may come from a copy kept in the ledger (ledger/schema_cache.py) instead of an API
+call. A kept copy is read afresh before it is believed against the run: when it says a mapped
+property is missing or does not fit, and when reads leave a mapped property out (HubSpot ignores
+unknown names in `properties=`; a deleted property comes back absent, not null). A property the
+fresh catalogue does not list halts the run, as it would have at the start (T36). What a kept
+copy can hide until it is `[hubspot] properties_cache_seconds` old: a property whose type or
+options changed, which writes then meet as per-record rejections.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection
 from typing import Any
 
 from syncer.errors import ConfigError, FatalError
+from syncer.ledger.schema_cache import SchemaCache
 from syncer.records import FieldType
 from syncer.settings import PipelineSettings
 
@@ -23,18 +33,27 @@ GROUP_NAME = "syncer"
 
 
 class PropertyCatalog:
-    def __init__(self, api: HubSpotApi, pipeline: PipelineSettings, object_path: str) -> None:
+    def __init__(
+        self,
+        api: HubSpotApi,
+        pipeline: PipelineSettings,
+        object_path: str,
+        kept: SchemaCache | None = None,
+    ) -> None:
         self._api = api
         self._pipeline = pipeline
         self._path = f"/crm/v3/properties/{object_path}"
+        self._kept = kept
+        self._key = f"hubspot:{self._path}"
         self._cached: dict[str, dict[str, Any]] | None = None
+        self._from_kept_copy = False
         self._lock = threading.Lock()
 
     def definitions(self) -> dict[str, dict[str, Any]]:
-        """Every property of the object by name; fetched once."""
+        """Every property of the object by name; read once."""
         with self._lock:
             if self._cached is None:
-                self._cached = self._load()
+                self._cached = self._fetch()
             return self._cached
 
     def field_types(self) -> dict[str, FieldType]:
@@ -48,21 +67,52 @@ class PropertyCatalog:
     def prepare(self) -> None:
         with self._lock:
             self._cached = self._load()
-        owned = self._pipeline.external_id_property  # created below when missing
-        wanted = [*self._pipeline.fields, self._pipeline.match.hubspot]
-        missing = [n for n in dict.fromkeys(wanted) if n not in self._cached and n != owned]
+        if self._from_kept_copy and (
+            self._missing() or mapping_problems(self._pipeline, self._cached)
+        ):
+            self.refresh()  # the copy may predate the fix: believe HubSpot before refusing
+        missing = self._missing()
         if missing:
-            raise ConfigError(
-                f"pipeline {self._pipeline.name!r}: HubSpot {self._pipeline.hubspot_object} has "
-                f"no propert{'y' if len(missing) == 1 else 'ies'} {', '.join(map(repr, missing))}"
-            )
-        problems = mapping_problems(self._pipeline, self._cached)
+            raise self._missing_error(missing)
+        problems = mapping_problems(self._pipeline, self.definitions())
         if problems:
             raise ConfigError(
                 f"pipeline {self._pipeline.name!r}: the mapping does not fit HubSpot "
                 f"{self._pipeline.hubspot_object}:\n  " + "\n  ".join(problems)
             )
         self._ensure_external_id_property()
+
+    def confirm_present(self, absent: Collection[str]) -> None:
+        """Reads left these mapped properties out: deleted since a kept copy was read, or just
+        empty on a portal that omits empty values (one of HubSpot's guides says so). A kept copy
+        is read afresh; a property it no longer lists halts the run (ConfigError)."""
+        if not self._from_kept_copy:
+            return
+        self.refresh()
+        gone = [name for name in absent if name not in self.definitions()]
+        if gone:
+            raise self._missing_error(gone)
+
+    def refresh(self) -> None:
+        with self._lock:
+            self._cached = self._fetch()
+
+    def forget_kept_copy(self) -> None:
+        """A write said a property does not exist: the next run reads the catalogue afresh."""
+        if self._kept is not None:
+            self._kept.forget(self._key)
+
+    def _missing(self) -> list[str]:
+        owned = self._pipeline.external_id_property  # created when missing
+        wanted = [*self._pipeline.fields, self._pipeline.match.hubspot]
+        known = self.definitions()
+        return [n for n in dict.fromkeys(wanted) if n not in known and n != owned]
+
+    def _missing_error(self, missing: list[str]) -> ConfigError:
+        return ConfigError(
+            f"pipeline {self._pipeline.name!r}: HubSpot {self._pipeline.hubspot_object} has "
+            f"no propert{'y' if len(missing) == 1 else 'ies'} {', '.join(map(repr, missing))}"
+        )
 
     def _ensure_external_id_property(self) -> None:
         name = self._pipeline.external_id_property
@@ -109,14 +159,27 @@ class PropertyCatalog:
             created = body_of(exchange.response)
             with self._lock:
                 self._cached = {**(self._cached or {}), name: created}
+                self._keep(self._cached)
             return created
         # Another replica may have created it in the meantime: believe the server, not the 409.
-        with self._lock:
-            self._cached = self._load()
-        if name in self._cached:
-            return self._cached[name]
+        self.refresh()
+        if name in self.definitions():
+            return self.definitions()[name]
         raise FatalError(f"cannot create HubSpot property {name!r}: {exchange.outcome.detail}")
 
     def _load(self) -> dict[str, dict[str, Any]]:
+        """The kept copy when there is a young enough one, else a fresh read."""
+        kept = self._kept.load(self._key) if self._kept is not None else None
+        self._from_kept_copy = isinstance(kept, dict)
+        return kept if isinstance(kept, dict) else self._fetch()
+
+    def _fetch(self) -> dict[str, dict[str, Any]]:
         body = self._api.call_ok("GET", self._path, kind="properties")
-        return {str(p["name"]): p for p in body.get("results", []) if "name" in p}
+        known = {str(p["name"]): p for p in body.get("results", []) if "name" in p}
+        self._from_kept_copy = False
+        self._keep(known)
+        return known
+
+    def _keep(self, known: dict[str, dict[str, Any]]) -> None:
+        if self._kept is not None:
+            self._kept.store(self._key, known)

@@ -39,10 +39,17 @@ Search = Callable[[JsonObject], JsonObject]
 
 
 class SearchCollector:
-    def __init__(self, search: Search, properties: Sequence[str], modified: str) -> None:
+    def __init__(
+        self,
+        search: Search,
+        properties: Sequence[str],
+        modified: str,
+        absent: set[str] | None = None,
+    ) -> None:
         self._search = search
         self._properties = list(properties)
         self._modified = modified
+        self._absent = absent  # requested properties answers left out (see objects.to_record)
         self._exclude_ties = True  # until HubSpot refuses NOT_IN on hs_object_id
 
     def collect(self, lower_ms: int, until_ms: int) -> Iterator[ChangePage]:
@@ -103,7 +110,7 @@ class SearchCollector:
     def _page(self, body: JsonObject) -> tuple[list[Record], bool]:
         answer = self._search(body)
         results = objects_of(answer, "search answer")
-        records = [to_record(obj, self._properties, self._modified) for obj in results]
+        records = [to_record(o, self._properties, self._modified, self._absent) for o in results]
         more = next_page(answer, "search answer") is not None
         return records, more
 
