@@ -4,7 +4,7 @@ test can cut, real `syncer` processes, and reads of the ledger straight from the
 
 The proxy is a real socket relay (not a mock): bytes go through unchanged until a trigger
 fires. A trigger watches what the client sends on one connection for a sequence of statements
-(say `INSERT INTO links` and then `COMMIT`) and, when the last one comes, drops that message and
+(say `COPY links` and then `COMMIT`) and, when the last one comes, drops that message and
 resets the connection, so the server never sees it: the fault lands at an exact point of the
 protocol, with no sleep. `down=True` also stops listening, so PostgreSQL is unreachable (new
 connections are refused) until `come_back()`.

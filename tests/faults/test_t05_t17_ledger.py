@@ -37,7 +37,7 @@ pytestmark = [
 ]
 
 # The chunk's results: its links, intents resolved and cursors, committed together.
-LINKS_COMMIT = (b"INSERT INTO links", b"COMMIT")
+LINKS_COMMIT = (b"COPY links", b"COMMIT")  # bulk inserts are COPY on PostgreSQL
 
 
 @pytest.fixture
@@ -113,7 +113,7 @@ def test_t05_daemon_goes_on_after_its_ledger_connection_dies_mid_commit(
     ("cut", "sent"),
     [
         # The chunk's intents never reach the ledger: not one of its writes may be sent.
-        ((b"INSERT INTO intents",), 0),
+        ((b"COPY intents",), 0),
         # The writes went out, their links never land: the first chunk's 20 creates (the SQL
         # rows into HubSpot; a streamed first migration creates HubSpot-only records last),
         # each with its intent.
