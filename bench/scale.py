@@ -1,7 +1,7 @@
 """Benchmark 6: scale. Peak resident memory of a large migration against a small one.
 
 Migrates SMALL and LARGE contacts from SQL into an unlimited sandbox (its own process), each
-`syncer migrate` in its own process; peak RSS from the kernel (`ru_maxrss`).
+`syncer migrate` in its own process; peak RSS from its own VmHWM at exit (bench/peak.py).
 Target: peak(LARGE) <= 1.3 x peak(SMALL), and under 300 MB.
 
     python -m bench.scale [--small 20000] [--large 200000]
