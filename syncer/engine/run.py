@@ -25,7 +25,7 @@ from syncer.engine.hubspot_events import (
 )
 from syncer.engine.plan import PairPlan, plan_pair
 from syncer.engine.report import Mode, RunReport
-from syncer.engine.stream import migrate_streamed, streams
+from syncer.engine.stream import list_hubspot, migrate_streamed
 from syncer.errors import RunStopped
 from syncer.ledger import journal, leases, quarantine
 from syncer.ledger.store import Commit
@@ -78,27 +78,35 @@ def _run(ctx: PipelineRun, mode: Mode, epoch: int, report: RunReport) -> None:
     if not ctx.dry_run:
         reconcile.pending_intents(ctx.ledger, name, epoch, ctx.connectors, report.run_id)
     state = RunState(ctx, mode, epoch, report, fieldmap, until=ctx.clock())
-    hubspot = _collect(ctx, Side.HUBSPOT, mode, state.until)
     link_count = ctx.ledger.link_count(name)
-    streamed = (
-        mode is Mode.MIGRATE
-        and not ctx.dry_run
-        and streams(link_count, hubspot.records.values(), ctx.pipeline.external_id_property)
-    )
-    collected = {Side.HUBSPOT: hubspot}
-    if not streamed:
-        collected[Side.EXTERNAL] = _collect(ctx, Side.EXTERNAL, mode, state.until)
-    failpoints.hit("mid_collect")
-    cursors = _hubspot_events(ctx, mode, epoch, report.run_id, collected, until=state.until)
-    if streamed:
-        cursors.update(migrate_streamed(state, hubspot))
-    else:
-        whole = _run_whole(state, collected, link_count)
-        if whole is None:  # a dry run: planned, nothing written
+    hubspot: Collected | None = None
+    if mode is Mode.MIGRATE and not ctx.dry_run and not link_count:
+        listed = list_hubspot(state)
+        if listed.pool.carries_ids():
+            hubspot = listed.collected()  # their twins may be in any page: list both whole
+        else:
+            failpoints.hit("mid_collect")
+            # No links: no merge to re-point, nothing to archive; the archive cursor starts here.
+            cursors = _hubspot_events(ctx, mode, epoch, report.run_id, {}, until=state.until)
+            cursors.update(migrate_streamed(state, listed))
+            _commit(ctx, state, cursors)
             return
+    collected = {
+        Side.HUBSPOT: hubspot or _collect(ctx, Side.HUBSPOT, mode, state.until),
+        Side.EXTERNAL: _collect(ctx, Side.EXTERNAL, mode, state.until),
+    }
+    failpoints.hit("mid_collect")
+    records = collected[Side.HUBSPOT].records
+    cursors = _hubspot_events(ctx, mode, epoch, report.run_id, records, until=state.until)
+    whole = _run_whole(state, collected, link_count)
+    if whole is not None:  # None: a dry run, planned, nothing written
         cursors.update(whole)
+        _commit(ctx, state, cursors)
+
+
+def _commit(ctx: PipelineRun, state: RunState, cursors: dict[str, Cursor]) -> None:
     failpoints.hit("before_cursor_commit")
-    ctx.ledger.commit(name, epoch, Commit(cursors=cursors), report.run_id)
+    ctx.ledger.commit(ctx.pipeline.name, state.epoch, Commit(cursors=cursors), state.report.run_id)
 
 
 def _run_whole(
@@ -150,14 +158,13 @@ def _hubspot_events(
     mode: Mode,
     epoch: int,
     run_id: str,
-    collected: dict[Side, Collected],
+    records: dict[str, Record],
     *,
     until: datetime,
 ) -> dict[str, Cursor]:
-    """Apply merges to the links; add archived records (deletes=archive). Returns the cursor
-    of the archive listing, to be committed with the run."""
+    """Apply merges to the links; add archived records (deletes=archive) to HubSpot's
+    `records`. Returns the cursor of the archive listing, to be committed with the run."""
     hubspot, name = ctx.connectors[Side.HUBSPOT], ctx.pipeline.name
-    records = collected[Side.HUBSPOT].records
     if isinstance(hubspot, ReportsMerges) and not ctx.dry_run:
         merged = hubspot.merged_ids(records.values())
         ctx.ledger.commit(name, epoch, merge_commit(ctx.ledger, name, merged), run_id)

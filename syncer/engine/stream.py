@@ -1,4 +1,4 @@
-"""A first migration, streamed: HubSpot listed whole, the external side matched page by page.
+"""A first migration, streamed: the external side matched, planned and executed page by page.
 
 A migration used to list both sides in full and hold every record, pair and plan of both at
 once: memory grew with the table (~2.3 KB a record, 557 MB at 200,000 contacts). When the
@@ -10,13 +10,13 @@ one that moves a whole CRM), nothing needs the whole external listing at once:
 - a key taken by an earlier page is, once that page is executed and committed, a link in the
   ledger, which is where the matcher looks for keys already held: a later record with the
   same key is rejected as a duplicate exactly as in a whole run;
-- the HubSpot records a page can pair with are those with one of its keys; they are claimed
-  from an index, and the ones no page claimed are matched last, alone.
+- the HubSpot records a page can pair with are those with one of its keys; they wait on disk
+  (hubspot_pool.py) until a page claims them, and the ones no page claimed are matched last.
 
-So memory is the HubSpot side plus one page. Which of two external records sharing a key wins
-follows the listing's order (the SQL connector lists by primary key, the same order a whole run
-uses). Otherwise (links exist, or HubSpot records carry external ids, whose twins may sit in any
-page) the run lists both sides whole.
+So memory is one page, whatever either side holds. Which of two external records sharing a key
+wins follows the listing's order (the SQL connector lists by primary key, the same order a
+whole run uses). Otherwise (links exist, or HubSpot records carry external ids, whose twins may
+sit in any page) the run lists both sides whole.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from syncer.engine import guards
 from syncer.engine.collect import Collected, keep_newest
 from syncer.engine.context import RunState
 from syncer.engine.execute import Executor
+from syncer.engine.hubspot_pool import HubSpotPool
 from syncer.engine.match import Matcher
 from syncer.engine.plan import Policy, plan_pair
 from syncer.mapping.apply import FieldMap
@@ -36,45 +37,33 @@ from syncer.records import ChangePage, Cursor, Record, Side
 STREAM_PAGE = 5000  # external records matched, planned and executed together
 
 
-class HubSpotPool:
-    """The HubSpot records of the run not yet claimed by a page, indexed by match key."""
+@dataclass(slots=True)
+class ListedHubSpot:
+    """HubSpot's full listing, on disk, with the cursor its last page carried."""
 
-    def __init__(self, records: dict[str, Record], fieldmap: FieldMap) -> None:
-        self._records = records
-        self._fieldmap = fieldmap
-        self._by_key: dict[str, list[str]] = {}
-        for record in records.values():
-            key = self._key(record, Side.HUBSPOT)
-            if key is not None:
-                self._by_key.setdefault(key, []).append(record.id)
+    pool: HubSpotPool
+    cursor: Cursor | None
+    pages: int
 
-    def claim(self, page: Iterable[Record]) -> list[Record]:
-        """Every unclaimed HubSpot record holding a key one of the page's records holds."""
-        claimed: list[Record] = []
-        for record in page:
-            key = self._key(record, Side.EXTERNAL)
-            for record_id in self._by_key.pop(key, ()) if key is not None else ():
-                claimed.append(self._records.pop(record_id))
-        return claimed
-
-    def rest(self) -> list[Record]:
-        rest = list(self._records.values())
-        self._records.clear()
-        self._by_key.clear()
-        return rest
-
-    def _key(self, record: Record, side: Side) -> str | None:
+    def collected(self) -> Collected:
+        """The listing in memory, for a run that lists both sides whole after all."""
         try:
-            return self._fieldmap.match_key(record, side)
-        except ValueError:
-            return None  # unreadable: the matcher rejects it with the reason
+            return Collected(self.pool.records(), self.cursor, self.pages, full=True)
+        finally:
+            self.pool.close()
 
 
-def streams(link_count: int, hubspot: Iterable[Record], id_property: str) -> bool:
-    """Whether a migration can stream the external side (see the module's docstring)."""
-    return link_count == 0 and not any(
-        r.properties.get(id_property) not in (None, "") for r in hubspot
-    )
+def list_hubspot(state: RunState) -> ListedHubSpot:
+    pool = HubSpotPool(state.fieldmap, state.ctx.pipeline.external_id_property)
+    cursor, pages = None, 0
+    try:
+        for page in state.ctx.connectors[Side.HUBSPOT].changes(None, state.until):
+            pool.add(page.records)
+            cursor, pages = page.cursor or cursor, pages + 1
+    except BaseException:
+        pool.close()
+        raise
+    return ListedHubSpot(pool, cursor, pages)
 
 
 def pages_of(changes: Iterable[ChangePage], size: int) -> Iterator[ChangePage]:
@@ -93,17 +82,18 @@ def pages_of(changes: Iterable[ChangePage], size: int) -> Iterator[ChangePage]:
     yield ChangePage(list(records.values()), cursor)
 
 
-def migrate_streamed(state: RunState, hubspot: Collected) -> dict[str, Cursor]:
+def migrate_streamed(state: RunState, hubspot: ListedHubSpot) -> dict[str, Cursor]:
     """Run a first migration page by page; returns the sides' cursors to commit."""
     executor = state.executor()
     migration = _Streamed(
         state.matcher(), executor, state.fieldmap, state.policy(), state.ctx.force
     )
+    state.report.collected[Side.HUBSPOT.value] = len(hubspot.pool)
     external = state.ctx.connectors[Side.EXTERNAL].changes(None, state.until)
-    state.report.collected[Side.HUBSPOT.value] = len(hubspot.records)  # the pool empties it
-    listed, external_cursor = migration.run(
-        HubSpotPool(hubspot.records, state.fieldmap), pages_of(external, STREAM_PAGE)
-    )
+    try:
+        listed, external_cursor = migration.run(hubspot.pool, pages_of(external, STREAM_PAGE))
+    finally:
+        hubspot.pool.close()
     state.report.collected[Side.EXTERNAL.value] = listed
     state.fill_report(executor)
     cursors = {Side.HUBSPOT: hubspot.cursor, Side.EXTERNAL: external_cursor}
@@ -126,7 +116,8 @@ class _Streamed:
             listed += len(page.records)
             cursor = page.cursor or cursor
             self._execute(pool.claim(page.records), page.records)
-        self._execute(pool.rest(), [])
+        for rest in pool.rest(STREAM_PAGE):
+            self._execute(rest, [])
         return listed, cursor
 
     def _execute(self, hubspot: Sequence[Record], external: Sequence[Record]) -> None:
