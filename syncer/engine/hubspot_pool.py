@@ -2,9 +2,15 @@
 
 A first migration lists HubSpot whole before it pages through the external side (stream.py).
 Held in memory, that listing would be the one thing still growing with the portal (~1 KB a
-contact: a gigabyte at a million). It goes into a temporary SQLite file instead, indexed by
-match key, and comes back a few records at a time: those holding a key an external page holds,
-then the rest, in pages, ordered by key so that records sharing one meet in the same page.
+contact: a gigabyte at a million). It goes into a temporary SQLite file instead, and comes back
+a few records at a time:
+
+- a record naming a live external record by id (the pipeline's external id property) is
+  reserved for it: it waits for the page that holds that record, and until then both records'
+  keys are held, as a whole run holds the keys of a pair made by id;
+- any other record comes back with the first page holding its match key;
+- the records no page claimed come back last, in pages ordered by key, so that records sharing
+  one meet in the same page.
 """
 
 from __future__ import annotations
@@ -22,17 +28,20 @@ from syncer.records import Record, Side
 
 _SCHEMA = """
 CREATE TABLE records (
-    id TEXT PRIMARY KEY, key TEXT, carries_id INTEGER NOT NULL,
+    id TEXT PRIMARY KEY, key TEXT, carried TEXT, reserved INTEGER NOT NULL DEFAULT 0,
     modified INTEGER, archived INTEGER NOT NULL, properties TEXT NOT NULL
-)"""
+);
+CREATE TABLE held (key TEXT PRIMARY KEY, holder TEXT NOT NULL);
+"""
 # A record listed twice keeps its newest version (as collect.keep_newest does).
 _UPSERT = """
-INSERT INTO records VALUES (?, ?, ?, ?, ?, ?)
-ON CONFLICT (id) DO UPDATE SET key = excluded.key, carries_id = excluded.carries_id,
+INSERT INTO records (id, key, carried, modified, archived, properties) VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET key = excluded.key, carried = excluded.carried,
     modified = excluded.modified, archived = excluded.archived, properties = excluded.properties
 WHERE excluded.modified IS NULL OR records.modified IS NULL OR excluded.modified >= records.modified
 """
-_IN_LIST = 500  # keys per SELECT, well under SQLite's bound-parameter limit
+_COLUMNS = "id, modified, archived, properties"
+_IN_LIST = 500  # values per statement, well under SQLite's bound-parameter limit
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 
@@ -53,36 +62,46 @@ class HubSpotPool:
     def __len__(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM records").fetchone()[0])
 
-    def carries_ids(self) -> bool:
-        """Whether any record names its external twin by id (then the run is not streamed)."""
-        return (
-            self._db.execute("SELECT 1 FROM records WHERE carries_id LIMIT 1").fetchone()
-            is not None
-        )
+    def carried_ids(self, size: int) -> Iterator[list[str]]:
+        """The external ids the records name, `size` at a time."""
+        query = "SELECT DISTINCT carried FROM records WHERE carried IS NOT NULL ORDER BY carried"
+        cursor = self._db.execute(query)
+        while rows := cursor.fetchmany(size):
+            yield [row[0] for row in rows]
 
-    def records(self) -> dict[str, Record]:
-        """Every record, in memory: for a run that lists both sides whole after all."""
-        return {r.id: r for r in self._select("SELECT * FROM records", ())}
+    def reserve(self, twins: Iterable[Record]) -> None:
+        """Reserve the records naming these live external records for them; hold both keys."""
+        self._index()
+        for twin in twins:
+            named = self._db.execute("SELECT id, key FROM records WHERE carried = ?", (twin.id,))
+            for hub_id, hub_key in named.fetchall():
+                holder = f"hubspot record {hub_id}, paired with external {twin.id} by its id"
+                for key in (hub_key, self._key(twin, Side.EXTERNAL)):
+                    if key is not None:
+                        self._db.execute("INSERT OR IGNORE INTO held VALUES (?, ?)", (key, holder))
+            self._db.execute("UPDATE records SET reserved = 1 WHERE carried = ?", (twin.id,))
 
-    def claim(self, page: Iterable[Record]) -> list[Record]:
-        """Remove and return every record holding a key one of the page's records holds."""
-        if not self._indexed:
-            self._db.execute("CREATE INDEX by_key ON records (key)")
-            self._indexed = True
+    def held(self, keys: Iterable[str | None]) -> dict[str, str]:
+        """Which of these keys a reserved pair holds, and who holds it."""
+        wanted = sorted({k for k in keys if k is not None})
+        found: dict[str, str] = {}
+        for part in _parts(wanted):
+            query = f"SELECT key, holder FROM held WHERE key IN ({_marks(part)})"
+            found.update(self._db.execute(query, part).fetchall())
+        return found
+
+    def claim(self, page: Sequence[Record]) -> list[Record]:
+        """Remove and return the records reserved for the page's records, and the unreserved
+        ones holding a key one of the page's records holds."""
+        self._index()
         keys = sorted({k for r in page if (k := self._key(r, Side.EXTERNAL)) is not None})
-        claimed: list[Record] = []
-        for start in range(0, len(keys), _IN_LIST):
-            part = keys[start : start + _IN_LIST]
-            marks = ", ".join("?" * len(part))
-            claimed += self._select(f"SELECT * FROM records WHERE key IN ({marks})", part)
-            self._db.execute(f"DELETE FROM records WHERE key IN ({marks})", part)
-        return claimed
+        claimed = self._take("carried IN ({}) AND reserved", sorted({r.id for r in page}))
+        return claimed + self._take("key IN ({}) AND NOT reserved", keys)
 
     def rest(self, size: int) -> Iterator[list[Record]]:
         """The records no page claimed, `size` at a time, by key then id."""
-        cursor = self._db.execute(
-            "SELECT * FROM records ORDER BY key, length(id), id"  # numeric ids in numeric order
-        )
+        query = f"SELECT {_COLUMNS} FROM records ORDER BY key, length(id), id"  # numeric ids
+        cursor = self._db.execute(query)
         while rows := cursor.fetchmany(size):
             yield [_record(row) for row in rows]
 
@@ -90,8 +109,20 @@ class HubSpotPool:
         self._db.close()
         self._directory.cleanup()
 
-    def _select(self, query: str, parameters: Sequence[str]) -> list[Record]:
-        return [_record(row) for row in self._db.execute(query, parameters)]
+    def _take(self, condition: str, values: list[str]) -> list[Record]:
+        taken: list[Record] = []
+        for part in _parts(values):
+            where = condition.format(_marks(part))
+            rows = self._db.execute(f"SELECT {_COLUMNS} FROM records WHERE {where}", part)
+            taken += [_record(row) for row in rows.fetchall()]
+            self._db.execute(f"DELETE FROM records WHERE {where}", part)
+        return taken
+
+    def _index(self) -> None:
+        if not self._indexed:  # after the bulk load: cheaper than maintaining it row by row
+            self._db.execute("CREATE INDEX by_key ON records (key)")
+            self._db.execute("CREATE INDEX by_carried ON records (carried)")
+            self._indexed = True
 
     def _row(self, record: Record) -> tuple[Any, ...]:
         carried = record.properties.get(self._id_property)
@@ -99,7 +130,7 @@ class HubSpotPool:
         return (
             record.id,
             self._key(record, Side.HUBSPOT),
-            carried not in (None, ""),
+            str(carried) if carried not in (None, "") else None,
             modified,
             record.archived,
             json.dumps(dict(record.properties), separators=(",", ":")),
@@ -112,7 +143,16 @@ class HubSpotPool:
             return None  # unreadable: the matcher rejects it with the reason
 
 
+def _parts(values: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(values), _IN_LIST):
+        yield values[start : start + _IN_LIST]
+
+
+def _marks(values: list[str]) -> str:
+    return ", ".join("?" * len(values))
+
+
 def _record(row: tuple[Any, ...]) -> Record:
-    record_id, _, _, modified, archived, properties = row
+    record_id, modified, archived, properties = row
     stamp = _EPOCH + modified * _US if modified is not None else None
     return Record(record_id, json.loads(properties), stamp, bool(archived))

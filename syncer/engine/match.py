@@ -8,7 +8,7 @@ record with an already-linked one is a duplicate: the record is rejected, never 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from syncer.connectors.base import Connector
 from syncer.engine.match_sides import (
@@ -48,7 +48,14 @@ class Matcher:
         self.id_property = external_id_property
         self.look_up = look_up_other_side
 
-    def match(self, hubspot: Iterable[Record], external: Iterable[Record]) -> Matched:
+    def match(
+        self,
+        hubspot: Iterable[Record],
+        external: Iterable[Record],
+        held: Mapping[str, str] | None = None,
+    ) -> Matched:
+        """`held`: keys already taken outside these records, by whom (a streamed migration's
+        pairs by id still to come); no free record may take them."""
         out = Matched()
         sides = {
             Side.HUBSPOT: self._versions(hubspot, Side.HUBSPOT, out),
@@ -57,7 +64,7 @@ class Matcher:
         linked = self._linked_pairs(sides, out)
         free = {s: dict.fromkeys(i for i in sides[s].versions if i not in linked[s]) for s in Side}
         set_aside_archived(sides, free, out)
-        taken = keys_held(out.pairs, sides)
+        taken = {**(held or {}), **keys_held(out.pairs, sides)}
         taken.update(self._pair_by_carried_id(sides, free, out))
         self._pair_by_key(sides, free, out, taken)
         if self.look_up:

@@ -79,22 +79,15 @@ def _run(ctx: PipelineRun, mode: Mode, epoch: int, report: RunReport) -> None:
         reconcile.pending_intents(ctx.ledger, name, epoch, ctx.connectors, report.run_id)
     state = RunState(ctx, mode, epoch, report, fieldmap, until=ctx.clock())
     link_count = ctx.ledger.link_count(name)
-    hubspot: Collected | None = None
     if mode is Mode.MIGRATE and not ctx.dry_run and not link_count:
         listed = list_hubspot(state)
-        if listed.pool.carries_ids():
-            hubspot = listed.collected()  # their twins may be in any page: list both whole
-        else:
-            failpoints.hit("mid_collect")
-            # No links: no merge to re-point, nothing to archive; the archive cursor starts here.
-            cursors = _hubspot_events(ctx, mode, epoch, report.run_id, {}, until=state.until)
-            cursors.update(migrate_streamed(state, listed))
-            _commit(ctx, state, cursors)
-            return
-    collected = {
-        Side.HUBSPOT: hubspot or _collect(ctx, Side.HUBSPOT, mode, state.until),
-        Side.EXTERNAL: _collect(ctx, Side.EXTERNAL, mode, state.until),
-    }
+        failpoints.hit("mid_collect")
+        # No links: no merge to re-point, nothing to archive; the archive cursor starts here.
+        cursors = _hubspot_events(ctx, mode, epoch, report.run_id, {}, until=state.until)
+        cursors.update(migrate_streamed(state, listed))
+        _commit(ctx, state, cursors)
+        return
+    collected = {side: _collect(ctx, side, mode, state.until) for side in Side}
     failpoints.hit("mid_collect")
     records = collected[Side.HUBSPOT].records
     cursors = _hubspot_events(ctx, mode, epoch, report.run_id, records, until=state.until)

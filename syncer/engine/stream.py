@@ -15,8 +15,10 @@ one that moves a whole CRM), nothing needs the whole external listing at once:
 
 So memory is one page, whatever either side holds. Which of two external records sharing a key
 wins follows the listing's order (the SQL connector lists by primary key, the same order a
-whole run uses). Otherwise (links exist, or HubSpot records carry external ids, whose twins may
-sit in any page) the run lists both sides whole.
+whole run uses). A HubSpot record naming a live external record by id is reserved for it, its
+key and its twin's held meanwhile (hubspot_pool.py). A migration over existing links lists both
+sides whole: a linked record missing from a listing is archived, and the archive guard must
+count those before anything is written.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from syncer.connectors.base import Connector
 from syncer.engine import guards
-from syncer.engine.collect import Collected, keep_newest
+from syncer.engine.collect import keep_newest
 from syncer.engine.context import RunState
 from syncer.engine.execute import Executor
 from syncer.engine.hubspot_pool import HubSpotPool
@@ -43,27 +46,26 @@ class ListedHubSpot:
 
     pool: HubSpotPool
     cursor: Cursor | None
-    pages: int
-
-    def collected(self) -> Collected:
-        """The listing in memory, for a run that lists both sides whole after all."""
-        try:
-            return Collected(self.pool.records(), self.cursor, self.pages, full=True)
-        finally:
-            self.pool.close()
 
 
 def list_hubspot(state: RunState) -> ListedHubSpot:
     pool = HubSpotPool(state.fieldmap, state.ctx.pipeline.external_id_property)
-    cursor, pages = None, 0
+    cursor = None
     try:
         for page in state.ctx.connectors[Side.HUBSPOT].changes(None, state.until):
             pool.add(page.records)
-            cursor, pages = page.cursor or cursor, pages + 1
+            cursor = page.cursor or cursor
     except BaseException:
         pool.close()
         raise
-    return ListedHubSpot(pool, cursor, pages)
+    return ListedHubSpot(pool, cursor)
+
+
+def _reserve_named_twins(pool: HubSpotPool, external: Connector) -> None:
+    """Records naming an external record by id pair with it if it is live, as in a whole run
+    (`Matcher._pair_by_carried_id`): read those by id, 500 at a time, and reserve."""
+    for ids in pool.carried_ids(500):
+        pool.reserve(r for r in external.fetch(ids) if not r.archived)
 
 
 def pages_of(changes: Iterable[ChangePage], size: int) -> Iterator[ChangePage]:
@@ -89,9 +91,11 @@ def migrate_streamed(state: RunState, hubspot: ListedHubSpot) -> dict[str, Curso
         state.matcher(), executor, state.fieldmap, state.policy(), state.ctx.force
     )
     state.report.collected[Side.HUBSPOT.value] = len(hubspot.pool)
-    external = state.ctx.connectors[Side.EXTERNAL].changes(None, state.until)
+    external = state.ctx.connectors[Side.EXTERNAL]
     try:
-        listed, external_cursor = migration.run(hubspot.pool, pages_of(external, STREAM_PAGE))
+        _reserve_named_twins(hubspot.pool, external)
+        pages = pages_of(external.changes(None, state.until), STREAM_PAGE)
+        listed, external_cursor = migration.run(hubspot.pool, pages)
     finally:
         hubspot.pool.close()
     state.report.collected[Side.EXTERNAL.value] = listed
@@ -115,13 +119,25 @@ class _Streamed:
         for page in external:
             listed += len(page.records)
             cursor = page.cursor or cursor
-            self._execute(pool.claim(page.records), page.records)
+            claimed = pool.claim(page.records)
+            keys = [self._key(r, Side.HUBSPOT) for r in claimed]
+            keys += [self._key(r, Side.EXTERNAL) for r in page.records]
+            self._execute(claimed, page.records, pool.held(keys))
         for rest in pool.rest(STREAM_PAGE):
-            self._execute(rest, [])
+            # Every reserved pair has met by now: its link in the ledger holds its key.
+            self._execute(rest, [], {})
         return listed, cursor
 
-    def _execute(self, hubspot: Sequence[Record], external: Sequence[Record]) -> None:
-        matched = self.matcher.match(hubspot, external)
+    def _key(self, record: Record, side: Side) -> str | None:
+        try:
+            return self.fieldmap.match_key(record, side)
+        except ValueError:
+            return None
+
+    def _execute(
+        self, hubspot: Sequence[Record], external: Sequence[Record], held: dict[str, str]
+    ) -> None:
+        matched = self.matcher.match(hubspot, external, held)
         plans = [
             p
             for p in (plan_pair(x, self.fieldmap.fields, self.policy) for x in matched.pairs)

@@ -98,16 +98,35 @@ def test_hubspot_records_no_page_claimed_are_created_last(world: World) -> None:
     assert_agree(world)
 
 
-def test_a_carried_external_id_turns_streaming_off(world: World) -> None:
-    """Its twin may sit in any page, so the run lists both sides whole and pairs them by id."""
-    named = _ext(world, "old@example.com")
+def test_a_hubspot_record_naming_an_external_id_waits_for_that_record(world: World) -> None:
+    """Paired by id, as in a whole run, though its twin comes pages later and an earlier
+    record holds its email: that one is the duplicate, as a whole run would have it."""
+    early = _ext(world, "new@example.com")  # the carrier's key, three pages before its twin
     for i in range(5):
         _ext(world, f"e{i}@example.com")
+    named = _ext(world, "old@example.com")
     carrier = _hub(world, "new@example.com", syncer_external_id=named.id)
     report = world.run(Mode.MIGRATE)
     assert report.created == {"hubspot": 5, "external": 0}
     link = world.ledger.links_for("contacts", Side.HUBSPOT, [carrier.id])[carrier.id]
     assert link.external_id == named.id
+    rejected = quarantine.entries(world.ledger.engine, "contacts")
+    assert [(r["record_id"], r["category"]) for r in rejected] == [
+        (early.id, "DUPLICATE_MATCH_KEY")
+    ]
+    assert f"paired with external {named.id} by its id" in rejected[0]["message"]
+
+
+def test_a_named_id_that_is_not_live_is_no_reservation(world: World) -> None:
+    for i in range(4):
+        _ext(world, f"e{i}@example.com")
+    gone = _ext(world, "gone@example.com")
+    world.ext.remove(gone.id)
+    carrier = _hub(world, "e3@example.com", syncer_external_id=gone.id)
+    report = world.run(Mode.MIGRATE)
+    assert report.created == {"hubspot": 3, "external": 0}  # paired with e3 by its key
+    link = world.ledger.links_for("contacts", Side.HUBSPOT, [carrier.id])[carrier.id]
+    assert world.ext.rows[link.external_id].properties["email"] == "e3@example.com"
 
 
 def test_pages_are_regrouped_to_the_size_asked_with_the_newest_cursor() -> None:
@@ -131,13 +150,32 @@ def test_hubspot_records_wait_on_disk_until_claimed_then_come_back_by_key(world:
         pool.add([Record("12", {"email": "B@x.com"}, at), Record("3", {"email": "a@x.com"}, at)])
         pool.add([Record("4", {"email": "b@x.com"}, at), Record("5", {"email": "c@x.com"}, at)])
         pool.add([Record("3", {"email": "old@x.com"}, at - timedelta(days=1))])  # older: ignored
-        assert len(pool) == 4 and not pool.carries_ids()
+        assert len(pool) == 4
         claimed = pool.claim([Record("e1", {"email": " A@X.com"}, at)])
         assert [(r.id, r.properties, r.modified_at) for r in claimed] == [
             ("3", {"email": "a@x.com"}, at)
         ]
         assert [[r.id for r in part] for part in pool.rest(2)] == [["4", "12"], ["5"]]
-        pool.add([Record("6", {"email": "d@x.com", "syncer_external_id": "e9"}, at)])
-        assert pool.carries_ids()
+    finally:
+        pool.close()
+
+
+def test_a_reserved_record_waits_for_its_twin_and_both_keys_are_held(world: World) -> None:
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    fieldmap = compile_mapping(world.pipeline, world.hub.field_types(), world.ext.field_types())
+    pool = HubSpotPool(fieldmap, "syncer_external_id")
+    try:
+        pool.add([Record("7", {"email": "h@x.com", "syncer_external_id": "e9"}, at)])
+        pool.add([Record("8", {"email": "i@x.com", "syncer_external_id": "e404"}, at)])
+        assert list(pool.carried_ids(10)) == [["e404", "e9"]]
+        pool.reserve([Record("e9", {"email": "twin@x.com"}, at)])  # e404 is not live
+        assert pool.held(["h@x.com", "twin@x.com", "i@x.com"]) == {
+            "h@x.com": "hubspot record 7, paired with external e9 by its id",
+            "twin@x.com": "hubspot record 7, paired with external e9 by its id",
+        }
+        assert pool.claim([Record("e1", {"email": "h@x.com"}, at)]) == []  # reserved
+        assert [r.id for r in pool.claim([Record("e2", {"email": "i@x.com"}, at)])] == ["8"]
+        assert [r.id for r in pool.claim([Record("e9", {"email": "twin@x.com"}, at)])] == ["7"]
+        assert list(pool.rest(10)) == []
     finally:
         pool.close()
