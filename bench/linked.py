@@ -49,6 +49,7 @@ def link_everything(dep: Deployment, contacts: int) -> dict[str, Any]:
     if run.exit_code != 0:
         raise RuntimeError(f"migrate failed ({run.exit_code}):\n{run.output[-3000:]}")
     figures = {"seconds": run.seconds, "cpu_seconds": run.cpu_seconds,
+               "peak_rss_mb": run.peak_rss_mb,
                "report": {k: run.report.get(k) for k in ("read", "created", "updated")},
                "api_calls": run.report.get("api_calls")}
     show("set-up: link-only migration (not a target)", figures)
