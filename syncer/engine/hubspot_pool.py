@@ -31,7 +31,7 @@ CREATE TABLE records (
     id TEXT PRIMARY KEY, key TEXT, carried TEXT, reserved INTEGER NOT NULL DEFAULT 0,
     modified INTEGER, archived INTEGER NOT NULL, properties TEXT NOT NULL
 );
-CREATE TABLE held (key TEXT PRIMARY KEY, holder TEXT NOT NULL);
+CREATE TABLE held (key TEXT NOT NULL, hub_id TEXT NOT NULL, holder TEXT NOT NULL);
 """
 # A record listed twice keeps its newest version (as collect.keep_newest does).
 _UPSERT = """
@@ -76,25 +76,28 @@ class HubSpotPool:
             named = self._db.execute("SELECT id, key FROM records WHERE carried = ?", (twin.id,))
             for hub_id, hub_key in named.fetchall():
                 holder = f"hubspot record {hub_id}, paired with external {twin.id} by its id"
-                for key in (hub_key, self._key(twin, Side.EXTERNAL)):
+                for key in (hub_key, readable_key(self._fieldmap, twin, Side.EXTERNAL)):
                     if key is not None:
-                        self._db.execute("INSERT OR IGNORE INTO held VALUES (?, ?)", (key, holder))
+                        self._db.execute("INSERT INTO held VALUES (?, ?, ?)", (key, hub_id, holder))
             self._db.execute("UPDATE records SET reserved = 1 WHERE carried = ?", (twin.id,))
 
-    def held(self, keys: Iterable[str | None]) -> dict[str, str]:
-        """Which of these keys a reserved pair holds, and who holds it."""
-        wanted = sorted({k for k in keys if k is not None})
+    def held(self, records: Sequence[Record], side: Side) -> dict[str, str]:
+        """Which of these records' keys a reserved pair holds, and who holds it; not the keys
+        a record holds for itself (its twin may be gone since it was reserved)."""
+        keys = sorted({k for r in records if (k := readable_key(self._fieldmap, r, side))})
+        own = {r.id for r in records} if side is Side.HUBSPOT else set()
         found: dict[str, str] = {}
-        for part in _parts(wanted):
-            query = f"SELECT key, holder FROM held WHERE key IN ({_marks(part)})"
-            found.update(self._db.execute(query, part).fetchall())
+        for part in _parts(keys):
+            query = f"SELECT key, hub_id, holder FROM held WHERE key IN ({_marks(part)})"
+            rows = self._db.execute(query, part).fetchall()
+            found.update((key, holder) for key, hub_id, holder in rows if hub_id not in own)
         return found
 
     def claim(self, page: Sequence[Record]) -> list[Record]:
         """Remove and return the records reserved for the page's records, and the unreserved
         ones holding a key one of the page's records holds."""
         self._index()
-        keys = sorted({k for r in page if (k := self._key(r, Side.EXTERNAL)) is not None})
+        keys = sorted({k for r in page if (k := readable_key(self._fieldmap, r, Side.EXTERNAL))})
         claimed = self._take("carried IN ({}) AND reserved", sorted({r.id for r in page}))
         return claimed + self._take("key IN ({}) AND NOT reserved", keys)
 
@@ -129,18 +132,21 @@ class HubSpotPool:
         modified = (record.modified_at - _EPOCH) // _US if record.modified_at else None  # epoch µs
         return (
             record.id,
-            self._key(record, Side.HUBSPOT),
+            readable_key(self._fieldmap, record, Side.HUBSPOT),
             str(carried) if carried not in (None, "") else None,
             modified,
             record.archived,
             json.dumps(dict(record.properties), separators=(",", ":")),
         )
 
-    def _key(self, record: Record, side: Side) -> str | None:
-        try:
-            return self._fieldmap.match_key(record, side)
-        except ValueError:
-            return None  # unreadable: the matcher rejects it with the reason
+
+def readable_key(fieldmap: FieldMap, record: Record, side: Side) -> str | None:
+    """The record's match key; None when it has none or it cannot be read (the matcher then
+    rejects the record with the reason)."""
+    try:
+        return fieldmap.match_key(record, side)
+    except ValueError:
+        return None
 
 
 def _parts(values: list[str]) -> Iterator[list[str]]:

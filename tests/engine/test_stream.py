@@ -13,7 +13,7 @@ from syncer.engine.report import Mode
 from syncer.ledger import quarantine
 from syncer.mapping.apply import compile_mapping
 from syncer.records import ChangePage, Cursor, Record, Side
-from tests.engine.conftest import World
+from tests.engine.conftest import World, make_pipeline
 from tests.engine.test_run import assert_agree, seed
 
 
@@ -117,6 +117,24 @@ def test_a_hubspot_record_naming_an_external_id_waits_for_that_record(world: Wor
     assert f"paired with external {named.id} by its id" in rejected[0]["message"]
 
 
+def test_a_key_held_by_a_pair_by_id_stays_held_for_records_no_page_claimed(world: World) -> None:
+    """The pair settles on its external record's email (conflict = external), so the ledger
+    knows it by that key only; the carrier's own key must still be held, as in a whole run."""
+    world.pipeline = make_pipeline(conflict="external")
+    for i in range(4):
+        _ext(world, f"e{i}@example.com")
+    named = _ext(world, "old@example.com")
+    carrier = _hub(world, "new@example.com", syncer_external_id=named.id)
+    second = _hub(world, "NEW@example.com")  # no external record has its key
+    report = world.run(Mode.MIGRATE)
+    assert report.created == {"hubspot": 4, "external": 0}
+    assert world.ledger.links_for("contacts", Side.HUBSPOT, [carrier.id])
+    rejected = quarantine.entries(world.ledger.engine, "contacts")
+    assert [(r["record_id"], r["category"]) for r in rejected] == [
+        (second.id, "DUPLICATE_MATCH_KEY")
+    ]
+
+
 def test_a_named_id_that_is_not_live_is_no_reservation(world: World) -> None:
     for i in range(4):
         _ext(world, f"e{i}@example.com")
@@ -169,10 +187,13 @@ def test_a_reserved_record_waits_for_its_twin_and_both_keys_are_held(world: Worl
         pool.add([Record("8", {"email": "i@x.com", "syncer_external_id": "e404"}, at)])
         assert list(pool.carried_ids(10)) == [["e404", "e9"]]
         pool.reserve([Record("e9", {"email": "twin@x.com"}, at)])  # e404 is not live
-        assert pool.held(["h@x.com", "twin@x.com", "i@x.com"]) == {
-            "h@x.com": "hubspot record 7, paired with external e9 by its id",
-            "twin@x.com": "hubspot record 7, paired with external e9 by its id",
-        }
+        holder = "hubspot record 7, paired with external e9 by its id"
+        others = [Record("e3", {"email": e}, at) for e in ("h@x.com", "twin@x.com", "i@x.com")]
+        assert pool.held(others, Side.EXTERNAL) == {"h@x.com": holder, "twin@x.com": holder}
+        another = [Record("9", {"email": "twin@x.com"}, at)]
+        assert pool.held(another, Side.HUBSPOT) == {"twin@x.com": holder}
+        with_it = [Record("7", {"email": "h@x.com"}, at), *another]
+        assert pool.held(with_it, Side.HUBSPOT) == {}  # what 7 holds, it holds for itself
         assert pool.claim([Record("e1", {"email": "h@x.com"}, at)]) == []  # reserved
         assert [r.id for r in pool.claim([Record("e2", {"email": "i@x.com"}, at)])] == ["8"]
         assert [r.id for r in pool.claim([Record("e9", {"email": "twin@x.com"}, at)])] == ["7"]
