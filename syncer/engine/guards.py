@@ -17,14 +17,18 @@ MIN_ARCHIVES_TO_GUARD = 10
 def check_listing(link_count: int, collected: dict[Side, Collected], *, force: bool) -> None:
     """A full listing that finds nothing while pairs are linked is a wrong object, table or
     credential far more often than a CRM emptied on purpose."""
-    if force or not link_count:
-        return
     for side, found in collected.items():
-        if found.full and not found.records:
-            raise GuardRefused(
-                f"{side.value} returned no records although {link_count} pairs are linked; "
-                "a wrong object, table or credential? Rerun with --force if this is intended"
-            )
+        if found.full:
+            check_listed(link_count, side, len(found.records), force=force)
+
+
+def check_listed(link_count: int, side: Side, listed: int, *, force: bool) -> None:
+    """check_listing for one side's full listing of `listed` records."""
+    if not force and link_count and not listed:
+        raise GuardRefused(
+            f"{side.value} returned no records although {link_count} pairs are linked; "
+            "a wrong object, table or credential? Rerun with --force if this is intended"
+        )
 
 
 def check_plan(link_count: int, plans: Sequence[PairPlan], *, force: bool) -> None:

@@ -28,10 +28,12 @@ from syncer.records import Record, Side
 
 _SCHEMA = """
 CREATE TABLE records (
-    id TEXT PRIMARY KEY, key TEXT, carried TEXT, reserved INTEGER NOT NULL DEFAULT 0,
-    modified INTEGER, archived INTEGER NOT NULL, properties TEXT NOT NULL
+    id TEXT PRIMARY KEY, key TEXT, carried TEXT, modified INTEGER, archived INTEGER NOT NULL,
+    properties TEXT NOT NULL, reserved INTEGER NOT NULL DEFAULT 0,
+    linked INTEGER NOT NULL DEFAULT 0, claimed INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE held (key TEXT NOT NULL, hub_id TEXT NOT NULL, holder TEXT NOT NULL);
+CREATE TABLE seen (id TEXT PRIMARY KEY);  -- the external ids the pages listed
 """
 # A record listed twice keeps its newest version (as collect.keep_newest does).
 _UPSERT = """
@@ -62,9 +64,33 @@ class HubSpotPool:
     def __len__(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM records").fetchone()[0])
 
+    def ids(self, size: int) -> Iterator[list[str]]:
+        """Every record's id, `size` at a time."""
+        cursor = self._db.execute("SELECT id FROM records ORDER BY id")
+        while rows := cursor.fetchmany(size):
+            yield [row[0] for row in rows]
+
+    def mark_linked(self, ids: Iterable[str]) -> None:
+        """These records are linked: they wait for their twin's page, never claimed by key."""
+        self._db.executemany("UPDATE records SET linked = 1 WHERE id = ?", ((i,) for i in ids))
+
+    def listed(self, ids: Iterable[str]) -> set[str]:
+        """Which of these ids HubSpot's listing held (claimed since or not)."""
+        return self._known("SELECT id FROM records WHERE id IN ({})", ids)
+
+    def note_seen(self, external_ids: Iterable[str]) -> None:
+        self._db.executemany("INSERT OR IGNORE INTO seen VALUES (?)", ((i,) for i in external_ids))
+
+    def seen(self, external_ids: Iterable[str]) -> set[str]:
+        """Which of these external ids a page listed."""
+        return self._known("SELECT id FROM seen WHERE id IN ({})", external_ids)
+
     def carried_ids(self, size: int) -> Iterator[list[str]]:
         """The external ids the records name, `size` at a time."""
-        query = "SELECT DISTINCT carried FROM records WHERE carried IS NOT NULL ORDER BY carried"
+        query = (
+            "SELECT DISTINCT carried FROM records WHERE carried IS NOT NULL AND NOT linked"
+            " ORDER BY carried"
+        )
         cursor = self._db.execute(query)
         while rows := cursor.fetchmany(size):
             yield [row[0] for row in rows]
@@ -73,13 +99,16 @@ class HubSpotPool:
         """Reserve the records naming these live external records for them; hold both keys."""
         self._index()
         for twin in twins:
-            named = self._db.execute("SELECT id, key FROM records WHERE carried = ?", (twin.id,))
+            query = "SELECT id, key FROM records WHERE carried = ? AND NOT linked"
+            named = self._db.execute(query, (twin.id,))
             for hub_id, hub_key in named.fetchall():
                 holder = f"hubspot record {hub_id}, paired with external {twin.id} by its id"
                 for key in (hub_key, readable_key(self._fieldmap, twin, Side.EXTERNAL)):
                     if key is not None:
                         self._db.execute("INSERT INTO held VALUES (?, ?, ?)", (key, hub_id, holder))
-            self._db.execute("UPDATE records SET reserved = 1 WHERE carried = ?", (twin.id,))
+            self._db.execute(
+                "UPDATE records SET reserved = 1 WHERE carried = ? AND NOT linked", (twin.id,)
+            )
 
     def held(self, records: Sequence[Record], side: Side) -> dict[str, str]:
         """Which of these records' keys a reserved pair holds, and who holds it; not the keys
@@ -94,16 +123,22 @@ class HubSpotPool:
         return found
 
     def claim(self, page: Sequence[Record]) -> list[Record]:
-        """Remove and return the records reserved for the page's records, and the unreserved
-        ones holding a key one of the page's records holds."""
+        """Claim the records reserved for the page's records, and the free ones (neither
+        reserved nor linked) holding a key one of the page's records holds."""
         self._index()
         keys = sorted({k for r in page if (k := readable_key(self._fieldmap, r, Side.EXTERNAL))})
         claimed = self._take("carried IN ({}) AND reserved", sorted({r.id for r in page}))
-        return claimed + self._take("key IN ({}) AND NOT reserved", keys)
+        return claimed + self._take("key IN ({}) AND NOT reserved AND NOT linked", keys)
+
+    def claim_ids(self, ids: Iterable[str]) -> list[Record]:
+        """Claim these records (the twins of a page's linked records) if not claimed yet."""
+        return self._take("id IN ({})", sorted(set(ids)))
 
     def rest(self, size: int) -> Iterator[list[Record]]:
         """The records no page claimed, `size` at a time, by key then id."""
-        query = f"SELECT {_COLUMNS} FROM records ORDER BY key, length(id), id"  # numeric ids
+        query = (  # numeric ids in numeric order
+            f"SELECT {_COLUMNS} FROM records WHERE NOT claimed ORDER BY key, length(id), id"
+        )
         cursor = self._db.execute(query)
         while rows := cursor.fetchmany(size):
             yield [_record(row) for row in rows]
@@ -115,11 +150,17 @@ class HubSpotPool:
     def _take(self, condition: str, values: list[str]) -> list[Record]:
         taken: list[Record] = []
         for part in _parts(values):
-            where = condition.format(_marks(part))
+            where = f"NOT claimed AND {condition.format(_marks(part))}"
             rows = self._db.execute(f"SELECT {_COLUMNS} FROM records WHERE {where}", part)
             taken += [_record(row) for row in rows.fetchall()]
-            self._db.execute(f"DELETE FROM records WHERE {where}", part)
+            self._db.execute(f"UPDATE records SET claimed = 1 WHERE {where}", part)
         return taken
+
+    def _known(self, query: str, ids: Iterable[str]) -> set[str]:
+        found: set[str] = set()
+        for part in _parts(sorted(set(ids))):
+            found.update(row[0] for row in self._db.execute(query.format(_marks(part)), part))
+        return found
 
     def _index(self) -> None:
         if not self._indexed:  # after the bulk load: cheaper than maintaining it row by row

@@ -25,7 +25,7 @@ from syncer.engine.hubspot_events import (
 )
 from syncer.engine.plan import PairPlan, plan_pair
 from syncer.engine.report import Mode, RunReport
-from syncer.engine.stream import list_hubspot, migrate_streamed
+from syncer.engine.stream import list_hubspot, migrate_streamed, streams
 from syncer.errors import RunStopped
 from syncer.ledger import journal, leases, quarantine
 from syncer.ledger.store import Commit
@@ -79,12 +79,15 @@ def _run(ctx: PipelineRun, mode: Mode, epoch: int, report: RunReport) -> None:
         reconcile.pending_intents(ctx.ledger, name, epoch, ctx.connectors, report.run_id)
     state = RunState(ctx, mode, epoch, report, fieldmap, until=ctx.clock())
     link_count = ctx.ledger.link_count(name)
-    if mode is Mode.MIGRATE and not ctx.dry_run and not link_count:
-        listed = list_hubspot(state)
+    if streams(state, link_count):
+        hubspot = ctx.connectors[Side.HUBSPOT]
+        merges = hubspot.merged_ids if isinstance(hubspot, ReportsMerges) else _no_merges
+        listed = list_hubspot(state, merges)
         failpoints.hit("mid_collect")
-        # No links: no merge to re-point, nothing to archive; the archive cursor starts here.
-        cursors = _hubspot_events(ctx, mode, epoch, report.run_id, {}, until=state.until)
-        cursors.update(migrate_streamed(state, listed))
+        cursors = _hubspot_events(
+            ctx, mode, epoch, report.run_id, {}, until=state.until, merged=listed.merged
+        )
+        cursors.update(migrate_streamed(state, listed, link_count))
         _commit(ctx, state, cursors)
         return
     collected = {side: _collect(ctx, side, mode, state.until) for side in Side}
@@ -95,6 +98,10 @@ def _run(ctx: PipelineRun, mode: Mode, epoch: int, report: RunReport) -> None:
     if whole is not None:  # None: a dry run, planned, nothing written
         cursors.update(whole)
         _commit(ctx, state, cursors)
+
+
+def _no_merges(records: list[Record]) -> dict[str, str]:
+    return {}
 
 
 def _commit(ctx: PipelineRun, state: RunState, cursors: dict[str, Cursor]) -> None:
@@ -154,12 +161,15 @@ def _hubspot_events(
     records: dict[str, Record],
     *,
     until: datetime,
+    merged: dict[str, str] | None = None,
 ) -> dict[str, Cursor]:
-    """Apply merges to the links; add archived records (deletes=archive) to HubSpot's
-    `records`. Returns the cursor of the archive listing, to be committed with the run."""
+    """Apply merges to the links (those `records` name, or `merged`); add archived records
+    (deletes=archive) to `records`. Returns the cursor of the archive listing, to be committed
+    with the run."""
     hubspot, name = ctx.connectors[Side.HUBSPOT], ctx.pipeline.name
     if isinstance(hubspot, ReportsMerges) and not ctx.dry_run:
-        merged = hubspot.merged_ids(records.values())
+        if merged is None:
+            merged = hubspot.merged_ids(records.values())
         ctx.ledger.commit(name, epoch, merge_commit(ctx.ledger, name, merged), run_id)
     if ctx.pipeline.deletes != "archive" or not isinstance(hubspot, ReportsArchives):
         return {}

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from syncer.connectors.memory import MemoryConnector
-from syncer.engine import failpoints
+from syncer.engine import failpoints, stream
 from syncer.engine.report import Mode, RunReport
 from syncer.engine.run import PipelineRun, run_pipeline
 from syncer.errors import GuardRefused, RetryableError
@@ -396,6 +396,23 @@ class ArchivingSyncMachine(SyncMachine):
     deletes = "archive"
 
 
+class SmallPagesSyncMachine(SyncMachine):
+    """Migrations streamed two records a page (engine/stream.py), listed one at a time: twins,
+    keys and duplicates fall in different pages."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._page = stream.STREAM_PAGE
+        stream.STREAM_PAGE = 2
+        self.hub.page_size = self.ext.page_size = 1
+
+    def teardown(self) -> None:
+        try:
+            super().teardown()
+        finally:
+            stream.STREAM_PAGE = self._page
+
+
 FAST = settings(
     max_examples=25,
     stateful_step_count=12,
@@ -408,6 +425,8 @@ TestConvergenceDeletesIgnored = SyncMachine.TestCase
 TestConvergenceDeletesIgnored.settings = FAST
 TestConvergenceDeletesArchived = ArchivingSyncMachine.TestCase
 TestConvergenceDeletesArchived.settings = FAST
+TestConvergenceStreamedInSmallPages = SmallPagesSyncMachine.TestCase
+TestConvergenceStreamedInSmallPages.settings = FAST
 
 
 # -- bugs the machine found, pinned as small examples ------------------------------------------

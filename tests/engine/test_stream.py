@@ -10,6 +10,7 @@ import pytest
 from syncer.engine import stream
 from syncer.engine.hubspot_pool import HubSpotPool
 from syncer.engine.report import Mode
+from syncer.errors import GuardRefused
 from syncer.ledger import quarantine
 from syncer.mapping.apply import compile_mapping
 from syncer.records import ChangePage, Cursor, Record, Side
@@ -200,3 +201,67 @@ def test_a_reserved_record_waits_for_its_twin_and_both_keys_are_held(world: Worl
         assert list(pool.rest(10)) == []
     finally:
         pool.close()
+
+
+# -- a migration over existing links (deletes = "ignore"), streamed too ----------------------
+
+
+def _migrated_pairs(world: World, count: int) -> list[tuple[str, str]]:
+    """`count` external records migrated into HubSpot: [(hubspot id, external id)]."""
+    made = [_ext(world, f"p{i}@example.com") for i in range(count)]
+    world.run(Mode.MIGRATE)
+    links = world.ledger.links_for("contacts", Side.EXTERNAL, [r.id for r in made])
+    return [(links[r.id].hubspot_id, r.id) for r in made]
+
+
+def test_a_linked_hubspot_record_waits_for_its_twin_not_for_its_key(world: World) -> None:
+    """Pair p0's twin is listed last; a new record with p0's email comes pages earlier. It must
+    not take p0's HubSpot record, and both edits to p0 meet: the newest wins on both sides."""
+    pairs = _migrated_pairs(world, 6)
+    hub_id, ext_id = pairs[0]
+    world.hub.put({"firstname": "Older, in HubSpot", "lastname": "Kept"}, hub_id)
+    newcomer = _ext(world, "P0@example.com", "Newcomer")
+    for i in range(4):  # so that p0's twin falls a page after the newcomer
+        _ext(world, f"filler{i}@example.com")
+    world.ext.put({"first_name": "Newer, in SQL"}, ext_id)  # listed last
+    report = world.run(Mode.MIGRATE)
+    assert report.created == {"hubspot": 4, "external": 0}
+    for record in (world.hub.rows[hub_id], world.ext.rows[ext_id]):
+        names = {k: v for k, v in record.properties.items() if k.endswith("name")}
+        assert sorted(names.values()) == ["Kept", "Newer, in SQL"], record
+    rejected = quarantine.entries(world.ledger.engine, "contacts")
+    assert [(r["record_id"], r["category"]) for r in rejected] == [
+        (newcomer.id, "DUPLICATE_MATCH_KEY")
+    ]
+    assert world.run(Mode.MIGRATE).writes == 0
+
+
+def test_linked_records_a_listing_misses_are_stood_in_for_as_gone(world: World) -> None:
+    pairs = _migrated_pairs(world, 7)
+    (hub_gone, ext_kept), (hub_kept, ext_gone), (hub_both, ext_both) = pairs[:3]
+    world.hub.remove(hub_gone)
+    world.ext.remove(ext_gone)
+    world.hub.remove(hub_both)
+    world.ext.remove(ext_both)
+    world.ext.put({"first_name": "Edited after its twin went"}, ext_kept)
+    writes_before = world.hub.counter.by_kind.get("write", 0)
+    report = world.run(Mode.MIGRATE)
+    assert report.writes == 0 and report.quarantined == 0
+    assert world.hub.counter.by_kind.get("write", 0) == writes_before  # none tried on the gone
+    archived = {
+        h: world.ledger.links_for("contacts", Side.HUBSPOT, [h])[h].archived_on
+        for h in (hub_gone, hub_kept, hub_both)
+    }
+    assert archived == {hub_gone: "hubspot", hub_kept: "external", hub_both: "both"}
+    assert not world.hub.rows[hub_kept].archived  # deletes = "ignore": nothing is archived
+
+
+def test_an_empty_external_listing_over_links_is_refused_before_any_write(world: World) -> None:
+    pairs = _migrated_pairs(world, 3)
+    for _, ext_id in pairs:
+        world.ext.remove(ext_id)
+    only_hub = _hub(world, "new@example.com")
+    with pytest.raises(GuardRefused, match="external returned no records although 3 pairs"):
+        world.run(Mode.MIGRATE)
+    assert not world.ledger.links_for("contacts", Side.HUBSPOT, [only_hub.id])
+    assert len(world.ext.rows) == 3  # nothing created
