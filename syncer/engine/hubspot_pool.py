@@ -57,6 +57,7 @@ class HubSpotPool:
         # A scratch file: nothing to recover after a crash, so no journal and no fsync.
         self._db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + _SCHEMA)
         self._indexed = False
+        self._holds = False  # whether any key is held (most migrations have no reservation)
 
     def add(self, records: Iterable[Record]) -> None:
         self._db.executemany(_UPSERT, (self._row(r) for r in records))
@@ -106,6 +107,7 @@ class HubSpotPool:
                 for key in (hub_key, readable_key(self._fieldmap, twin, Side.EXTERNAL)):
                     if key is not None:
                         self._db.execute("INSERT INTO held VALUES (?, ?, ?)", (key, hub_id, holder))
+                        self._holds = True
             self._db.execute(
                 "UPDATE records SET reserved = 1 WHERE carried = ? AND NOT linked", (twin.id,)
             )
@@ -113,6 +115,8 @@ class HubSpotPool:
     def held(self, records: Sequence[Record], side: Side) -> dict[str, str]:
         """Which of these records' keys a reserved pair holds, and who holds it; not the keys
         a record holds for itself (its twin may be gone since it was reserved)."""
+        if not self._holds:
+            return {}
         keys = sorted({k for r in records if (k := readable_key(self._fieldmap, r, side))})
         own = {r.id for r in records} if side is Side.HUBSPOT else set()
         found: dict[str, str] = {}
@@ -126,6 +130,8 @@ class HubSpotPool:
         """Claim the records reserved for the page's records, and the free ones (neither
         reserved nor linked) holding a key one of the page's records holds."""
         self._index()
+        if self._db.execute("SELECT 1 FROM records WHERE NOT claimed LIMIT 1").fetchone() is None:
+            return []  # all claimed, or HubSpot was empty
         keys = sorted({k for r in page if (k := readable_key(self._fieldmap, r, Side.EXTERNAL))})
         claimed = self._take("carried IN ({}) AND reserved", sorted({r.id for r in page}))
         return claimed + self._take("key IN ({}) AND NOT reserved AND NOT linked", keys)

@@ -88,7 +88,8 @@ def migrate_streamed(state: RunState, hubspot: ListedHubSpot, link_count: int) -
     external = ctx.connectors[Side.EXTERNAL]
     try:
         guards.check_listed(link_count, Side.HUBSPOT, len(pool), force=ctx.force)
-        _mark_linked(pool, ctx.ledger, ctx.pipeline.name)
+        if link_count:
+            _mark_linked(pool, ctx.ledger, ctx.pipeline.name)
         _reserve_named_twins(pool, external)
         pages = pages_of(external.changes(None, state.until), STREAM_PAGE)
         listed, external_cursor = migration.run(pool, pages)
@@ -155,11 +156,13 @@ class _Streamed:
             twins = self._twins(Side.HUBSPOT, rest)
             missing = sorted(set(twins) - pool.seen(twins))
             self._execute(rest, _stand_ins(missing), pool.held(rest, Side.HUBSPOT))
-        self._unlisted_links(pool)
+        if self.link_count:
+            self._unlisted_links(pool)
         return listed, cursor
 
     def _page(self, pool: HubSpotPool, records: Sequence[Record]) -> None:
-        pool.note_seen(r.id for r in records)
+        if self.link_count:
+            pool.note_seen(r.id for r in records)
         twins = self._twins(Side.EXTERNAL, records)
         claimed = pool.claim_ids(twins) + pool.claim(records)
         missing = sorted(set(twins) - pool.listed(twins))
@@ -168,7 +171,10 @@ class _Streamed:
         self._execute(hubspot, records, held)
 
     def _twins(self, side: Side, records: Sequence[Record]) -> list[str]:
-        """The other side's ids of these records' links."""
+        """The other side's ids of these records' links. In a first migration there are none to
+        find: a record is linked in its own page, and a page lists each record once."""
+        if not self.link_count:
+            return []
         links = self.ledger.links_for(self.pipeline, side, [r.id for r in records])
         return [link.id_on(side.other) for link in links.values()]
 
