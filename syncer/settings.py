@@ -70,10 +70,11 @@ class HubSpotSettings(_Strict):
     burst_limit: int = Field(190, gt=0, description="requests per 10 s for this app")
     daily_limit: int = Field(625_000, gt=0)
     search_per_second: int = Field(5, gt=0)
-    # When a request counts against the limits above, as we estimate it: "midpoint" of its
-    # round trip, or "completion" (strictest; see syncer/http/ratelimit.py). HubSpot counts a
-    # request when it arrives; how long the way there takes is not documented.
-    rate_stamp: Literal["midpoint", "completion"] = "midpoint"
+    # When a search counts against search_per_second, as we estimate it: from the "midpoint" of
+    # its round trip, or its "completion" (strictest; see syncer/http/ratelimit.py). HubSpot
+    # counts a request when it arrives; how long the way there takes is not documented. The
+    # ten-second burst limit always counts from completion: a round trip is ~1 % of its window.
+    search_stamp: Literal["midpoint", "completion"] = "midpoint"
     # How long a run may use the property catalogue kept in the ledger instead of reading it
     # (one API call); 0 reads it on every run. Deleted properties are caught either way.
     properties_cache_seconds: float = Field(900.0, ge=0)

@@ -39,14 +39,14 @@ class PortalBudgets:
                 BURST_WINDOW_SECONDS,
                 clock=monotonic,
                 sleep=sleep,
-                stamp=settings.rate_stamp,
+                stamp="completion",
             ),
             search=RollingWindowBudget(
                 settings.search_per_second,
                 1.0,
                 clock=monotonic,
                 sleep=sleep,
-                stamp=settings.rate_stamp,
+                stamp=settings.search_stamp,
             ),
             daily=DailyBudget(
                 settings.daily_limit, settings.portal_timezone, **({"now": now} if now else {})
