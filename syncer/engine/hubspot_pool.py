@@ -150,6 +150,7 @@ class HubSpotPool:
             yield [_record(row) for row in rows]
 
     def close(self) -> None:
+        """Drop the file; closing twice is harmless."""
         self._db.close()
         self._directory.cleanup()
 

@@ -80,15 +80,7 @@ def _run(ctx: PipelineRun, mode: Mode, epoch: int, report: RunReport) -> None:
     state = RunState(ctx, mode, epoch, report, fieldmap, until=ctx.clock())
     link_count = ctx.ledger.link_count(name)
     if streams(state, link_count):
-        hubspot = ctx.connectors[Side.HUBSPOT]
-        merges = hubspot.merged_ids if isinstance(hubspot, ReportsMerges) else _no_merges
-        listed = list_hubspot(state, merges)
-        failpoints.hit("mid_collect")
-        cursors = _hubspot_events(
-            ctx, mode, epoch, report.run_id, {}, until=state.until, merged=listed.merged
-        )
-        cursors.update(migrate_streamed(state, listed, link_count))
-        _commit(ctx, state, cursors)
+        _commit(ctx, state, _run_streamed(state, link_count))
         return
     collected = {side: _collect(ctx, side, mode, state.until) for side in Side}
     failpoints.hit("mid_collect")
@@ -98,6 +90,28 @@ def _run(ctx: PipelineRun, mode: Mode, epoch: int, report: RunReport) -> None:
     if whole is not None:  # None: a dry run, planned, nothing written
         cursors.update(whole)
         _commit(ctx, state, cursors)
+
+
+def _run_streamed(state: RunState, link_count: int) -> dict[str, Cursor]:
+    """A migration page by page (stream.py); returns the cursors to commit."""
+    ctx, hubspot = state.ctx, state.ctx.connectors[Side.HUBSPOT]
+    merges = hubspot.merged_ids if isinstance(hubspot, ReportsMerges) else _no_merges
+    listed = list_hubspot(state, merges)
+    try:
+        failpoints.hit("mid_collect")
+        cursors = _hubspot_events(
+            ctx,
+            state.mode,
+            state.epoch,
+            state.report.run_id,
+            {},
+            until=state.until,
+            merged=listed.merged,
+        )
+        cursors.update(migrate_streamed(state, listed, link_count))
+        return cursors
+    finally:
+        listed.pool.close()
 
 
 def _no_merges(records: list[Record]) -> dict[str, str]:

@@ -80,21 +80,19 @@ def streams(state: RunState, link_count: int) -> bool:
 
 
 def migrate_streamed(state: RunState, hubspot: ListedHubSpot, link_count: int) -> dict[str, Cursor]:
-    """Run a migration page by page; returns the sides' cursors to commit."""
+    """Run a migration page by page; returns the sides' cursors to commit. The caller closes
+    the pool."""
     ctx, pool = state.ctx, hubspot.pool
     executor = state.executor()
     migration = _Streamed(state, executor, ctx.ledger, link_count)
     state.report.collected[Side.HUBSPOT.value] = len(pool)
     external = ctx.connectors[Side.EXTERNAL]
-    try:
-        guards.check_listed(link_count, Side.HUBSPOT, len(pool), force=ctx.force)
-        if link_count:
-            _mark_linked(pool, ctx.ledger, ctx.pipeline.name)
-        _reserve_named_twins(pool, external)
-        pages = pages_of(external.changes(None, state.until), STREAM_PAGE)
-        listed, external_cursor = migration.run(pool, pages)
-    finally:
-        pool.close()
+    guards.check_listed(link_count, Side.HUBSPOT, len(pool), force=ctx.force)
+    if link_count:
+        _mark_linked(pool, ctx.ledger, ctx.pipeline.name)
+    _reserve_named_twins(pool, external)
+    pages = pages_of(external.changes(None, state.until), STREAM_PAGE)
+    listed, external_cursor = migration.run(pool, pages)
     state.report.collected[Side.EXTERNAL.value] = listed
     state.fill_report(executor)
     cursors = {Side.HUBSPOT: hubspot.cursor, Side.EXTERNAL: external_cursor}
