@@ -30,6 +30,11 @@ def collect(connector: Connector, since: Cursor | None, until: datetime) -> Coll
     return Collected(records, cursor, pages, full=since is None)
 
 
+def gone(record_id: str) -> Record:
+    """A linked record a full listing did not show: gone, as far as the run can tell."""
+    return Record(record_id, {}, archived=True)
+
+
 def keep_newest(records: dict[str, Record], record: Record) -> None:
     """Add a record by id; one seen twice keeps its newest version."""
     known = records.get(record.id)

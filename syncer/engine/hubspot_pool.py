@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from syncer.ledger.link_rows import chunks, version_stamp
 from syncer.mapping.apply import FieldMap
 from syncer.records import Record, Side
 
@@ -177,12 +178,11 @@ class HubSpotPool:
 
     def _row(self, record: Record) -> tuple[Any, ...]:
         carried = record.properties.get(self._id_property)
-        modified = (record.modified_at - _EPOCH) // _US if record.modified_at else None  # epoch µs
         return (
             record.id,
             readable_key(self._fieldmap, record, Side.HUBSPOT),
             str(carried) if carried not in (None, "") else None,
-            modified,
+            version_stamp(record.modified_at),  # exact epoch microseconds
             record.archived,
             json.dumps(dict(record.properties), separators=(",", ":")),
         )
@@ -197,12 +197,11 @@ def readable_key(fieldmap: FieldMap, record: Record, side: Side) -> str | None:
         return None
 
 
-def _parts(values: list[str]) -> Iterator[list[str]]:
-    for start in range(0, len(values), _IN_LIST):
-        yield values[start : start + _IN_LIST]
+def _parts(values: list[str]) -> Iterable[Sequence[str]]:
+    return chunks(values, _IN_LIST)
 
 
-def _marks(values: list[str]) -> str:
+def _marks(values: Sequence[str]) -> str:
     return ", ".join("?" * len(values))
 
 

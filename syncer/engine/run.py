@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime
 
 from syncer.engine import backoff, failpoints, guards, reconcile
-from syncer.engine.collect import Collected, collect
+from syncer.engine.collect import Collected, collect, gone
 from syncer.engine.collector_pacing import fewer_collections
 from syncer.engine.context import PipelineRun, RunState
 from syncer.engine.hubspot_events import (
@@ -212,7 +212,7 @@ def _missing_from_listing_is_archived(ctx: PipelineRun, collected: dict[Side, Co
         for side, record_id in zip(Side, pair_ids, strict=True):
             records = collected[side].records
             if side in full and record_id not in records:
-                records[record_id] = Record(record_id, {}, archived=True)
+                records[record_id] = gone(record_id)
 
 
 def _add_quarantine_retries(ctx: PipelineRun, collected: dict[Side, Collected]) -> None:

@@ -28,13 +28,14 @@ from dataclasses import dataclass
 
 from syncer.connectors.base import Connector
 from syncer.engine import guards
-from syncer.engine.collect import keep_newest
+from syncer.engine.collect import gone, keep_newest
 from syncer.engine.context import RunState
 from syncer.engine.execute import Executor
 from syncer.engine.hubspot_pool import HubSpotPool
 from syncer.engine.match import Matcher
 from syncer.engine.plan import Policy, plan_pair
 from syncer.engine.report import Mode
+from syncer.ledger.link_rows import chunks
 from syncer.ledger.store import Ledger
 from syncer.records import ChangePage, Cursor, Record, Side
 
@@ -178,16 +179,15 @@ class _Streamed:
 
     def _unlisted_links(self, pool: HubSpotPool) -> None:
         """Links neither listing showed: both records are gone (a whole run stands in both)."""
-        gone: list[tuple[str, str]] = []
+        missing: list[tuple[str, str]] = []
         batch: list[tuple[str, str]] = []
         for pair in self.ledger.linked_ids(self.pipeline):  # read whole before writing again
             batch.append(pair)
             if len(batch) == _BY_ID:
-                gone += _neither_listed(pool, batch)
+                missing += _neither_listed(pool, batch)
                 batch = []
-        gone += _neither_listed(pool, batch)
-        for start in range(0, len(gone), STREAM_PAGE):
-            part = gone[start : start + STREAM_PAGE]
+        missing += _neither_listed(pool, batch)
+        for part in chunks(missing, STREAM_PAGE):
             self._execute(_stand_ins([h for h, _ in part]), _stand_ins([e for _, e in part]), {})
 
     def _execute(
@@ -210,5 +210,4 @@ def _neither_listed(pool: HubSpotPool, pairs: list[tuple[str, str]]) -> list[tup
 
 
 def _stand_ins(ids: Iterable[str]) -> list[Record]:
-    """Records a full listing did not show: gone, as far as this run can tell."""
-    return [Record(record_id, {}, archived=True) for record_id in ids]
+    return [gone(record_id) for record_id in ids]

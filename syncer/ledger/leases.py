@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from syncer.errors import FencedError, LeaseHeld
-from syncer.ledger.schema import leases
+from syncer.ledger.schema import aware, leases
 
 
 def acquire(engine: sa.Engine, pipeline: str, owner: str, ttl: timedelta) -> int:
@@ -36,7 +36,7 @@ def acquire(engine: sa.Engine, pipeline: str, owner: str, ttl: timedelta) -> int
             except sa.exc.IntegrityError:
                 raise LeaseHeld(f"pipeline {pipeline!r} is held by another run") from None
             return 1
-        expires = _aware(row.expires_at)
+        expires = aware(row.expires_at)
         if row.owner != owner and expires > now and not _holder_is_gone(row.owner):
             raise LeaseHeld(
                 f"pipeline {pipeline!r} is held by {row.owner} until {expires.isoformat()}"
@@ -117,9 +117,4 @@ def _database_now(conn: sa.Connection) -> datetime:
     now = conn.execute(sa.select(sa.func.current_timestamp())).scalar_one()
     if isinstance(now, str):
         now = datetime.fromisoformat(now)
-    return _aware(now)
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite returns naive datetimes even for timezone-aware columns; they were stored as UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware(now)

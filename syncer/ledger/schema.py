@@ -5,11 +5,20 @@ No whole records are stored: links hold ids, the normalised match key and per-fi
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
 
 _ts = sa.DateTime(timezone=True)
+
+
+def aware(moment: datetime) -> datetime:
+    """A timestamp read back from a ledger column: SQLite (and MariaDB) return naive datetimes
+    even for timezone-aware columns; the ledger stores UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
 
 links = sa.Table(
     "links",

@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from syncer.ledger.schema import schema_cache
+from syncer.ledger.schema import aware, schema_cache
 
 
 class SchemaCache:
@@ -40,7 +40,7 @@ class SchemaCache:
         )
         with self._engine.connect() as conn:
             row = conn.execute(query).first()
-        if row is None or self._clock() - _aware(row.fetched_at) >= self.max_age:
+        if row is None or self._clock() - aware(row.fetched_at) >= self.max_age:
             return None
         return json.loads(row.body)
 
@@ -58,8 +58,3 @@ class SchemaCache:
     def forget(self, key: str) -> None:
         with self._engine.begin() as conn:
             conn.execute(sa.delete(schema_cache).where(schema_cache.c.key == key))
-
-
-def _aware(stamp: datetime) -> datetime:
-    # SQLite and MariaDB hand back naive datetimes; the ledger writes UTC.
-    return stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=UTC)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -22,8 +21,8 @@ MAPPED = {"firstname": "first_name", "lastname": "last_name", "nickname": "nick"
 
 
 @pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[Ledger]:
-    opened = Ledger.open(f"sqlite:///{tmp_path / 'ledger.db'}")
+def ledger(ledger_url: str) -> Iterator[Ledger]:
+    opened = Ledger.open(ledger_url)
     yield opened
     opened.close()
 
@@ -31,13 +30,17 @@ def ledger(tmp_path: Path) -> Iterator[Ledger]:
 @pytest.fixture
 def app() -> HubSpotSandbox:
     portal = sandbox()
-    with portal_client(portal) as client:
+    define_nickname(portal)
+    return portal
+
+
+def define_nickname(app: HubSpotSandbox) -> None:
+    with portal_client(app) as client:
         client.post(
             "/crm/v3/properties/contacts",
             json={"name": "nickname", "label": "Nickname", "type": "string",
                   "fieldType": "text", "groupName": "contactinformation"},
         ).raise_for_status()
-    return portal
 
 
 def run_connector(app: HubSpotSandbox, ledger: Ledger, max_age: float = 900) -> HubSpotConnector:
@@ -88,12 +91,7 @@ def test_a_copy_missing_a_mapped_property_is_read_afresh_before_refusing(
     delete_nickname(app)
     with pytest.raises(ConfigError, match="no property 'nickname'"):
         run_connector(app, ledger).prepare()
-    with portal_client(app) as client:
-        client.post(
-            "/crm/v3/properties/contacts",
-            json={"name": "nickname", "label": "Nickname", "type": "string",
-                  "fieldType": "text", "groupName": "contactinformation"},
-        ).raise_for_status()
+    define_nickname(app)
     fixed = run_connector(app, ledger)
     fixed.prepare()
     assert catalogue_reads(fixed) == 1

@@ -3,6 +3,7 @@ where a whole-listing migration ends, whichever page a record or its twin falls 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -27,6 +28,19 @@ def small_pages(monkeypatch: pytest.MonkeyPatch, world: World) -> None:
 
 def _ext(world: World, email: str, first: str = "E") -> Record:
     return world.ext.put({"email": email, "first_name": first, "last_name": "Ext", "status": "C"})
+
+
+def _quarantined(world: World) -> list[tuple[str, str]]:
+    entries = quarantine.entries(world.ledger.engine, "contacts")
+    return [(entry["record_id"], entry["category"]) for entry in entries]
+
+
+@pytest.fixture
+def pool(world: World) -> Iterator[HubSpotPool]:
+    fieldmap = compile_mapping(world.pipeline, world.hub.field_types(), world.ext.field_types())
+    opened = HubSpotPool(fieldmap, "syncer_external_id")
+    yield opened
+    opened.close()
 
 
 def _hub(world: World, email: str, **more: str) -> Record:
@@ -83,10 +97,7 @@ def test_hubspot_records_sharing_a_key_are_claimed_together(world: World) -> Non
     world.run(Mode.MIGRATE)
     linked = world.ledger.links_for("contacts", Side.HUBSPOT, [older.id, newer.id])
     assert list(linked) == [older.id]  # the lower id wins, as in a whole run
-    rejected = quarantine.entries(world.ledger.engine, "contacts")
-    assert [(r["record_id"], r["category"]) for r in rejected] == [
-        (newer.id, "DUPLICATE_MATCH_KEY")
-    ]
+    assert _quarantined(world) == [(newer.id, "DUPLICATE_MATCH_KEY")]
 
 
 def test_hubspot_records_no_page_claimed_are_created_last(world: World) -> None:
@@ -130,10 +141,7 @@ def test_a_key_held_by_a_pair_by_id_stays_held_for_records_no_page_claimed(world
     report = world.run(Mode.MIGRATE)
     assert report.created == {"hubspot": 4, "external": 0}
     assert world.ledger.links_for("contacts", Side.HUBSPOT, [carrier.id])
-    rejected = quarantine.entries(world.ledger.engine, "contacts")
-    assert [(r["record_id"], r["category"]) for r in rejected] == [
-        (second.id, "DUPLICATE_MATCH_KEY")
-    ]
+    assert _quarantined(world) == [(second.id, "DUPLICATE_MATCH_KEY")]
 
 
 def test_a_named_id_that_is_not_live_is_no_reservation(world: World) -> None:
@@ -161,46 +169,36 @@ def test_pages_are_regrouped_to_the_size_asked_with_the_newest_cursor() -> None:
     assert [p.cursor for p in pages] == [None, Cursor("end")]
 
 
-def test_hubspot_records_wait_on_disk_until_claimed_then_come_back_by_key(world: World) -> None:
+def test_hubspot_records_wait_on_disk_then_come_back_by_key(pool: HubSpotPool) -> None:
     at = datetime(2026, 1, 1, tzinfo=UTC)
-    fieldmap = compile_mapping(world.pipeline, world.hub.field_types(), world.ext.field_types())
-    pool = HubSpotPool(fieldmap, "syncer_external_id")
-    try:
-        pool.add([Record("12", {"email": "B@x.com"}, at), Record("3", {"email": "a@x.com"}, at)])
-        pool.add([Record("4", {"email": "b@x.com"}, at), Record("5", {"email": "c@x.com"}, at)])
-        pool.add([Record("3", {"email": "old@x.com"}, at - timedelta(days=1))])  # older: ignored
-        assert len(pool) == 4
-        claimed = pool.claim([Record("e1", {"email": " A@X.com"}, at)])
-        assert [(r.id, r.properties, r.modified_at) for r in claimed] == [
-            ("3", {"email": "a@x.com"}, at)
-        ]
-        assert [[r.id for r in part] for part in pool.rest(2)] == [["4", "12"], ["5"]]
-    finally:
-        pool.close()
+    pool.add([Record("12", {"email": "B@x.com"}, at), Record("3", {"email": "a@x.com"}, at)])
+    pool.add([Record("4", {"email": "b@x.com"}, at), Record("5", {"email": "c@x.com"}, at)])
+    pool.add([Record("3", {"email": "old@x.com"}, at - timedelta(days=1))])  # older: ignored
+    assert len(pool) == 4
+    claimed = pool.claim([Record("e1", {"email": " A@X.com"}, at)])
+    assert [(r.id, r.properties, r.modified_at) for r in claimed] == [
+        ("3", {"email": "a@x.com"}, at)
+    ]
+    assert [[r.id for r in part] for part in pool.rest(2)] == [["4", "12"], ["5"]]
 
 
-def test_a_reserved_record_waits_for_its_twin_and_both_keys_are_held(world: World) -> None:
+def test_a_reserved_record_waits_for_its_twin_and_both_keys_are_held(pool: HubSpotPool) -> None:
     at = datetime(2026, 1, 1, tzinfo=UTC)
-    fieldmap = compile_mapping(world.pipeline, world.hub.field_types(), world.ext.field_types())
-    pool = HubSpotPool(fieldmap, "syncer_external_id")
-    try:
-        pool.add([Record("7", {"email": "h@x.com", "syncer_external_id": "e9"}, at)])
-        pool.add([Record("8", {"email": "i@x.com", "syncer_external_id": "e404"}, at)])
-        assert list(pool.carried_ids(10)) == [["e404", "e9"]]
-        pool.reserve([Record("e9", {"email": "twin@x.com"}, at)])  # e404 is not live
-        holder = "hubspot record 7, paired with external e9 by its id"
-        others = [Record("e3", {"email": e}, at) for e in ("h@x.com", "twin@x.com", "i@x.com")]
-        assert pool.held(others, Side.EXTERNAL) == {"h@x.com": holder, "twin@x.com": holder}
-        another = [Record("9", {"email": "twin@x.com"}, at)]
-        assert pool.held(another, Side.HUBSPOT) == {"twin@x.com": holder}
-        with_it = [Record("7", {"email": "h@x.com"}, at), *another]
-        assert pool.held(with_it, Side.HUBSPOT) == {}  # what 7 holds, it holds for itself
-        assert pool.claim([Record("e1", {"email": "h@x.com"}, at)]) == []  # reserved
-        assert [r.id for r in pool.claim([Record("e2", {"email": "i@x.com"}, at)])] == ["8"]
-        assert [r.id for r in pool.claim([Record("e9", {"email": "twin@x.com"}, at)])] == ["7"]
-        assert list(pool.rest(10)) == []
-    finally:
-        pool.close()
+    pool.add([Record("7", {"email": "h@x.com", "syncer_external_id": "e9"}, at)])
+    pool.add([Record("8", {"email": "i@x.com", "syncer_external_id": "e404"}, at)])
+    assert list(pool.carried_ids(10)) == [["e404", "e9"]]
+    pool.reserve([Record("e9", {"email": "twin@x.com"}, at)])  # e404 is not live
+    holder = "hubspot record 7, paired with external e9 by its id"
+    others = [Record("e3", {"email": e}, at) for e in ("h@x.com", "twin@x.com", "i@x.com")]
+    assert pool.held(others, Side.EXTERNAL) == {"h@x.com": holder, "twin@x.com": holder}
+    another = [Record("9", {"email": "twin@x.com"}, at)]
+    assert pool.held(another, Side.HUBSPOT) == {"twin@x.com": holder}
+    with_it = [Record("7", {"email": "h@x.com"}, at), *another]
+    assert pool.held(with_it, Side.HUBSPOT) == {}  # what 7 holds, it holds for itself
+    assert pool.claim([Record("e1", {"email": "h@x.com"}, at)]) == []  # reserved
+    assert [r.id for r in pool.claim([Record("e2", {"email": "i@x.com"}, at)])] == ["8"]
+    assert [r.id for r in pool.claim([Record("e9", {"email": "twin@x.com"}, at)])] == ["7"]
+    assert list(pool.rest(10)) == []
 
 
 # -- a migration over existing links (deletes = "ignore"), streamed too ----------------------
@@ -229,10 +227,7 @@ def test_a_linked_hubspot_record_waits_for_its_twin_not_for_its_key(world: World
     for record in (world.hub.rows[hub_id], world.ext.rows[ext_id]):
         names = {k: v for k, v in record.properties.items() if k.endswith("name")}
         assert sorted(names.values()) == ["Kept", "Newer, in SQL"], record
-    rejected = quarantine.entries(world.ledger.engine, "contacts")
-    assert [(r["record_id"], r["category"]) for r in rejected] == [
-        (newcomer.id, "DUPLICATE_MATCH_KEY")
-    ]
+    assert _quarantined(world) == [(newcomer.id, "DUPLICATE_MATCH_KEY")]
     assert world.run(Mode.MIGRATE).writes == 0
 
 
