@@ -16,15 +16,28 @@ Rules every implementation keeps (the contract suite checks them):
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from syncer.records import CallCounter, ChangePage, Cursor, FieldType, Record, Write, WriteResult
 
 
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a connector can do beyond the core protocol. The engine asks this declaration,
+    never the connector's type; the contract suite picks its tests by it."""
+
+    merges: bool = False  # implements ReportsMerges: records name the ids merged into them
+    archives: bool = False  # implements ReportsArchives: lists what was archived since a time
+    associations: bool = False  # reads and writes edges between records of two objects
+    bulk_writes: bool = False  # one call writes many records (batches worth filling)
+
+
 class Connector(Protocol):
     counter: CallCounter
+    capabilities: Capabilities
 
     def prepare(self) -> None:
         """Check that the object and mapped fields exist; create what syncer owns if missing.
@@ -60,4 +73,26 @@ class Connector(Protocol):
 
     def close(self) -> None:
         """Release connections."""
+        ...
+
+
+@runtime_checkable
+class ReportsMerges(Protocol):
+    """Capability `merges`: a side that merges records (HubSpot, Salesforce) says which ids a
+    listed record absorbed, so links naming them are re-pointed to the survivor."""
+
+    def merged_ids(self, records: Iterable[Record]) -> dict[str, str]:
+        """{absorbed id: survivor id} for the ids these records name as merged into them."""
+        ...
+
+
+@runtime_checkable
+class ReportsArchives(Protocol):
+    """Capability `archives`: a side whose change listing cannot show archived records lists
+    them apart (HubSpot's recycle bin)."""
+
+    def archived_since(self, since: datetime) -> list[Record]: ...
+
+    def signpost(self, until: datetime) -> datetime:
+        """`until`, held back to the side's own clock (archive times are on that clock)."""
         ...

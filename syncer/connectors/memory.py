@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from syncer.connectors.base import Capabilities
 from syncer.records import (
     CallCounter,
     ChangePage,
@@ -34,6 +35,8 @@ Validator = Callable[[Mapping[str, Any]], Rejection | None]
 
 
 class MemoryConnector:
+    capabilities = Capabilities(bulk_writes=True)
+
     def __init__(
         self,
         types: Mapping[str, FieldType],

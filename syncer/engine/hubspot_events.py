@@ -11,10 +11,10 @@ With `deletes = "ignore"` an archive is found lazily, when an update finds the r
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Protocol, runtime_checkable
 
+from syncer.connectors.base import ReportsArchives
 from syncer.engine.plan import decode_sides, encode_sides
 from syncer.ledger.store import Commit, Ledger, Link
 from syncer.logs import get_logger
@@ -22,20 +22,6 @@ from syncer.records import Cursor, Record, Side
 
 ARCHIVE_CURSOR = "hubspot_archive"
 log = get_logger(__name__)
-
-
-@runtime_checkable
-class ReportsMerges(Protocol):
-    def merged_ids(self, records: Iterable[Record]) -> dict[str, str]: ...
-
-
-@runtime_checkable
-class ReportsArchives(Protocol):
-    def archived_since(self, since: datetime) -> list[Record]: ...
-
-    def signpost(self, until: datetime) -> datetime:
-        """`until`, held back to the side's own clock (archive times are on that clock)."""
-        ...
 
 
 def merge_commit(ledger: Ledger, pipeline: str, merged: Mapping[str, str]) -> Commit:

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 
+from syncer.connectors.base import Connector, ReportsArchives, ReportsMerges
 from syncer.engine import backoff, failpoints, guards, reconcile
 from syncer.engine.collect import Collected, collect, gone
 from syncer.engine.collector_pacing import fewer_collections
 from syncer.engine.context import PipelineRun, RunState
 from syncer.engine.hubspot_events import (
     ARCHIVE_CURSOR,
-    ReportsArchives,
-    ReportsMerges,
     archived_records,
     linked_only,
     merge_commit,
@@ -95,7 +95,7 @@ def _run(ctx: PipelineRun, mode: Mode, epoch: int, report: RunReport) -> None:
 def _run_streamed(state: RunState, link_count: int) -> dict[str, Cursor]:
     """A migration page by page (stream.py); returns the cursors to commit."""
     ctx, hubspot = state.ctx, state.ctx.connectors[Side.HUBSPOT]
-    merges = hubspot.merged_ids if isinstance(hubspot, ReportsMerges) else _no_merges
+    merges = _merges_of(hubspot)
     listed = list_hubspot(state, merges)
     try:
         failpoints.hit("mid_collect")
@@ -116,6 +116,12 @@ def _run_streamed(state: RunState, link_count: int) -> dict[str, Cursor]:
 
 def _no_merges(records: list[Record]) -> dict[str, str]:
     return {}
+
+
+def _merges_of(connector: Connector) -> Callable[[list[Record]], dict[str, str]]:
+    if connector.capabilities.merges and isinstance(connector, ReportsMerges):
+        return connector.merged_ids
+    return _no_merges
 
 
 def _commit(ctx: PipelineRun, state: RunState, cursors: dict[str, Cursor]) -> None:
@@ -181,12 +187,14 @@ def _hubspot_events(
     (deletes=archive) to `records`. Returns the cursor of the archive listing, to be committed
     with the run."""
     hubspot, name = ctx.connectors[Side.HUBSPOT], ctx.pipeline.name
-    if isinstance(hubspot, ReportsMerges) and not ctx.dry_run:
+    if hubspot.capabilities.merges and not ctx.dry_run:
         if merged is None:
-            merged = hubspot.merged_ids(records.values())
+            merged = _merges_of(hubspot)(list(records.values()))
         ctx.ledger.commit(name, epoch, merge_commit(ctx.ledger, name, merged), run_id)
-    if ctx.pipeline.deletes != "archive" or not isinstance(hubspot, ReportsArchives):
+    if ctx.pipeline.deletes != "archive" or not hubspot.capabilities.archives:
         return {}
+    if not isinstance(hubspot, ReportsArchives):
+        raise TypeError(f"{type(hubspot).__name__} declares archives but cannot list them")
     if mode is Mode.MIGRATE:  # the full listing already shows what is gone
         return {ARCHIVE_CURSOR: Cursor(hubspot.signpost(until).isoformat())}
     archived, cursor = archived_records(

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import structlog
 
+from syncer.connectors.base import Capabilities
 from syncer.errors import ConfigError
 from syncer.ledger.schema_cache import SchemaCache
 from syncer.records import (
@@ -64,6 +65,8 @@ class _Parts:
 
 
 class HubSpotConnector:
+    capabilities = Capabilities(merges=True, archives=True, associations=True, bulk_writes=True)
+
     def __init__(
         self,
         settings: HubSpotSettings,

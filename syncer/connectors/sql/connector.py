@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from syncer.connectors.base import Capabilities
 from syncer.connectors.sql.connection import build_engine
 from syncer.connectors.sql.reading import TableReader
 from syncer.connectors.sql.schema import TableSchema, check_identifiers, field_type, reflect_table
@@ -28,6 +29,8 @@ def _utc_now() -> datetime:
 
 class SqlConnector:
     """A `Connector` for one pipeline's table (`pipeline.external_object`)."""
+
+    capabilities = Capabilities(bulk_writes=True)
 
     def __init__(
         self,
