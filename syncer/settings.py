@@ -41,6 +41,7 @@ from syncer import settings_rules as rules
 from syncer import settings_sources as sources
 from syncer.errors import ConfigError
 from syncer.logs import mask_url_password
+from syncer.mapping.targets import write_conflicts
 from syncer.records import FieldType
 from syncer.settings_rules import HubSpotName, HubSpotObject, PipelineName, SqlName
 
@@ -197,12 +198,15 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
-        problems = [*_duplicate_names(self.pipelines), *_external_problems(self.external)]
-        if problems:
-            raise ValueError("\n".join(problems))
         if self.external.kind == "sql":
             for pipeline in self.pipelines:
                 pipeline.sql = pipeline.sql or SqlTableSettings()
+        problems = [*_duplicate_names(self.pipelines), *_external_problems(self.external)]
+        for index, pipeline in enumerate(self.pipelines):
+            id_column = pipeline.sql.primary_key if pipeline.sql else None
+            problems += write_conflicts(pipeline, index, id_column)
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
     def secret_values(self) -> list[str]:

@@ -91,11 +91,13 @@ def compile_mapping(
 ) -> FieldMap:
     """Build the mapping from configuration and both sides' field types."""
     types = (hubspot_types, external_types)
+    m = pipeline.match
     fields = [_spec(pipeline, key, m, types) for key, m in pipeline.fields.items()]
-    by_key = {f.hubspot: f for f in fields}
-    match = by_key.get(pipeline.match.hubspot) or _spec(
-        pipeline, pipeline.match.hubspot, FieldMapping(external=pipeline.match.external), types
-    )
+    # The match rule's own pair, even when a one-way field copies its property elsewhere.
+    match = next(
+        (f for f in fields if (f.hubspot, f.external) == (m.hubspot, m.external)),
+        None,
+    ) or _spec(pipeline, m.hubspot, FieldMapping(external=m.external), types)
     tz = ZoneInfo(pipeline.sql.timezone) if pipeline.sql else ZoneInfo("UTC")
     return FieldMap(fields, match, tz)
 
