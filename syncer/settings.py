@@ -13,8 +13,11 @@ Rules worth knowing (they are also in config/syncer.example.toml):
   "sqlite:///syncer.db") are relative to the config file's directory, not the cwd.
 - A secret is given inline (`token`, `password`) or as a file (`token_file`, `password_file`),
   not both in one place; either form in the environment replaces both forms in the file.
-- A config file may not aim `hubspot.base_url` at loopback or a private address unless it sets
-  `allow_private_network = true` (SSRF); cloud metadata addresses are always refused.
+- A config file may not aim a URL that receives a secret (`hubspot.base_url`,
+  `hubspot.oauth_token_url`) at loopback or a private address unless it sets
+  `allow_private_network = true` (SSRF), nor at plain http:// unless it sets that or
+  `allow_insecure_http = true`; cloud metadata addresses are always refused. The address a name
+  resolves to is checked again on every connection (syncer/http/guard.py).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from syncer import settings_rules as rules
 from syncer import settings_sources as sources
 from syncer.errors import ConfigError
+from syncer.http.addresses import url_refusal
 from syncer.logs import mask_url_password
 from syncer.mapping.targets import write_conflicts
 from syncer.records import FieldType
@@ -53,10 +57,10 @@ class _Strict(BaseModel):
 
 
 class LedgerSettings(_Strict):
-    url: Annotated[str, AfterValidator(rules.sqlalchemy_url)] = "sqlite:///syncer.db"
+    url: Annotated[str, AfterValidator(rules.ledger_url)] = "sqlite:///syncer.db"
     # How long a run's lease outlives its last renewal: a replica that dies on another host
     # blocks its pipelines this long; a paused one is fenced once it has passed.
-    lease_seconds: float = Field(600.0, gt=0)
+    lease_seconds: float = Field(600.0, gt=0, le=rules.MAX_DURATION_SECONDS)
 
     def __repr_args__(self) -> Any:
         yield "url", mask_url_password(self.url)
@@ -64,9 +68,11 @@ class LedgerSettings(_Strict):
 
 class HubSpotSettings(_Strict):
     base_url: Annotated[str, AfterValidator(rules.http_url)] = "https://api.hubapi.com"
-    # Checked by load_settings: a file may aim base_url at loopback only if it says so.
+    # Checked by load_settings and on every connection: the URLs that receive a secret may
+    # reach loopback or a private network, and plain http://, only if the file says so.
     allow_private_network: bool = False
-    token: SecretStr | None = None
+    allow_insecure_http: bool = False
+    token: Annotated[SecretStr | None, AfterValidator(rules.header_secret)] = None
     token_file: Path | None = None
     burst_limit: int = Field(190, gt=0, description="requests per 10 s for this app")
     daily_limit: int = Field(625_000, gt=0)
@@ -78,23 +84,31 @@ class HubSpotSettings(_Strict):
     search_stamp: Literal["midpoint", "completion"] = "midpoint"
     # How long a run may use the property catalogue kept in the ledger instead of reading it
     # (one API call); 0 reads it on every run. Deleted properties are caught either way.
-    properties_cache_seconds: float = Field(900.0, ge=0)
+    properties_cache_seconds: float = Field(900.0, ge=0, le=rules.MAX_DURATION_SECONDS)
     batch_size: int = Field(100, gt=0, le=100)
-    timeout_seconds: float = Field(30.0, gt=0)
+    timeout_seconds: float = Field(30.0, gt=0, le=rules.MAX_DURATION_SECONDS)
     max_retries: int = Field(6, ge=0)
     max_in_flight: int = Field(4, ge=1, le=32, description="batches sent at once")
     # The daily limit resets at midnight in the portal's time zone.
     portal_timezone: Annotated[str, AfterValidator(rules.time_zone)] = "UTC"
     # OAuth 2 (instead of a private-app token): refreshed at base_url + /oauth/v1/token.
     client_id: str | None = None
-    client_secret: SecretStr | None = None
+    client_secret: Annotated[SecretStr | None, AfterValidator(rules.header_secret)] = None
     client_secret_file: Path | None = None
-    refresh_token: SecretStr | None = None
+    refresh_token: Annotated[SecretStr | None, AfterValidator(rules.header_secret)] = None
     refresh_token_file: Path | None = None
-    oauth_token_url: str | None = None  # default: base_url + /oauth/v1/token
+    # default: base_url + /oauth/v1/token
+    oauth_token_url: Annotated[str | None, AfterValidator(rules.optional_http_url)] = None
 
     def uses_oauth(self) -> bool:
         return bool(self.client_id)
+
+    def secret_urls(self) -> dict[str, str]:
+        """Every URL a secret is sent to, by its key."""
+        urls = {"base_url": self.base_url}
+        if self.oauth_token_url:
+            urls["oauth_token_url"] = self.oauth_token_url
+        return urls
 
 
 class ExternalSettings(_Strict):
@@ -139,7 +153,7 @@ class PipelineSettings(_Strict):
     deletes: Literal["ignore", "archive"] = "ignore"
     interval: Annotated[str | None, AfterValidator(rules.interval)] = "5m"
     cron: Annotated[str | None, AfterValidator(rules.crontab)] = None
-    overlap_seconds: float = Field(120.0, ge=0)
+    overlap_seconds: float = Field(120.0, ge=0, le=rules.MAX_DURATION_SECONDS)
     sql: SqlTableSettings | None = None
     fields: dict[HubSpotName, FieldMapping] = Field(default_factory=dict)
 
@@ -274,7 +288,7 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
     problems = sources.read_secret_files(values, base_dir)
     try:
         settings = Settings.model_validate(values)
-        problems += _private_network_problems(settings.hubspot)
+        problems += _secret_url_problems(settings.hubspot)
     except ValidationError as exc:
         problems += sources.describe_errors(exc)
     if problems:
@@ -284,11 +298,14 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
     return settings
 
 
-def _private_network_problems(hubspot: HubSpotSettings) -> list[sources.Problem]:
-    if hubspot.allow_private_network:
-        return []
-    try:
-        rules.refuse_local_host(hubspot.base_url)
-    except ValueError as exc:
-        return [sources.Problem(("hubspot", "base_url"), str(exc))]
-    return []
+def _secret_url_problems(hubspot: HubSpotSettings) -> list[sources.Problem]:
+    problems = []
+    for key, url in hubspot.secret_urls().items():
+        refusal = url_refusal(
+            url,
+            allow_private=hubspot.allow_private_network,
+            allow_insecure=hubspot.allow_insecure_http,
+        )
+        if refusal:
+            problems.append(sources.Problem(("hubspot", key), refusal))
+    return problems

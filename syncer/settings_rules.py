@@ -6,18 +6,23 @@ loader prefixes it with the file and the key.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import Annotated
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, SecretStr
 
+from syncer.http.addresses import address_refusal, literal_address
+from syncer.http.auth import UNSAFE_SECRET, is_header_safe
 from syncer.logs import mask_url_password
 
 _INTERVAL = re.compile(r"([1-9][0-9]*)([smhd])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# Longest schedule interval and longest duration setting: a year. Far beyond any real use, far
+# below the ~2.7 million years at which the scheduler's and the ledger's date arithmetic overflow.
+MAX_INTERVAL = "365d"
+MAX_DURATION_SECONDS = 365 * 86400.0
 
 
 def _matching(pattern: str, what: str) -> AfterValidator:
@@ -50,12 +55,14 @@ PipelineName = Annotated[
 
 
 def sqlalchemy_url(value: str) -> str:
+    """A SQLAlchemy URL of a database SQLAlchemy knows (`foo://bar` is well-formed, but no
+    dialect serves it)."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
     try:
-        make_url(value)
-    except ArgumentError:
+        make_url(value).get_dialect()
+    except ArgumentError:  # NoSuchModuleError too: an unknown database or driver name
         raise ValueError(
             "expected a SQLAlchemy URL such as 'sqlite:///syncer.db' or "
             f"'postgresql+psycopg://user@host/db', got {mask_url_password(value)!r}"
@@ -63,35 +70,44 @@ def sqlalchemy_url(value: str) -> str:
     return value
 
 
-def http_url(value: str) -> str:
-    """An http(s) URL that does not aim at a cloud metadata service (SSRF)."""
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"expected an http:// or https:// URL, got {mask_url_password(value)!r}")
-    if parts.hostname.startswith("169.254.") or parts.hostname == "metadata.google.internal":
-        raise ValueError(f"refusing cloud metadata / link-local address {parts.hostname!r}")
+def ledger_url(value: str) -> str:
+    """A SQLAlchemy URL of a database syncer may write: the ledger is its memory."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(sqlalchemy_url(value))
+    if parsed.get_backend_name() == "sqlite":
+        options = {key: str(option).lower() for key, option in parsed.query.items()}
+        if options.get("mode") == "ro" or options.get("immutable") in ("1", "true"):
+            raise ValueError(
+                "the ledger must be writable: every run records links and cursors in it; "
+                f"remove mode=ro / immutable from {mask_url_password(value)!r}"
+            )
     return value
 
 
-def refuse_local_host(url: str) -> None:
-    """Loopback and private hosts are refused for URLs read from a config file (SSRF)."""
-    host = urlsplit(url).hostname or ""
-    if is_local_host(host):
-        raise ValueError(
-            f"refusing loopback/private address {host!r}; set allow_private_network = true "
-            "to reach a local sandbox"
-        )
+def http_url(value: str) -> str:
+    """An http(s) URL whose host is a name or a plainly written address, not a cloud metadata
+    service (SSRF). Whether a secret may go there is asked of `secret_url_refusal`."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"expected an http:// or https:// URL, got {mask_url_password(value)!r}")
+    refusal = address_refusal(parts.hostname, literal_address(parts.hostname), allow_private=True)
+    if refusal:
+        raise ValueError(refusal)
+    return value
 
 
-def is_local_host(host: str) -> bool:
-    """Literal loopback/private/reserved addresses and localhost; names are not resolved here."""
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return not address.is_global
+def optional_http_url(value: str | None) -> str | None:
+    return None if value is None else http_url(value)
+
+
+def header_secret(value: SecretStr | None) -> SecretStr | None:
+    """A token sent in a header or a form: printable ASCII, no spaces or line breaks (a stray
+    newline from a secret file's editor would otherwise fail every request). The value itself is
+    never shown."""
+    if value is not None and not is_header_safe(value.get_secret_value()):
+        raise ValueError(UNSAFE_SECRET)
+    return value
 
 
 def time_zone(value: str) -> str:
@@ -105,8 +121,13 @@ def time_zone(value: str) -> str:
 
 
 def interval(value: str | None) -> str | None:
-    if value is not None and not _INTERVAL.fullmatch(value):
+    if value is None:
+        return None
+    match = _INTERVAL.fullmatch(value)
+    if match is None:
         raise ValueError(f"expected <n>s, <n>m, <n>h or <n>d such as '5m', got {value!r}")
+    if int(match[1]) * _UNIT_SECONDS[match[2]] > MAX_DURATION_SECONDS:
+        raise ValueError(f"expected an interval of at most {MAX_INTERVAL}, got {value!r}")
     return value
 
 

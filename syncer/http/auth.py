@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Generator
 from pathlib import Path
 
@@ -9,6 +10,18 @@ import httpx
 from pydantic import SecretStr
 
 from syncer.errors import ConfigError
+from syncer.files import SECRET_MAX_BYTES, FileTooLarge, read_capped_text
+
+# What a token sent in a header or a form may hold: printable ASCII, no spaces or line breaks.
+# A line break would end the header (h11 refuses to send it, on every attempt).
+_HEADER_SAFE = re.compile(r"[\x21-\x7e]*")
+UNSAFE_SECRET = (
+    "expected printable ASCII without spaces, tabs or line breaks (the value is not shown)"
+)
+
+
+def is_header_safe(secret: str) -> bool:
+    return _HEADER_SAFE.fullmatch(secret) is not None
 
 
 class BearerToken(httpx.Auth):
@@ -35,9 +48,15 @@ def read_secret(value: SecretStr | None, file: Path | None, *, key: str) -> Secr
     if file is None:
         raise ConfigError(f"{key}: no secret given; set {key} or {key}_file")
     try:
-        text = file.read_text(encoding="utf-8").strip()
+        text = read_capped_text(file, SECRET_MAX_BYTES).strip()
+    except FileTooLarge as exc:
+        raise ConfigError(f"{key}_file: {exc}") from None
     except OSError as exc:
-        raise ConfigError(f"{key}_file: cannot read {file}: {exc.strerror}") from exc
+        raise ConfigError(f"{key}_file: cannot read {file}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{key}_file: {file} is not UTF-8 text") from None
     if not text:
         raise ConfigError(f"{key}_file: {file} is empty")
+    if not is_header_safe(text):
+        raise ConfigError(f"{key}_file: {file}: {UNSAFE_SECRET}")
     return SecretStr(text)

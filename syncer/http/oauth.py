@@ -19,6 +19,7 @@ import httpx
 from pydantic import SecretStr
 
 from syncer.errors import AuthError, RetryableError
+from syncer.http.guard import GuardedTransport
 
 EXPIRED = "EXPIRED_AUTHENTICATION"
 
@@ -34,6 +35,7 @@ class OAuthRefresh(httpx.Auth):
         refresh_token: SecretStr,
         *,
         transport: httpx.BaseTransport | None = None,
+        allow_private_network: bool = False,
         timeout_seconds: float = 30.0,
         refresh_margin_seconds: float = 120.0,
         clock: Callable[[], float] = time.monotonic,
@@ -44,7 +46,12 @@ class OAuthRefresh(httpx.Auth):
         self._refresh_token = refresh_token
         self._margin = refresh_margin_seconds
         self._clock = clock
-        self._http = httpx.Client(transport=transport, timeout=timeout_seconds)
+        # The token endpoint gets the secrets: the same address rules as the API, no redirects.
+        self._http = httpx.Client(
+            transport=transport or GuardedTransport(allow_private_network=allow_private_network),
+            timeout=timeout_seconds,
+            follow_redirects=False,
+        )
         self._lock = threading.Lock()
         self._access: SecretStr | None = None
         self._refresh_at = 0.0

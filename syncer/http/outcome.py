@@ -50,8 +50,12 @@ def classify_transport_error(error: httpx.TransportError) -> Outcome:
     """Outcome of a transport failure (no response arrived).
 
     A connect failure means the request never left, so any request may be resent; after the
-    request was sent (read timeout, dropped connection) the server may have applied it.
+    request was sent (read timeout, dropped connection) the server may have applied it. A
+    request that cannot even be written (a header holding a line break, an unknown scheme)
+    would fail the same way every time: that is fatal, not transient.
     """
+    if isinstance(error, httpx.LocalProtocolError | httpx.UnsupportedProtocol):
+        return Outcome(Verdict.FATAL, f"{type(error).__name__}: the request cannot be sent")
     never_sent = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
     return Outcome(
         Verdict.RETRY, f"{type(error).__name__}: {error}", applied_unknown=not never_sent

@@ -34,7 +34,8 @@ def endpoint() -> Iterator[TokenEndpoint]:
 def oauth(endpoint: TokenEndpoint, clock: Clock,
           refresh_token: str = "rt-secret-1") -> OAuthRefresh:
     return OAuthRefresh(endpoint.url, "client-1", SecretStr("cs-secret"), SecretStr(refresh_token),
-                        clock=clock, refresh_margin_seconds=60)
+                        clock=clock, refresh_margin_seconds=60,
+                        allow_private_network=True)
 
 
 def test_the_first_request_refreshes_with_a_form_encoded_grant(endpoint: TokenEndpoint) -> None:

@@ -61,6 +61,7 @@ class HubSpotApi:
             settings.base_url,
             auth=self.auth,
             timeout_seconds=settings.timeout_seconds,
+            allow_private_network=settings.allow_private_network,
             transport=transport,
             response_hooks=[self._observe_rate_headers, self.server_clock.observe],
         )
@@ -136,6 +137,7 @@ def _auth(settings: HubSpotSettings, monotonic: Callable[[], float]) -> httpx.Au
         str(settings.client_id),
         secret,
         refresh,
+        allow_private_network=settings.allow_private_network,
         timeout_seconds=settings.timeout_seconds,
         clock=monotonic,
     )
