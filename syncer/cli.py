@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -28,19 +29,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except ConfigError as exc:
-        print(f"syncer: configuration error:\n{exc}", file=sys.stderr)
+        _tell(f"syncer: configuration error:\n{exc}")
         return EXIT_CONFIG
     except LeaseHeld as exc:
-        print(f"syncer: {exc}", file=sys.stderr)
+        _tell(f"syncer: {exc}")
         return EXIT_LEASE
     except GuardRefused as exc:
-        print(f"syncer: refused: {exc}", file=sys.stderr)
+        _tell(f"syncer: refused: {exc}")
         return EXIT_FAILURE
     except SyncerError as exc:
-        print(f"syncer: {type(exc).__name__}: {exc}", file=sys.stderr)
+        _tell(f"syncer: {type(exc).__name__}: {exc}")
         return EXIT_FAILURE
     except KeyboardInterrupt:
         return EXIT_FAILURE
+    except Exception as exc:  # a bug: its traceback is for a report, scrubbed like the logs
+        _tell(traceback.format_exc() + f"syncer: internal error: {type(exc).__name__}: {exc}")
+        return EXIT_FAILURE
+
+
+def _tell(text: str) -> None:
+    """Print to stderr with secrets masked, as every log line is."""
+    from syncer.logs import redact_text
+
+    print(redact_text(text), file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:

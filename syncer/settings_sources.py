@@ -19,6 +19,7 @@ from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsError
 
 from syncer.errors import ConfigError
+from syncer.files import CONFIG_MAX_BYTES, SECRET_MAX_BYTES, FileTooLarge, read_capped_text
 
 ENV_PREFIX = "SYNCER_"
 # (section, key): `key` holds a secret inline, `key_file` names a file holding it.
@@ -42,9 +43,11 @@ class Problem(NamedTuple):
 
 def read_toml(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_capped_text(path, CONFIG_MAX_BYTES)
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}") from None
+    except FileTooLarge as exc:
+        raise ConfigError(f"cannot read config file: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config file {path}: {exc}") from None
     try:
@@ -140,9 +143,12 @@ def read_secret_files(values: dict[str, Any], base_dir: Path) -> list[Problem]:
             continue
         path = base_dir / Path(holder[file_key]).expanduser()
         try:
-            secret = path.read_text(encoding="utf-8").strip()
+            secret = read_capped_text(path, SECRET_MAX_BYTES).strip()
         except FileNotFoundError:
             problems.append(Problem((section, file_key), f"file not found: {path}"))
+            continue
+        except FileTooLarge as exc:
+            problems.append(Problem((section, file_key), str(exc)))
             continue
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(Problem((section, file_key), f"cannot read {path}: {exc}"))

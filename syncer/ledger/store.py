@@ -12,12 +12,13 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from syncer.errors import FatalError
+from syncer.errors import ConfigError, FatalError, SyncerError
 from syncer.ledger import journal, leases, migrate, quarantine
 from syncer.ledger.link_rows import IDS, Link, chunks, link_from_row, save_links
 from syncer.ledger.quarantine import Rejected
 from syncer.ledger.schema import conflicts, cursors, links
 from syncer.ledger.statistics import Growth, refresh_statistics
+from syncer.logs import mask_url_password
 from syncer.records import Cursor, Side
 
 __all__ = ["Commit", "ConflictRecord", "Ledger", "Link", "utcnow"]
@@ -59,12 +60,20 @@ class Ledger:
 
     @classmethod
     def open(cls, url: str) -> Ledger:
-        """Connect and upgrade the schema to the newest revision."""
-        engine = sa.create_engine(url, future=True)
+        """Connect and upgrade the schema to the newest revision. A URL no driver can serve is
+        a ConfigError; a database that cannot be reached or written, one clear error."""
+        try:
+            engine = sa.create_engine(url, future=True)
+        except (sa.exc.ArgumentError, ImportError) as exc:
+            raise ConfigError(f"ledger.url: cannot use {mask_url_password(url)!r}: {exc}") from None
         sa.event.listen(engine, "handle_error", _ledger_unavailable)
         if engine.dialect.name == "sqlite":
             sa.event.listen(engine, "connect", _sqlite_pragmas)
-        migrate.upgrade(engine)
+        try:
+            migrate.upgrade(engine)
+        except sa.exc.DBAPIError as exc:
+            engine.dispose()
+            raise _open_failure(exc) from None
         return cls(engine)
 
     def close(self) -> None:
@@ -183,6 +192,13 @@ def _conflict_row(
         "policy": c.policy,
         "at": now,
     }
+
+
+def _open_failure(exc: sa.exc.DBAPIError) -> SyncerError:
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+    if "readonly" in reason or "read-only" in reason:
+        return ConfigError(f"ledger.url: the ledger must be writable: {reason}")
+    return FatalError(f"ledger cannot be opened: {reason}")
 
 
 def _ledger_unavailable(context: sa.engine.ExceptionContext) -> None:

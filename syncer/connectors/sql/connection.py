@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from syncer.errors import ConfigError
+from syncer.errors import ConfigError, RetryableError
+from syncer.files import SECRET_MAX_BYTES, FileTooLarge, read_capped_text
+from syncer.logs import mask_url_password
 from syncer.settings import ExternalSettings
 
 
@@ -26,7 +28,23 @@ def database_url(settings: ExternalSettings) -> sa.URL:
 
 def build_engine(settings: ExternalSettings) -> sa.Engine:
     # pre_ping: a daemon's pooled connections go stale between runs (server restarts, idle kills).
-    return sa.create_engine(database_url(settings), pool_pre_ping=True)
+    try:
+        engine = sa.create_engine(database_url(settings), pool_pre_ping=True)
+    except (sa.exc.ArgumentError, ImportError) as exc:  # a driver that is not installed
+        url = mask_url_password(settings.url)
+        raise ConfigError(f"external.url: cannot use {url!r}: {exc}") from None
+    sa.event.listen(engine, "handle_error", _unreachable)
+    return engine
+
+
+def _unreachable(context: sa.engine.ExceptionContext) -> None:
+    """A database that cannot be connected to (down, unknown, credentials refused) is one line
+    naming the reason, not a driver traceback; a later run may find it back."""
+    if context.connection is None and isinstance(
+        context.sqlalchemy_exception, sa.exc.OperationalError | sa.exc.InterfaceError
+    ):
+        reason = str(context.original_exception).strip().splitlines()[0]
+        raise RetryableError(f"external database unavailable: {reason}")
 
 
 def safe_url(engine: sa.Engine) -> str:
@@ -40,8 +58,15 @@ def _password(settings: ExternalSettings) -> str | None:
     if settings.password_file is None:
         return None
     try:
-        return settings.password_file.read_text(encoding="utf-8").rstrip("\r\n")
+        text = read_capped_text(settings.password_file, SECRET_MAX_BYTES)
+    except FileTooLarge as exc:
+        raise ConfigError(f"external.password_file: {exc}") from None
     except OSError as exc:
         raise ConfigError(
             f"external.password_file: cannot read {settings.password_file}: {exc.strerror}"
         ) from None
+    except UnicodeDecodeError:
+        raise ConfigError(
+            f"external.password_file: {settings.password_file} is not UTF-8 text"
+        ) from None
+    return text.rstrip("\r\n")
