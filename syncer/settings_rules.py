@@ -87,7 +87,7 @@ def ledger_url(value: str) -> str:
 
 def http_url(value: str) -> str:
     """An http(s) URL whose host is a name or a plainly written address, not a cloud metadata
-    service (SSRF). Whether a secret may go there is asked of `secret_url_refusal`."""
+    service (SSRF). Whether a secret may go there: `syncer.http.addresses.url_refusal`."""
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"expected an http:// or https:// URL, got {mask_url_password(value)!r}")

@@ -51,7 +51,7 @@ def literal_address(host: str) -> Address | None:
     return None
 
 
-def unwrapped(address: Address) -> Address:
+def _unwrapped(address: Address) -> Address:
     """An IPv4 address carried inside an IPv6 one (::ffff:a.b.c.d, NAT64) as itself."""
     if isinstance(address, ipaddress.IPv6Address):
         if address.ipv4_mapped is not None:
@@ -64,7 +64,7 @@ def unwrapped(address: Address) -> Address:
 def address_refusal(host: str, address: Address | None, *, allow_private: bool) -> str | None:
     """Why `host` (resolved to `address`, if known) may not receive a secret; None if it may."""
     shown = repr(host) if address is None or str(address) == host else f"{host!r} ({address})"
-    address = unwrapped(address) if address is not None else None
+    address = _unwrapped(address) if address is not None else None
     if host.lower().rstrip(".") in METADATA_NAMES or (
         address is not None and any(address in net for net in _METADATA_NETWORKS)
     ):

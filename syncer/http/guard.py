@@ -99,16 +99,16 @@ class GuardedBackend(httpcore.NetworkBackend):
 
 
 class GuardedTransport(httpx.HTTPTransport):
-    """httpx's stock transport on a `GuardedBackend`."""
+    """httpx's stock transport (its defaults: 100 connections, 20 kept alive for 5 s) on a
+    `GuardedBackend`. HTTPTransport takes no network backend, so its pool is built here."""
 
-    def __init__(self, *, allow_private_network: bool, resolve: Resolver = socket.getaddrinfo):
-        super().__init__()
-        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
-        # HTTPTransport offers no network backend argument: its pool is rebuilt with one.
+    def __init__(
+        self, *, allow_private_network: bool, resolve: Resolver = socket.getaddrinfo
+    ) -> None:
         self._pool = httpcore.ConnectionPool(
             ssl_context=httpx.create_ssl_context(),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
+            max_connections=100,
+            max_keepalive_connections=20,
             keepalive_expiry=5.0,
             network_backend=GuardedBackend(
                 allow_private_network=allow_private_network, resolve=resolve

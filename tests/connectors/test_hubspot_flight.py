@@ -203,7 +203,8 @@ def test_an_oauth_token_expiring_mid_run_is_refreshed_exactly_once(
 
     oauth = settings(token=None, client_id="app-1", client_secret=SecretStr("cs-1"),
                      refresh_token=SecretStr(token_endpoint.refresh_token),
-                     oauth_token_url=token_endpoint.url, max_in_flight=4)
+                     oauth_token_url=token_endpoint.url, max_in_flight=4,
+                     allow_private_network=True)  # the token endpoint listens on loopback
     hubspot = HubSpotConnector(oauth, pipeline(), monotonic=fake,
                                transport=Recording(app, fake, expire_at_the_eighth_request))
     hubspot.prepare()  # 4 requests, one grant
@@ -226,6 +227,7 @@ client_id = "app-1"
 client_secret_file = "client_secret"
 refresh_token_file = "refresh_token"
 oauth_token_url = "{token_endpoint.url}"
+allow_private_network = true
 
 [external]
 url = "sqlite:///x.db"

@@ -6,6 +6,8 @@ rules; a request that can never be written (a token with a line break) is not re
 from __future__ import annotations
 
 import socket
+import ssl
+import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,7 +33,9 @@ class Listener:
     """A loopback HTTP server that records what reaches it and answers `status` (with a
     `Location` header when one is set)."""
 
-    def __init__(self, status: int = 200, location: str | None = None) -> None:
+    def __init__(
+        self, status: int = 200, location: str | None = None, tls: ssl.SSLContext | None = None
+    ) -> None:
         self.seen: list[dict[str, Any]] = []
         listener = self
 
@@ -58,6 +62,8 @@ class Listener:
                 return
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         self.port = self._server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
         threading.Thread(
@@ -126,6 +132,36 @@ def test_the_address_checked_is_the_address_connected_to(listener: Listener) -> 
     with httpx.Client(transport=transport) as http:
         assert http.get(f"http://api.example.test:{listener.port}/x").status_code == 200
     assert listener.seen[0]["headers"]["Host"] == f"api.example.test:{listener.port}"
+
+
+@pytest.fixture
+def tls_listener(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Listener]:
+    """An HTTPS listener on loopback whose certificate names api.example.test only; the
+    certificate is the trusted CA (SSL_CERT_FILE, as an operator would set it)."""
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=api.example.test",
+         "-addext", "subjectAltName=DNS:api.example.test"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    server = Listener(tls=context)
+    yield server
+    server.stop()
+
+
+def test_tls_verifies_the_host_name_of_the_url_not_the_address_connected_to(
+    tls_listener: Listener,
+) -> None:
+    transport = GuardedTransport(allow_private_network=True, resolve=answers("127.0.0.1"))
+    with httpx.Client(transport=transport) as http:
+        assert http.get(f"https://api.example.test:{tls_listener.port}/x").status_code == 200
+        with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            http.get(f"https://other.example.test:{tls_listener.port}/x")
+    assert len(tls_listener.seen) == 1
 
 
 @pytest.mark.parametrize(

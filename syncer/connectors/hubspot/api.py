@@ -122,8 +122,8 @@ class HubSpotApi:
 def _auth(settings: HubSpotSettings, monotonic: Callable[[], float]) -> httpx.Auth:
     """A private-app token, or OAuth 2 with refresh when `client_id` is set.
 
-    The token endpoint gets its own plain client: it is another service (and, in tests, a
-    loopback server while the API may be an in-process sandbox)."""
+    The token endpoint gets its own client, held to the same address rules: it is another
+    service (and, in tests, a loopback server while the API may be an in-process sandbox)."""
     if not settings.uses_oauth():
         return BearerToken(read_secret(settings.token, settings.token_file, key="hubspot.token"))
     secret = read_secret(
