@@ -29,6 +29,10 @@ __all__ = ["Ledger"]
 
 
 class Ledger:
+    """The sync's memory. More public methods than a class usually gets, on purpose: it is the
+    one door to the ledger, and each method past the link reads and the fenced commit is a
+    one-line delegate to the internal module that owns that table."""
+
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
         self._links_growth = Growth()
