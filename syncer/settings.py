@@ -42,8 +42,8 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from syncer import settings_rules as rules
 from syncer import settings_sources as sources
+from syncer.addresses import url_refusal
 from syncer.errors import ConfigError
-from syncer.http.addresses import url_refusal
 from syncer.logs import mask_url_password
 from syncer.mapping.targets import write_conflicts
 from syncer.records import FieldType

@@ -13,8 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, SecretStr
 
-from syncer.http.addresses import address_refusal, literal_address
-from syncer.http.auth import UNSAFE_SECRET, is_header_safe
+from syncer.addresses import address_refusal, literal_address
 from syncer.logs import mask_url_password
 
 _INTERVAL = re.compile(r"([1-9][0-9]*)([smhd])")
@@ -87,7 +86,7 @@ def ledger_url(value: str) -> str:
 
 def http_url(value: str) -> str:
     """An http(s) URL whose host is a name or a plainly written address, not a cloud metadata
-    service (SSRF). Whether a secret may go there: `syncer.http.addresses.url_refusal`."""
+    service (SSRF). Whether a secret may go there: `syncer.addresses.url_refusal`."""
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"expected an http:// or https:// URL, got {mask_url_password(value)!r}")
@@ -95,6 +94,18 @@ def http_url(value: str) -> str:
     if refusal:
         raise ValueError(refusal)
     return value
+
+
+# What a token sent in a header or a form may hold: printable ASCII, no spaces or line breaks.
+# A line break would end the header (h11 refuses to send it, on every attempt).
+_HEADER_SAFE = re.compile(r"[\x21-\x7e]*")
+UNSAFE_SECRET = (
+    "expected printable ASCII without spaces, tabs or line breaks (the value is not shown)"
+)
+
+
+def is_header_safe(secret: str) -> bool:
+    return _HEADER_SAFE.fullmatch(secret) is not None
 
 
 def optional_http_url(value: str | None) -> str | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Generator
 from pathlib import Path
 
@@ -11,17 +10,7 @@ from pydantic import SecretStr
 
 from syncer.errors import ConfigError
 from syncer.files import SECRET_MAX_BYTES, FileTooLarge, read_capped_text
-
-# What a token sent in a header or a form may hold: printable ASCII, no spaces or line breaks.
-# A line break would end the header (h11 refuses to send it, on every attempt).
-_HEADER_SAFE = re.compile(r"[\x21-\x7e]*")
-UNSAFE_SECRET = (
-    "expected printable ASCII without spaces, tabs or line breaks (the value is not shown)"
-)
-
-
-def is_header_safe(secret: str) -> bool:
-    return _HEADER_SAFE.fullmatch(secret) is not None
+from syncer.settings_rules import UNSAFE_SECRET, is_header_safe
 
 
 class BearerToken(httpx.Auth):

@@ -1,5 +1,5 @@
 """The transport of every client that carries a secret: it resolves the host itself, checks
-every address the name resolves to (syncer.http.addresses), and connects to the address it
+every address the name resolves to (syncer.addresses), and connects to the address it
 checked, so neither another spelling of an address nor a DNS answer that changes between the
 check and the connection reaches a private network or a cloud metadata service. TLS still
 verifies the certificate against the host name of the URL.
@@ -19,8 +19,8 @@ from typing import Any
 import httpcore
 import httpx
 
+from syncer.addresses import Address, address_refusal, literal_address
 from syncer.errors import ConfigError
-from syncer.http.addresses import Address, address_refusal, literal_address
 
 Resolver = Callable[..., list[tuple[Any, ...]]]
 
