@@ -20,7 +20,7 @@ import httpx
 import sqlalchemy as sa
 from pydantic import SecretStr
 
-from syncer.connectors.base import Connector
+from syncer.connectors.base import Capabilities, Connector
 from syncer.connectors.hubspot import HubSpotConnector
 from syncer.connectors.sql import SqlConnector
 from syncer.engine.report import Mode, RunReport
@@ -246,6 +246,7 @@ class Hooked:
         extra_pages: Sequence[ChangePage] = (),
     ) -> None:
         self.inner = inner
+        self.capabilities: Capabilities = inner.capabilities
         self.counter: CallCounter = inner.counter
         self.before_write = before_write
         self.extra_pages = list(extra_pages)
