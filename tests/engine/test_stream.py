@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from syncer.engine import stream
-from syncer.engine.hubspot_pool import HubSpotPool
 from syncer.engine.report import Mode
+from syncer.engine.spool import Spool
 from syncer.errors import GuardRefused
 from syncer.ledger import quarantine
 from syncer.mapping.apply import compile_mapping
@@ -36,9 +36,9 @@ def _quarantined(world: World) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def pool(world: World) -> Iterator[HubSpotPool]:
+def pool(world: World) -> Iterator[Spool]:
     fieldmap = compile_mapping(world.pipeline, world.hub.field_types(), world.ext.field_types())
-    opened = HubSpotPool(fieldmap, "syncer_external_id")
+    opened = Spool(fieldmap, Side.HUBSPOT, "syncer_external_id")
     yield opened
     opened.close()
 
@@ -169,7 +169,7 @@ def test_pages_are_regrouped_to_the_size_asked_with_the_newest_cursor() -> None:
     assert [p.cursor for p in pages] == [None, Cursor("end")]
 
 
-def test_hubspot_records_wait_on_disk_then_come_back_by_key(pool: HubSpotPool) -> None:
+def test_hubspot_records_wait_on_disk_then_come_back_by_key(pool: Spool) -> None:
     at = datetime(2026, 1, 1, tzinfo=UTC)
     pool.add([Record("12", {"email": "B@x.com"}, at), Record("3", {"email": "a@x.com"}, at)])
     pool.add([Record("4", {"email": "b@x.com"}, at), Record("5", {"email": "c@x.com"}, at)])
@@ -182,7 +182,7 @@ def test_hubspot_records_wait_on_disk_then_come_back_by_key(pool: HubSpotPool) -
     assert [[r.id for r in part] for part in pool.rest(2)] == [["4", "12"], ["5"]]
 
 
-def test_a_reserved_record_waits_for_its_twin_and_both_keys_are_held(pool: HubSpotPool) -> None:
+def test_a_reserved_record_waits_for_its_twin_and_both_keys_are_held(pool: Spool) -> None:
     at = datetime(2026, 1, 1, tzinfo=UTC)
     pool.add([Record("7", {"email": "h@x.com", "syncer_external_id": "e9"}, at)])
     pool.add([Record("8", {"email": "i@x.com", "syncer_external_id": "e404"}, at)])
