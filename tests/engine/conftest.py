@@ -55,13 +55,16 @@ class World:
     pipeline: PipelineSettings
     clock: Clock
 
-    def run(self, mode: Mode = Mode.SYNC, *, force: bool = False) -> RunReport:
+    def run(
+        self, mode: Mode = Mode.SYNC, *, force: bool = False, dry_run: bool = False
+    ) -> RunReport:
         ctx = PipelineRun(
             self.pipeline,
             self.ledger,
             {Side.HUBSPOT: self.hub, Side.EXTERNAL: self.ext},
             owner="test",
             force=force,
+            dry_run=dry_run,
             clock=self.clock,
         )
         return run_pipeline(ctx, mode)

@@ -260,3 +260,30 @@ def test_an_empty_external_listing_over_links_is_refused_before_any_write(world:
         world.run(Mode.MIGRATE)
     assert not world.ledger.links_for("contacts", Side.HUBSPOT, [only_hub.id])
     assert len(world.ext.rows) == 3  # nothing created
+
+
+def test_the_spool_serves_the_external_side_too(world: World) -> None:
+    """Spooled external records are claimed by HubSpot pages' keys and hold their own keys."""
+    fieldmap = compile_mapping(world.pipeline, world.hub.field_types(), world.ext.field_types())
+    spool = Spool(fieldmap, Side.EXTERNAL, None)
+    try:
+        at = datetime(2026, 1, 1, tzinfo=UTC)
+        spool.add([Record("e1", {"email": " A@x.com"}, at), Record("e2", {"email": "b@x.com"}, at)])
+        claimed = spool.claim([Record("h1", {"email": "a@x.com"}, at)])
+        assert [r.id for r in claimed] == ["e1"]
+        assert list(spool.carried_ids(10)) == []  # external records name no twin by id
+        assert [[r.id for r in part] for part in spool.rest(10)] == [["e2"]]
+    finally:
+        spool.close()
+
+
+def test_archived_records_added_to_the_spool_never_replace_a_listed_version(
+    pool: Spool,
+) -> None:
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    pool.add([Record("3", {"email": "a@x.com"}, at)])
+    pool.add_missing([Record("3", {}, at + timedelta(days=1), archived=True)])
+    pool.add_missing([Record("4", {"email": "b@x.com"}, at, archived=True)])
+    [[listed, added]] = list(pool.rest(10))
+    assert (listed.id, listed.archived, listed.properties) == ("3", False, {"email": "a@x.com"})
+    assert (added.id, added.archived) == ("4", True)
