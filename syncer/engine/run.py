@@ -30,8 +30,7 @@ from syncer.engine.report import Mode, RunReport
 from syncer.engine.stream import StreamedListing, streams
 from syncer.engine.whole import WholeListing
 from syncer.errors import RunStopped
-from syncer.ledger import journal, leases
-from syncer.ledger.store import Commit
+from syncer.ledger.values import Commit
 from syncer.logs import bound_run, get_logger
 from syncer.mapping.apply import FieldMap, compile_mapping
 from syncer.records import Cursor, Side
@@ -45,10 +44,10 @@ def run_pipeline(ctx: PipelineRun, mode: Mode) -> RunReport:
         bound_run(run_id=report.run_id, pipeline=ctx.pipeline.name, mode=mode.value),
         fewer_collections(),
     ):
-        epoch = leases.acquire(ctx.ledger.engine, ctx.pipeline.name, ctx.owner, ctx.lease_ttl)
+        epoch = ctx.ledger.acquire_lease(ctx.pipeline.name, ctx.owner, ctx.lease_ttl)
         calls_before = {s: ctx.connectors[s].counter.calls for s in Side}
         started = time.monotonic()
-        journal.start_run(ctx.ledger.engine, report.run_id, ctx.pipeline.name, mode.value)
+        ctx.ledger.start_run(report.run_id, ctx.pipeline.name, mode.value)
         try:
             _run(ctx, mode, epoch, report)
             report.status = "quarantined" if report.quarantined else "ok"
@@ -62,15 +61,14 @@ def run_pipeline(ctx: PipelineRun, mode: Mode) -> RunReport:
                 report.api_calls[side.value] = (
                     ctx.connectors[side].counter.calls - calls_before[side]
                 )
-            journal.finish_run(
-                ctx.ledger.engine,
+            ctx.ledger.finish_run(
                 report.run_id,
                 status=report.status,
                 counts=report.counts(),
                 api_calls=sum(report.api_calls.values()),
                 error=report.error,
             )
-            leases.release(ctx.ledger.engine, ctx.pipeline.name, epoch)
+            ctx.ledger.release_lease(ctx.pipeline.name, epoch)
             log.info("run finished", **report.as_dict())
     return report
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
+from syncer.batches import chunks
 from syncer.engine import guards
 from syncer.engine.collect import gone, keep_newest
 from syncer.engine.context import RunState
@@ -34,7 +35,6 @@ from syncer.engine.listing import merges_of
 from syncer.engine.page import Page
 from syncer.engine.report import Mode
 from syncer.engine.spool import Spool
-from syncer.ledger.link_rows import chunks
 from syncer.records import ChangePage, Cursor, Record, Side
 
 STREAM_PAGE = 5000  # external records matched, planned and executed together

@@ -23,7 +23,6 @@ from syncer.engine.context import RunState
 from syncer.engine.listing import merges_of
 from syncer.engine.page import Page
 from syncer.engine.report import Mode
-from syncer.ledger import quarantine
 from syncer.logs import get_logger
 from syncer.records import Cursor, Record, Side
 
@@ -86,7 +85,7 @@ class WholeListing:
     def _add_quarantine_retries(self) -> None:
         """Records whose retry time has come are read again by id and go through the run."""
         ctx = self.state.ctx
-        due = quarantine.due(ctx.ledger.engine, ctx.pipeline.name, ctx.clock())
+        due = ctx.ledger.quarantine_due(ctx.pipeline.name, ctx.clock())
         for side, ids in due.items():
             listed = self.sides[side].records
             missing = [i for i in ids if i not in listed]
