@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from syncer.connectors.base import Connector
 from syncer.engine.run import PipelineRun
@@ -17,9 +18,40 @@ from syncer.ledger.schema_cache import SchemaCache
 from syncer.ledger.store import Ledger
 from syncer.records import Side
 from syncer.settings import PipelineSettings, Settings
+from syncer.settings_external import ExternalSettings, SqlSettings
 
 if TYPE_CHECKING:
     from syncer.connectors.hubspot import PortalBudgets
+
+Kind = TypeVar("Kind", bound=ExternalSettings)
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalConnector(Generic[Kind]):
+    """How a kind of external CRM is connected: its settings model and the factory that builds
+    its connector for one pipeline."""
+
+    settings: type[Kind]
+    build: Callable[[Kind, PipelineSettings], Connector]
+
+    def connect(self, settings: ExternalSettings, pipeline: PipelineSettings) -> Connector:
+        if not isinstance(settings, self.settings):
+            raise TypeError(f"{type(settings).__name__} given for {self.settings.__name__}")
+        return self.build(settings, pipeline)
+
+
+def _sql_connector(settings: SqlSettings, pipeline: PipelineSettings) -> Connector:
+    # Imported here, like the HubSpot connector: commands that never connect (status, errors)
+    # start without loading either.
+    from syncer.connectors.sql import SqlConnector
+
+    return SqlConnector(settings, pipeline)
+
+
+# The connector of each `external.kind` (settings_external.KINDS lists their settings models).
+EXTERNAL_CONNECTORS: dict[str, ExternalConnector[Any]] = {
+    "sql": ExternalConnector(SqlSettings, _sql_connector),
+}
 
 
 def owner_name() -> str:
@@ -50,18 +82,29 @@ def build_connectors(
     `kept_schemas`: the ledger's copy of the property catalogue, read instead of HubSpot's."""
     from syncer.connectors.hubspot import HubSpotConnector
 
-    if settings.external.kind != "sql":
-        raise ConfigError(
-            f'external.kind: {settings.external.kind!r} is not supported yet; use "sql"'
+    external = external_connector(settings.external, pipeline)
+    try:
+        hubspot = HubSpotConnector(
+            settings.hubspot,
+            pipeline,
+            budgets=budgets,
+            kept_schemas=kept_schemas,
         )
-    from syncer.connectors.sql import SqlConnector
+    except BaseException:
+        external.close()  # its connections are not left open behind a configuration error
+        raise
+    return {Side.HUBSPOT: hubspot, Side.EXTERNAL: external}
 
-    return {
-        Side.HUBSPOT: HubSpotConnector(
-            settings.hubspot, pipeline, budgets=budgets, kept_schemas=kept_schemas
-        ),
-        Side.EXTERNAL: SqlConnector(settings.external, pipeline),
-    }
+
+def external_connector(settings: ExternalSettings, pipeline: PipelineSettings) -> Connector:
+    """The connector of `settings.kind`, from the registry."""
+    registered = EXTERNAL_CONNECTORS.get(settings.kind)
+    if registered is None:
+        known = ", ".join(repr(kind) for kind in EXTERNAL_CONNECTORS)
+        raise ConfigError(
+            f"external.kind: no connector for {settings.kind!r} (known kinds: {known})"
+        )
+    return registered.connect(settings, pipeline)
 
 
 @contextmanager
