@@ -8,12 +8,13 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from syncer.engine import failpoints
 from syncer.engine.report import Mode, RunReport
+from syncer.engine.run import run_pipeline
 from syncer.errors import RunStopped
 from syncer.ledger import journal, quarantine
 from syncer.ledger.store import Ledger
@@ -21,10 +22,7 @@ from syncer.logs import configure_logging, register_secret
 from syncer.records import Side
 from syncer.service.signals import stopped_by_signals
 from syncer.settings import Settings, load_settings
-from syncer.wiring import pipeline_run, select_pipelines
-
-if TYPE_CHECKING:
-    from syncer.connectors.hubspot import PortalBudgets
+from syncer.wiring import SharedBudgets, pipeline_run, select_pipelines
 
 EXIT_OK, EXIT_QUARANTINED = 0, 4
 
@@ -67,13 +65,11 @@ def run_modes(
     *,
     force: bool = False,
     dry_run: bool = False,
-    budgets: PortalBudgets | None = None,
+    budgets: SharedBudgets | None = None,
     stop: threading.Event | None = None,
 ) -> list[RunReport]:
     """Run every selected pipeline once, in order; the daemon and the demo call this too.
     `stop` (set by SIGTERM) ends a run at its next chunk boundary and starts no other."""
-    from syncer.engine.run import run_pipeline
-
     reports = []
     with opened_ledger(settings) as ledger:
         for spec in select_pipelines(settings, pipeline):
@@ -85,6 +81,30 @@ def run_modes(
             with run as ctx:
                 reports.append(run_pipeline(ctx, mode))
     return reports
+
+
+def daemon(args: argparse.Namespace) -> int:
+    """`syncer run`: each pipeline's incremental passes on its schedule, until SIGTERM."""
+    # Imported here so that only `syncer run` loads the scheduler, not every command.
+    from syncer.service.daemon import serve
+
+    settings = load(args)
+    with stopped_by_signals() as stop:
+        serve(settings.pipelines, stop, scheduled_pass(settings, stop))
+    return EXIT_OK
+
+
+def scheduled_pass(
+    settings: Settings, stop: threading.Event | None = None
+) -> Callable[[str], list[RunReport]]:
+    """One incremental pass of a pipeline, as the daemon runs them: several at once, spending
+    from one rate budget."""
+    budgets = SharedBudgets.of(settings)
+
+    def run_pass(pipeline: str) -> list[RunReport]:
+        return run_modes(settings, Mode.SYNC, pipeline, budgets=budgets, stop=stop)
+
+    return run_pass
 
 
 def _run(

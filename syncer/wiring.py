@@ -54,6 +54,21 @@ EXTERNAL_CONNECTORS: dict[str, ExternalConnector[Any]] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class SharedBudgets:
+    """The rate budgets every run of one process draws on together: HubSpot's burst limit is
+    per app and its daily limit per account, whatever the pipeline, so pipelines running at
+    once (the daemon's) must spend from one budget."""
+
+    hubspot: PortalBudgets
+
+    @classmethod
+    def of(cls, settings: Settings) -> SharedBudgets:
+        from syncer.connectors.hubspot import PortalBudgets
+
+        return cls(PortalBudgets.from_settings(settings.hubspot))
+
+
 def owner_name() -> str:
     """Who holds a lease: host and process, so `syncer status` can say which replica runs."""
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -74,12 +89,11 @@ def select_pipelines(settings: Settings, name: str | None) -> list[PipelineSetti
 def build_connectors(
     settings: Settings,
     pipeline: PipelineSettings,
-    budgets: PortalBudgets | None = None,
+    budgets: SharedBudgets | None = None,
     kept_schemas: SchemaCache | None = None,
 ) -> dict[Side, Connector]:
-    """`budgets`: one rate budget shared by every HubSpot connector of this process (the
-    burst limit is per app and the daily limit per account, whatever the pipeline).
-    `kept_schemas`: the ledger's copy of the property catalogue, read instead of HubSpot's."""
+    """`budgets`: shared by every run of this process (see SharedBudgets); None: this run's
+    own. `kept_schemas`: the ledger's copy of the property catalogue, read instead of HubSpot's."""
     from syncer.connectors.hubspot import HubSpotConnector
 
     external = external_connector(settings.external, pipeline)
@@ -87,7 +101,7 @@ def build_connectors(
         hubspot = HubSpotConnector(
             settings.hubspot,
             pipeline,
-            budgets=budgets,
+            budgets=budgets.hubspot if budgets is not None else None,
             kept_schemas=kept_schemas,
         )
     except BaseException:
@@ -115,7 +129,7 @@ def pipeline_run(
     *,
     force: bool = False,
     dry_run: bool = False,
-    budgets: PortalBudgets | None = None,
+    budgets: SharedBudgets | None = None,
     stop: threading.Event | None = None,
     fresh_schemas: bool = False,
 ) -> Iterator[PipelineRun]:

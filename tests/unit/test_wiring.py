@@ -1,7 +1,8 @@
-"""The connector registry keyed by `external.kind`."""
+"""The connector registry keyed by `external.kind`, and what the service may import."""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 from typing import Literal
 
@@ -20,6 +21,7 @@ from syncer.wiring import (
     external_connector,
 )
 
+SYNCER = Path(__file__).parents[2] / "syncer"
 PIPELINE = PipelineSettings(name="contacts", external_object="customers")
 
 
@@ -89,3 +91,23 @@ def test_the_external_connector_is_closed_when_hubspots_cannot_be_built(
     with pytest.raises(ConfigError, match=r"hubspot\.token: no secret given"):
         build_connectors(settings, PIPELINE)  # no HubSpot token
     assert [c.closed for c in built] == [True]
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module a file imports, at the top or inside a function."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+@pytest.mark.parametrize("path", sorted((SYNCER / "service").glob("*.py")), ids=lambda p: p.name)
+def test_the_service_imports_neither_the_commands_nor_a_connector(path: Path) -> None:
+    """The daemon is given what it runs: it neither reaches back into the commands that start
+    it (an import cycle) nor knows what the connectors are."""
+    forbidden = ("syncer.commands", "syncer.connectors", "syncer.wiring")
+    assert not {m for m in imported_modules(path) if m.startswith(forbidden)}
