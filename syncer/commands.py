@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from syncer.engine import failpoints
+from syncer.engine.observer import RunObserver
 from syncer.engine.report import Mode, RunReport
 from syncer.engine.run import run_pipeline
 from syncer.errors import RunStopped
@@ -67,16 +68,25 @@ def run_modes(
     dry_run: bool = False,
     budgets: SharedBudgets | None = None,
     stop: threading.Event | None = None,
+    observer: RunObserver | None = None,
 ) -> list[RunReport]:
     """Run every selected pipeline once, in order; the daemon and the demo call this too.
-    `stop` (set by SIGTERM) ends a run at its next chunk boundary and starts no other."""
+    `stop` (set by SIGTERM) ends a run at its next chunk boundary and starts no other.
+    `observer`: told what each run does (by default, its log lines)."""
     reports = []
     with opened_ledger(settings) as ledger:
         for spec in select_pipelines(settings, pipeline):
             if stop is not None and stop.is_set():
                 raise RunStopped(f"stopped before pipeline {spec.name!r} started")
             run = pipeline_run(
-                settings, ledger, spec, force=force, dry_run=dry_run, budgets=budgets, stop=stop
+                settings,
+                ledger,
+                spec,
+                force=force,
+                dry_run=dry_run,
+                budgets=budgets,
+                stop=stop,
+                observer=observer,
             )
             with run as ctx:
                 reports.append(run_pipeline(ctx, mode))

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from syncer.connectors.base import Connector
+from syncer.engine.observer import LoggingObserver, RunObserver
 from syncer.engine.run import PipelineRun
 from syncer.errors import ConfigError
 from syncer.ledger.schema_cache import SchemaCache
@@ -132,8 +133,10 @@ def pipeline_run(
     budgets: SharedBudgets | None = None,
     stop: threading.Event | None = None,
     fresh_schemas: bool = False,
+    observer: RunObserver | None = None,
 ) -> Iterator[PipelineRun]:
-    """`fresh_schemas`: read HubSpot's property catalogue, not the ledger's copy (`check`)."""
+    """`fresh_schemas`: read HubSpot's property catalogue, not the ledger's copy (`check`).
+    `observer`: told what the run does; by default, its log lines."""
     max_age = 0.0 if fresh_schemas else settings.hubspot.properties_cache_seconds
     kept = SchemaCache(ledger.engine, timedelta(seconds=max_age))
     connectors = build_connectors(settings, pipeline, budgets, kept)
@@ -147,6 +150,7 @@ def pipeline_run(
             dry_run=dry_run,
             lease_ttl=timedelta(seconds=settings.ledger.lease_seconds),
             stop=stop,
+            observer=observer or LoggingObserver(),
         )
     finally:
         for connector in connectors.values():
