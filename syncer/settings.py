@@ -43,7 +43,13 @@ from syncer import settings_sources as sources
 from syncer.errors import ConfigError
 from syncer.logs import mask_url_password
 from syncer.records import FieldType
-from syncer.settings_external import DEFAULT_KIND, ExternalSettings, SqlSettings, SqlTableSettings
+from syncer.settings_external import (
+    DEFAULT_KIND,
+    KINDS,
+    ExternalSettings,
+    SqlSettings,
+    SqlTableSettings,
+)
 from syncer.settings_rules import HubSpotName, HubSpotObject, PipelineName, SqlName
 
 Direction = Literal["both", "to_hubspot", "to_external"]
@@ -217,6 +223,20 @@ def _duplicate_names(pipelines: list[PipelineSettings]) -> list[str]:
 DEFAULT_CONFIG_PATH = Path("config/syncer.toml")
 
 
+def secret_pairs() -> list[tuple[str, str]]:
+    """(section, key) of every secret that may be given inline as `key` or in a file named by
+    `key_file`: HubSpot's, and those of every kind of [external]."""
+    sections: list[tuple[str, type[BaseModel]]] = [("hubspot", HubSpotSettings)]
+    sections += [("external", model) for model in KINDS.values()]
+    pairs = (
+        (section, name)
+        for section, model in sections
+        for name in model.model_fields
+        if f"{name}_file" in model.model_fields
+    )
+    return list(dict.fromkeys(pairs))
+
+
 def config_path(path: Path | None, env: Mapping[str, str]) -> Path:
     """The file to load: `path`, else $SYNCER_CONFIG, else config/syncer.toml."""
     if path is not None:
@@ -235,8 +255,9 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
     file = config_path(path, environ)
     base_dir = file.absolute().parent
     env_values = sources.read_environment(Settings, environ)
-    values = sources.merge_layers(sources.read_toml(file), env_values)
-    problems = sources.read_secret_files(values, base_dir)
+    secrets = secret_pairs()
+    values = sources.merge_layers(sources.read_toml(file), env_values, secrets)
+    problems = sources.read_secret_files(values, base_dir, secrets)
     try:
         settings = Settings.model_validate(values)
         problems += _private_network_problems(settings.hubspot)

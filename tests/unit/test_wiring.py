@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 import pytest
+from pydantic import SecretStr
 
 from syncer.connectors.base import Connector
 from syncer.connectors.memory import MemoryConnector
@@ -30,6 +31,8 @@ class Sheets(ExternalSettings):
 
     kind: Literal["sheets"] = "sheets"
     columns: list[str]
+    api_key: SecretStr | None = None
+    api_key_file: Path | None = None
 
 
 def sheet_connector(settings: Sheets, pipeline: PipelineSettings) -> Connector:
@@ -55,11 +58,17 @@ def test_a_new_kind_is_its_settings_model_and_one_registration(
     monkeypatch.setitem(EXTERNAL_CONNECTORS, "sheets", ExternalConnector(Sheets, sheet_connector))
     config = tmp_path / "syncer.toml"
     config.write_text(
-        '[external]\nkind = "sheets"\ncolumns = ["email", "name"]\n\n'
+        '[external]\nkind = "sheets"\ncolumns = ["email", "name"]\napi_key_file = "key"\n\n'
         '[[pipelines]]\nname = "contacts"\nexternal_object = "customers"\n'
     )
+    (tmp_path / "key").write_text("sheets-api-key\n")
     settings = load_settings(config, env={})
-    assert settings.external == Sheets(columns=["email", "name"])
+    assert settings.external == Sheets(
+        columns=["email", "name"],
+        api_key=SecretStr("sheets-api-key"),
+        api_key_file=tmp_path / "key",
+    )
+    assert "sheets-api-key" in settings.secret_values()
     assert settings.pipelines[0].sql is None  # the SQL table settings are for kind "sql"
     connector = external_connector(settings.external, settings.pipelines[0])
     assert isinstance(connector, MemoryConnector)
