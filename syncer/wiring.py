@@ -12,10 +12,10 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from syncer.connectors.base import Connector
+from syncer.connectors.catalogue_cache import CatalogueCache
 from syncer.engine.observer import LoggingObserver, RunObserver
 from syncer.engine.run import PipelineRun
 from syncer.errors import ConfigError
-from syncer.ledger.schema_cache import SchemaCache
 from syncer.ledger.store import Ledger
 from syncer.records import Side
 from syncer.settings import PipelineSettings, Settings
@@ -91,7 +91,7 @@ def build_connectors(
     settings: Settings,
     pipeline: PipelineSettings,
     budgets: SharedBudgets | None = None,
-    kept_schemas: SchemaCache | None = None,
+    kept_schemas: CatalogueCache | None = None,
 ) -> dict[Side, Connector]:
     """`budgets`: shared by every run of this process (see SharedBudgets); None: this run's
     own. `kept_schemas`: the ledger's copy of the property catalogue, read instead of HubSpot's."""
@@ -138,7 +138,7 @@ def pipeline_run(
     """`fresh_schemas`: read HubSpot's property catalogue, not the ledger's copy (`check`).
     `observer`: told what the run does; by default, its log lines."""
     max_age = 0.0 if fresh_schemas else settings.hubspot.properties_cache_seconds
-    kept = SchemaCache(ledger.engine, timedelta(seconds=max_age))
+    kept = ledger.kept_schemas(timedelta(seconds=max_age))
     connectors = build_connectors(settings, pipeline, budgets, kept)
     try:
         yield PipelineRun(
