@@ -24,6 +24,7 @@ from syncer.engine.hubspot_events import (
     merge_commit,
 )
 from syncer.engine.listing import Listing
+from syncer.engine.observer import RunStarted
 from syncer.engine.page import PageRunner
 from syncer.engine.plan import PairPlan
 from syncer.engine.report import Mode, RunReport
@@ -31,11 +32,9 @@ from syncer.engine.stream import StreamedListing, streams
 from syncer.engine.whole import WholeListing
 from syncer.errors import RunStopped
 from syncer.ledger.values import Commit
-from syncer.logs import bound_run, get_logger
+from syncer.logs import bound_run
 from syncer.mapping.apply import FieldMap, compile_mapping
 from syncer.records import Cursor, Side
-
-log = get_logger(__name__)
 
 
 def run_pipeline(ctx: PipelineRun, mode: Mode) -> RunReport:
@@ -49,6 +48,7 @@ def run_pipeline(ctx: PipelineRun, mode: Mode) -> RunReport:
         started = time.monotonic()
         ctx.ledger.start_run(report.run_id, ctx.pipeline.name, mode.value)
         try:
+            ctx.observer.run_started(RunStarted.of(report))
             _run(ctx, mode, epoch, report)
             report.status = "quarantined" if report.quarantined else "ok"
         except Exception as exc:
@@ -69,7 +69,7 @@ def run_pipeline(ctx: PipelineRun, mode: Mode) -> RunReport:
                 error=report.error,
             )
             ctx.ledger.release_lease(ctx.pipeline.name, epoch)
-            log.info("run finished", **report.as_dict())
+            ctx.observer.run_finished(report)
     return report
 
 
