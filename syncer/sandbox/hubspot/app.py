@@ -182,6 +182,8 @@ class HubSpotSandbox:
     def _api(self, request: Request) -> Response | None:
         """The answer, or None when a scheduled fault drops the connection instead."""
         request.path = canonical_path(request.path)
+        if self.config.blank_properties_mean_defaults:
+            request.drop_if_blank("properties")
         routed = find_route(request.method, request.path)
         refused = self._refusal(request, routed)
         if refused is not None:

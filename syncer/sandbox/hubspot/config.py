@@ -64,6 +64,12 @@ class SandboxConfig:
     # Whether CRM 429s carry Retry-After is UNCONFIRMED; off by default.
     retry_after_on_429: bool = False
     token_expires_at_ms: int = 0  # sandbox-clock time the token expires (401); 0 = never
+    # Date versions HubSpot has released (`/crm/objects/2026-03/...`); any other answers 404.
+    api_versions: tuple[str, ...] = ("2025-09", "2026-03", "2026-09")
+    # HubSpot's answer to a blank `properties=` on a GET is UNCONFIRMED. True: as if it were
+    # absent (the type's default properties); False: no properties asked for (only the id,
+    # creation and last-modified properties come back).
+    blank_properties_mean_defaults: bool = True
 
     @classmethod
     def for_tier(cls, tier: str, **overrides: Any) -> SandboxConfig:

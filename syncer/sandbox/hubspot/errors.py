@@ -151,6 +151,12 @@ def route_not_found(method: str, path: str) -> ApiError:
     return ApiError(404, f"No route for {method} {path}", OBJECT_NOT_FOUND)
 
 
+def unknown_version(version: str, path: str) -> ApiError:
+    return ApiError(
+        404, f"API version {version} does not exist: no route for {path}", OBJECT_NOT_FOUND
+    )
+
+
 def uri_too_long(length: int, limit: int) -> ApiError:
     return ApiError(
         414,

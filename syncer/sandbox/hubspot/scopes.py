@@ -18,6 +18,8 @@ def required_scope(portal: Portal, method: str, path: str, params: dict[str, str
     access = "read" if method == "GET" or path.endswith(_READ_POSTS) else "write"
     if path.startswith("/crm/v3/owners"):
         return "crm.objects.owners.read"
+    if path.startswith("/settings/v3/users"):
+        return "settings.users.teams.read" if path.endswith("/teams") else "settings.users.read"
     if "/schemas" in path:
         return f"crm.schemas.custom.{access}"
     object_type = params.get("object_type")
