@@ -15,7 +15,7 @@ from syncer.sandbox.hubspot.timefmt import is_midnight_utc, iso_date, iso_ms, pa
 # specials that need quoting, no leading, trailing or doubled dot; a domain of letter/digit
 # labels (hyphens inside) and a top-level label of two or more letters.
 _EMAIL_LOCAL = r"[^\s@\"(),:;<>\[\]\\\x00-\x1f\x7f]+"
-_EMAIL_LABEL = r"[^\W_](?:[\w-]*[^\W_])?"
+_EMAIL_LABEL = r"[^\W_](?:(?:[^\W_]|-)*[^\W_])?"
 _EMAIL = re.compile(
     rf"(?!\.)(?!.*\.\.)(?:{_EMAIL_LOCAL})(?<!\.)@(?:{_EMAIL_LABEL}\.)+[^\W\d_]{{2,}}"
 )
