@@ -1,4 +1,4 @@
-"""Association types: HubSpot's defined type ids (reference section 8), user-defined labels, and
+"""Association types: HubSpot's defined type ids, user-defined labels, and
 default types made on demand for custom objects. Type ids are directional: each has an inverse.
 """
 

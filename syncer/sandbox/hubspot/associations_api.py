@@ -1,5 +1,5 @@
 """Associations v4: /crm/v4/objects/{from}/{id}/associations/... and
-/crm/v4/associations/{from}/{to}/batch/... and .../labels (reference section 8)."""
+/crm/v4/associations/{from}/{to}/batch/... and .../labels."""
 
 from __future__ import annotations
 

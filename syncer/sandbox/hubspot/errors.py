@@ -1,6 +1,6 @@
 """HubSpot's error envelope, and one constructor per error the sandbox can answer.
 
-Texts and key order follow the observed bodies in the reference (section 5): `status, message,
+Texts and key order follow HubSpot's observed bodies: `status, message,
 correlationId, [errors], [context], category`.
 """
 

@@ -1,5 +1,5 @@
 """Which scope a request needs, for sandboxes configured with a limited token
-(`SandboxConfig.scopes`), and the 403 MISSING_SCOPES answer (reference section 5).
+(`SandboxConfig.scopes`), and the 403 MISSING_SCOPES answer.
 
 Scope names follow HubSpot's private-app scopes for contacts, companies, deals, custom objects,
 owners and schemas; for other object types the sandbox uses `crm.objects.{type}.{read|write}`

@@ -70,7 +70,7 @@ PRODUCTS = _crm(
     "products 0-7 PRODUCT product",
     "name,description,price,createdate,hs_lastmodifieddate,hs_object_id",
     "name,description,price,hs_sku",
-    # As the "Using Object APIs" page lists them (reference section 1).
+    # As the "Using Object APIs" page lists them.
     required=(("hs_sku",), ("hs_folder",), ("price",), ("name",), ("description",)),
 )  # fmt: skip
 LINE_ITEMS = _crm(
