@@ -19,8 +19,9 @@ from syncer.sandbox.hubspot import (
     search_api,
     users_api,
 )
+from syncer.sandbox.hubspot.config import SandboxConfig
 from syncer.sandbox.hubspot.portal import Call
-from syncer.sandbox.hubspot.wire import Response
+from syncer.sandbox.hubspot.wire import Request, Response
 
 Handler = Callable[[Call], Response]
 
@@ -208,6 +209,14 @@ def canonical_path(path: str) -> str:
     if _RECORD_ASSOCIATIONS.match(path):
         path = "/crm/v4/" + path.removeprefix("/crm/v3/")
     return path
+
+
+def read_as_hubspot(request: Request, config: SandboxConfig) -> None:
+    """The path and query as HubSpot reads them: a dated path as its v3/v4 twin; a blank
+    `properties=` as absent, unless configured otherwise."""
+    request.path = canonical_path(request.path)
+    if config.blank_properties_mean_defaults:
+        request.drop_if_blank("properties")
 
 
 def find_route(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
