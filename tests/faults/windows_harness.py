@@ -254,7 +254,6 @@ class Hooked:
         self.before_write = before_write
         self.extra_pages = list(extra_pages)
         self.pages: list[ChangePage] = []  # what the connector itself delivered
-        self.capabilities = inner.capabilities  # the engine asks the wrapped connector's
 
     def prepare(self) -> None:
         self.inner.prepare()
