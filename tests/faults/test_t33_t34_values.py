@@ -123,7 +123,7 @@ def test_t33_a_value_longer_than_hubspot_takes_is_quarantined(
         assert command(dep, "migrate") == EXIT_QUARANTINED
         assert sorted(hub_by_email(dep)) == ["fine@example.com"]
         [entry] = quarantined(dep)
-        assert "firstname" in entry["message"], entry
+        assert "firstname" in entry.message, entry
 
 
 def _typed_fields(dep: Deployment) -> sa.Table:
