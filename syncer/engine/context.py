@@ -1,17 +1,17 @@
 """What a pipeline run is given (PipelineRun), and what it has settled before it collects
-(RunState): the parts both ways of running build from them, the matcher, the executor and the
-policy, and the report filled from what the executor did."""
+(RunState): the parts its pages are run with, the matcher, the executor and the policy."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from syncer.connectors.base import Connector
 from syncer.engine.execute import Executor
 from syncer.engine.match import Matcher
+from syncer.engine.observer import LoggingObserver, RunObserver
 from syncer.engine.plan import Policy
 from syncer.engine.report import Mode, RunReport
 from syncer.ledger.store import Ledger
@@ -35,6 +35,7 @@ class PipelineRun:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     lease_ttl: timedelta = LEASE_TTL  # [ledger] lease_seconds
     stop: threading.Event | None = None  # set by SIGTERM: end at the next chunk boundary
+    observer: RunObserver = field(default_factory=LoggingObserver)  # told what the run does
 
 
 @dataclass(slots=True)
@@ -84,14 +85,5 @@ class RunState:
             before_chunk=renew,
             stopping=ctx.stop.is_set if ctx.stop is not None else None,
             clock=ctx.clock,
+            observer=ctx.observer,
         )
-
-    def fill_report(self, executor: Executor) -> None:
-        report, tally = self.report, executor.tally
-        for side in Side:
-            report.created[side.value] = tally.created[side]
-            report.updated[side.value] = tally.updated[side]
-            report.archived[side.value] = tally.archived[side]
-        report.linked = tally.linked
-        report.conflicts = tally.conflicts
-        report.quarantined = tally.quarantined
