@@ -27,6 +27,7 @@ from syncer.records import (
     FieldType,
     Record,
     Rejection,
+    RejectionKind,
     Write,
     WriteResult,
 )
@@ -137,7 +138,9 @@ class MemoryConnector:
                     write.key,
                     None,
                     rejection=Rejection(
-                        "OBJECT_NOT_FOUND", f"record {write.target_id} does not exist"
+                        RejectionKind.NOT_FOUND,
+                        "OBJECT_NOT_FOUND",
+                        f"record {write.target_id} does not exist",
                     ),
                 )
             return WriteResult(write.key, self.put(write.properties, write.target_id).id)
@@ -160,10 +163,8 @@ class MemoryConnector:
 def _duplicate(write: Write, holder: str) -> Rejection:
     # Salesforce's words for an insert whose unique field value another record holds.
     field = write.unique_property or ""
-    return Rejection(
-        "DUPLICATE_VALUE", f"duplicate value found: {field} duplicates value on record with id: "
-        f"{holder}", field,
-    )  # fmt: skip
+    message = f"duplicate value found: {field} duplicates value on record with id: {holder}"
+    return Rejection(RejectionKind.DUPLICATE, "DUPLICATE_VALUE", message, field)
 
 
 def _fold(value: object) -> str | None:

@@ -17,9 +17,7 @@ from dataclasses import replace
 
 from syncer.connectors.base import Connector
 from syncer.mapping.convert import normalise_email
-from syncer.records import Write, WriteResult
-
-DUPLICATE = frozenset({"DUPLICATE_VALUE"})
+from syncer.records import RejectionKind, Write, WriteResult
 
 
 def adopt_duplicates(
@@ -27,7 +25,9 @@ def adopt_duplicates(
 ) -> list[WriteResult]:
     """`results`, where each create refused as a duplicate is replaced by the result of
     updating the one record that holds its unique value."""
-    refused = {r.key for r in results if r.rejection and r.rejection.category in DUPLICATE}
+    refused = {
+        r.key for r in results if r.rejection and r.rejection.kind is RejectionKind.DUPLICATE
+    }
     creates = [w for w in writes if w.key in refused and w.target_id is None and w.unique_value]
     holders = _holders(connector, creates)
     updates = [replace(w, target_id=holders[w.key]) for w in creates if w.key in holders]

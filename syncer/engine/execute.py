@@ -37,7 +37,7 @@ from syncer.ledger.journal import Intent
 from syncer.ledger.quarantine import Rejected
 from syncer.ledger.store import Ledger
 from syncer.mapping.apply import FieldMap
-from syncer.records import Rejection, Side, Write, WriteResult
+from syncer.records import Rejection, RejectionKind, Side, Write, WriteResult
 
 CHUNK = 1000
 
@@ -206,6 +206,7 @@ class Executor:
             )
         if not key:
             return Rejection(
+                RejectionKind.REQUIRED_MISSING,
                 "MISSING_MATCH_KEY",
                 "the record has no "
                 f"{self.fieldmap.match.hubspot!r}, so it cannot be created in the "
@@ -228,7 +229,9 @@ class Executor:
                 self._count(side, by_key[result.key], result)
             else:
                 outcome.failed[side] = result.rejection or Rejection(
-                    "NO_RESULT", "the side returned no result for this record"
+                    RejectionKind.NO_ANSWER,
+                    "NO_RESULT",
+                    "the side returned no result for this record",
                 )
 
     def _refuse_taken_keys(self, plans: Sequence[PairPlan], outcomes: list[Outcome]) -> None:
@@ -249,6 +252,7 @@ class Executor:
                     pair = plans[index].pair
                     if record.id != (pair.link.id_on(side) if pair.link else None):
                         outcomes[index].failed[side] = Rejection(
+                            RejectionKind.DUPLICATE,
                             "DUPLICATE_MATCH_KEY",
                             f"{side.value} record {record.id} already holds {match.hubspot} "
                             f"{record.properties.get(name)!r}; not copying it onto a second one",
@@ -267,7 +271,9 @@ class Executor:
         for result in self.connectors[Side.HUBSPOT].write(stamps):
             if not result.ok:
                 outcomes[int(result.key)].stamp_failed = result.rejection or Rejection(
-                    "NO_RESULT", "HubSpot returned no result for the external-id stamp"
+                    RejectionKind.NO_ANSWER,
+                    "NO_RESULT",
+                    "HubSpot returned no result for the external-id stamp",
                 )
 
     def _count(self, side: Side, write: Write, result: WriteResult) -> None:

@@ -18,10 +18,7 @@ from syncer.ledger.journal import Intent
 from syncer.ledger.link_rows import newest_stamp
 from syncer.ledger.quarantine import Rejected
 from syncer.ledger.store import Commit, ConflictRecord, Link
-from syncer.records import Rejection, Side
-
-# How each connector says "the record you addressed does not exist" (HubSpot, SQL).
-NOT_FOUND = frozenset({"OBJECT_NOT_FOUND", "not_found"})
+from syncer.records import Rejection, RejectionKind, Side
 
 
 @dataclass(slots=True)
@@ -131,7 +128,7 @@ def _quarantine_failures(plan: PairPlan, outcome: Outcome, commit: Commit) -> fr
     turned out to be gone (an update found nothing): those are archived, not errors."""
     gone: set[Side] = set()
     for side, rejection in outcome.failed.items():
-        if plan.pair.link is not None and rejection.category in NOT_FOUND:
+        if plan.pair.link is not None and rejection.kind is RejectionKind.NOT_FOUND:
             gone.add(side)
             continue
         source, source_id = _source(plan, side)
@@ -142,7 +139,7 @@ def _quarantine_failures(plan: PairPlan, outcome: Outcome, commit: Commit) -> fr
                     source,
                     source_id,
                     _operation(plan, side),
-                    rejection.category,
+                    rejection.code,
                     rejection.message,
                     rejection.property,
                     fingerprint(version) if version is not None else None,
@@ -157,7 +154,7 @@ def _quarantine_failures(plan: PairPlan, outcome: Outcome, commit: Commit) -> fr
                 Side.HUBSPOT,
                 hub.id,
                 "stamp",
-                failure.category,
+                failure.code,
                 failure.message,
                 failure.property,
                 fingerprint(hub),

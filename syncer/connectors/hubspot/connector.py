@@ -152,7 +152,7 @@ class HubSpotConnector:
     def write(self, writes: Sequence[Write]) -> list[WriteResult]:
         parts = self._parts()
         results = parts.writer.write(writes)
-        if any(r.rejection and r.rejection.category == MISSING_PROPERTY for r in results):
+        if any(r.rejection and r.rejection.code == MISSING_PROPERTY for r in results):
             parts.catalog.forget_kept_copy()  # the next run reads it afresh and halts (T36)
         return results
 

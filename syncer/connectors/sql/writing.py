@@ -22,7 +22,7 @@ from syncer.connectors.sql.rejections import call_failure, is_record_error, reje
 from syncer.connectors.sql.schema import TableSchema, flag_value
 from syncer.connectors.sql.updates import update_rows
 from syncer.connectors.sql.values import match_condition, match_key, parse_key, to_column_value
-from syncer.records import CallCounter, Rejection, Write, WriteResult
+from syncer.records import CallCounter, Rejection, RejectionKind, Write, WriteResult
 
 T = TypeVar("T")
 Apply = Callable[[sa.Connection, Sequence[T]], list[WriteResult]]
@@ -163,7 +163,9 @@ class TableWriter:
     def _not_found(self, key: str, target_id: str) -> WriteResult:
         pk = self._schema.primary_key
         message = f"no row with {pk.name} = {target_id!r} in {self._schema.table.fullname}"
-        return WriteResult(key, None, rejection=Rejection("not_found", message))
+        return WriteResult(
+            key, None, rejection=Rejection(RejectionKind.NOT_FOUND, "not_found", message)
+        )
 
     def _existing(self, conn: sa.Connection, creates: Sequence[Write]) -> Existing:
         """Live rows already holding the creates' unique keys: one query per unique column."""
