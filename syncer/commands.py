@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import sys
@@ -102,14 +101,14 @@ def _run(
             print(report.render())
             for action in report.planned:
                 print(
-                    f"    {action.action:<8} {action.side:<8} hubspot={action.hubspot_id} "
+                    f"    {action.action:<8} {action.side_name:<8} hubspot={action.hubspot_id} "
                     f"external={action.external_id} {','.join(action.fields)}"
                 )
     return EXIT_QUARANTINED if any(r.quarantined for r in reports) else EXIT_OK
 
 
 def _plan_json(report: RunReport) -> dict[str, Any]:
-    return {**report.as_dict(), "actions": [dataclasses.asdict(a) for a in report.planned]}
+    return {**report.as_dict(), "actions": [a.as_dict() for a in report.planned]}
 
 
 def status(args: argparse.Namespace) -> int:

@@ -37,6 +37,7 @@ from syncer.ledger.journal import Intent
 from syncer.ledger.quarantine import Rejected
 from syncer.ledger.store import Ledger
 from syncer.mapping.apply import FieldMap
+from syncer.policies import ConflictPolicy
 from syncer.records import Rejection, RejectionKind, Side, Write, WriteResult
 
 CHUNK = 1000
@@ -66,7 +67,7 @@ class Executor:
         connectors: dict[Side, Connector],
         fieldmap: FieldMap,
         external_id_property: str,
-        conflict_policy: str,
+        conflict_policy: ConflictPolicy,
         before_chunk: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         stopping: Callable[[], bool] | None = None,

@@ -15,6 +15,7 @@ from datetime import datetime
 from syncer.ledger.hashing import value_hash
 from syncer.ledger.store import Link
 from syncer.mapping.apply import Canonical, FieldMap, FieldSpec
+from syncer.policies import ConflictPolicy, DeletePolicy
 from syncer.records import Record, Side
 
 
@@ -53,8 +54,8 @@ class Pair:
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    conflict: str  # newest | hubspot | external
-    deletes: str  # ignore | archive
+    conflict: ConflictPolicy
+    deletes: DeletePolicy
     creates_to: frozenset[Side]  # sides the pipeline may create records on
 
 
@@ -109,7 +110,7 @@ def plan_pair(pair: Pair, fields: list[FieldSpec], policy: Policy) -> PairPlan:
     # A twin to archive: a new archive, or (deletes=archive) one found earlier on one side
     # only, e.g. a record an update found gone. Never after both were archived: a record
     # restored then stays live, alone, rather than being archived again.
-    owed = policy.deletes == "archive" and len(archived) == 1 and len(remembered) < 2
+    owed = policy.deletes is DeletePolicy.ARCHIVE and len(archived) == 1 and len(remembered) < 2
     if archived - remembered or owed:
         return _plan_archive(pair, archived, policy)
     if (pair.hubspot is not None and pair.external is not None) or pair.link is not None:
@@ -136,7 +137,7 @@ def _plan_archive(pair: Pair, archived: frozenset[Side], policy: Policy) -> Pair
     """A linked record was archived on one side: archive its twin, or just stop writing to it."""
     assert pair.link is not None
     plan = PairPlan(pair, base=dict(pair.link.base), archived=archived)
-    if policy.deletes == "archive" and len(archived) == 1:
+    if policy.deletes is DeletePolicy.ARCHIVE and len(archived) == 1:
         [gone] = archived
         plan.archive_on = gone.other
         plan.archived = frozenset(Side)
@@ -225,9 +226,9 @@ def _winner(pair: Pair, spec: FieldSpec, seen: dict[Side, str | None], policy: P
         return Side.HUBSPOT
     if _fill_in(pair, seen):
         return Side.HUBSPOT if seen[Side.HUBSPOT] is not None else Side.EXTERNAL
-    if policy.conflict == "hubspot":
+    if policy.conflict is ConflictPolicy.HUBSPOT:
         return Side.HUBSPOT
-    if policy.conflict == "external":
+    if policy.conflict is ConflictPolicy.EXTERNAL:
         return Side.EXTERNAL
     return _newest(pair)
 

@@ -24,13 +24,14 @@ from syncer.engine.hubspot_events import (
     merge_commit,
 )
 from syncer.engine.plan import PairPlan, plan_pair
-from syncer.engine.report import Mode, RunReport
+from syncer.engine.report import Mode, RunReport, RunStatus
 from syncer.engine.stream import list_hubspot, migrate_streamed, streams
 from syncer.errors import RunStopped
 from syncer.ledger import journal, leases, quarantine
 from syncer.ledger.store import Commit
 from syncer.logs import bound_run, get_logger
 from syncer.mapping.apply import FieldMap, compile_mapping
+from syncer.policies import DeletePolicy
 from syncer.records import Cursor, Record, Side
 
 log = get_logger(__name__)
@@ -48,9 +49,9 @@ def run_pipeline(ctx: PipelineRun, mode: Mode) -> RunReport:
         journal.start_run(ctx.ledger.engine, report.run_id, ctx.pipeline.name, mode.value)
         try:
             _run(ctx, mode, epoch, report)
-            report.status = "quarantined" if report.quarantined else "ok"
+            report.status = RunStatus.QUARANTINED if report.quarantined else RunStatus.OK
         except Exception as exc:
-            report.status = "stopped" if isinstance(exc, RunStopped) else "failed"
+            report.status = RunStatus.STOPPED if isinstance(exc, RunStopped) else RunStatus.FAILED
             report.error = f"{type(exc).__name__}: {exc}"
             raise
         finally:
@@ -62,7 +63,7 @@ def run_pipeline(ctx: PipelineRun, mode: Mode) -> RunReport:
             journal.finish_run(
                 ctx.ledger.engine,
                 report.run_id,
-                status=report.status,
+                status=report.status.value,
                 counts=report.counts(),
                 api_calls=sum(report.api_calls.values()),
                 error=report.error,
@@ -191,7 +192,7 @@ def _hubspot_events(
         if merged is None:
             merged = _merges_of(hubspot)(list(records.values()))
         ctx.ledger.commit(name, epoch, merge_commit(ctx.ledger, name, merged), run_id)
-    if ctx.pipeline.deletes != "archive" or not hubspot.capabilities.archives:
+    if ctx.pipeline.deletes is not DeletePolicy.ARCHIVE or not hubspot.capabilities.archives:
         return {}
     if not isinstance(hubspot, ReportsArchives):
         raise TypeError(f"{type(hubspot).__name__} declares archives but cannot list them")

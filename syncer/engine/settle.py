@@ -18,6 +18,7 @@ from syncer.ledger.journal import Intent
 from syncer.ledger.link_rows import newest_stamp
 from syncer.ledger.quarantine import Rejected
 from syncer.ledger.store import Commit, ConflictRecord, Link
+from syncer.policies import ConflictPolicy
 from syncer.records import Rejection, RejectionKind, Side
 
 
@@ -43,7 +44,7 @@ class Outcome:
 @dataclass(slots=True)
 class Settler:
     match_property: str  # the HubSpot name of the match key (email)
-    conflict_policy: str
+    conflict_policy: ConflictPolicy
     tally: Tally
 
     def commit_for(
@@ -117,7 +118,7 @@ class Settler:
                     c.hubspot_hash,
                     c.external_hash,
                     c.winner,
-                    self.conflict_policy,
+                    self.conflict_policy.value,
                 )
             )
         self.tally.conflicts += len(plan.conflicts)

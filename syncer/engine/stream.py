@@ -37,6 +37,7 @@ from syncer.engine.plan import Policy, plan_pair
 from syncer.engine.report import Mode
 from syncer.ledger.link_rows import chunks
 from syncer.ledger.store import Ledger
+from syncer.policies import DeletePolicy
 from syncer.records import ChangePage, Cursor, Record, Side
 
 STREAM_PAGE = 5000  # external records matched, planned and executed together
@@ -76,7 +77,7 @@ def streams(state: RunState, link_count: int) -> bool:
     return (
         state.mode is Mode.MIGRATE
         and not ctx.dry_run
-        and (not link_count or ctx.pipeline.deletes == "ignore")
+        and (not link_count or ctx.pipeline.deletes is DeletePolicy.IGNORE)
     )
 
 

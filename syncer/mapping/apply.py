@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 
 from syncer.errors import ConfigError
 from syncer.mapping.convert import normalise_email, to_canonical, to_hubspot_text, to_native
+from syncer.policies import Direction
 from syncer.records import FieldType, Record, Side
-from syncer.settings import Direction, FieldMapping, PipelineSettings
+from syncer.settings import FieldMapping, PipelineSettings
 
 Canonical = dict[str, str | None]
 
@@ -32,8 +33,7 @@ class FieldSpec:
     is_email: bool
 
     def flows_to(self, side: Side) -> bool:
-        wanted = "to_hubspot" if side is Side.HUBSPOT else "to_external"
-        return self.direction in ("both", wanted)
+        return self.direction.flows_to(side)
 
 
 class FieldMap:
@@ -118,7 +118,7 @@ def _spec(
     return FieldSpec(
         hubspot=key,
         external=external,
-        direction=mapping.direction if pipeline.direction == "both" else pipeline.direction,
+        direction=mapping.direction if pipeline.direction is Direction.BOTH else pipeline.direction,
         canonical_type=mapping.type or hubspot_types[key],
         external_type=external_types[external],
         to_external_values=dict(mapping.values),

@@ -81,7 +81,9 @@ class Passes:
                 self.settings, Mode.SYNC, pipeline, budgets=self.budgets, stop=self.stop
             )
             for report in reports:
-                log.info("pass done", pipeline=pipeline, status=report.status, writes=report.writes)
+                log.info(
+                    "pass done", pipeline=pipeline, status=report.status.value, writes=report.writes
+                )
         except RunStopped as exc:
             log.info("pass stopped", pipeline=pipeline, reason=str(exc))
         except LeaseHeld as exc:

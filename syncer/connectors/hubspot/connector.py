@@ -27,6 +27,7 @@ from syncer.records import (
     Cursor,
     FieldType,
     Record,
+    Side,
     Write,
     WriteResult,
 )
@@ -221,7 +222,7 @@ class HubSpotConnector:
 
     def _check_required(self, object_type: ObjectType) -> None:
         """Creates without a required property fail record by record: say so up front."""
-        if self._pipeline.direction == "to_external":
+        if not self._pipeline.direction.flows_to(Side.HUBSPOT):
             return
         mapped = {*self._pipeline.fields, self._pipeline.match.hubspot}
         missing = object_type.missing_required(mapped)
