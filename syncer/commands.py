@@ -172,7 +172,9 @@ def check(args: argparse.Namespace) -> int:
                 for connector in ctx.connectors.values():
                     connector.prepare()
                 hubspot, external = ctx.connectors[Side.HUBSPOT], ctx.connectors[Side.EXTERNAL]
-                compile_mapping(spec, hubspot.field_types(), external.field_types())
+                compile_mapping(
+                    spec, hubspot.field_types(), external.field_types(), external.time_zone
+                )
             print(
                 f"{spec.name}: ok (both sides reachable, fields mapped, "
                 f"{spec.external_id_property!r} ready)"

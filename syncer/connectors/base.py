@@ -10,6 +10,7 @@ Rules every implementation keeps (the contract suite checks them):
   `until`; it may repeat records near the cursor (the engine drops those echoes), never skip one.
   The cursor of the last page is safe to store once the whole run is committed.
 - `write` never duplicates: a create is an upsert on `Write.unique_property`.
+- `normalise_key` agrees with `find` and with upserts: values it gives one form are one key.
 - Per-record failures come back as `WriteResult.rejection`; only whole-call failures raise
   (`RetryableError` after retries are exhausted, `FatalError`, `AuthError`).
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Protocol, runtime_checkable
 
 from syncer.records import CallCounter, ChangePage, Cursor, FieldType, Record, Write, WriteResult
@@ -38,6 +39,12 @@ class Capabilities:
 class Connector(Protocol):
     counter: CallCounter
     capabilities: Capabilities
+
+    @property
+    def time_zone(self) -> tzinfo:
+        """The zone of the date-times this side keeps without one (a SQL column without time
+        zone); UTC for a side whose times always say their zone."""
+        ...
 
     def prepare(self) -> None:
         """Check that the object and mapped fields exist; create what syncer owns if missing.
@@ -60,7 +67,13 @@ class Connector(Protocol):
         ...
 
     def find(self, field: str, values: Sequence[str]) -> list[Record]:
-        """Live records whose `field` equals one of `values` (case-insensitive for emails)."""
+        """Live records whose `field` equals one of `values`, compared as `normalise_key` does."""
+        ...
+
+    def normalise_key(self, field: str, value: object) -> str | None:
+        """A value of the unique field `field` in the form this side compares it: two values
+        with one form are one key here (emails whatever their case; ids exactly as written).
+        None for no value."""
         ...
 
     def write(self, writes: Sequence[Write]) -> list[WriteResult]:

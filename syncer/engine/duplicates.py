@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from syncer.connectors.base import Connector
-from syncer.mapping.convert import normalise_email
 from syncer.records import RejectionKind, Write, WriteResult
 
 
@@ -46,7 +45,7 @@ def _holders(connector: Connector, creates: Sequence[Write]) -> dict[str, str]:
     for prop, group in by_property.items():
         found = records_holding(connector, prop, [str(w.unique_value) for w in group])
         for write in group:
-            ids = found.get(normalise_email(write.unique_value), [])
+            ids = found.get(connector.normalise_key(prop, write.unique_value), [])
             if len(ids) == 1:
                 holders[write.key] = ids[0]
     return holders
@@ -55,9 +54,10 @@ def _holders(connector: Connector, creates: Sequence[Write]) -> dict[str, str]:
 def records_holding(
     connector: Connector, prop: str, values: Sequence[str]
 ) -> dict[str | None, list[str]]:
-    """Ids of the live records whose `prop` holds each value, by the value as the engine
-    normalises unique keys (emails lower-cased and trimmed), in the order the side gave them."""
+    """Ids of the live records whose `prop` holds each value, by the value in the form the side
+    compares it (`normalise_key`: emails whatever their case, ids exactly), in the order the
+    side gave them."""
     found: dict[str | None, list[str]] = defaultdict(list)
     for record in connector.find(prop, list(values)):
-        found[normalise_email(record.properties.get(prop))].append(record.id)
+        found[connector.normalise_key(prop, record.properties.get(prop))].append(record.id)
     return found

@@ -194,11 +194,13 @@ class Executor:
     def _create(
         self, side: Side, index: int, plan: PairPlan, properties: dict[str, object]
     ) -> Write | Rejection:
-        key = plan.pair.match_key
+        key, match = plan.pair.match_key, self.fieldmap.match
         if side is Side.HUBSPOT:
             assert plan.pair.external is not None
-            if key and self.fieldmap.match.is_email:
-                return Write(str(index), properties, unique_property="email", unique_value=key)
+            if key and match.is_email:  # an email match key is unique there: upsert on it
+                return Write(
+                    str(index), properties, unique_property=match.hubspot, unique_value=key
+                )
             return Write(
                 str(index),
                 properties,

@@ -167,10 +167,12 @@ def _prepare(ctx: PipelineRun) -> FieldMap:
     """Both sides checked and ready; the mapping compiled against their field types."""
     for connector in ctx.connectors.values():
         connector.prepare()
+    external = ctx.connectors[Side.EXTERNAL]
     return compile_mapping(
         ctx.pipeline,
         ctx.connectors[Side.HUBSPOT].field_types(),
-        ctx.connectors[Side.EXTERNAL].field_types(),
+        external.field_types(),
+        external.time_zone,
     )
 
 

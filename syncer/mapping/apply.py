@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import UTC, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from syncer.errors import ConfigError
 from syncer.mapping.convert import normalise_email, to_canonical, to_hubspot_text, to_native
@@ -88,16 +87,17 @@ def compile_mapping(
     pipeline: PipelineSettings,
     hubspot_types: Mapping[str, FieldType],
     external_types: Mapping[str, FieldType],
+    external_zone: tzinfo = UTC,
 ) -> FieldMap:
-    """Build the mapping from configuration and both sides' field types."""
+    """Build the mapping from configuration and both sides' field types; `external_zone` is
+    the zone of the external side's date-times that carry none (its connector's `time_zone`)."""
     types = (hubspot_types, external_types)
     fields = [_spec(pipeline, key, m, types) for key, m in pipeline.fields.items()]
     by_key = {f.hubspot: f for f in fields}
     match = by_key.get(pipeline.match.hubspot) or _spec(
         pipeline, pipeline.match.hubspot, FieldMapping(external=pipeline.match.external), types
     )
-    tz = ZoneInfo(pipeline.sql.timezone) if pipeline.sql else ZoneInfo("UTC")
-    return FieldMap(fields, match, tz)
+    return FieldMap(fields, match, external_zone)
 
 
 def _spec(

@@ -32,6 +32,21 @@ def test_prepare_creates_the_unique_external_id_property_once() -> None:
     assert result[0].ok and result[0].created
 
 
+def test_keys_are_normalised_as_hubspot_compares_them() -> None:
+    """Emails whatever their case; the values of a unique property (external ids) exactly."""
+    hubspot = connect(sandbox())
+    hubspot.prepare()
+    writes = [Write(v, {"legacy_id": v, "email": e}, unique_property="legacy_id", unique_value=v)
+              for v, e in (("L-a", "ann@example.com"), ("L-A", "bob@example.com"))]
+    assert all(r.ok and r.created for r in hubspot.write(writes))  # two records, two keys
+    found = hubspot.find("legacy_id", ["L-a", "L-A"])
+    assert sorted(hubspot.normalise_key("legacy_id", r.properties["legacy_id"])
+                  for r in found) == ["L-A", "L-a"]
+    [ann] = hubspot.find("email", ["ANN@EXAMPLE.com"])
+    assert hubspot.normalise_key("email", ann.properties["email"]) == hubspot.normalise_key(
+        "email", " ANN@EXAMPLE.com") == "ann@example.com"
+
+
 def test_prepare_names_the_pipeline_and_missing_property() -> None:
     hubspot = connect(sandbox(), pipeline_settings=pipeline(fields={"shoe_size": "shoe"}))
     with pytest.raises(ConfigError, match=r"'contacts'.*'shoe_size'"):

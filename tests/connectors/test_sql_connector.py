@@ -148,6 +148,21 @@ def test_invalid_values_are_rejected_as_invalid(make_harness: MakeHarness,
     assert [row["email"] for row in harness.rows()] == ["ok@x.org"]
 
 
+def test_keys_are_normalised_as_find_compares_them(make_harness: MakeHarness) -> None:
+    harness = make_harness()
+    harness.seed("Ann@Example.org")
+    connector = harness.connector()
+    [ann] = connector.find("email", [" ANN@example.ORG "])
+    assert connector.normalise_key("email", ann.properties["email"]) == "ann@example.org"
+    assert connector.normalise_key("email", " ANN@example.ORG ") == "ann@example.org"
+    assert connector.normalise_key("id", int(ann.id)) == connector.normalise_key("id", ann.id)
+
+
+def test_the_time_zone_of_naive_columns_is_the_configured_one(make_harness: MakeHarness) -> None:
+    harness = make_harness()
+    assert str(harness.connector(timezone="Europe/Paris").time_zone) == "Europe/Paris"
+
+
 def test_a_missing_required_value_is_a_constraint_the_engine_reads_as_required(
         make_harness: MakeHarness) -> None:
     harness = make_harness()

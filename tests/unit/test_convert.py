@@ -280,7 +280,7 @@ def _paris_fieldmap(hub_type: FieldType, ext_type: FieldType) -> FieldMap:
         }
     )
     return compile_mapping(
-        pipeline, {"email": TEXT, "when": hub_type}, {"email": TEXT, "when_col": ext_type}
+        pipeline, {"email": TEXT, "when": hub_type}, {"email": TEXT, "when_col": ext_type}, PARIS
     )
 
 

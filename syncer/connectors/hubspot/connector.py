@@ -21,6 +21,7 @@ import structlog
 from syncer.connectors.base import Capabilities
 from syncer.errors import ConfigError
 from syncer.ledger.schema_cache import SchemaCache
+from syncer.mapping.convert import normalise_email
 from syncer.records import (
     CallCounter,
     ChangePage,
@@ -67,6 +68,7 @@ class _Parts:
 
 class HubSpotConnector:
     capabilities = Capabilities(merges=True, archives=True, associations=True, bulk_writes=True)
+    time_zone = UTC  # HubSpot's times are epoch milliseconds or ISO-8601 with their offset
 
     def __init__(
         self,
@@ -149,6 +151,13 @@ class HubSpotConnector:
                 "hasUniqueValue (or 'email', for contacts only)"
             )
         return parts.reader.read(values, id_property=field)
+
+    def normalise_key(self, field: str, value: object) -> str | None:
+        """HubSpot compares emails whatever their case or surrounding space; the values of a
+        unique property (an external id) exactly."""
+        if value is None:
+            return None
+        return normalise_email(value) if field == EMAIL else str(value)
 
     def write(self, writes: Sequence[Write]) -> list[WriteResult]:
         parts = self._parts()
