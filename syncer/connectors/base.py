@@ -34,6 +34,12 @@ class Capabilities:
     archives: bool = False  # implements ReportsArchives: lists what was archived since a time
     associations: bool = False  # reads and writes edges between records of two objects
     bulk_writes: bool = False  # one call writes many records (batches worth filling)
+    # An older modification time means an older version: the side stamps each write itself,
+    # on its own clock, so a read showing an older time than one already seen is a lagging
+    # read (HubSpot's search), not an edit. Not so where each writer stamps its own clock (a
+    # SQL updated_at: a late commit carries its transaction's start), where an older time can
+    # be the newest row.
+    ordered_versions: bool = False
 
 
 class Connector(Protocol):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -50,7 +51,12 @@ class MemoryConnector:
         validate: Validator | None = None,
         insert_only: bool = False,
         exact_keys: frozenset[str] = frozenset(),
+        ordered_versions: bool = False,
     ) -> None:
+        """`ordered_versions`: declare that an older time means an older version, as HubSpot
+        does (a stand-in for it); left False, as for a SQL table, whose writers stamp times on
+        their own clocks."""
+        self.capabilities = replace(type(self).capabilities, ordered_versions=ordered_versions)
         self.types = dict(types)
         self.clock = clock
         self.page_size = page_size

@@ -9,30 +9,22 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 
-from syncer.connectors.base import Connector, ReportsArchives, ReportsMerges
 from syncer.engine import backoff, failpoints, guards, reconcile
 from syncer.engine.collect import Collected, collect, gone
 from syncer.engine.collector_pacing import fewer_collections
 from syncer.engine.context import PipelineRun, RunState
-from syncer.engine.hubspot_events import (
-    ARCHIVE_CURSOR,
-    archived_records,
-    linked_only,
-    merge_commit,
-)
 from syncer.engine.plan import PairPlan, plan_pair
 from syncer.engine.report import Mode, RunReport, RunStatus
+from syncer.engine.side_events import apply_side_events, merges_of
 from syncer.engine.stream import list_hubspot, migrate_streamed, streams
 from syncer.errors import RunStopped
 from syncer.ledger import journal, leases, quarantine
 from syncer.ledger.store import Commit
 from syncer.logs import bound_run, get_logger
 from syncer.mapping.apply import FieldMap, compile_mapping
-from syncer.policies import DeletePolicy
-from syncer.records import Cursor, Record, Side
+from syncer.records import Cursor, Side
 
 log = get_logger(__name__)
 
@@ -85,8 +77,12 @@ def _run(ctx: PipelineRun, mode: Mode, epoch: int, report: RunReport) -> None:
         return
     collected = {side: _collect(ctx, side, mode, state.until) for side in Side}
     failpoints.hit("mid_collect")
-    records = collected[Side.HUBSPOT].records
-    cursors = _hubspot_events(ctx, mode, epoch, report.run_id, records, until=state.until)
+    cursors: dict[str, Cursor] = {}
+    for side in Side:  # merges and archives the listings cannot show, of either side
+        records = collected[side].records
+        cursors |= apply_side_events(
+            ctx, side, records, mode=mode, epoch=epoch, run_id=report.run_id, until=state.until
+        )
     whole = _run_whole(state, collected, link_count)
     if whole is not None:  # None: a dry run, planned, nothing written
         cursors.update(whole)
@@ -96,16 +92,16 @@ def _run(ctx: PipelineRun, mode: Mode, epoch: int, report: RunReport) -> None:
 def _run_streamed(state: RunState, link_count: int) -> dict[str, Cursor]:
     """A migration page by page (stream.py); returns the cursors to commit."""
     ctx, hubspot = state.ctx, state.ctx.connectors[Side.HUBSPOT]
-    merges = _merges_of(hubspot)
-    listed = list_hubspot(state, merges)
+    listed = list_hubspot(state, merges_of(hubspot))
     try:
         failpoints.hit("mid_collect")
-        cursors = _hubspot_events(
+        cursors = apply_side_events(
             ctx,
-            state.mode,
-            state.epoch,
-            state.report.run_id,
+            Side.HUBSPOT,
             {},
+            mode=state.mode,
+            epoch=state.epoch,
+            run_id=state.report.run_id,
             until=state.until,
             merged=listed.merged,
         )
@@ -113,16 +109,6 @@ def _run_streamed(state: RunState, link_count: int) -> dict[str, Cursor]:
         return cursors
     finally:
         listed.pool.close()
-
-
-def _no_merges(records: list[Record]) -> dict[str, str]:
-    return {}
-
-
-def _merges_of(connector: Connector) -> Callable[[list[Record]], dict[str, str]]:
-    if connector.capabilities.merges and isinstance(connector, ReportsMerges):
-        return connector.merged_ids
-    return _no_merges
 
 
 def _commit(ctx: PipelineRun, state: RunState, cursors: dict[str, Cursor]) -> None:
@@ -174,38 +160,6 @@ def _prepare(ctx: PipelineRun) -> FieldMap:
         external.field_types(),
         external.time_zone,
     )
-
-
-def _hubspot_events(
-    ctx: PipelineRun,
-    mode: Mode,
-    epoch: int,
-    run_id: str,
-    records: dict[str, Record],
-    *,
-    until: datetime,
-    merged: dict[str, str] | None = None,
-) -> dict[str, Cursor]:
-    """Apply merges to the links (those `records` name, or `merged`); add archived records
-    (deletes=archive) to `records`. Returns the cursor of the archive listing, to be committed
-    with the run."""
-    hubspot, name = ctx.connectors[Side.HUBSPOT], ctx.pipeline.name
-    if hubspot.capabilities.merges and not ctx.dry_run:
-        if merged is None:
-            merged = _merges_of(hubspot)(list(records.values()))
-        ctx.ledger.commit(name, epoch, merge_commit(ctx.ledger, name, merged), run_id)
-    if ctx.pipeline.deletes is not DeletePolicy.ARCHIVE or not hubspot.capabilities.archives:
-        return {}
-    if not isinstance(hubspot, ReportsArchives):
-        raise TypeError(f"{type(hubspot).__name__} declares archives but cannot list them")
-    if mode is Mode.MIGRATE:  # the full listing already shows what is gone
-        return {ARCHIVE_CURSOR: Cursor(hubspot.signpost(until).isoformat())}
-    archived, cursor = archived_records(
-        ctx.ledger, name, hubspot, until, ctx.pipeline.overlap_seconds
-    )
-    for record in linked_only(ctx.ledger, name, archived):
-        records.setdefault(record.id, record)
-    return {ARCHIVE_CURSOR: cursor}
 
 
 def _collect(ctx: PipelineRun, side: Side, mode: Mode, until: datetime) -> Collected:

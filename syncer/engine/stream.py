@@ -74,10 +74,14 @@ def list_hubspot(
 def streams(state: RunState, link_count: int) -> bool:
     """Whether this run is a migration that can go page by page (see the docstring)."""
     ctx = state.ctx
+    # Only HubSpot's merges are gathered while it is listed: links to an external side that
+    # merges records are re-pointed by a run that holds its whole listing.
+    external_merges = ctx.connectors[Side.EXTERNAL].capabilities.merges
     return (
         state.mode is Mode.MIGRATE
         and not ctx.dry_run
         and (not link_count or ctx.pipeline.deletes is DeletePolicy.IGNORE)
+        and not (link_count and external_merges)
     )
 
 

@@ -87,7 +87,7 @@ def make_pipeline(**overrides: Any) -> PipelineSettings:
 def world(ledger_url: str) -> Iterator[World]:
     clock = Clock()
     ledger = Ledger.open(ledger_url)
-    hub = MemoryConnector(HUB_TYPES, clock=clock, validate=reject_bad_email)
+    hub = MemoryConnector(HUB_TYPES, clock=clock, validate=reject_bad_email, ordered_versions=True)
     ext = MemoryConnector(EXT_TYPES, clock=clock)
     yield World(hub, ext, ledger, make_pipeline(), clock)
     ledger.close()

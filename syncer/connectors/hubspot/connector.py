@@ -67,7 +67,9 @@ class _Parts:
 
 
 class HubSpotConnector:
-    capabilities = Capabilities(merges=True, archives=True, associations=True, bulk_writes=True)
+    capabilities = Capabilities(
+        merges=True, archives=True, associations=True, bulk_writes=True, ordered_versions=True
+    )
     time_zone = UTC  # HubSpot's times are epoch milliseconds or ISO-8601 with their offset
 
     def __init__(
