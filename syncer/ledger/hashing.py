@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
 
 _NONE = "\x00none"
 
@@ -12,7 +11,3 @@ def value_hash(text: str | None) -> str:
     """A short, stable hash of one canonical value; None has its own hash."""
     data = (_NONE if text is None else "v:" + text).encode("utf-8", "surrogatepass")
     return hashlib.blake2b(data, digest_size=10).hexdigest()
-
-
-def field_hashes(values: Mapping[str, str | None]) -> dict[str, str]:
-    return {key: value_hash(text) for key, text in values.items()}

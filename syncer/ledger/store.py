@@ -148,10 +148,6 @@ class Ledger:
             for name, cursor in commit.cursors.items():
                 _save_cursor(conn, pipeline, name, cursor, now)
 
-    def reset_cursors(self, pipeline: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(sa.delete(cursors).where(cursors.c.pipeline == pipeline))
-
 
 def _save_cursor(
     conn: sa.Connection, pipeline: str, side: str, cursor: Cursor, now: datetime

@@ -182,7 +182,3 @@ def flag_value(column: Column, *, deleted: bool) -> bool | int:
     if isinstance(column.type, sa.Boolean):
         return deleted
     return int(deleted)
-
-
-def is_text(column: Column) -> bool:
-    return field_type(column.type) is FieldType.TEXT
