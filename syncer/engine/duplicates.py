@@ -1,9 +1,9 @@
 """A create refused because its unique value is already taken is probable success.
 
-An external CRM without upsert (Salesforce inserting on a unique external-id field) answers
-DUPLICATE_VALUE ("duplicate value found: ... on record with id: ...") when a create whose answer
-was lost is sent again: the first attempt committed. As Heroku Connect advises (reliability.md
-A1, M7), that is verified by a lookup on the unique key, and the record found is adopted: it is
+A CRM without upsert (Salesforce inserting on a unique external-id field) refuses as a
+duplicate (RejectionKind.DUPLICATE; Salesforce's code is DUPLICATE_VALUE) a create whose answer
+was lost is sent again: the first attempt committed. As Heroku Connect advises for its own
+retries, that is verified by a lookup on the unique key, and the record found is adopted: it is
 updated with the write's values, so the outcome is what the lost answer would have said, and
 the pair is linked to it. The record holding the key is the one the matcher would have paired
 anyway; when the lookup finds none, or more than one, the refusal stands and is quarantined.

@@ -43,7 +43,7 @@ class Outcome:
 
 @dataclass(slots=True)
 class Settler:
-    match_property: str  # the HubSpot name of the match key (email)
+    match_property: str  # the match field, by its canonical (HubSpot-side) name
     conflict_policy: ConflictPolicy
     tally: Tally
 
@@ -165,9 +165,10 @@ def _quarantine_failures(plan: PairPlan, outcome: Outcome, commit: Commit) -> fr
 
 
 def _seen(plan: PairPlan, side: Side, record_id: str) -> int | None:
-    """How new a version of this side's record the pair is now settled with (T23): the one
-    read this run, unless the link knew a newer one of the same record. A record created by
-    this run has no time known here (its versions are all newer than anything remembered)."""
+    """How new a version of this side's record the pair is now settled with, so that a lagging
+    read of an older version is not taken for an edit: the one read this run, unless the link
+    knew a newer one of the same record. A record created by this run has no time known here
+    (its versions are all newer than anything remembered)."""
     link, version = plan.pair.link, plan.pair.version(side)
     same = link is not None and link.id_on(side) == record_id
     seen = link.seen_on(side) if link is not None and same else None

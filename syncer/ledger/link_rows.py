@@ -1,9 +1,9 @@
 """A link: the ledger's memory of one pair, and how it is read from and saved to `links`.
 
 Besides ids, match key and per-field base hashes, a link remembers, per side, how new the
-version it was last settled with was, on that source's own clock (T23: a lagging search can
-serve an older version after a newer one was read by id; see `Link.is_stale`). Which sides'
-times order their versions, so that the rule applies, is the matcher's call (engine/match_sides.py).
+version it was last settled with was, on that source's own clock (a lagging search can serve
+an older version after a newer one was read by id; see `Link.is_stale`). Which sides' times
+order their versions, so that the rule applies, each connector declares (`ordered_versions`).
 """
 
 from __future__ import annotations

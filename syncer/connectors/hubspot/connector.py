@@ -124,7 +124,8 @@ class HubSpotConnector:
         return self._confirmed(parts, parts.search.collect(min(lower_ms, until_ms), until_ms))
 
     def _confirmed(self, parts: _Parts, pages: Iterator[ChangePage]) -> Iterator[ChangePage]:
-        """Pages whose left-out mapped properties still exist (ConfigError otherwise, T36)."""
+        """Pages whose left-out mapped properties still exist (ConfigError otherwise: a mapped
+        property was deleted since the run started)."""
         mapped = set(self._pipeline.hubspot_properties())
         for page in pages:
             absent = self._absent & mapped
@@ -165,7 +166,7 @@ class HubSpotConnector:
         parts = self._parts()
         results = parts.writer.write(writes)
         if any(r.rejection and r.rejection.code == MISSING_PROPERTY for r in results):
-            parts.catalog.forget_kept_copy()  # the next run reads it afresh and halts (T36)
+            parts.catalog.forget_kept_copy()  # the next run reads it afresh and halts
         return results
 
     def archive(self, ids: Sequence[str]) -> list[WriteResult]:

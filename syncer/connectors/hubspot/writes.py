@@ -1,6 +1,6 @@
 """Batch writes: updates by id, creates as upserts on a unique property, archives.
 
-What HubSpot does that shapes this module (hubspot_api.md sections 3 and 5):
+What HubSpot's batch endpoints do that shapes this module:
 - at most 100 inputs a call; the same id or unique value twice in one call fails the whole call,
   so repeated keys go to separate calls, in order;
 - with an `objectWriteTraceId` on every input, bad inputs come back as 207 errors naming their
