@@ -250,6 +250,14 @@ class Hooked:
         self.before_write = before_write
         self.extra_pages = list(extra_pages)
         self.pages: list[ChangePage] = []  # what the connector itself delivered
+        self.capabilities = inner.capabilities
+
+    def __getattr__(self, name: str) -> Any:
+        """What the capabilities promise (merged_ids, archived_since, ...) and the rest of the
+        protocol not hooked here: the inner connector's own."""
+        if name == "inner":  # not set yet: no inner connector to ask
+            raise AttributeError(name)
+        return getattr(self.inner, name)
 
     def prepare(self) -> None:
         self.inner.prepare()
