@@ -21,7 +21,8 @@ from syncer.connectors.base import Connector, ReportsArchives, ReportsMerges
 from syncer.engine.context import PipelineRun
 from syncer.engine.plan import decode_sides, encode_sides
 from syncer.engine.report import Mode
-from syncer.ledger.store import Commit, Ledger, Link
+from syncer.ledger.store import Ledger
+from syncer.ledger.values import Commit, Link
 from syncer.logs import get_logger
 from syncer.policies import DeletePolicy
 from syncer.records import Cursor, Record, Side

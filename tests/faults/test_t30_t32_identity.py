@@ -114,8 +114,8 @@ def test_t31_two_rows_with_one_normalised_email_make_one_contact(
         link = link_of(dep, Side.EXTERNAL, str(older))
         assert link is not None and link.hubspot_id == contact["id"]
         [entry] = quarantined(dep)
-        assert (entry["record_id"], entry["category"]) == (str(newer), "DUPLICATE_MATCH_KEY")
-        assert "dup@example.com" in entry["message"]
+        assert (entry.record_id, entry.category) == (str(newer), "DUPLICATE_MATCH_KEY")
+        assert "dup@example.com" in entry.message
         for _ in range(3):
             dep.sandbox.reset_stats()
             assert command(dep, "errors", "retry") == 0
@@ -161,8 +161,8 @@ def test_t32_a_unique_value_owned_by_another_record_is_refused_not_moved(
         assert contacts["owner@example.com"]["properties"]["firstname"] == "Own"
         assert contacts["taker@example.com"]["properties"]["customer_code"] == "C-2"
         [entry] = quarantined(dep)
-        assert entry["record_id"] == str(taker.id)
-        assert "customer_code" in (entry["message"] + str(entry["property"]))
+        assert entry.record_id == str(taker.id)
+        assert "customer_code" in (entry.message + str(entry.property))
         with dep.engine.begin() as conn:
             conn.execute(sa.update(table).where(table.c.id == taker.id).values(code="C-3"))
         dep.edit_row(taker.id, last_name="Fixed")
