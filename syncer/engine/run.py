@@ -15,6 +15,7 @@ from syncer.engine import backoff, failpoints, guards, reconcile
 from syncer.engine.collect import Collected, collect, gone
 from syncer.engine.collector_pacing import fewer_collections
 from syncer.engine.context import PipelineRun, RunState
+from syncer.engine.observer import RunStarted
 from syncer.engine.plan import PairPlan, plan_pair
 from syncer.engine.report import Mode, RunReport, RunStatus
 from syncer.engine.side_events import apply_side_events, merges_of
@@ -39,6 +40,7 @@ def run_pipeline(ctx: PipelineRun, mode: Mode) -> RunReport:
         started = time.monotonic()
         ctx.ledger.start_run(report.run_id, ctx.pipeline.name, mode.value)
         try:
+            ctx.observer.run_started(RunStarted.of(report))
             _run(ctx, mode, epoch, report)
             report.status = RunStatus.QUARANTINED if report.quarantined else RunStatus.OK
         except Exception as exc:
@@ -59,7 +61,7 @@ def run_pipeline(ctx: PipelineRun, mode: Mode) -> RunReport:
                 error=report.error,
             )
             ctx.ledger.release_lease(ctx.pipeline.name, epoch)
-            log.info("run finished", **report.as_dict())
+            ctx.observer.run_finished(report)
     return report
 
 

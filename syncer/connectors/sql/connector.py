@@ -26,7 +26,8 @@ from syncer.connectors.sql.schema import (
 from syncer.connectors.sql.values import decode_cursor, match_key
 from syncer.connectors.sql.writing import TableWriter
 from syncer.records import CallCounter, ChangePage, Cursor, FieldType, Record, Write, WriteResult
-from syncer.settings import ExternalSettings, PipelineSettings
+from syncer.settings import PipelineSettings
+from syncer.settings_external import SqlSettings
 
 
 def _utc_now() -> datetime:
@@ -40,7 +41,7 @@ class SqlConnector:
 
     def __init__(
         self,
-        settings: ExternalSettings,
+        settings: SqlSettings,
         pipeline: PipelineSettings,
         *,
         engine: sa.Engine | None = None,
