@@ -1,32 +1,34 @@
 """One pipeline run: lease -> reconcile -> collect -> match -> plan -> guard -> execute -> commit.
 
-`migrate`, `sync` and `plan` share this path: migrate lists both sides in full, sync reads
-changes since the cursors, plan stops after the guard and writes nothing. A first migration
-(no links yet) streams the external side page by page instead of holding it whole (stream.py).
+`migrate`, `sync` and `plan` share this path. The run opens a listing of both sides
+(listing.py): whole, in memory, served as one page (whole.py), or, for a migration that can
+stream, the external side a page at a time with HubSpot's listing waiting on disk (stream.py).
+It applies each side's merges and archives to it (side_events.py), runs each page through match -> plan -> guard
+-> execute (page.py; a dry run stops after the guard and writes nothing), and commits the
+listing's cursors.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from datetime import datetime
 
-from syncer.engine import backoff, failpoints, guards, reconcile
-from syncer.engine.collect import Collected, collect, gone
+from syncer.engine import failpoints, reconcile
 from syncer.engine.collector_pacing import fewer_collections
 from syncer.engine.context import PipelineRun, RunState
+from syncer.engine.listing import Listing
 from syncer.engine.observer import RunStarted
-from syncer.engine.plan import PairPlan, plan_pair
+from syncer.engine.page import PageRunner
+from syncer.engine.plan import PairPlan
 from syncer.engine.report import Mode, RunReport, RunStatus
-from syncer.engine.side_events import apply_side_events, merges_of
-from syncer.engine.stream import list_hubspot, migrate_streamed, streams
+from syncer.engine.side_events import apply_side_events
+from syncer.engine.stream import StreamedListing, streams
+from syncer.engine.whole import WholeListing
 from syncer.errors import RunStopped
 from syncer.ledger.values import Commit
-from syncer.logs import bound_run, get_logger
+from syncer.logs import bound_run
 from syncer.mapping.apply import FieldMap, compile_mapping
 from syncer.records import Cursor, Side
-
-log = get_logger(__name__)
 
 
 def run_pipeline(ctx: PipelineRun, mode: Mode) -> RunReport:
@@ -66,87 +68,42 @@ def run_pipeline(ctx: PipelineRun, mode: Mode) -> RunReport:
 
 
 def _run(ctx: PipelineRun, mode: Mode, epoch: int, report: RunReport) -> None:
-    name = ctx.pipeline.name
     fieldmap = _prepare(ctx)
     if not ctx.dry_run:
-        reconcile.pending_intents(ctx.ledger, name, epoch, ctx.connectors, report.run_id)
-    state = RunState(ctx, mode, epoch, report, fieldmap, until=ctx.clock())
-    link_count = ctx.ledger.link_count(name)
-    if streams(state, link_count):
-        _commit(ctx, state, _run_streamed(state, link_count))
-        return
-    collected = {side: _collect(ctx, side, mode, state.until) for side in Side}
-    failpoints.hit("mid_collect")
-    cursors: dict[str, Cursor] = {}
-    for side in Side:  # merges and archives the listings cannot show, of either side
-        records = collected[side].records
-        cursors |= apply_side_events(
-            ctx, side, records, mode=mode, epoch=epoch, run_id=report.run_id, until=state.until
+        reconcile.pending_intents(
+            ctx.ledger, ctx.pipeline.name, epoch, ctx.connectors, report.run_id
         )
-    whole = _run_whole(state, collected, link_count)
-    if whole is not None:  # None: a dry run, planned, nothing written
-        cursors.update(whole)
-        _commit(ctx, state, cursors)
-
-
-def _run_streamed(state: RunState, link_count: int) -> dict[str, Cursor]:
-    """A migration page by page (stream.py); returns the cursors to commit."""
-    ctx, hubspot = state.ctx, state.ctx.connectors[Side.HUBSPOT]
-    listed = list_hubspot(state, merges_of(hubspot))
+    state = RunState(ctx, mode, epoch, report, fieldmap, until=ctx.clock())
+    link_count = ctx.ledger.link_count(ctx.pipeline.name)
+    listing: Listing = (
+        StreamedListing(state, link_count)
+        if streams(state, link_count)
+        else WholeListing(state, link_count)
+    )
     try:
         failpoints.hit("mid_collect")
-        cursors = apply_side_events(
-            ctx,
-            Side.HUBSPOT,
-            {},
-            mode=state.mode,
-            epoch=state.epoch,
-            run_id=state.report.run_id,
-            until=state.until,
-            merged=listed.merged,
-        )
-        cursors.update(migrate_streamed(state, listed, link_count))
-        return cursors
+        cursors: dict[str, Cursor] = {}
+        for side in Side:  # merges and archives the listings cannot show, of either side
+            cursors |= apply_side_events(state, side, listing)
+        _run_pages(state, listing, link_count)
+        cursors.update(listing.cursors())
     finally:
-        listed.pool.close()
+        listing.close()
+    if not ctx.dry_run:  # a dry run planned; nothing is written
+        failpoints.hit("before_cursor_commit")
+        ctx.ledger.commit(ctx.pipeline.name, epoch, Commit(cursors=cursors), report.run_id)
 
 
-def _commit(ctx: PipelineRun, state: RunState, cursors: dict[str, Cursor]) -> None:
-    failpoints.hit("before_cursor_commit")
-    ctx.ledger.commit(ctx.pipeline.name, state.epoch, Commit(cursors=cursors), state.report.run_id)
-
-
-def _run_whole(
-    state: RunState, collected: dict[Side, Collected], link_count: int
-) -> dict[str, Cursor] | None:
-    """Both sides' changes in memory at once: match, plan, guard, execute. Returns the sides'
-    cursors to commit, or None for a dry run."""
-    ctx, report = state.ctx, state.report
-    for side in Side:
-        report.collected[side.value] = len(collected[side].records)
-    guards.check_listing(link_count, collected, force=ctx.force)
-    _missing_from_listing_is_archived(ctx, collected)
-    _add_quarantine_retries(ctx, collected)
-    held = _hold_back(ctx, state.mode, collected, state.fieldmap)
-    matched = state.matcher().match(
-        collected[Side.HUBSPOT].records.values(), collected[Side.EXTERNAL].records.values()
-    )
-    policy = state.policy()
-    plans = [
-        p
-        for p in (plan_pair(x, state.fieldmap.fields, policy) for x in matched.pairs)
-        if not p.is_noop
-    ]
-    guards.check_plan(link_count, plans, force=ctx.force)
-    if ctx.dry_run:
-        report.planned = guards.describe(plans)
-        report.quarantined = len(matched.rejected) + held
-        return None
-    executor = state.executor()
-    executor.execute(plans, matched.rejected)
-    state.fill_report(executor)
-    report.quarantined += held  # still quarantined, waiting for their retry time
-    return {s: c.cursor for s, c in collected.items() if c.cursor is not None}
+def _run_pages(state: RunState, listing: Listing, link_count: int) -> None:
+    """Every page of the listing through match -> plan -> guard -> execute; then the report."""
+    runner = PageRunner(state, link_count)
+    try:
+        for page in listing.pages():
+            runner.run(page)
+    finally:  # what was listed is reported however the run ends
+        for side, count in listing.collected.items():
+            state.report.collected[side.value] = count
+    runner.finish(listing.held_back)
 
 
 def _prepare(ctx: PipelineRun) -> FieldMap:
@@ -160,55 +117,6 @@ def _prepare(ctx: PipelineRun) -> FieldMap:
         external.field_types(),
         external.time_zone,
     )
-
-
-def _collect(ctx: PipelineRun, side: Side, mode: Mode, until: datetime) -> Collected:
-    since = None if mode is Mode.MIGRATE else ctx.ledger.cursor(ctx.pipeline.name, side)
-    return collect(ctx.connectors[side], since, until)
-
-
-def _missing_from_listing_is_archived(ctx: PipelineRun, collected: dict[Side, Collected]) -> None:
-    """A full listing (a migration, or a first sync) shows every live record, so a linked
-    record it did not list is gone: it is planned as archived, never silently forgotten."""
-    full = [side for side in Side if collected[side].full]
-    if not full:
-        return
-    for pair_ids in ctx.ledger.linked_ids(ctx.pipeline.name):
-        for side, record_id in zip(Side, pair_ids, strict=True):
-            records = collected[side].records
-            if side in full and record_id not in records:
-                records[record_id] = gone(record_id)
-
-
-def _add_quarantine_retries(ctx: PipelineRun, collected: dict[Side, Collected]) -> None:
-    """Records whose retry time has come are read again by id and go through the run."""
-    due = ctx.ledger.quarantine_due(ctx.pipeline.name, ctx.clock())
-    for side, ids in due.items():
-        missing = [i for i in ids if i not in collected[side].records]
-        if missing:
-            for record in ctx.connectors[side].fetch(missing):
-                collected[side].records[record.id] = record
-
-
-def _hold_back(
-    ctx: PipelineRun, mode: Mode, collected: dict[Side, Collected], fieldmap: FieldMap
-) -> int:
-    """Quarantined records re-read unchanged before their retry time wait for it (see
-    backoff.py). Not in a migration: it matches full listings without look-ups, so a record
-    left out could let its counterpart be created again."""
-    if mode is Mode.MIGRATE:
-        return 0
-    held = backoff.hold_back(
-        ctx.ledger,
-        ctx.pipeline.name,
-        collected,
-        fieldmap=fieldmap,
-        id_property=ctx.pipeline.external_id_property,
-        now=ctx.clock(),
-    )
-    if held:
-        log.info("quarantined records left to their back-off", held=held)
-    return held
 
 
 __all__ = ["Mode", "PairPlan", "PipelineRun", "RunReport", "run_pipeline"]

@@ -14,11 +14,12 @@ when an update finds the record gone.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from syncer.connectors.base import Connector, ReportsArchives, ReportsMerges
-from syncer.engine.context import PipelineRun
+from syncer.connectors.base import ReportsArchives
+from syncer.engine.context import RunState
+from syncer.engine.listing import Listing
 from syncer.engine.plan import decode_sides, encode_sides
 from syncer.engine.report import Mode
 from syncer.ledger.store import Ledger
@@ -30,49 +31,27 @@ from syncer.records import Cursor, Record, Side
 log = get_logger(__name__)
 
 
-def apply_side_events(
-    ctx: PipelineRun,
-    side: Side,
-    records: dict[str, Record],
-    *,
-    mode: Mode,
-    epoch: int,
-    run_id: str,
-    until: datetime,
-    merged: dict[str, str] | None = None,
-) -> dict[str, Cursor]:
-    """Apply `side`'s merges to the links (those its `records` name, or `merged`); add its
-    archived records (deletes=archive) to `records`. Returns the cursor of its archive listing,
-    to be committed with the run. A side that declares neither capability is left alone."""
-    connector, name = ctx.connectors[side], ctx.pipeline.name
+def apply_side_events(state: RunState, side: Side, listing: Listing) -> dict[str, Cursor]:
+    """Apply `side`'s merges to the links (those the listing's records name); add its archived
+    records (deletes=archive) to the listing. Returns the cursor of its archive listing, to be
+    committed with the run. A side that declares neither capability is left alone."""
+    ctx, name = state.ctx, state.ctx.pipeline.name
+    connector = ctx.connectors[side]
     if connector.capabilities.merges and not ctx.dry_run:
-        if merged is None:
-            merged = merges_of(connector)(list(records.values()))
-        ctx.ledger.commit(name, epoch, merge_commit(ctx.ledger, name, side, merged), run_id)
+        commit = merge_commit(ctx.ledger, name, side, listing.merged(side))
+        ctx.ledger.commit(name, state.epoch, commit, state.report.run_id)
     if ctx.pipeline.deletes is not DeletePolicy.ARCHIVE or not connector.capabilities.archives:
         return {}
     if not isinstance(connector, ReportsArchives):
         raise TypeError(f"{type(connector).__name__} declares archives but cannot list them")
-    if mode is Mode.MIGRATE:  # the full listing already shows what is gone
-        return {archive_cursor(side): Cursor(connector.signpost(until).isoformat())}
+    if state.mode is Mode.MIGRATE:  # the full listing already shows what is gone
+        return {archive_cursor(side): Cursor(connector.signpost(state.until).isoformat())}
     overlap = ctx.pipeline.overlap_seconds
     archived, cursor = archived_records(
-        ctx.ledger, name, side, connector, until=until, overlap=overlap
+        ctx.ledger, name, side, connector, until=state.until, overlap=overlap
     )
-    for record in linked_only(ctx.ledger, name, side, archived):
-        records.setdefault(record.id, record)
+    listing.add_archived(side, linked_only(ctx.ledger, name, side, archived))
     return {archive_cursor(side): cursor}
-
-
-def _no_merges(records: list[Record]) -> dict[str, str]:
-    return {}
-
-
-def merges_of(connector: Connector) -> Callable[[list[Record]], dict[str, str]]:
-    """How to ask `connector` which ids its records absorbed; nothing, if it has no merges."""
-    if connector.capabilities.merges and isinstance(connector, ReportsMerges):
-        return connector.merged_ids
-    return _no_merges
 
 
 def archive_cursor(side: Side) -> str:
