@@ -3,9 +3,9 @@
 `migrate`, `sync` and `plan` share this path. The run opens a listing of both sides
 (listing.py): whole, in memory, served as one page (whole.py), or, for a migration that can
 stream, the external side a page at a time with HubSpot's listing waiting on disk (stream.py).
-It applies each side's merges and archives to it (side_events.py), runs each page through match -> plan -> guard
--> execute (page.py; a dry run stops after the guard and writes nothing), and commits the
-listing's cursors.
+It applies each side's merges and archives to it (side_events.py), runs each page through
+match -> plan -> guard -> execute (page.py; a dry run stops after the guard and writes
+nothing), and commits the listing's cursors.
 """
 
 from __future__ import annotations
