@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from syncer.connectors.sql import SqlConnector
 from syncer.records import Write
-from syncer.settings import ExternalSettings, PipelineSettings, SqlTableSettings
+from syncer.settings import ExternalSettings, MatchRule, PipelineSettings, SqlTableSettings
 
 DEFAULT_URLS = [
     "sqlite:///{tmp}/bench-sql-writes.db",
@@ -47,6 +47,7 @@ def connector_for(engine: sa.Engine, table: sa.Table) -> SqlConnector:
     pipeline = PipelineSettings(
         name="contacts",
         external_object=table.name,
+        match=MatchRule(hubspot="email", external="email"),
         sql=SqlTableSettings(primary_key="id", updated_at="updated_at", deleted_flag="is_deleted"),
         fields={"firstname": "first_name", "lastname": "last_name", "lifecyclestage": "status"},
     )

@@ -146,7 +146,8 @@ class PipelineSettings(_Strict):
     name: PipelineName
     hubspot_object: HubSpotObject = "contacts"
     external_object: SqlName
-    match: MatchRule = Field(default_factory=MatchRule)
+    # Without it, records pair only through the external id stamped on HubSpot records.
+    match: MatchRule | None = None
     external_id_property: HubSpotName = "syncer_external_id"
     direction: Direction = "both"
     conflict: Literal["newest", "hubspot", "external"] = "newest"
@@ -179,12 +180,14 @@ class PipelineSettings(_Strict):
 
     def hubspot_properties(self) -> list[str]:
         """Every HubSpot property the pipeline reads: mapped fields, match key, external id."""
-        names = [*self.fields, self.match.hubspot, self.external_id_property]
+        match = [self.match.hubspot] if self.match else []
+        names = [*self.fields, *match, self.external_id_property]
         return list(dict.fromkeys(names))
 
     def external_fields(self) -> list[str]:
         """Every external field the pipeline reads: mapped fields and the match key."""
-        names = [m.external for m in self.fields.values()] + [self.match.external]
+        match = [self.match.external] if self.match else []
+        names = [m.external for m in self.fields.values()] + match
         return list(dict.fromkeys(names))
 
 

@@ -82,7 +82,8 @@ class Executor:
         self.clock = clock
         self.stopping = stopping or (lambda: False)
         self.tally = Tally()
-        self._settler = Settler(fieldmap.match.hubspot, conflict_policy, self.tally)
+        match = fieldmap.match.hubspot if fieldmap.match is not None else None
+        self._settler = Settler(match, conflict_policy, self.tally)
         self._stop = threading.Event()
 
     def execute(self, plans: Sequence[PairPlan], rejected: Sequence[Rejected] = ()) -> None:
@@ -194,9 +195,10 @@ class Executor:
         self, side: Side, index: int, plan: PairPlan, properties: dict[str, object]
     ) -> Write | Rejection:
         key = plan.pair.match_key
+        match = self.fieldmap.match
         if side is Side.HUBSPOT:
             assert plan.pair.external is not None
-            if key and self.fieldmap.match.is_email:
+            if key and match is not None and match.is_email:
                 return Write(str(index), properties, unique_property="email", unique_value=key)
             return Write(
                 str(index),
@@ -204,17 +206,19 @@ class Executor:
                 unique_property=self.id_property,
                 unique_value=plan.pair.external.id,
             )
+        if match is None:
+            # No match key: the external side upserts on the record's own key (for SQL, the
+            # primary key columns among the mapped values), or rejects the record naming it.
+            return Write(str(index), properties)
         if not key:
             return Rejection(
                 "MISSING_MATCH_KEY",
                 "the record has no "
-                f"{self.fieldmap.match.hubspot!r}, so it cannot be created in the "
+                f"{match.hubspot!r}, so it cannot be created in the "
                 "external CRM without risking a duplicate",
-                self.fieldmap.match.hubspot,
+                match.hubspot,
             )
-        return Write(
-            str(index), properties, unique_property=self.fieldmap.match.external, unique_value=key
-        )
+        return Write(str(index), properties, unique_property=match.external, unique_value=key)
 
     def _write_side(self, side: Side, writes: list[Write], outcomes: list[Outcome]) -> None:
         if not writes:
@@ -235,6 +239,8 @@ class Executor:
         """A match key (email) copied onto a linked record must not be one another record of
         that side already holds: that would make two records with one key. Looked up first."""
         match = self.fieldmap.match
+        if match is None:
+            return  # no match key to copy
         for side in Side:
             wanted: dict[str, list[int]] = {}
             for index, plan in enumerate(plans):

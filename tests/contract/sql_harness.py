@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from syncer.connectors.sql import SqlConnector
-from syncer.settings import ExternalSettings, PipelineSettings, SqlTableSettings
+from syncer.settings import ExternalSettings, MatchRule, PipelineSettings, SqlTableSettings
 from tests.contract.suite import OVERLAP_SECONDS, T0, ContractFields
 
 SQL_FIELDS = ContractFields(email="email", name="first_name", score="score",
@@ -41,6 +41,7 @@ def pipeline_for(table: sa.Table, *, overlap_seconds: float = OVERLAP_SECONDS,
     return PipelineSettings(
         name="contacts",
         external_object=table.name,
+        match=MatchRule(hubspot="email", external="email"),
         overlap_seconds=overlap_seconds,
         sql=SqlTableSettings(
             primary_key="id",
