@@ -5,6 +5,10 @@ Constructing `Settings(...)` directly reads nothing ambient: only the values giv
 which is what tests want.
 
 Rules worth knowing (they are also in config/syncer.example.toml):
+- `match` has no default: a pipeline without it pairs records only through the external id
+  stamped in `external_id_property`.
+- `sql.primary_key` is a column or a list of columns; a composite key's record id joins the
+  values with ":" (see syncer/connectors/sql/keys.py).
 - `interval` has a default ("5m"); a pipeline that sets `cron` runs on the cron schedule instead.
   Setting both explicitly is an error.
 - Names that end up in SQL (table, columns, external fields) must be plain identifiers, so an
