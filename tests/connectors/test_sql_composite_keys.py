@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -202,5 +203,13 @@ def test_a_create_missing_a_key_column_is_rejected_naming_it(
     assert results[0].rejection.property == "productCode"
     assert "productCode" in results[0].rejection.message
     assert results[1].ok
+    [fraction] = connector.write(
+        [
+            Write(
+                "1.5", {"orderNumber": Decimal("1.5"), "productCode": "A", "shipDate": date.today()}
+            )
+        ]
+    )
+    assert fraction.rejection is not None and fraction.rejection.category == "invalid_value"
     with sql_engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(lines)).scalar() == 1

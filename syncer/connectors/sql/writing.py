@@ -135,7 +135,11 @@ class TableWriter:
                     "a row is created only with its whole primary key (map that column)"
                 )
                 return Rejection("missing_key", message, column.name)
-        key = normalised(self._schema.primary_key, key_of(self._schema.primary_key, values))
+        given = key_of(self._schema.primary_key, values)
+        key = normalised(self._schema.primary_key, given)
+        if key is None:
+            message = f"key values {given!r} do not fit the key columns of {self._schema.table.fullname}"
+            return Rejection("invalid_value", message)
         return (None, key)
 
     def _insert_new(
