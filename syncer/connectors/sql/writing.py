@@ -138,7 +138,8 @@ class TableWriter:
         given = key_of(self._schema.primary_key, values)
         key = normalised(self._schema.primary_key, given)
         if key is None:
-            message = f"key values {given!r} do not fit the key columns of {self._schema.table.fullname}"
+            table = self._schema.table.fullname
+            message = f"key values {given!r} do not fit the key columns of {table}"
             return Rejection("invalid_value", message)
         return (None, key)
 
