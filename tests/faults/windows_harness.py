@@ -248,6 +248,7 @@ class Hooked:
     ) -> None:
         self.inner = inner
         self.counter: CallCounter = inner.counter
+        self.capabilities = inner.capabilities  # the engine asks the wrapped connector's
         self.before_write = before_write
         self.extra_pages = list(extra_pages)
         self.pages: list[ChangePage] = []  # what the connector itself delivered
