@@ -162,6 +162,10 @@ def test_updates_and_archives_reach_only_the_row_the_id_names(
     assert archived.id not in quantities
     assert quantities.pop(target.id) == 7
     assert set(quantities.values()) == {1}
+    [moved] = connector.write([Write("k", {"productCode": "other"}, target_id=target.id)])
+    assert moved.rejection is not None and moved.rejection.property == "productCode"
+    [still] = connector.fetch([target.id])  # its key unchanged, so its id too
+    assert still.properties["productCode"] == target.properties["productCode"]
     [missing] = connector.write([Write("m", {"quantity": 1}, target_id="1:none:2024-01-01")])
     assert missing.rejection is not None and missing.rejection.category == "not_found"
 

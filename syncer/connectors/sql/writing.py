@@ -113,10 +113,14 @@ class TableWriter:
                     new_rows.setdefault(identity, []).append(position)
                     continue
                 target = existing[identity]
+            values = self._values(write.properties)
+            moved = self._key_moved(values, target) if target is not None else None
             if target is None:
                 results[position] = self._not_found(write.key, str(write.target_id))
+            elif moved is not None:
+                results[position] = WriteResult(write.key, None, rejection=moved)
             else:
-                changes.append((position, target, self._values(write.properties)))
+                changes.append((position, target, values))
         results |= self._insert_new(conn, batch, new_rows, changes)
         results |= self._update(conn, batch, sorted(changes, key=lambda c: c[0]))
         return [results[position] for position in range(len(batch))]
@@ -142,6 +146,21 @@ class TableWriter:
             message = f"key values {given!r} do not fit the key columns of {table}"
             return Rejection("invalid_value", message)
         return (None, key)
+
+    def _key_moved(self, values: Mapping[str, Any], target: Key) -> Rejection | None:
+        """An update may not give a key column another value: the row's id would change under
+        its link, and the next read would take it for a new record."""
+        for column, current in zip(self._schema.primary_key, target, strict=True):
+            if column.name in values and normalised((column,), (values[column.name],)) != (
+                current,
+            ):
+                message = (
+                    f"{column.name!r} is part of the key of {self._schema.table.fullname}: "
+                    f"changing it from {current!r} to {values[column.name]!r} would give the "
+                    "row another id, so the row is left as it is"
+                )
+                return Rejection("key_changed", message, column.name)
+        return None
 
     def _insert_new(
         self,
