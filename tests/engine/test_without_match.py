@@ -10,7 +10,6 @@ import pytest
 
 from syncer.connectors.memory import MemoryConnector
 from syncer.engine.report import Mode
-from syncer.ledger import quarantine
 from syncer.records import Record, Side
 from tests.engine.conftest import World, make_pipeline
 
@@ -93,6 +92,6 @@ def test_a_second_record_naming_a_linked_row_is_rejected_not_copied(unmatched: W
     report = world.run()
     assert report.created == {"hubspot": 0, "external": 0}
     assert len(world.ext.live()) == 1
-    [entry] = quarantine.entries(world.ledger.engine, "contacts")
-    assert (entry["record_id"], entry["category"]) == (copy.id, "DUPLICATE_MATCH_KEY")
-    assert row.id in entry["message"]
+    [entry] = world.ledger.quarantined("contacts")
+    assert (entry.record_id, entry.category) == (copy.id, "DUPLICATE_MATCH_KEY")
+    assert row.id in entry.message
