@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from syncer.connectors.sql import SqlConnector
 from syncer.connectors.sql.keys import parse_id, record_id
 from syncer.records import Cursor, Record, Write
-from syncer.settings import ExternalSettings, PipelineSettings
+from syncer.settings import PipelineSettings
+from syncer.settings_external import SqlSettings
 from tests.contract import sql_harness
 from tests.contract.suite import UNTIL, read_all
 
@@ -75,7 +76,7 @@ def lines(sql_engine: sa.Engine, unique_name: str) -> Iterator[sa.Table]:
 
 
 def connect(engine: sa.Engine, table: sa.Table, batch_size: int = 500) -> SqlConnector:
-    settings = ExternalSettings(url=str(engine.url), batch_size=batch_size)
+    settings = SqlSettings(url=str(engine.url), batch_size=batch_size)
     connector = SqlConnector(settings, lines_pipeline(table.name), engine=engine)
     connector.prepare()
     return connector

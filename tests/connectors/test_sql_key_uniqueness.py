@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from syncer.connectors.sql import SqlConnector
 from syncer.errors import ConfigError
-from syncer.settings import ExternalSettings, PipelineSettings
+from syncer.settings import PipelineSettings
+from syncer.settings_external import SqlSettings
 from tests.connectors.test_sql_composite_keys import lines_pipeline, lines_table
 from tests.contract import sql_harness
 
@@ -59,7 +60,7 @@ def insert(engine: sa.Engine, table: sa.Table, *keys: tuple[int, str]) -> None:
 
 
 def verify(engine: sa.Engine, pipeline: PipelineSettings) -> SqlConnector:
-    connector = SqlConnector(ExternalSettings(url=str(engine.url)), pipeline, engine=engine)
+    connector = SqlConnector(SqlSettings(url=str(engine.url)), pipeline, engine=engine)
     connector.prepare()
     connector.verify_unique_keys()
     return connector

@@ -10,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from syncer.connectors.sql import SqlConnector
-from syncer.settings import ExternalSettings, MatchRule, PipelineSettings, SqlTableSettings
+from syncer.settings import MatchRule, PipelineSettings
+from syncer.settings_external import SqlSettings, SqlTableSettings
 from tests.contract.suite import OVERLAP_SECONDS, T0, ContractFields
 
 SQL_FIELDS = ContractFields(email="email", name="first_name", score="score",
@@ -67,7 +68,7 @@ class SqlHarness:
     def connector(self, *, batch_size: int = 500, overlap_seconds: float = OVERLAP_SECONDS,
                   timezone: str = "UTC") -> SqlConnector:
         pipeline = pipeline_for(self.table, overlap_seconds=overlap_seconds, timezone=timezone)
-        connector = SqlConnector(ExternalSettings(url=str(self.engine.url), batch_size=batch_size),
+        connector = SqlConnector(SqlSettings(url=str(self.engine.url), batch_size=batch_size),
                                  pipeline, engine=self.engine, clock=self.clock)
         connector.prepare()
         self.connectors.append(connector)

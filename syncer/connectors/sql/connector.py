@@ -21,7 +21,8 @@ from syncer.connectors.sql.uniqueness import verify_unique
 from syncer.connectors.sql.values import decode_cursor
 from syncer.connectors.sql.writing import TableWriter
 from syncer.records import CallCounter, ChangePage, Cursor, FieldType, Record, Write, WriteResult
-from syncer.settings import ExternalSettings, PipelineSettings
+from syncer.settings import PipelineSettings
+from syncer.settings_external import SqlSettings
 
 
 def _utc_now() -> datetime:
@@ -35,7 +36,7 @@ class SqlConnector:
 
     def __init__(
         self,
-        settings: ExternalSettings,
+        settings: SqlSettings,
         pipeline: PipelineSettings,
         *,
         engine: sa.Engine | None = None,
