@@ -132,14 +132,14 @@ def _run(
             print(report.render())
             for action in report.planned:
                 print(
-                    f"    {action.action:<8} {action.side:<8} hubspot={action.hubspot_id} "
+                    f"    {action.action:<8} {action.side_name:<8} hubspot={action.hubspot_id} "
                     f"external={action.external_id} {','.join(action.fields)}"
                 )
     return EXIT_QUARANTINED if any(r.quarantined for r in reports) else EXIT_OK
 
 
 def _plan_json(report: RunReport) -> dict[str, Any]:
-    return {**report.as_dict(), "actions": [dataclasses.asdict(a) for a in report.planned]}
+    return {**report.as_dict(), "actions": [a.as_dict() for a in report.planned]}
 
 
 def status(args: argparse.Namespace) -> int:
@@ -200,6 +200,7 @@ def errors(args: argparse.Namespace) -> int:
 
 
 def check(args: argparse.Namespace) -> int:
+    from syncer.connectors.base import VerifiesKeys
     from syncer.mapping.apply import compile_mapping
 
     settings = load(args)
@@ -208,10 +209,14 @@ def check(args: argparse.Namespace) -> int:
             with pipeline_run(settings, ledger, spec, fresh_schemas=True) as ctx:
                 for connector in ctx.connectors.values():
                     connector.prepare()
+                    if isinstance(connector, VerifiesKeys):
+                        connector.verify_unique_keys()
                 hubspot, external = ctx.connectors[Side.HUBSPOT], ctx.connectors[Side.EXTERNAL]
-                compile_mapping(spec, hubspot.field_types(), external.field_types())
+                compile_mapping(
+                    spec, hubspot.field_types(), external.field_types(), external.time_zone
+                )
             print(
-                f"{spec.name}: ok (both sides reachable, fields mapped, "
+                f"{spec.name}: ok (both sides reachable, fields mapped, keys unique, "
                 f"{spec.external_id_property!r} ready)"
             )
     return EXIT_OK

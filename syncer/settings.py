@@ -1,10 +1,14 @@
-"""Typed settings: the TOML file of DESIGN.md section 4, overridable by SYNCER_* variables.
+"""Typed settings: the TOML configuration file, overridable by SYNCER_* variables.
 
 Loaded once at the edge (`load_settings`) and passed down; nothing deeper reads the environment.
 Constructing `Settings(...)` directly reads nothing ambient: only the values given are used,
 which is what tests want.
 
 Rules worth knowing (they are also in config/syncer.example.toml):
+- `match` has no default: a pipeline without it pairs records only through the external id
+  stamped in `external_id_property`.
+- `sql.primary_key` is a column or a list of columns; a composite key's record id joins the
+  values with ":" (see syncer/connectors/sql/keys.py).
 - `interval` has a default ("5m"); a pipeline that sets `cron` runs on the cron schedule instead.
   Setting both explicitly is an error.
 - Names that end up in SQL (table, columns, external fields) must be plain identifiers, so an
@@ -47,6 +51,7 @@ from syncer.addresses import url_refusal
 from syncer.errors import ConfigError
 from syncer.logs import mask_url_password
 from syncer.mapping.targets import write_conflicts
+from syncer.policies import ConflictPolicy, DeletePolicy, Direction
 from syncer.records import FieldType
 from syncer.settings_external import (
     DEFAULT_KIND,
@@ -56,8 +61,6 @@ from syncer.settings_external import (
     SqlTableSettings,
 )
 from syncer.settings_rules import HubSpotName, HubSpotObject, PipelineName, SqlName
-
-Direction = Literal["both", "to_hubspot", "to_external"]
 
 
 class _Strict(BaseModel):
@@ -126,7 +129,7 @@ class MatchRule(_Strict):
 
 class FieldMapping(_Strict):
     external: SqlName
-    direction: Direction = "both"
+    direction: Direction = Direction.BOTH
     values: dict[str, str] = Field(default_factory=dict)
     type: FieldType | None = None
 
@@ -135,11 +138,12 @@ class PipelineSettings(_Strict):
     name: PipelineName
     hubspot_object: HubSpotObject = "contacts"
     external_object: SqlName
-    match: MatchRule = Field(default_factory=MatchRule)
+    # Without it, records pair only through the external id stamped on HubSpot records.
+    match: MatchRule | None = None
     external_id_property: HubSpotName = "syncer_external_id"
-    direction: Direction = "both"
-    conflict: Literal["newest", "hubspot", "external"] = "newest"
-    deletes: Literal["ignore", "archive"] = "ignore"
+    direction: Direction = Direction.BOTH
+    conflict: ConflictPolicy = ConflictPolicy.NEWEST
+    deletes: DeletePolicy = DeletePolicy.IGNORE
     interval: Annotated[str | None, AfterValidator(rules.interval)] = "5m"
     cron: Annotated[str | None, AfterValidator(rules.crontab)] = None
     overlap_seconds: float = Field(120.0, ge=0, le=rules.MAX_DURATION_SECONDS)
@@ -168,12 +172,14 @@ class PipelineSettings(_Strict):
 
     def hubspot_properties(self) -> list[str]:
         """Every HubSpot property the pipeline reads: mapped fields, match key, external id."""
-        names = [*self.fields, self.match.hubspot, self.external_id_property]
+        match = [self.match.hubspot] if self.match else []
+        names = [*self.fields, *match, self.external_id_property]
         return list(dict.fromkeys(names))
 
     def external_fields(self) -> list[str]:
         """Every external field the pipeline reads: mapped fields and the match key."""
-        names = [m.external for m in self.fields.values()] + [self.match.external]
+        match = [self.match.external] if self.match else []
+        names = [m.external for m in self.fields.values()] + match
         return list(dict.fromkeys(names))
 
 
@@ -209,8 +215,8 @@ class Settings(BaseSettings):
                 pipeline.sql = pipeline.sql or SqlTableSettings()
         problems = _duplicate_names(self.pipelines)
         for index, pipeline in enumerate(self.pipelines):
-            id_column = pipeline.sql.primary_key if pipeline.sql else None
-            problems += write_conflicts(pipeline, index, id_column)
+            key_columns = pipeline.sql.key_columns() if pipeline.sql else None
+            problems += write_conflicts(pipeline, index, key_columns)
         if problems:
             raise ValueError("\n".join(problems))
         return self

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import UTC, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from syncer.errors import ConfigError
 from syncer.mapping.convert import normalise_email, to_canonical, to_hubspot_text, to_native
+from syncer.policies import Direction
 from syncer.records import FieldType, Record, Side
-from syncer.settings import Direction, FieldMapping, PipelineSettings
+from syncer.settings import FieldMapping, PipelineSettings
 
 Canonical = dict[str, str | None]
 
@@ -32,14 +32,16 @@ class FieldSpec:
     is_email: bool
 
     def flows_to(self, side: Side) -> bool:
-        wanted = "to_hubspot" if side is Side.HUBSPOT else "to_external"
-        return self.direction in ("both", wanted)
+        return self.direction.flows_to(side)
 
 
 class FieldMap:
     """Converts records of both sides of one pipeline to canonical values and back."""
 
-    def __init__(self, fields: list[FieldSpec], match: FieldSpec, external_tz: tzinfo) -> None:
+    def __init__(
+        self, fields: list[FieldSpec], match: FieldSpec | None, external_tz: tzinfo
+    ) -> None:
+        """`match`: the key unlinked records pair by; None when they pair only by carried id."""
         self.fields = fields
         self.match = match
         self.external_tz = external_tz
@@ -50,6 +52,8 @@ class FieldMap:
         return {spec.hubspot: self._canonical_one(spec, record, side) for spec in self.fields}
 
     def match_key(self, record: Record, side: Side) -> str | None:
+        if self.match is None:
+            return None
         name = self.match.hubspot if side is Side.HUBSPOT else self.match.external
         value = record.properties.get(name)
         if self.match.is_email:
@@ -88,18 +92,21 @@ def compile_mapping(
     pipeline: PipelineSettings,
     hubspot_types: Mapping[str, FieldType],
     external_types: Mapping[str, FieldType],
+    external_zone: tzinfo = UTC,
 ) -> FieldMap:
-    """Build the mapping from configuration and both sides' field types."""
+    """Build the mapping from configuration and both sides' field types; `external_zone` is
+    the zone of the external side's date-times that carry none (its connector's `time_zone`)."""
     types = (hubspot_types, external_types)
-    m = pipeline.match
     fields = [_spec(pipeline, key, m, types) for key, m in pipeline.fields.items()]
-    # The match rule's own pair, even when a one-way field copies its property elsewhere.
-    match = next(
-        (f for f in fields if (f.hubspot, f.external) == (m.hubspot, m.external)),
-        None,
-    ) or _spec(pipeline, m.hubspot, FieldMapping(external=m.external), types)
-    tz = ZoneInfo(pipeline.sql.timezone) if pipeline.sql else ZoneInfo("UTC")
-    return FieldMap(fields, match, tz)
+    rule = pipeline.match
+    match = None
+    if rule is not None:
+        # The match rule's own pair, even when a one-way field copies its property elsewhere.
+        twin = (rule.hubspot, rule.external)
+        match = next((f for f in fields if (f.hubspot, f.external) == twin), None) or _spec(
+            pipeline, rule.hubspot, FieldMapping(external=rule.external), types
+        )
+    return FieldMap(fields, match, external_zone)
 
 
 def _spec(
@@ -120,7 +127,7 @@ def _spec(
     return FieldSpec(
         hubspot=key,
         external=external,
-        direction=mapping.direction if pipeline.direction == "both" else pipeline.direction,
+        direction=mapping.direction if pipeline.direction is Direction.BOTH else pipeline.direction,
         canonical_type=mapping.type or hubspot_types[key],
         external_type=external_types[external],
         to_external_values=dict(mapping.values),

@@ -2,18 +2,22 @@
 sources: with `firstname = "first_name"` and `lastname = "first_name"`, one side's first name
 would be overwritten by the other's last name on every pass.
 
-Besides the field mappings, syncer itself writes three targets: the match key on either side
-(copied from its twin on the other side) and the unique id property on HubSpot (the external
-record's id, its primary key). A mapping may write one of them only from that same twin. One
-source copied to two targets one way (a column feeding two HubSpot properties) is fine: the two
-writes never meet.
+Besides the field mappings, syncer itself writes a pipeline's match key on either side (copied
+from its twin on the other side) and the unique id property on HubSpot (the external record's
+id: its primary key, the values of a composite key joined with ":"). A mapping may write one of
+them only from that same twin. One source copied to two targets one way (a column feeding two
+HubSpot properties) is fine: the two writes never meet. Key columns of the SQL table are guarded
+where rows are written (an update never changes them), since a match-less pipeline creates rows
+from mapped key columns.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from syncer.policies import Direction
 from syncer.records import Side
 
 if TYPE_CHECKING:
@@ -27,12 +31,13 @@ class _Writer:
 
 
 def write_conflicts(
-    pipeline: PipelineSettings, index: int, external_id_column: str | None
+    pipeline: PipelineSettings, index: int, key_columns: Sequence[str] | None
 ) -> list[str]:
     """One line per setting that would write a field another setting writes from another
-    source, naming both settings. `external_id_column`: the column holding the external id."""
+    source, naming both settings. `key_columns`: the columns whose values make the external id
+    (None when the external side has no such columns)."""
     writers: dict[tuple[Side, str], list[_Writer]] = {}
-    for side, target, writer in _writes(pipeline, f"pipelines[{index}]", external_id_column):
+    for side, target, writer in _writes(pipeline, f"pipelines[{index}]", key_columns):
         writers.setdefault((side, target), []).append(writer)
     problems = []
     for (side, target), found in writers.items():
@@ -48,28 +53,29 @@ def write_conflicts(
 
 
 def _writes(
-    pipeline: PipelineSettings, prefix: str, external_id_column: str | None
+    pipeline: PipelineSettings, prefix: str, key_columns: Sequence[str] | None
 ) -> list[tuple[Side, str, _Writer]]:
     """Every (side, target field, writer), syncer's own writes first."""
-    match = pipeline.match
-    id_source = external_id_column or "the external id"
+    id_source = ":".join(key_columns) if key_columns else "the external id"
     writes = [
-        (Side.HUBSPOT, match.hubspot, _Writer(f"{prefix}.match.hubspot", match.external)),
-        (Side.EXTERNAL, match.external, _Writer(f"{prefix}.match.external", match.hubspot)),
         (
             Side.HUBSPOT,
             pipeline.external_id_property,
             _Writer(f"{prefix}.external_id_property", id_source),
-        ),
+        )
     ]
-    if external_id_column is not None:
-        primary_key = _Writer(f"{prefix}.sql.primary_key", pipeline.external_id_property)
-        writes.append((Side.EXTERNAL, external_id_column, primary_key))
+    if (match := pipeline.match) is not None:
+        writes += [
+            (Side.HUBSPOT, match.hubspot, _Writer(f"{prefix}.match.hubspot", match.external)),
+            (Side.EXTERNAL, match.external, _Writer(f"{prefix}.match.external", match.hubspot)),
+        ]
     for key, mapping in pipeline.fields.items():
-        direction = mapping.direction if pipeline.direction == "both" else pipeline.direction
+        direction = (
+            mapping.direction if pipeline.direction is Direction.BOTH else pipeline.direction
+        )
         setting = f"{prefix}.fields.{key}"
-        if direction in ("both", "to_hubspot"):
+        if direction.flows_to(Side.HUBSPOT):
             writes.append((Side.HUBSPOT, key, _Writer(setting, mapping.external)))
-        if direction in ("both", "to_external"):
+        if direction.flows_to(Side.EXTERNAL):
             writes.append((Side.EXTERNAL, mapping.external, _Writer(setting, key)))
     return writes

@@ -64,10 +64,28 @@ def test_the_unique_id_property_written_from_another_column_is_refused(tmp_path:
     assert "pipelines[0].external_id_property writes it from 'id'" in line
 
 
-def test_the_primary_key_column_written_from_another_property_is_refused(tmp_path: Path) -> None:
-    [line] = load(tmp_path, 'firstname = "id"')
-    assert "pipelines[0].fields.firstname: would write external field 'id'" in line
-    assert "pipelines[0].sql.primary_key writes it from 'legacy_id'" in line
+def test_the_unique_id_property_of_a_composite_key_takes_the_joined_key_only(
+    tmp_path: Path,
+) -> None:
+    sql = '\n[pipelines.sql]\nprimary_key = ["order_number", "line"]\n'
+    [line] = load(
+        tmp_path, 'legacy_id = { external = "order_number", direction = "to_hubspot" }', sql
+    )
+    assert "pipelines[0].fields.legacy_id: would write hubspot field 'legacy_id'" in line
+    assert "pipelines[0].external_id_property writes it from 'order_number:line'" in line
+
+
+def test_a_pipeline_without_match_maps_its_key_columns_freely(tmp_path: Path) -> None:
+    """Without a match, rows are created from their mapped key columns."""
+    path = tmp_path / "syncer.toml"
+    path.write_text(
+        '[external]\nurl = "sqlite:///legacy.db"\n\n[[pipelines]]\nname = "lines"\n'
+        'hubspot_object = "line_items"\nexternal_object = "orderdetails"\n\n'
+        '[pipelines.sql]\nprimary_key = ["orderNumber", "productCode"]\n\n'
+        '[pipelines.fields]\norder_number = "orderNumber"\nhs_sku = "productCode"\n',
+        encoding="utf-8",
+    )
+    assert load_settings(path, env={}).pipelines[0].match is None
 
 
 def test_every_conflict_of_every_pipeline_is_listed(tmp_path: Path) -> None:
@@ -111,11 +129,13 @@ def test_a_one_way_copy_of_the_match_property_does_not_become_the_match_rule() -
         {
             "name": "contacts",
             "external_object": "customers",
+            "match": {"hubspot": "email", "external": "email"},
             "fields": {"email": {"external": "contact_email", "direction": "to_external"}},
         }
     )
     text = FieldType.TEXT
     external = {"email": text, "contact_email": text}
     fieldmap = compile_mapping(pipeline, {"email": text, "syncer_external_id": text}, external)
+    assert fieldmap.match is not None
     assert (fieldmap.match.hubspot, fieldmap.match.external) == ("email", "email")
     assert [(f.hubspot, f.external) for f in fieldmap.fields] == [("email", "contact_email")]
