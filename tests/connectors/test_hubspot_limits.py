@@ -148,8 +148,9 @@ def test_over_real_http_with_the_token_from_a_file(
     app, url = served
     token_file = tmp_path / "hubspot_token"
     token_file.write_text(TOKEN + "\n")
-    hubspot = HubSpotConnector(settings(url, token=None, token_file=token_file,
-                                        allow_private_network=True), pipeline())
+    hubspot = HubSpotConnector(
+        settings(url, token=None, token_file=token_file, allow_private_network=True), pipeline()
+    )
     try:
         hubspot.prepare()
         written = hubspot.write([contact(n) for n in range(120)])
@@ -163,8 +164,7 @@ def test_over_real_http_with_the_token_from_a_file(
 
 def test_a_refused_token_is_an_auth_error(served: tuple[HubSpotSandbox, str]) -> None:
     _, url = served
-    hubspot = HubSpotConnector(settings(url, token="wrong", allow_private_network=True),
-                               pipeline())
+    hubspot = HubSpotConnector(settings(url, token="wrong", allow_private_network=True), pipeline())
     with pytest.raises(AuthError, match="401"):
         hubspot.prepare()
     assert hubspot.counter.calls == 1
