@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from syncer.connectors.memory import MemoryConnector
 from syncer.engine.report import Mode
+from syncer.engine.side_events import archive_cursor
 from syncer.records import Record, Side
 from tests.engine.conftest import EXT_TYPES, World
 
@@ -64,3 +65,10 @@ def test_an_external_merge_into_a_linked_record_retires_the_absorbed_link(world:
     assert (links[bob.id].external_id, links[bob.id].archived_on) == (kept.id, None)
     assert report.created == {"hubspot": 0, "external": 0} and not report.quarantined
     assert len(crm.live()) == 2 - 1 and len(world.hub.live()) == 2
+
+
+def test_each_side_keeps_its_archive_listing_under_a_cursor_of_its_own() -> None:
+    # "hubspot_archive" is stored in existing ledgers: renaming it would list the recycle bin
+    # from scratch, so its archives since the last run would be missed.
+    assert archive_cursor(Side.HUBSPOT) == "hubspot_archive"
+    assert archive_cursor(Side.EXTERNAL) == "external_archive"
