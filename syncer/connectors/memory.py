@@ -93,7 +93,7 @@ class MemoryConnector:
             ),
             key=lambda r: (r.modified_at or until, int(r.id)),
         )
-        final = Cursor(json.dumps({"t": until.isoformat()}))
+        final = Cursor(json.dumps({"t": min(until, self._current_time()).isoformat()}))
         if not rows:
             yield ChangePage([], final)
         for start in range(0, len(rows), self.page_size):
@@ -151,10 +151,21 @@ class MemoryConnector:
     def _now(self) -> datetime:
         # Strictly increasing times, so "modified after the cursor" is never ambiguous here.
         now = self.clock()
-        latest = max((r.modified_at for r in self.rows.values() if r.modified_at), default=None)
+        latest = self._latest_stamp()
         if latest is not None and now <= latest:
             now = latest + timedelta(microseconds=1)
         return now
+
+    def _current_time(self) -> datetime:
+        """This CRM's time: its clock, or its newest stamp when that is later. Every later write
+        is stamped after it, so a cursor there skips nothing; a cursor at a later `until` (a
+        caller's clock running ahead) would skip the writes stamped before it."""
+        latest = self._latest_stamp()
+        now = self.clock()
+        return now if latest is None or now >= latest else latest
+
+    def _latest_stamp(self) -> datetime | None:
+        return max((r.modified_at for r in self.rows.values() if r.modified_at), default=None)
 
 
 def _duplicate(write: Write, holder: str) -> Rejection:

@@ -13,12 +13,19 @@ from syncer.connectors.sql import SqlConnector
 from syncer.settings import ExternalSettings, PipelineSettings, SqlTableSettings
 from tests.contract.suite import OVERLAP_SECONDS, T0, ContractFields
 
-SQL_FIELDS = ContractFields(email="email", name="first_name", score="score",
-                            birthday="birthday", active="active", last_seen="last_seen")
+SQL_FIELDS = ContractFields(
+    email="email",
+    name="first_name",
+    score="score",
+    birthday="birthday",
+    active="active",
+    last_seen="last_seen",
+)
 
 
-def crm_table(name: str, *, unique_email: bool = True, updated_at: bool = True,
-              deleted_flag: bool = True) -> sa.Table:
+def crm_table(
+    name: str, *, unique_email: bool = True, updated_at: bool = True, deleted_flag: bool = True
+) -> sa.Table:
     """A legacy CRM customer table, in the shape the contract's fields need."""
     columns: list[sa.Column[Any]] = [
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -36,8 +43,9 @@ def crm_table(name: str, *, unique_email: bool = True, updated_at: bool = True,
     return sa.Table(name, sa.MetaData(), *columns)
 
 
-def pipeline_for(table: sa.Table, *, overlap_seconds: float = OVERLAP_SECONDS,
-                 timezone: str = "UTC") -> PipelineSettings:
+def pipeline_for(
+    table: sa.Table, *, overlap_seconds: float = OVERLAP_SECONDS, timezone: str = "UTC"
+) -> PipelineSettings:
     return PipelineSettings(
         name="contacts",
         external_object=table.name,
@@ -48,32 +56,57 @@ def pipeline_for(table: sa.Table, *, overlap_seconds: float = OVERLAP_SECONDS,
             deleted_flag="is_deleted" if "is_deleted" in table.c else None,
             timezone=timezone,
         ),
-        fields={"firstname": "first_name", "score": "score", "birthday": "birthday",
-                "active": "active", "last_seen": "last_seen"},
+        fields={
+            "firstname": "first_name",
+            "score": "score",
+            "birthday": "birthday",
+            "active": "active",
+            "last_seen": "last_seen",
+        },
     )
 
 
 class SqlHarness:
     fields = SQL_FIELDS
 
-    def __init__(self, engine: sa.Engine, table: sa.Table, *,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        table: sa.Table,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.engine = engine
         self.table = table
         self.clock = clock
         self.connectors: list[SqlConnector] = []
 
-    def connector(self, *, batch_size: int = 500, overlap_seconds: float = OVERLAP_SECONDS,
-                  timezone: str = "UTC") -> SqlConnector:
+    def connector(
+        self,
+        *,
+        batch_size: int = 500,
+        overlap_seconds: float = OVERLAP_SECONDS,
+        timezone: str = "UTC",
+    ) -> SqlConnector:
         pipeline = pipeline_for(self.table, overlap_seconds=overlap_seconds, timezone=timezone)
-        connector = SqlConnector(ExternalSettings(url=str(self.engine.url), batch_size=batch_size),
-                                 pipeline, engine=self.engine, clock=self.clock)
+        connector = SqlConnector(
+            ExternalSettings(url=str(self.engine.url), batch_size=batch_size),
+            pipeline,
+            engine=self.engine,
+            clock=self.clock,
+        )
         connector.prepare()
         self.connectors.append(connector)
         return connector
 
-    def seed(self, email: str, *, name: str = "Someone", modified_at: datetime = T0,
-             archived: bool = False) -> str:
+    def seed(
+        self,
+        email: str,
+        *,
+        name: str = "Someone",
+        modified_at: datetime = T0,
+        archived: bool = False,
+    ) -> str:
         row: dict[str, Any] = {"email": email, "first_name": name}
         if "updated_at" in self.table.c:
             row["updated_at"] = modified_at.astimezone(UTC).replace(tzinfo=None)

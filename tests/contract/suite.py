@@ -40,13 +40,20 @@ class ContractFields:
 class ContractHarness(Protocol):
     fields: ContractFields
 
-    def connector(self, *, batch_size: int = 500,
-                  overlap_seconds: float = OVERLAP_SECONDS) -> Connector:
+    def connector(
+        self, *, batch_size: int = 500, overlap_seconds: float = OVERLAP_SECONDS
+    ) -> Connector:
         """A prepared connector for the harness's object; the harness closes it at teardown."""
         ...
 
-    def seed(self, email: str, *, name: str = "Someone", modified_at: datetime = T0,
-             archived: bool = False) -> str:
+    def seed(
+        self,
+        email: str,
+        *,
+        name: str = "Someone",
+        modified_at: datetime = T0,
+        archived: bool = False,
+    ) -> str:
         """Put a record in through the back door; returns its id."""
         ...
 
@@ -75,8 +82,12 @@ class ConnectorContract:
 
     def create(self, h: ContractHarness, key: str, email: str, **properties: Any) -> Write:
         props = {h.fields.email: email, h.fields.name: "New", **properties}
-        return Write(key=key, properties=props, unique_property=h.fields.email,
-                     unique_value=email.strip().lower())
+        return Write(
+            key=key,
+            properties=props,
+            unique_property=h.fields.email,
+            unique_value=email.strip().lower(),
+        )
 
     def cursor_after_listing(self, connector: Connector) -> Cursor:
         _, cursor, _ = read_all(connector.changes(None, UNTIL))
@@ -95,13 +106,15 @@ class ConnectorContract:
         assert cursor is not None
 
     def test_full_listing_of_empty_object_still_gives_a_cursor(
-            self, harness: ContractHarness) -> None:
+        self, harness: ContractHarness
+    ) -> None:
         records, cursor, _ = read_all(harness.connector().changes(None, UNTIL))
         assert records == []
         assert cursor is not None
 
     def test_incremental_returns_what_changed_after_the_cursor(
-            self, harness: ContractHarness) -> None:
+        self, harness: ContractHarness
+    ) -> None:
         harness.seed("old@example.com", modified_at=T0 - timedelta(days=2))
         connector = harness.connector()
         cursor = self.cursor_after_listing(connector)
@@ -138,16 +151,20 @@ class ConnectorContract:
         assert expected <= seen
 
     def test_ties_on_modified_time_are_split_across_pages_without_loss(
-            self, harness: ContractHarness) -> None:
-        tied = [harness.seed(f"tie{i}@example.com", modified_at=T0) for i in range(5)]
+        self, harness: ContractHarness
+    ) -> None:
         connector = harness.connector(batch_size=2)
         cursor = self.cursor_after_listing(connector)
+        # Seeded after the listing, so every connector must return them (not only those that
+        # re-read the overlap before the cursor).
+        tied = [harness.seed(f"tie{i}@example.com", modified_at=T0) for i in range(5)]
         records, _, pages = read_all(connector.changes(cursor, UNTIL))
         assert sorted(ids_of(records)) == sorted(tied)
         assert len(pages) >= 3
 
     def test_incremental_shows_archived_records_so_deletes_propagate(
-            self, harness: ContractHarness) -> None:
+        self, harness: ContractHarness
+    ) -> None:
         doomed = harness.seed("doomed@example.com", modified_at=T0 - timedelta(hours=1))
         connector = harness.connector()
         cursor = self.cursor_after_listing(connector)
@@ -158,7 +175,8 @@ class ConnectorContract:
     # --- fetch and find ------------------------------------------------------------------------
 
     def test_fetch_returns_live_records_and_skips_missing_and_archived(
-            self, harness: ContractHarness) -> None:
+        self, harness: ContractHarness
+    ) -> None:
         kept = harness.seed("kept@example.com", name="Kept")
         archived = harness.seed("archived@example.com", archived=True)
         fetched = harness.connector(batch_size=2).fetch([kept, archived, "987654321", "not-an-id"])
@@ -166,11 +184,13 @@ class ConnectorContract:
         assert fetched[0].properties[harness.fields.name] == "Kept"
 
     def test_find_ignores_case_and_blanks_and_archived_records(
-            self, harness: ContractHarness) -> None:
+        self, harness: ContractHarness
+    ) -> None:
         ann = harness.seed(" Ann@Example.COM ")
         harness.seed("bob@example.com", archived=True)
-        found = harness.connector().find(harness.fields.email,
-                                         ["ann@example.com", "bob@example.com", "nobody@x.org"])
+        found = harness.connector().find(
+            harness.fields.email, ["ann@example.com", "bob@example.com", "nobody@x.org"]
+        )
         assert ids_of(found) == [ann]
 
     # --- writes --------------------------------------------------------------------------------
@@ -187,16 +207,22 @@ class ConnectorContract:
     def test_create_matching_an_existing_record_updates_it(self, harness: ContractHarness) -> None:
         existing = harness.seed(" Dup@Example.com", name="Before")
         connector = harness.connector()
-        result = connector.write([self.create(harness, "k", "dup@example.com",
-                                              **{harness.fields.name: "After"})])[0]
+        result = connector.write(
+            [self.create(harness, "k", "dup@example.com", **{harness.fields.name: "After"})]
+        )[0]
         assert (result.id, result.created) == (existing, False)
         assert connector.fetch([existing])[0].properties[harness.fields.name] == "After"
 
     def test_same_create_twice_in_one_batch_makes_one_record(
-            self, harness: ContractHarness) -> None:
+        self, harness: ContractHarness
+    ) -> None:
         connector = harness.connector()
-        results = connector.write([self.create(harness, "a", "twin@example.com"),
-                                   self.create(harness, "b", "twin@example.com")])
+        results = connector.write(
+            [
+                self.create(harness, "a", "twin@example.com"),
+                self.create(harness, "b", "twin@example.com"),
+            ]
+        )
         assert all(r.ok for r in results)
         assert results[0].id == results[1].id
         assert len(connector.find(harness.fields.email, ["twin@example.com"])) == 1
@@ -204,25 +230,32 @@ class ConnectorContract:
     def test_update_changes_only_the_given_fields(self, harness: ContractHarness) -> None:
         target = harness.seed("upd@example.com", name="Old")
         connector = harness.connector()
-        result = connector.write([Write(key="u", target_id=target,
-                                        properties={harness.fields.name: "Fresh"})])[0]
+        result = connector.write(
+            [Write(key="u", target_id=target, properties={harness.fields.name: "Fresh"})]
+        )[0]
         assert (result.ok, result.id, result.created) == (True, target, False)
         record = connector.fetch([target])[0]
         assert record.properties[harness.fields.name] == "Fresh"
         assert record.properties[harness.fields.email] == "upd@example.com"
 
     def test_update_of_a_missing_record_is_rejected_not_raised(
-            self, harness: ContractHarness) -> None:
-        result = harness.connector().write([Write(key="x", target_id="987654321",
-                                                  properties={harness.fields.name: "Nobody"})])
+        self, harness: ContractHarness
+    ) -> None:
+        result = harness.connector().write(
+            [Write(key="x", target_id="987654321", properties={harness.fields.name: "Nobody"})]
+        )
         assert not result[0].ok
         assert result[0].rejection is not None
 
     def test_values_round_trip_in_native_types(self, harness: ContractHarness) -> None:
         f = harness.fields
         seen_at = datetime(2024, 3, 4, 5, 6, 7, tzinfo=UTC)
-        values = {f.score: Decimal("42.5"), f.birthday: date(1990, 2, 3), f.active: True,
-                  f.last_seen: seen_at}
+        values = {
+            f.score: Decimal("42.5"),
+            f.birthday: date(1990, 2, 3),
+            f.active: True,
+            f.last_seen: seen_at,
+        }
         connector = harness.connector()
         result = connector.write([self.create(harness, "v", "values@example.com", **values)])[0]
         assert result.ok and result.id is not None
@@ -233,22 +266,27 @@ class ConnectorContract:
         assert props[f.last_seen] == seen_at
 
     def test_bad_record_is_rejected_alone_and_the_rest_are_written(
-            self, harness: ContractHarness) -> None:
+        self, harness: ContractHarness
+    ) -> None:
         connector = harness.connector(batch_size=10)
-        writes = [self.create(harness, "good1", "good1@example.com"),
-                  self.create(harness, "bad", "bad@example.com", **harness.rejected_properties()),
-                  self.create(harness, "good2", "good2@example.com")]
+        writes = [
+            self.create(harness, "good1", "good1@example.com"),
+            self.create(harness, "bad", "bad@example.com", **harness.rejected_properties()),
+            self.create(harness, "good2", "good2@example.com"),
+        ]
         results = {r.key: r for r in connector.write(writes)}
         assert results["good1"].ok and results["good2"].ok
         rejection = results["bad"].rejection
         assert rejection is not None and rejection.message
         assert rejection.property == harness.rejected_property()
-        found = connector.find(harness.fields.email,
-                               ["good1@example.com", "good2@example.com", "bad@example.com"])
+        found = connector.find(
+            harness.fields.email, ["good1@example.com", "good2@example.com", "bad@example.com"]
+        )
         assert sorted(ids_of(found)) == sorted(str(results[k].id) for k in ("good1", "good2"))
 
     def test_archive_is_idempotent_and_missing_records_succeed(
-            self, harness: ContractHarness) -> None:
+        self, harness: ContractHarness
+    ) -> None:
         target = harness.seed("arch@example.com")
         other = harness.seed("stays@example.com")
         connector = harness.connector()
@@ -264,10 +302,15 @@ class ConnectorContract:
     def test_field_types(self, harness: ContractHarness) -> None:
         f = harness.fields
         types = harness.connector().field_types()
-        assert {name: types[name] for name in (f.email, f.name, f.score, f.birthday, f.active,
-                                               f.last_seen)} == {
-            f.email: FieldType.TEXT, f.name: FieldType.TEXT, f.score: FieldType.NUMBER,
-            f.birthday: FieldType.DATE, f.active: FieldType.BOOLEAN,
+        assert {
+            name: types[name]
+            for name in (f.email, f.name, f.score, f.birthday, f.active, f.last_seen)
+        } == {
+            f.email: FieldType.TEXT,
+            f.name: FieldType.TEXT,
+            f.score: FieldType.NUMBER,
+            f.birthday: FieldType.DATE,
+            f.active: FieldType.BOOLEAN,
             f.last_seen: FieldType.DATETIME,
         }
 
