@@ -106,8 +106,7 @@ class MemoryConnector:
 
     def find(self, field: str, values: Sequence[str]) -> list[Record]:
         self.counter.add("find")
-        wanted = {_fold(v) for v in values}
-        return [r for r in self.live() if _fold(r.properties.get(field)) in wanted]
+        return self._matching(field, values)
 
     def write(self, writes: Sequence[Write]) -> list[WriteResult]:
         self.counter.add("write")
@@ -141,12 +140,17 @@ class MemoryConnector:
                     ),
                 )
             return WriteResult(write.key, self.put(write.properties, write.target_id).id)
-        existing = self.find(write.unique_property or "", [write.unique_value or ""])
+        # A lookup inside the write call, as a CRM's upsert makes it: not a call of its own.
+        existing = self._matching(write.unique_property or "", [write.unique_value or ""])
         if existing and self.insert_only:
             return WriteResult(write.key, None, rejection=_duplicate(write, existing[0].id))
         if existing:
             return WriteResult(write.key, self.put(write.properties, existing[0].id).id)
         return WriteResult(write.key, self.put(write.properties).id, created=True)
+
+    def _matching(self, field: str, values: Sequence[str]) -> list[Record]:
+        wanted = {_fold(v) for v in values}
+        return [r for r in self.live() if _fold(r.properties.get(field)) in wanted]
 
     def _now(self) -> datetime:
         # Strictly increasing times, so "modified after the cursor" is never ambiguous here.
