@@ -1,25 +1,25 @@
-"""The memory connector's contract harness: the in-memory CRM, with a clock the test sets."""
+"""The memory connector's contract harness: the in-memory CRM itself, on a clock the test sets.
+
+The connector is the CRM here, so the back door is the CRM's own user-facing helpers (`put`,
+`remove`), which stamp changes from its clock like any user's edit; a harness clock that a test
+sets back (to seed a late commit) leaves the CRM's strictly increasing stamps in charge.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
-
-import pytest
 
 from syncer.connectors.memory import MemoryConnector
 from syncer.records import FieldType, Rejection
-from tests.contract.suite import OVERLAP_SECONDS, T0, ContractFields
+from tests.contract.harness import OVERLAP_SECONDS, T0, ContractFields, PageSizes, SideClock
 
 MEMORY_FIELDS = ContractFields(
-    email="email",
-    name="name",
-    score="score",
-    birthday="birthday",
-    active="active",
+    email="email", name="name", score="score", birthday="birthday", active="active",
     last_seen="last_seen",
-)
+)  # fmt: skip
 TYPES = {
     "email": FieldType.TEXT,
     "name": FieldType.TEXT,
@@ -28,14 +28,6 @@ TYPES = {
     "active": FieldType.BOOLEAN,
     "last_seen": FieldType.DATETIME,
 }
-
-
-class SetClock:
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def _name_required(properties: Mapping[str, Any]) -> Rejection | None:
@@ -48,36 +40,54 @@ class MemoryHarness:
     fields = MEMORY_FIELDS
 
     def __init__(self) -> None:
-        self.clock = SetClock()
-        self.store = MemoryConnector(TYPES, clock=self.clock, validate=_name_required)
+        self.clock = SideClock()
+        self.crm = MemoryConnector(TYPES, clock=self.clock, validate=_name_required)
 
     def connector(
         self, *, batch_size: int = 500, overlap_seconds: float = OVERLAP_SECONDS
     ) -> MemoryConnector:
-        self.store.page_size = batch_size
-        return self.store
+        # One CRM, one connector: it keeps no overlap (its stamps never arrive late).
+        self.crm.page_size = batch_size
+        return self.crm
+
+    def page_sizes(self, batch_size: int) -> PageSizes:
+        return PageSizes(listing=batch_size, changes=batch_size)
 
     def seed(
-        self,
-        email: str,
-        *,
-        name: str = "Someone",
-        modified_at: datetime = T0,
+        self, email: str, *, name: str = "Someone", modified_at: datetime = T0,
         archived: bool = False,
-    ) -> str:
-        self.clock.now = modified_at
-        record = self.store.put({"email": email, "name": name})
+    ) -> str:  # fmt: skip
+        self.clock.at(modified_at)
+        record = self.crm.put({"email": email, "name": name})
         if archived:
-            self.store.remove(record.id)
+            self.crm.remove(record.id)
+        self.clock.settle()
         return record.id
+
+    def edit(self, record_id: str, *, name: str, modified_at: datetime) -> None:
+        self.clock.at(modified_at)
+        self.crm.put({"name": name}, record_id)
+        self.clock.settle()
+
+    def remove(self, record_id: str, *, modified_at: datetime) -> None:
+        self.clock.at(modified_at)
+        self.crm.remove(record_id)
+        self.clock.settle()
+
+    def stored(self, record_id: str) -> Mapping[str, Any] | None:
+        record = self.crm.rows.get(record_id)
+        return None if record is None or record.archived else record.properties
+
+    def sample_values(self) -> Mapping[str, Any]:
+        return {
+            "score": Decimal("42.5"),
+            "birthday": date(1990, 2, 3),
+            "active": True,
+            "last_seen": datetime(2024, 3, 4, 5, 6, 7, tzinfo=UTC),
+        }
 
     def rejected_properties(self) -> Mapping[str, Any]:
         return {"name": None}
 
     def rejected_property(self) -> str:
         return "name"
-
-
-@pytest.fixture
-def memory_harness() -> Iterator[MemoryHarness]:
-    yield MemoryHarness()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 
 from syncer.connectors.sql import SqlConnector
 from syncer.settings import ExternalSettings, PipelineSettings, SqlTableSettings
-from tests.contract.suite import OVERLAP_SECONDS, T0, ContractFields
+from tests.contract.harness import OVERLAP_SECONDS, T0, ContractFields, PageSizes
 
 SQL_FIELDS = ContractFields(
     email="email",
@@ -117,6 +118,29 @@ class SqlHarness:
         assert key is not None
         return str(key[0])
 
+    def page_sizes(self, batch_size: int) -> PageSizes:
+        return PageSizes(listing=batch_size, changes=batch_size)
+
+    def edit(self, record_id: str, *, name: str, modified_at: datetime) -> None:
+        self._update(record_id, first_name=name, modified_at=modified_at)
+
+    def remove(self, record_id: str, *, modified_at: datetime) -> None:
+        self._update(record_id, is_deleted=True, modified_at=modified_at)
+
+    def stored(self, record_id: str) -> Mapping[str, Any] | None:
+        query = sa.select(self.table).where(self.table.c.id == int(record_id))
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().one_or_none()
+        return None if row is None or row.get("is_deleted") else dict(row)
+
+    def sample_values(self) -> Mapping[str, Any]:
+        return {
+            "score": Decimal("42.5"),
+            "birthday": date(1990, 2, 3),
+            "active": True,
+            "last_seen": datetime(2024, 3, 4, 5, 6, 7, tzinfo=UTC),
+        }
+
     def rejected_properties(self) -> Mapping[str, Any]:
         return {"first_name": None}  # NOT NULL
 
@@ -127,6 +151,13 @@ class SqlHarness:
         with self.engine.connect() as conn:
             result = conn.execute(sa.select(self.table).order_by(self.table.c.id))
             return [dict(row) for row in result.mappings()]
+
+    def _update(self, record_id: str, *, modified_at: datetime, **values: Any) -> None:
+        if "updated_at" in self.table.c:
+            values["updated_at"] = modified_at.astimezone(UTC).replace(tzinfo=None)
+        update = sa.update(self.table).where(self.table.c.id == int(record_id)).values(values)
+        with self.engine.begin() as conn:
+            conn.execute(update)
 
     def close(self) -> None:
         for connector in self.connectors:
