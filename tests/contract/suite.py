@@ -116,6 +116,17 @@ class ConnectorContract(ListingContract, CapabilityContract):
         assert not result[0].ok
         assert result[0].rejection is not None
 
+    def test_update_of_an_archived_record_is_rejected_and_leaves_it_archived(
+        self, harness: ContractHarness
+    ) -> None:
+        gone = harness.seed("gone@example.com", archived=True)
+        result = harness.connector().write(
+            [Write(key="x", target_id=gone, properties={harness.fields.name: "Back"})]
+        )
+        assert not result[0].ok
+        assert result[0].rejection is not None
+        assert harness.stored(gone) is None
+
     def test_values_round_trip_in_native_types(self, harness: ContractHarness) -> None:
         f = harness.fields
         values = harness.sample_values()

@@ -3,8 +3,8 @@
 Rows that set the same columns share one `UPDATE ... WHERE pk = :pk` executed with a list of
 parameter sets (`executemany`: one pipeline on psycopg, one prepared loop in the driver
 elsewhere). When a row is named twice, its second update goes in a later wave so the last write
-still wins. Rows that matched nothing are found from the row counts, and only when a count comes
-up short is one `SELECT` spent to tell which.
+still wins. Soft-deleted rows are not updated. Rows that matched nothing are found from the row
+counts, and only when a count comes up short is one `SELECT` spent to tell which.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ _PK_PARAM = "syncer_pk"
 def update_rows(
     conn: sa.Connection, counter: CallCounter, schema: TableSchema, changes: Sequence[Change]
 ) -> set[Any]:
-    """Apply `changes` in order; the primary keys of rows that do not exist."""
+    """Apply `changes` in order; the primary keys of rows that do not exist or are deleted."""
     missing: set[Any] = set()
     for wave in _waves(changes):
         groups: dict[tuple[str, ...], list[Change]] = {}
@@ -53,11 +53,14 @@ def _update_group(
     conn: sa.Connection, counter: CallCounter, schema: TableSchema, group: Sequence[Change]
 ) -> set[Any]:
     pk = schema.primary_key
-    statement = sa.update(schema.table).where(pk == sa.bindparam(_PK_PARAM, type_=pk.type))
+    # Only live rows: a soft-deleted row is gone, as it is to fetch, and updating it would
+    # report a write that nobody sees.
+    target = sa.and_(pk == sa.bindparam(_PK_PARAM, type_=pk.type), schema.live())
+    statement = sa.update(schema.table).where(target)
     parameters = [{_PK_PARAM: key, **values} for key, values in group]
     result = run_many(conn, counter, statement, parameters)
     if conn.dialect.supports_sane_multi_rowcount and result.rowcount == len(group):
         return set()
     keys = [key for key, _ in group]
-    found = run(conn, counter, sa.select(pk).where(pk.in_(keys))).scalars()
+    found = run(conn, counter, sa.select(pk).where(pk.in_(keys), schema.live())).scalars()
     return set(keys) - set(found)

@@ -162,7 +162,7 @@ class TableWriter:
 
     def _not_found(self, key: str, target_id: str) -> WriteResult:
         pk = self._schema.primary_key
-        message = f"no row with {pk.name} = {target_id!r} in {self._schema.table.fullname}"
+        message = f"no live row with {pk.name} = {target_id!r} in {self._schema.table.fullname}"
         return WriteResult(key, None, rejection=Rejection("not_found", message))
 
     def _existing(self, conn: sa.Connection, creates: Sequence[Write]) -> Existing:
