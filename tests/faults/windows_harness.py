@@ -20,7 +20,7 @@ import httpx
 import sqlalchemy as sa
 from pydantic import SecretStr
 
-from syncer.connectors.base import Connector
+from syncer.connectors.base import Capabilities, Connector
 from syncer.connectors.hubspot import HubSpotConnector
 from syncer.connectors.sql import SqlConnector
 from syncer.engine.report import Mode, RunReport
@@ -247,6 +247,8 @@ class Hooked:
     ) -> None:
         self.inner = inner
         self.counter: CallCounter = inner.counter
+        # Only the core protocol passes through: no merges or archives listed apart.
+        self.capabilities = Capabilities(bulk_writes=inner.capabilities.bulk_writes)
         self.before_write = before_write
         self.extra_pages = list(extra_pages)
         self.pages: list[ChangePage] = []  # what the connector itself delivered
