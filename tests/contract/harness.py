@@ -12,7 +12,8 @@ that keeps associations must seed a record to associate with and read edges back
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
@@ -49,8 +50,9 @@ class PageSizes:
 
 
 class SideClock:
-    """A side's clock that tests move: `at(t)` for one change made at `t`, after which the side's
-    time is the latest it has shown (a change stamped in the past does not turn the clock back)."""
+    """A side's clock that tests move. `with clock.at(t):` makes one change at `t`; afterwards
+    the side's time is the latest it has shown (a change stamped in the past, such as a late
+    commit, does not turn the side's clock back)."""
 
     def __init__(self, now: datetime = T0) -> None:
         self.now = now
@@ -59,12 +61,14 @@ class SideClock:
     def __call__(self) -> datetime:
         return self.now
 
-    def at(self, moment: datetime) -> None:
+    @contextmanager
+    def at(self, moment: datetime) -> Iterator[None]:
         self.now = moment
         self._latest = max(self._latest, moment)
-
-    def settle(self) -> None:
-        self.now = self._latest
+        try:
+            yield
+        finally:
+            self.now = self._latest
 
 
 class ContractHarness(Protocol):

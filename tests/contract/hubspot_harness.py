@@ -3,14 +3,15 @@
 The connector under test talks to the sandbox over real HTTP, as it talks to HubSpot. The back
 door is HubSpot's own API on a second HTTP client, as another app on the portal (or a user in
 HubSpot's UI) would use it, never the connector. The sandbox stamps changes from the harness's
-clock, set to the time each change is made at; the connector reads the same clock, as a syncer
-whose clock agrees with HubSpot's would.
+clock, set to the time each change is made at. The connector's clock (syncer's) runs ahead of
+it, so every listing test also checks that the connector holds its cursors back to HubSpot's
+clock, which it learns from HubSpot's answers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -38,6 +39,7 @@ CUSTOM_PROPERTIES = {
     "contract_active": ("bool", "booleancheckbox"),
     "contract_last_seen": ("datetime", "date"),
 }
+SYNCER_AHEAD = timedelta(minutes=10)
 CONTACT_TO_COMPANY = AssociationType(279)  # HubSpot's unlabelled contact -> company type
 
 
@@ -70,10 +72,14 @@ class HubSpotHarness:
             name="contacts", external_object="customers", overlap_seconds=overlap_seconds,
             fields={name: name for name in mapped},
         )  # fmt: skip
-        connector = HubSpotConnector(settings, pipeline, clock=self.clock)
+        connector = HubSpotConnector(settings, pipeline, clock=self.syncer_clock)
         connector.prepare()
         self.connectors.append(connector)
         return connector
+
+    def syncer_clock(self) -> datetime:
+        """Syncer's clock runs ahead of HubSpot's: the connector must go by HubSpot's."""
+        return self.clock() + SYNCER_AHEAD
 
     def page_sizes(self, batch_size: int) -> PageSizes:
         return PageSizes(listing=LIST_LIMIT, changes=PAGE_LIMIT)  # HubSpot's own page sizes
@@ -82,22 +88,19 @@ class HubSpotHarness:
         self, email: str, *, name: str = "Someone", modified_at: datetime = T0,
         archived: bool = False,
     ) -> str:  # fmt: skip
-        self.clock.at(modified_at)
-        body = self._call("POST", CONTACTS, {"properties": {"email": email, "firstname": name}})
-        if archived:
-            self._call("DELETE", f"{CONTACTS}/{body['id']}")
-        self.clock.settle()
+        with self.clock.at(modified_at):
+            body = self._call("POST", CONTACTS, {"properties": {"email": email, "firstname": name}})
+            if archived:
+                self._call("DELETE", f"{CONTACTS}/{body['id']}")
         return str(body["id"])
 
     def edit(self, record_id: str, *, name: str, modified_at: datetime) -> None:
-        self.clock.at(modified_at)
-        self._call("PATCH", f"{CONTACTS}/{record_id}", {"properties": {"firstname": name}})
-        self.clock.settle()
+        with self.clock.at(modified_at):
+            self._call("PATCH", f"{CONTACTS}/{record_id}", {"properties": {"firstname": name}})
 
     def remove(self, record_id: str, *, modified_at: datetime) -> None:
-        self.clock.at(modified_at)
-        self._call("DELETE", f"{CONTACTS}/{record_id}")
-        self.clock.settle()
+        with self.clock.at(modified_at):
+            self._call("DELETE", f"{CONTACTS}/{record_id}")
 
     def stored(self, record_id: str) -> Mapping[str, Any] | None:
         params = {"properties": ",".join(["email", "firstname", *CUSTOM_PROPERTIES])}
@@ -124,10 +127,9 @@ class HubSpotHarness:
         return "contract_score"
 
     def merge(self, survivor_id: str, absorbed_id: str, *, modified_at: datetime) -> str:
-        self.clock.at(modified_at)
-        body = {"primaryObjectId": survivor_id, "objectIdToMerge": absorbed_id}
-        merged = self._call("POST", f"{CONTACTS}/merge", body)
-        self.clock.settle()
+        with self.clock.at(modified_at):
+            body = {"primaryObjectId": survivor_id, "objectIdToMerge": absorbed_id}
+            merged = self._call("POST", f"{CONTACTS}/merge", body)
         return str(merged["id"])
 
     def seed_other(self) -> tuple[str, str]:

@@ -57,22 +57,19 @@ class MemoryHarness:
         self, email: str, *, name: str = "Someone", modified_at: datetime = T0,
         archived: bool = False,
     ) -> str:  # fmt: skip
-        self.clock.at(modified_at)
-        record = self.crm.put({"email": email, "name": name})
-        if archived:
-            self.crm.remove(record.id)
-        self.clock.settle()
+        with self.clock.at(modified_at):
+            record = self.crm.put({"email": email, "name": name})
+            if archived:
+                self.crm.remove(record.id)
         return record.id
 
     def edit(self, record_id: str, *, name: str, modified_at: datetime) -> None:
-        self.clock.at(modified_at)
-        self.crm.put({"name": name}, record_id)
-        self.clock.settle()
+        with self.clock.at(modified_at):
+            self.crm.put({"name": name}, record_id)
 
     def remove(self, record_id: str, *, modified_at: datetime) -> None:
-        self.clock.at(modified_at)
-        self.crm.remove(record_id)
-        self.clock.settle()
+        with self.clock.at(modified_at):
+            self.crm.remove(record_id)
 
     def stored(self, record_id: str) -> Mapping[str, Any] | None:
         record = self.crm.rows.get(record_id)
