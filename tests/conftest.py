@@ -2,6 +2,10 @@
 
 PostgreSQL and MariaDB tests read SYNCER_TEST_POSTGRES_URL / SYNCER_TEST_MYSQL_URL. In CI
 (CI=true) a missing or unreachable server is a failure; on a laptop the tests skip with a reason.
+
+Property-based tests are derandomised everywhere (the same examples on every run, no example
+database), so CI never fails at random; a failure one of them finds is kept as an explicit
+`@example`. Set HYPOTHESIS_PROFILE=explore on a laptop to search afresh.
 """
 
 from __future__ import annotations
@@ -13,6 +17,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings
+
+settings.register_profile("derandomised", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "derandomised"))
 
 
 def _server_url(var: str) -> str:

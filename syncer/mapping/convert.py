@@ -43,7 +43,10 @@ def _unicode_label(label: str) -> str:
         decoded = label[4:].encode("ascii").decode("punycode")
     except UnicodeError:
         return label
-    stable = unicodedata.normalize("NFKC", decoded).lower() == decoded
+    # Stable: what the next pass would fold (case, width) or strip (any space, control
+    # character) must already be gone, or normalising twice would not agree with once.
+    stable = unicodedata.normalize("NFKC", decoded).lower() == decoded and decoded.isprintable()
+    stable = stable and not any(c.isspace() for c in decoded)
     if decoded.isascii() or not stable or decoded.encode("punycode").decode() != label[4:]:
         return label
     return decoded
