@@ -42,6 +42,13 @@ class ConnectorContract(ListingContract, CapabilityContract):
         )
         assert ids_of(found) == [ann]
 
+    def test_fetch_and_find_take_more_ids_than_one_batch(self, harness: ContractHarness) -> None:
+        emails = [f"many{i}@example.com" for i in range(5)]
+        ids = [harness.seed(email) for email in emails]
+        connector = harness.connector(batch_size=2)
+        assert sorted(ids_of(connector.fetch(ids))) == sorted(ids)
+        assert sorted(ids_of(connector.find(harness.fields.email, emails))) == sorted(ids)
+
     def test_records_a_user_archives_leave_fetch_find_and_full_listings(
         self, harness: ContractHarness
     ) -> None:
@@ -106,6 +113,23 @@ class ConnectorContract(ListingContract, CapabilityContract):
             "Fresh",
             "upd@example.com",
         )
+
+    def test_a_mixed_batch_gets_one_result_per_write_in_order(
+        self, harness: ContractHarness
+    ) -> None:
+        existing = harness.seed("old@example.com", name="Old")
+        connector = harness.connector(batch_size=10)
+        writes = [
+            create_write(harness, "create", "fresh@example.com"),
+            Write(key="update", target_id=existing, properties={harness.fields.name: "Newer"}),
+            Write(key="missing", target_id="987654321", properties={harness.fields.name: "X"}),
+            create_write(harness, "upsert", "old@example.com"),
+        ]
+        results = connector.write(writes)
+        assert [r.key for r in results] == ["create", "update", "missing", "upsert"]
+        assert [r.ok for r in results] == [True, True, False, True]
+        assert [r.id for r in results[1:4:2]] == [existing, existing]
+        assert results[0].created and not results[3].created
 
     def test_update_of_a_missing_record_is_rejected_not_raised(
         self, harness: ContractHarness
