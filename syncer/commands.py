@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from syncer.engine import failpoints
 from syncer.engine.report import Mode, RunReport
 from syncer.errors import RunStopped
-from syncer.ledger import journal, quarantine
 from syncer.ledger.store import Ledger
+from syncer.ledger.values import RunRecord
 from syncer.logs import configure_logging, register_secret
 from syncer.records import Side
 from syncer.service.signals import stopped_by_signals
@@ -139,26 +139,32 @@ def _pipeline_status(ledger: Ledger, name: str) -> dict[str, Any]:
     return {
         "links": ledger.link_count(name),
         "cursors": cursors,
-        "quarantined": len(quarantine.entries(ledger.engine, name)),
+        "quarantined": len(ledger.quarantined(name)),
         "conflicts": ledger.conflict_count(name),
-        "runs": journal.recent_runs(ledger.engine, name, limit=5),
+        "runs": [_run_status(run) for run in ledger.recent_runs(name, limit=5)],
     }
+
+
+def _run_status(run: RunRecord) -> dict[str, Any]:
+    """A run as `status` shows it; its counts as the JSON text the runs table keeps."""
+    shown = dataclasses.asdict(run)
+    shown["counts"] = json.dumps(run.counts) if run.counts is not None else None
+    return shown
 
 
 def errors(args: argparse.Namespace) -> int:
     settings = load(args)
     with opened_ledger(settings) as ledger:
         if args.action == "retry":
-            count = quarantine.retry_now(ledger.engine, args.pipeline)
+            count = ledger.retry_quarantined(args.pipeline)
             print(f"{count} records will be retried on the next run")
         elif args.action == "discard":
-            print(f"{quarantine.discard(ledger.engine, args.pipeline)} records discarded")
+            print(f"{ledger.discard_quarantined(args.pipeline)} records discarded")
         else:
-            for e in quarantine.entries(ledger.engine, args.pipeline):
+            for e in ledger.quarantined(args.pipeline):
                 print(
-                    f"{e['pipeline']} {e['source_side']}:{e['record_id']} {e['operation']} "
-                    f"{e['category']} {e['property'] or '-'} attempts={e['attempts']}: "
-                    f"{e['message']}"
+                    f"{e.pipeline} {e.source_side}:{e.record_id} {e.operation} "
+                    f"{e.category} {e.property or '-'} attempts={e.attempts}: {e.message}"
                 )
     return EXIT_OK
 

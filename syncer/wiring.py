@@ -11,9 +11,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from syncer.connectors.base import Connector
+from syncer.connectors.catalogue_cache import CatalogueCache
 from syncer.engine.run import PipelineRun
 from syncer.errors import ConfigError
-from syncer.ledger.schema_cache import SchemaCache
 from syncer.ledger.store import Ledger
 from syncer.records import Side
 from syncer.settings import PipelineSettings, Settings
@@ -43,7 +43,7 @@ def build_connectors(
     settings: Settings,
     pipeline: PipelineSettings,
     budgets: PortalBudgets | None = None,
-    kept_schemas: SchemaCache | None = None,
+    kept_schemas: CatalogueCache | None = None,
 ) -> dict[Side, Connector]:
     """`budgets`: one rate budget shared by every HubSpot connector of this process (the
     burst limit is per app and the daily limit per account, whatever the pipeline).
@@ -78,7 +78,7 @@ def pipeline_run(
 ) -> Iterator[PipelineRun]:
     """`fresh_schemas`: read HubSpot's property catalogue, not the ledger's copy (`check`)."""
     max_age = 0.0 if fresh_schemas else settings.hubspot.properties_cache_seconds
-    kept = SchemaCache(ledger.engine, timedelta(seconds=max_age))
+    kept = ledger.kept_schemas(timedelta(seconds=max_age))
     connectors = build_connectors(settings, pipeline, budgets, kept)
     try:
         yield PipelineRun(

@@ -20,7 +20,6 @@ from typing import Any
 
 from syncer.engine.collect import Collected
 from syncer.engine.plan import Version, read_version
-from syncer.ledger import quarantine
 from syncer.ledger.store import Ledger
 from syncer.mapping.apply import FieldMap
 from syncer.records import Record, Side
@@ -49,7 +48,7 @@ def hold_back(
 ) -> int:
     """Take out of `collected` the records still waiting for their retry time and unchanged
     since they were refused; return how many."""
-    waiting = quarantine.waiting(ledger.engine, pipeline, now)
+    waiting = ledger.quarantine_waiting(pipeline, now)
     held = {
         side: {
             record_id

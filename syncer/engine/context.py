@@ -14,7 +14,6 @@ from syncer.engine.execute import Executor
 from syncer.engine.match import Matcher
 from syncer.engine.plan import Policy
 from syncer.engine.report import Mode, RunReport
-from syncer.ledger import leases
 from syncer.ledger.store import Ledger
 from syncer.mapping.apply import FieldMap
 from syncer.records import Side
@@ -71,7 +70,7 @@ class RunState:
         ctx, epoch = self.ctx, self.epoch
 
         def renew() -> None:
-            leases.renew(ctx.ledger.engine, ctx.pipeline.name, epoch, ctx.lease_ttl)
+            ctx.ledger.renew_lease(ctx.pipeline.name, epoch, ctx.lease_ttl)
 
         return Executor(
             pipeline=ctx.pipeline.name,

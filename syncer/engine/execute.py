@@ -32,10 +32,8 @@ from syncer.engine.duplicates import adopt_duplicates
 from syncer.engine.plan import PairPlan, external_id_of
 from syncer.engine.settle import Outcome, Settler, Tally, source_id
 from syncer.errors import RunStopped
-from syncer.ledger import journal
-from syncer.ledger.journal import Intent
-from syncer.ledger.quarantine import Rejected
 from syncer.ledger.store import Ledger
+from syncer.ledger.values import Intent, Rejected, new_intent
 from syncer.mapping.apply import FieldMap
 from syncer.records import Rejection, Side, Write, WriteResult
 
@@ -118,9 +116,7 @@ class Executor:
         outcomes = [Outcome() for _ in plans]
         intents: dict[int, Intent] = {}
         writes = {side: self._writes(side, plans, outcomes, intents) for side in Side}
-        journal.record_intents(
-            self.ledger.engine, self.pipeline, self.run_id, list(intents.values())
-        )
+        self.ledger.record_intents(self.pipeline, self.run_id, list(intents.values()))
         failpoints.hit("after_intents")
         return _Chunk(plans, outcomes, writes, intents)
 
@@ -167,7 +163,7 @@ class Executor:
                 outcomes[index].failed[side] = write
                 continue
             if write.target_id is None:
-                intents[index] = journal.new_intent(
+                intents[index] = new_intent(
                     side,
                     "create",
                     source_id=source_id(plan, side),

@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 
 from syncer.connectors.base import ReportsArchives
 from syncer.engine.plan import decode_sides, encode_sides
-from syncer.ledger.store import Commit, Ledger, Link
+from syncer.ledger.store import Ledger
+from syncer.ledger.values import Commit, Link
 from syncer.logs import get_logger
 from syncer.records import Cursor, Record, Side
 

@@ -23,7 +23,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from syncer.ledger.link_rows import chunks, version_stamp
+from syncer.batches import chunks
+from syncer.ledger.values import version_stamp
 from syncer.mapping.apply import FieldMap
 from syncer.records import Record, Side
 

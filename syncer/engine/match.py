@@ -25,7 +25,8 @@ from syncer.engine.match_sides import (
     unreadable,
 )
 from syncer.engine.plan import Pair, decode_sides, read_version
-from syncer.ledger.store import Ledger, Link
+from syncer.ledger.store import Ledger
+from syncer.ledger.values import Link
 from syncer.mapping.apply import FieldMap
 from syncer.records import Record, Side
 

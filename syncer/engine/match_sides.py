@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 
 from syncer.engine.backoff import fingerprint, record_fingerprint
 from syncer.engine.plan import Pair, Version
-from syncer.ledger.quarantine import Rejected
-from syncer.ledger.store import Link
+from syncer.ledger.values import Link, Rejected
 from syncer.logs import get_logger
 from syncer.records import Record, Side
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from syncer.ledger.hashing import value_hash
-from syncer.ledger.store import Link
+from syncer.ledger.values import Link, value_hash
 from syncer.mapping.apply import Canonical, FieldMap, FieldSpec
 from syncer.records import Record, Side
 

@@ -12,9 +12,8 @@ from collections import defaultdict
 
 from syncer.connectors.base import Connector
 from syncer.engine.duplicates import records_holding
-from syncer.ledger import journal
-from syncer.ledger.journal import Intent
-from syncer.ledger.store import Commit, Ledger, Link
+from syncer.ledger.store import Ledger
+from syncer.ledger.values import Commit, Intent, Link
 from syncer.logs import get_logger
 from syncer.mapping.convert import normalise_email
 from syncer.records import Side
@@ -25,7 +24,7 @@ log = get_logger(__name__)
 def pending_intents(
     ledger: Ledger, pipeline: str, epoch: int, connectors: dict[Side, Connector], run_id: str
 ) -> None:
-    pending = journal.pending_intents(ledger.engine, pipeline)
+    pending = ledger.pending_intents(pipeline)
     if not pending:
         return
     commit = Commit()

@@ -27,8 +27,7 @@ from syncer.engine.plan import PairPlan, plan_pair
 from syncer.engine.report import Mode, RunReport
 from syncer.engine.stream import list_hubspot, migrate_streamed, streams
 from syncer.errors import RunStopped
-from syncer.ledger import journal, leases, quarantine
-from syncer.ledger.store import Commit
+from syncer.ledger.values import Commit
 from syncer.logs import bound_run, get_logger
 from syncer.mapping.apply import FieldMap, compile_mapping
 from syncer.records import Cursor, Record, Side
@@ -42,10 +41,10 @@ def run_pipeline(ctx: PipelineRun, mode: Mode) -> RunReport:
         bound_run(run_id=report.run_id, pipeline=ctx.pipeline.name, mode=mode.value),
         fewer_collections(),
     ):
-        epoch = leases.acquire(ctx.ledger.engine, ctx.pipeline.name, ctx.owner, ctx.lease_ttl)
+        epoch = ctx.ledger.acquire_lease(ctx.pipeline.name, ctx.owner, ctx.lease_ttl)
         calls_before = {s: ctx.connectors[s].counter.calls for s in Side}
         started = time.monotonic()
-        journal.start_run(ctx.ledger.engine, report.run_id, ctx.pipeline.name, mode.value)
+        ctx.ledger.start_run(report.run_id, ctx.pipeline.name, mode.value)
         try:
             _run(ctx, mode, epoch, report)
             report.status = "quarantined" if report.quarantined else "ok"
@@ -59,15 +58,14 @@ def run_pipeline(ctx: PipelineRun, mode: Mode) -> RunReport:
                 report.api_calls[side.value] = (
                     ctx.connectors[side].counter.calls - calls_before[side]
                 )
-            journal.finish_run(
-                ctx.ledger.engine,
+            ctx.ledger.finish_run(
                 report.run_id,
                 status=report.status,
                 counts=report.counts(),
                 api_calls=sum(report.api_calls.values()),
                 error=report.error,
             )
-            leases.release(ctx.ledger.engine, ctx.pipeline.name, epoch)
+            ctx.ledger.release_lease(ctx.pipeline.name, epoch)
             log.info("run finished", **report.as_dict())
     return report
 
@@ -225,7 +223,7 @@ def _missing_from_listing_is_archived(ctx: PipelineRun, collected: dict[Side, Co
 
 def _add_quarantine_retries(ctx: PipelineRun, collected: dict[Side, Collected]) -> None:
     """Records whose retry time has come are read again by id and go through the run."""
-    due = quarantine.due(ctx.ledger.engine, ctx.pipeline.name, ctx.clock())
+    due = ctx.ledger.quarantine_due(ctx.pipeline.name, ctx.clock())
     for side, ids in due.items():
         missing = [i for i in ids if i not in collected[side].records]
         if missing:

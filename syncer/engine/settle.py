@@ -14,10 +14,7 @@ from datetime import datetime
 
 from syncer.engine.backoff import fingerprint
 from syncer.engine.plan import PairPlan, encode_sides
-from syncer.ledger.journal import Intent
-from syncer.ledger.link_rows import newest_stamp
-from syncer.ledger.quarantine import Rejected
-from syncer.ledger.store import Commit, ConflictRecord, Link
+from syncer.ledger.values import Commit, ConflictRecord, Intent, Link, Rejected, newest_stamp
 from syncer.records import Rejection, Side
 
 # How each connector says "the record you addressed does not exist" (HubSpot, SQL).

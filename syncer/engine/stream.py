@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from syncer.batches import chunks
 from syncer.connectors.base import Connector
 from syncer.engine import guards
 from syncer.engine.collect import gone, keep_newest
@@ -35,7 +36,6 @@ from syncer.engine.hubspot_pool import HubSpotPool
 from syncer.engine.match import Matcher
 from syncer.engine.plan import Policy, plan_pair
 from syncer.engine.report import Mode
-from syncer.ledger.link_rows import chunks
 from syncer.ledger.store import Ledger
 from syncer.records import ChangePage, Cursor, Record, Side
 

@@ -6,55 +6,17 @@ An intent is committed *before* its write is sent; a crash between "the API acce
 
 from __future__ import annotations
 
-import itertools
 import json
-import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from syncer.ledger import bulk
-from syncer.ledger.schema import intents, runs
+from syncer.ledger.schema import aware, intents, runs
+from syncer.ledger.values import Intent, RunRecord
 from syncer.records import Side
-
-
-@dataclass(frozen=True, slots=True)
-class Intent:
-    id: str
-    side: Side
-    operation: str
-    source_id: str | None
-    target_id: str | None
-    unique_property: str | None
-    unique_value: str | None
-
-
-def new_intent(
-    side: Side,
-    operation: str,
-    *,
-    source_id: str | None = None,
-    target_id: str | None = None,
-    unique_property: str | None = None,
-    unique_value: str | None = None,
-) -> Intent:
-    return Intent(
-        _next_intent_id(), side, operation, source_id, target_id, unique_property, unique_value
-    )
-
-
-# Intent ids: a random prefix per process and a counter, 36 characters like a UUID. One uuid4
-# per created record was 3 % of a migration's CPU (os.urandom each time); 80 random bits per
-# process keep ids from different processes apart just as well.
-_ID_PREFIX = uuid.uuid4().hex[:20]
-_id_counter = itertools.count()
-
-
-def _next_intent_id() -> str:
-    return f"{_ID_PREFIX}{next(_id_counter):016x}"
 
 
 def record_intents(engine: sa.Engine, pipeline: str, run_id: str, items: Sequence[Intent]) -> None:
@@ -163,9 +125,23 @@ def finish_run(
         )
 
 
-def recent_runs(engine: sa.Engine, pipeline: str | None, limit: int = 10) -> list[dict[str, Any]]:
+def recent_runs(engine: sa.Engine, pipeline: str | None, limit: int = 10) -> list[RunRecord]:
     query = sa.select(runs).order_by(runs.c.started_at.desc()).limit(limit)
     if pipeline:
         query = query.where(runs.c.pipeline == pipeline)
     with engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(query)]
+        return [_run_from_row(r) for r in conn.execute(query)]
+
+
+def _run_from_row(row: sa.Row[Any]) -> RunRecord:
+    return RunRecord(
+        id=row.id,
+        pipeline=row.pipeline,
+        mode=row.mode,
+        started_at=aware(row.started_at),
+        finished_at=aware(row.finished_at) if row.finished_at is not None else None,
+        status=row.status,
+        counts=json.loads(row.counts) if row.counts is not None else None,
+        api_calls=row.api_calls,
+        error=row.error,
+    )

@@ -9,28 +9,17 @@ before its retry time (the cursor's overlap window) leaves it to wait; a changed
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
-from syncer.ledger.schema import quarantine
+from syncer.ledger.schema import aware, quarantine
+from syncer.ledger.values import QuarantineEntry, Rejected
 from syncer.records import Side
 
 _BACKOFF_BASE = timedelta(minutes=5)
 _BACKOFF_MAX = timedelta(hours=24)
-
-
-@dataclass(frozen=True, slots=True)
-class Rejected:
-    source_side: Side
-    record_id: str
-    operation: str
-    category: str
-    message: str
-    property: str | None = None
-    fingerprint: str | None = None  # of the refused source version; None: it is always retried
 
 
 def add(conn: sa.Connection, pipeline: str, items: Sequence[Rejected], now: datetime) -> None:
@@ -121,12 +110,31 @@ def waiting(engine: sa.Engine, pipeline: str, now: datetime) -> dict[Side, dict[
     return out
 
 
-def entries(engine: sa.Engine, pipeline: str | None = None) -> list[dict[str, Any]]:
+def entries(engine: sa.Engine, pipeline: str | None = None) -> list[QuarantineEntry]:
     query = sa.select(quarantine).where(quarantine.c.state == "open").order_by(quarantine.c.id)
     if pipeline:
         query = query.where(quarantine.c.pipeline == pipeline)
     with engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(query)]
+        return [_entry_from_row(r) for r in conn.execute(query)]
+
+
+def _entry_from_row(row: sa.Row[Any]) -> QuarantineEntry:
+    return QuarantineEntry(
+        id=row.id,
+        pipeline=row.pipeline,
+        source_side=Side(row.source_side),
+        record_id=row.record_id,
+        operation=row.operation,
+        category=row.category,
+        message=row.message,
+        property=row.property,
+        attempts=row.attempts,
+        first_seen=aware(row.first_seen),
+        last_seen=aware(row.last_seen),
+        next_retry_at=aware(row.next_retry_at),
+        state=row.state,
+        fingerprint=row.fingerprint,
+    )
 
 
 def retry_now(engine: sa.Engine, pipeline: str | None = None) -> int:

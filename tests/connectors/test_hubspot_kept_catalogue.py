@@ -11,7 +11,6 @@ import pytest
 
 from syncer.connectors.hubspot import HubSpotConnector
 from syncer.errors import ConfigError
-from syncer.ledger.schema_cache import SchemaCache
 from syncer.ledger.store import Ledger
 from syncer.records import Write
 from syncer.sandbox.hubspot import HubSpotSandbox
@@ -38,8 +37,13 @@ def define_nickname(app: HubSpotSandbox) -> None:
     with portal_client(app) as client:
         client.post(
             "/crm/v3/properties/contacts",
-            json={"name": "nickname", "label": "Nickname", "type": "string",
-                  "fieldType": "text", "groupName": "contactinformation"},
+            json={
+                "name": "nickname",
+                "label": "Nickname",
+                "type": "string",
+                "fieldType": "text",
+                "groupName": "contactinformation",
+            },
         ).raise_for_status()
 
 
@@ -47,9 +51,10 @@ def run_connector(app: HubSpotSandbox, ledger: Ledger, max_age: float = 900) -> 
     """A connector as one run builds it, keeping its catalogue in `ledger`."""
     hubspot = connect(app, pipeline_settings=pipeline(fields=MAPPED))
     return HubSpotConnector(
-        hubspot._settings, hubspot._pipeline,
+        hubspot._settings,
+        hubspot._pipeline,
         transport=httpx.WSGITransport(app=app),
-        kept_schemas=SchemaCache(ledger.engine, timedelta(seconds=max_age)),
+        kept_schemas=ledger.kept_schemas(timedelta(seconds=max_age)),
     )
 
 
@@ -78,9 +83,12 @@ def test_a_young_kept_copy_saves_the_catalogue_call(app: HubSpotSandbox, ledger:
 def test_a_copy_older_than_its_max_age_is_read_again(app: HubSpotSandbox, ledger: Ledger) -> None:
     run_connector(app, ledger).prepare()
     later = datetime.now(UTC) + timedelta(seconds=901)
-    assert SchemaCache(ledger.engine, timedelta(seconds=900), clock=lambda: later).load(
-        "hubspot:/crm/v3/properties/contacts"
-    ) is None
+    assert (
+        ledger.kept_schemas(timedelta(seconds=900), clock=lambda: later).load(
+            "hubspot:/crm/v3/properties/contacts"
+        )
+        is None
+    )
 
 
 def test_a_copy_missing_a_mapped_property_is_read_afresh_before_refusing(
@@ -102,8 +110,10 @@ def test_a_property_deleted_after_the_copy_halts_the_run_at_the_first_read(
 ) -> None:
     run_connector(app, ledger).prepare()
     with portal_client(app) as client:
-        client.post("/crm/v3/objects/contacts",
-                    json={"properties": {"email": "a@example.com", "nickname": "Al"}})
+        client.post(
+            "/crm/v3/objects/contacts",
+            json={"properties": {"email": "a@example.com", "nickname": "Al"}},
+        )
     delete_nickname(app)
     hubspot = run_connector(app, ledger)
     hubspot.prepare()  # the kept copy still lists nickname
@@ -136,8 +146,14 @@ def test_a_write_refused_for_a_missing_property_drops_the_kept_copy(
     hubspot = run_connector(app, ledger)
     hubspot.prepare()
     [result] = hubspot.write(
-        [Write(key="w1", properties={"email": "b@example.com", "nickname": "Bo"},
-               unique_property="email", unique_value="b@example.com")]
+        [
+            Write(
+                key="w1",
+                properties={"email": "b@example.com", "nickname": "Bo"},
+                unique_property="email",
+                unique_value="b@example.com",
+            )
+        ]
     )
     assert result.rejection is not None
     assert result.rejection.category == "PROPERTY_DOESNT_EXIST"

@@ -54,6 +54,7 @@ class World:
     ledger: Ledger
     pipeline: PipelineSettings
     clock: Clock
+    ledger_url: str  # for a look at the ledger's tables (tests/ledger_tables.py)
 
     def run(self, mode: Mode = Mode.SYNC, *, force: bool = False) -> RunReport:
         ctx = PipelineRun(
@@ -88,5 +89,5 @@ def world(ledger_url: str) -> Iterator[World]:
     ledger = Ledger.open(ledger_url)
     hub = MemoryConnector(HUB_TYPES, clock=clock, validate=reject_bad_email)
     ext = MemoryConnector(EXT_TYPES, clock=clock)
-    yield World(hub, ext, ledger, make_pipeline(), clock)
+    yield World(hub, ext, ledger, make_pipeline(), clock, ledger_url)
     ledger.close()

@@ -33,7 +33,6 @@ from syncer.engine import failpoints, stream
 from syncer.engine.report import Mode, RunReport
 from syncer.engine.run import PipelineRun, run_pipeline
 from syncer.errors import GuardRefused, RetryableError
-from syncer.ledger import quarantine
 from syncer.ledger.schema import links
 from syncer.ledger.store import Ledger
 from syncer.records import Rejection, Side, Write, WriteResult
@@ -45,6 +44,7 @@ from tests.engine.conftest import (
     make_pipeline,
     reject_bad_email,
 )
+from tests.ledger_tables import ledger_tables
 
 HUB_FIELDS = {"firstname": "first_name", "lastname": "last_name", "lifecyclestage": "status"}
 STATUS_TO_HUBSPOT = {"L": "lead", "C": "customer"}
@@ -177,7 +177,7 @@ class SyncMachine(RuleBasedStateMachine):
         )
 
     def all_links(self) -> list[sa.Row[Any]]:
-        with self.ledger.engine.connect() as conn:
+        with ledger_tables(f"sqlite:///{self.dir}/ledger.db") as conn:
             return list(conn.execute(sa.select(links)))
 
     # -- what users do -----------------------------------------------------------------------
@@ -253,7 +253,7 @@ class SyncMachine(RuleBasedStateMachine):
 
     @rule()
     def operator_retries_the_quarantine(self) -> None:
-        quarantine.retry_now(self.ledger.engine, "contacts")  # `syncer errors retry`
+        self.ledger.retry_quarantined("contacts")  # `syncer errors retry`
         self.run()
 
     @rule(side=SIDES)
@@ -331,12 +331,12 @@ class SyncMachine(RuleBasedStateMachine):
         """The records still quarantined at the end, each checked to deserve it: a fault that
         is over must have been retried away, and a refusal must match the record's data."""
         refused: set[tuple[Side, str]] = set()
-        for entry in quarantine.entries(self.ledger.engine, "contacts"):
-            side, record_id = Side(entry["source_side"]), entry["record_id"]
+        for entry in self.ledger.quarantined("contacts"):
+            side, record_id = entry.source_side, entry.record_id
             record = self.side(side).rows[record_id]
             if record.archived:
                 continue  # archived while quarantined: nothing left to sync
-            email, category = record.properties.get("email"), entry["category"]
+            email, category = record.properties.get("email"), entry.category
             where = f"{side.value} {record_id} ({email!r}) quarantined for {category}"
             if category == "INVALID_EMAIL":
                 assert email and "@" not in str(email), where
@@ -542,8 +542,8 @@ def test_a_delivered_change_leaves_the_quarantine_though_its_twin_is_refused(
     world.run()
     world.run()
     assert world.ext.rows[ext.id].properties["first_name"] == "Anna"  # delivered
-    entries = quarantine.entries(world.ledger.engine, "contacts")
-    assert [(e["source_side"], e["category"]) for e in entries] == [("external", "INVALID_EMAIL")]
+    entries = world.ledger.quarantined("contacts")
+    assert [(e.source_side, e.category) for e in entries] == [("external", "INVALID_EMAIL")]
 
 
 def test_a_copied_email_never_duplicates_one_on_the_other_side(world: World) -> None:

@@ -7,16 +7,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from syncer.ledger import quarantine
 from syncer.ledger.schema import quarantine as quarantine_table
 from syncer.records import Rejection, Side
 from tests.engine.conftest import World, make_pipeline
+from tests.ledger_tables import ledger_tables
 
 
 def _entries(world: World) -> list[tuple[str, str, str, int]]:
     return [
-        (e["source_side"], e["record_id"], e["category"], e["attempts"])
-        for e in quarantine.entries(world.ledger.engine, "contacts")
+        (e.source_side, e.record_id, e.category, e.attempts)
+        for e in world.ledger.quarantined("contacts")
     ]
 
 
@@ -56,7 +56,7 @@ def test_a_record_fixed_since_its_refusal_goes_through_at_once(world: World) -> 
 
 def test_an_operator_retry_resends_an_unchanged_record(world: World) -> None:
     bad = _refused_create(world)
-    assert quarantine.retry_now(world.ledger.engine, "contacts") == 1  # `syncer errors retry`
+    assert world.ledger.retry_quarantined("contacts") == 1  # `syncer errors retry`
     _touch(world, Side.EXTERNAL, bad)
     writes = world.hub.counter.by_kind["write"]
     world.run()
@@ -67,7 +67,7 @@ def test_an_operator_retry_resends_an_unchanged_record(world: World) -> None:
 def test_an_entry_without_a_fingerprint_is_resent_as_before(world: World) -> None:
     """Entries quarantined before fingerprints existed (ledger 0002) keep the old behaviour."""
     bad = _refused_create(world)
-    with world.ledger.engine.begin() as conn:
+    with ledger_tables(world.ledger_url, write=True) as conn:
         conn.execute(sa.update(quarantine_table).values(fingerprint=None))
     _touch(world, Side.EXTERNAL, bad)
     world.run()

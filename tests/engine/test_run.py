@@ -5,10 +5,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from syncer.engine.report import Mode
-from syncer.ledger import quarantine
 from syncer.ledger.schema import conflicts
 from syncer.records import Side
 from tests.engine.conftest import World
+from tests.ledger_tables import ledger_tables
 
 
 def seed(world: World) -> None:
@@ -83,7 +83,7 @@ def test_same_field_edited_on_both_sides_newest_wins_and_is_logged(world: World)
     report = world.run()
     assert report.conflicts == 1
     assert world.hub.rows[hub_rec.id].properties["firstname"] == "Newer"
-    with world.ledger.engine.connect() as conn:
+    with ledger_tables(world.ledger_url) as conn:
         rows = conn.execute(sa.select(conflicts).where(conflicts.c.run_id == report.run_id)).all()
     assert [(r.field, r.winner, r.policy) for r in rows] == [("firstname", "external", "newest")]
     assert world.run().writes == 0
@@ -95,8 +95,8 @@ def test_rejected_record_is_quarantined_while_the_rest_sync(world: World) -> Non
     report = world.run(Mode.MIGRATE)
     assert report.status == "quarantined"
     assert report.quarantined == 1
-    entries = quarantine.entries(world.ledger.engine, "contacts")
-    assert [(e["category"], e["property"], e["operation"]) for e in entries] == [
+    entries = world.ledger.quarantined("contacts")
+    assert [(e.category, e.property, e.operation) for e in entries] == [
         ("INVALID_EMAIL", "email", "create")
     ]
     assert len(world.hub.live()) == 17
@@ -109,8 +109,8 @@ def test_duplicate_emails_on_one_side_are_not_merged_into_one_contact(world: Wor
     report = world.run(Mode.MIGRATE)
     assert len(world.hub.live()) == 1
     assert report.quarantined == 1
-    [entry] = quarantine.entries(world.ledger.engine, "contacts")
-    assert entry["category"] == "DUPLICATE_MATCH_KEY"
+    [entry] = world.ledger.quarantined("contacts")
+    assert entry.category == "DUPLICATE_MATCH_KEY"
 
 
 def test_an_email_change_moves_the_links_match_key(world: World) -> None:

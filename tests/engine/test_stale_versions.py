@@ -15,8 +15,7 @@ from datetime import datetime, timedelta
 
 from syncer.connectors.memory import MemoryConnector
 from syncer.engine.report import Mode
-from syncer.ledger.link_rows import version_stamp
-from syncer.ledger.store import Link
+from syncer.ledger.values import Link, version_stamp
 from syncer.records import ChangePage, Cursor, Record, Side
 from tests.engine.conftest import EXT_TYPES, HUB_TYPES, World, reject_bad_email
 

@@ -12,7 +12,6 @@ from syncer.engine import stream
 from syncer.engine.hubspot_pool import HubSpotPool
 from syncer.engine.report import Mode
 from syncer.errors import GuardRefused
-from syncer.ledger import quarantine
 from syncer.mapping.apply import compile_mapping
 from syncer.records import ChangePage, Cursor, Record, Side
 from tests.engine.conftest import World, make_pipeline
@@ -31,8 +30,8 @@ def _ext(world: World, email: str, first: str = "E") -> Record:
 
 
 def _quarantined(world: World) -> list[tuple[str, str]]:
-    entries = quarantine.entries(world.ledger.engine, "contacts")
-    return [(entry["record_id"], entry["category"]) for entry in entries]
+    entries = world.ledger.quarantined("contacts")
+    return [(entry.record_id, entry.category) for entry in entries]
 
 
 @pytest.fixture
@@ -81,8 +80,8 @@ def test_an_external_key_repeated_in_a_later_page_is_a_duplicate(world: World) -
     assert [
         r.properties["firstname"] for r in world.hub.live() if "same" in r.properties["email"]
     ] == ["First"]
-    rejected = quarantine.entries(world.ledger.engine, "contacts")
-    assert [(r["source_side"], r["record_id"], r["category"]) for r in rejected] == [
+    rejected = world.ledger.quarantined("contacts")
+    assert [(r.source_side, r.record_id, r.category) for r in rejected] == [
         ("external", later.id, "DUPLICATE_MATCH_KEY")
     ]
     assert world.ledger.links_for("contacts", Side.EXTERNAL, [first.id])
@@ -122,11 +121,9 @@ def test_a_hubspot_record_naming_an_external_id_waits_for_that_record(world: Wor
     assert report.created == {"hubspot": 5, "external": 0}
     link = world.ledger.links_for("contacts", Side.HUBSPOT, [carrier.id])[carrier.id]
     assert link.external_id == named.id
-    rejected = quarantine.entries(world.ledger.engine, "contacts")
-    assert [(r["record_id"], r["category"]) for r in rejected] == [
-        (early.id, "DUPLICATE_MATCH_KEY")
-    ]
-    assert f"paired with external {named.id} by its id" in rejected[0]["message"]
+    rejected = world.ledger.quarantined("contacts")
+    assert [(r.record_id, r.category) for r in rejected] == [(early.id, "DUPLICATE_MATCH_KEY")]
+    assert f"paired with external {named.id} by its id" in rejected[0].message
 
 
 def test_a_key_held_by_a_pair_by_id_stays_held_for_records_no_page_claimed(world: World) -> None:

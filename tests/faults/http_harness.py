@@ -21,8 +21,8 @@ from syncer.connectors.hubspot import HubSpotConnector
 from syncer.connectors.sql import SqlConnector
 from syncer.engine.report import Mode, RunReport
 from syncer.engine.run import PipelineRun, run_pipeline
-from syncer.ledger import journal, quarantine
 from syncer.ledger.store import Ledger
+from syncer.ledger.values import QuarantineEntry
 from syncer.mapping.convert import normalise_email
 from syncer.records import Cursor, Side
 from syncer.settings import load_settings
@@ -81,10 +81,10 @@ def cursors(dep: Deployment) -> dict[Side, Cursor | None]:
         return {side: ledger.cursor("contacts", side) for side in Side}
 
 
-def quarantined(dep: Deployment) -> list[dict[str, Any]]:
+def quarantined(dep: Deployment) -> list[QuarantineEntry]:
     """Open quarantine entries: source side, record id, operation, category, property, ..."""
     with dep.ledger() as ledger:
-        return quarantine.entries(ledger.engine, "contacts")
+        return ledger.quarantined("contacts")
 
 
 def hub_by_email(dep: Deployment) -> dict[str, dict[str, Any]]:
@@ -104,7 +104,7 @@ def assert_invariants(dep: Deployment) -> set[tuple[str, str]]:
     assert not [e for e, n in sql.items() if n > 1], "a SQL row was duplicated"
     with dep.ledger() as ledger:
         links = set(ledger.linked_ids("contacts"))
-        pending = journal.pending_intents(ledger.engine, "contacts")
+        pending = ledger.pending_intents("contacts")
     assert len({h for h, _ in links}) == len({e for _, e in links}) == len(links), "not 1:1"
     assert {h for h, _ in links} <= {c["id"] for c in dep.hub_contacts()}, "dangling link"
     assert {e for _, e in links} <= {str(r.id) for r in dep.sql_rows()}, "dangling link"

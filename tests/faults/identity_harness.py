@@ -19,9 +19,10 @@ import pytest
 import sqlalchemy as sa
 
 from syncer.cli import main
-from syncer.ledger.store import Link
+from syncer.ledger.values import Link
 from syncer.records import Side
 from tests.integration.harness import Deployment, _stamp
+from tests.ledger_tables import ledger_tables
 
 _WRITE_VERBS = ("INSERT", "UPDATE", "DELETE")
 
@@ -88,7 +89,7 @@ def link_of(dep: Deployment, side: Side, record_id: str) -> Link | None:
 
 def table_rows(dep: Deployment, table: str) -> list[sa.Row[Any]]:
     """Every row of one ledger table, in insertion order."""
-    with dep.ledger() as opened, opened.engine.connect() as conn:
+    with ledger_tables(dep.ledger_url) as conn:
         return list(conn.execute(sa.text(f"SELECT * FROM {table} ORDER BY id")))
 
 

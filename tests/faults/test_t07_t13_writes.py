@@ -203,8 +203,8 @@ def test_t09_duplicate_value_with_no_record_holding_the_key_stays_quarantined(
     report = run(dep, Mode.MIGRATE, external=crm)
     assert report.status == "quarantined" and report.linked == 1
     [entry] = quarantined(dep)
-    assert (entry["category"], entry["property"]) == ("DUPLICATE_VALUE", "first_name")
-    assert entry["record_id"] == hub_by_email(dep)["person1@example.com"]["id"]
+    assert (entry.category, entry.property) == ("DUPLICATE_VALUE", "first_name")
+    assert entry.record_id == hub_by_email(dep)["person1@example.com"]["id"]
     assert [r.properties["email"] for r in crm.live()] == ["person0@example.com"]
 
 
@@ -272,7 +272,7 @@ def test_t11_multi_status_207_applies_97_and_quarantines_3_with_code_and_propert
     assert report.status == "quarantined" and report.quarantined == 3
     assert report.created["hubspot"] == 97 and report.linked == 97
     assert dep.sandbox.stats()["batch/upsert"] == 1  # one call, answered 207
-    assert {(e["record_id"], e["category"], e["property"]) for e in quarantined(dep)} == {
+    assert {(e.record_id, e.category, e.property) for e in quarantined(dep)} == {
         ("10", "INVALID_EMAIL", "email"),
         ("20", "INVALID_EMAIL", "email"),
         ("30", "INVALID_OPTION", "lifecyclestage"),
@@ -311,7 +311,7 @@ def test_t12_a_batch_refused_whole_for_one_poison_record_is_bisected_to_it(
     report = run(dep, Mode.MIGRATE)
     assert report.created["hubspot"] == 99 and report.quarantined == 1
     [entry] = quarantined(dep)
-    assert (entry["record_id"], entry["category"]) == (str(poison.id), "VALIDATION_ERROR")
+    assert (entry.record_id, entry.category) == (str(poison.id), "VALIDATION_ERROR")
     stats = dep.sandbox.stats()
     # Every refused call held the poison; each split of a refused call sends one half that
     # succeeds: so accepted calls = refusals - 1 (the poison alone ends it) and the halves
@@ -368,14 +368,14 @@ def test_t13_required_field_missing_is_quarantined_backed_off_and_synced_after_a
     report = sync(Mode.MIGRATE)
     assert report.status == "quarantined" and report.created["external"] == 3
     [entry] = quarantined(dep)
-    assert (entry["record_id"], entry["category"], entry["property"]) == (
+    assert (entry.record_id, entry.category, entry.property) == (
         nameless, "REQUIRED_FIELD_MISSING", "last_name")  # fmt: skip
-    first_wait = entry["next_retry_at"] - entry["last_seen"]
+    first_wait = entry.next_retry_at - entry.last_seen
     clock.seconds += first_wait.total_seconds()
     assert sync().status == "quarantined"
     [again] = quarantined(dep)
-    assert again["attempts"] == 2
-    assert again["next_retry_at"] - again["last_seen"] > first_wait  # backing off
+    assert again.attempts == 2
+    assert again.next_retry_at - again.last_seen > first_wait  # backing off
     writes = crm.counter.by_kind["write"]
     crm.validate = None  # the admin made last_name optional
     _errors_retry(dep)
@@ -396,4 +396,4 @@ def test_t13_a_quarantined_record_is_not_resent_before_its_back_off_is_due(
     clock.seconds += 60
     assert run(dep, external=crm, clock=clock.now).status == "quarantined"
     assert crm.counter.by_kind["write"] == writes
-    assert [e["attempts"] for e in quarantined(dep)] == [1]
+    assert [e.attempts for e in quarantined(dep)] == [1]

@@ -17,7 +17,7 @@ import pytest
 from syncer.cli import main
 from syncer.engine.report import Mode
 from syncer.errors import RetryableError
-from syncer.ledger import journal
+from syncer.ledger.values import Intent, RunRecord
 from syncer.records import Side
 from syncer.service.daemon import Passes
 from syncer.settings import load_settings
@@ -39,14 +39,14 @@ def dep(tmp_path: Path, sqlite_url: str, unique_name: str) -> Iterator[Deploymen
         yield running
 
 
-def _runs(dep: Deployment) -> list[dict[str, object]]:
+def _runs(dep: Deployment) -> list[RunRecord]:
     with dep.ledger() as ledger:
-        return journal.recent_runs(ledger.engine, "contacts")
+        return ledger.recent_runs("contacts")
 
 
-def _pending_intents(dep: Deployment) -> list[journal.Intent]:
+def _pending_intents(dep: Deployment) -> list[Intent]:
     with dep.ledger() as ledger:
-        return journal.pending_intents(ledger.engine, "contacts")
+        return ledger.pending_intents("contacts")
 
 
 # -- T14 rate-limit storm, then the daily limit ------------------------------------------------
@@ -88,7 +88,7 @@ def test_t14_the_daily_limit_parks_the_pipeline_with_its_state_kept(
         passes.run_once("contacts")
         parked = passes.parked_until["contacts"]
         assert parked > datetime.now(UTC) + timedelta(minutes=1)
-        assert _runs(dep)[0]["status"] == "failed"
+        assert _runs(dep)[0].status == "failed"
         assert cursors(dep) == before
         assert 5 < len(dep.hub_contacts()) < 255  # stopped mid-run: some batches landed
         assert len(_pending_intents(dep)) == 250  # every create sent is on record
@@ -210,7 +210,7 @@ def test_t16_a_private_app_token_expiring_mid_run_stops_it_with_the_cursor_uncha
     assert code == 1 and "EXPIRED_AUTHENTICATION" in err
     assert "pat-na1" not in err  # the token never reaches the log
     assert cursors(dep) == before
-    assert _runs(dep)[0]["status"] == "failed"
+    assert _runs(dep)[0].status == "failed"
     assert not any(c["properties"]["firstname"].startswith("New") for c in dep.hub_contacts())
     dep.sandbox.config.token_expires_at_ms = 0  # the operator installs a valid token
     assert run(dep).status == "ok"  # the lease was released: this run may start
@@ -235,7 +235,7 @@ def test_t18_a_slow_network_fires_the_request_deadline_and_no_run_hangs(dep: Dep
     with pytest.raises(RetryableError, match="ReadTimeout"):
         run(dep, Mode.MIGRATE, settings=settings)
     assert time.monotonic() - started < 1.5  # three deadlines, not three slow answers
-    assert _runs(dep)[0]["status"] == "failed"
+    assert _runs(dep)[0].status == "failed"
     assert run(dep, Mode.MIGRATE, settings=settings).status == "ok"
     assert len(assert_invariants(dep)) == 5 == len(dep.hub_contacts())
 

@@ -273,5 +273,5 @@ def test_t29_gdpr_deleted_contact_is_never_recreated(
         new_row = sql_insert(dep, email=email, first_name="Reimported", status="L")
         assert sync(dep) == 4
         assert email not in hub_by_email(dep) and len(dep.hub_contacts()) == 2
-        [entry] = [q for q in quarantined(dep) if q["record_id"] == str(new_row)]
-        assert entry["category"] == "DUPLICATE_MATCH_KEY"
+        [entry] = [q for q in quarantined(dep) if q.record_id == str(new_row)]
+        assert entry.category == "DUPLICATE_MATCH_KEY"

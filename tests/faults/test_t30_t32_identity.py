@@ -67,6 +67,8 @@ def test_t30_normalise_is_idempotent_and_reads_ace_domains(
     unicode_label = unicodedata.normalize("NFKC", label).lower()
     if unicode_label.isascii() or "@" in local or unicode_label != label:
         return
+    if not label.isprintable() or any(c.isspace() for c in label):
+        return  # no domain label: its ACE form is kept as it is (normalise_email stays stable)
     ace = "xn--" + label.encode("punycode").decode()
     assert normalise_email(f"{local}@{ace}.example") == normalise_email(f"{local}@{label}.example")
 
@@ -114,8 +116,8 @@ def test_t31_two_rows_with_one_normalised_email_make_one_contact(
         link = link_of(dep, Side.EXTERNAL, str(older))
         assert link is not None and link.hubspot_id == contact["id"]
         [entry] = quarantined(dep)
-        assert (entry["record_id"], entry["category"]) == (str(newer), "DUPLICATE_MATCH_KEY")
-        assert "dup@example.com" in entry["message"]
+        assert (entry.record_id, entry.category) == (str(newer), "DUPLICATE_MATCH_KEY")
+        assert "dup@example.com" in entry.message
         for _ in range(3):
             dep.sandbox.reset_stats()
             assert command(dep, "errors", "retry") == 0
@@ -161,8 +163,8 @@ def test_t32_a_unique_value_owned_by_another_record_is_refused_not_moved(
         assert contacts["owner@example.com"]["properties"]["firstname"] == "Own"
         assert contacts["taker@example.com"]["properties"]["customer_code"] == "C-2"
         [entry] = quarantined(dep)
-        assert entry["record_id"] == str(taker.id)
-        assert "customer_code" in (entry["message"] + str(entry["property"]))
+        assert entry.record_id == str(taker.id)
+        assert "customer_code" in (entry.message + str(entry.property))
         with dep.engine.begin() as conn:
             conn.execute(sa.update(table).where(table.c.id == taker.id).values(code="C-3"))
         dep.edit_row(taker.id, last_name="Fixed")

@@ -42,7 +42,7 @@ FITTING = {
 
 def _outcome(dep: Deployment, hub_ids: dict[str, str]) -> dict[str, str]:
     """Per case, 'synced' or the quarantine category of its HubSpot record."""
-    entries = {q["record_id"]: q for q in quarantined(dep)}
+    entries = {q.record_id: q for q in quarantined(dep)}
     rows = sql_by_email(dep)
     out = {}
     for case, hub_id in hub_ids.items():
@@ -50,8 +50,8 @@ def _outcome(dep: Deployment, hub_ids: dict[str, str]) -> dict[str, str]:
             out[case] = "synced"
         else:
             entry = entries[hub_id]  # not synced: it must be in the quarantine, with a reason
-            assert entry["message"].strip()
-            out[case] = entry["category"]
+            assert entry.message.strip()
+            out[case] = entry.category
     return out
 
 
@@ -154,10 +154,10 @@ def test_t34_type_and_enum_mismatches_are_quarantined_not_coerced(
             "customer",
         )
         assert sorted(c["properties"]["firstname"] for c in dep.hub_contacts()) == ["good"]
-        entries = {q["record_id"]: q for q in quarantined(dep)}
+        entries = {q.record_id: q for q in quarantined(dep)}
         assert set(entries) == {ids[c] for c in BAD_ROWS}
         for case, field in [("bad-number", "score"), ("bad-date", "birthday")]:
-            assert field in entries[ids[case]]["message"], entries[ids[case]]
+            assert field in entries[ids[case]].message, entries[ids[case]]
         assert "email" in str(entries[ids["bad-email"]]).lower()
         assert "lifecyclestage" in str(entries[ids["bad-option"]])
         with dep.engine.begin() as conn:

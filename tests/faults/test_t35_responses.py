@@ -31,6 +31,7 @@ from syncer.connectors.hubspot.shapes import MalformedResponse
 from syncer.records import Record, Write
 from tests.faults.identity_harness import command, hub_by_email, hub_patch, sync
 from tests.integration.harness import Deployment, deployment
+from tests.ledger_tables import ledger_tables
 
 KEYS = st.sampled_from(
     ["id", "properties", "results", "paging", "next", "after", "errors", "context", "ids",
@@ -169,7 +170,7 @@ def corrupting_proxy(dep: Deployment, corrupt: list[Corrupt | None]) -> Iterator
 
 
 def _ledger_state(dep: Deployment) -> dict[str, list[tuple[Any, ...]]]:
-    with dep.ledger() as opened, opened.engine.connect() as conn:
+    with ledger_tables(dep.ledger_url) as conn:
         return {
             table: [tuple(r) for r in conn.execute(sa.text(f"SELECT * FROM {table}"))]
             for table in ("links", "cursors", "quarantine", "intents", "conflicts")

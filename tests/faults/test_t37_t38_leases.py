@@ -30,8 +30,8 @@ import pytest
 import sqlalchemy as sa
 
 from syncer.errors import FencedError, LeaseHeld
-from syncer.ledger import leases
-from syncer.ledger.store import Commit, Ledger, Link
+from syncer.ledger.store import Ledger
+from syncer.ledger.values import Commit, Link
 from tests.faults.ledger_harness import (
     LedgerState,
     assert_converged,
@@ -133,18 +133,19 @@ def test_t37_sqlite_acquire_interleaved_between_read_and_write_has_one_winner(
     the lease row and its write. The late writer must be refused, not given the same epoch."""
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     ttl = timedelta(minutes=1)
-    late, rival = Ledger.open(url), Ledger.open(url)
-    leases.release(late.engine, "p", leases.acquire(late.engine, "p", "earlier:1", ttl))
+    late_engine = _migrated_engine(url)  # the late run's own, to step in between its statements
+    late, rival = Ledger(late_engine), Ledger.open(url)
+    late.release_lease("p", late.acquire_lease("p", "earlier:1", ttl))
     won: list[int] = []
 
     def rival_first(_c: object, _cur: object, statement: str, *_: object) -> None:
         if statement.startswith("UPDATE leases") and not won:
-            won.append(leases.acquire(rival.engine, "p", "rival:2", ttl))
+            won.append(rival.acquire_lease("p", "rival:2", ttl))
 
-    sa.event.listen(late.engine, "before_cursor_execute", rival_first)
+    sa.event.listen(late_engine, "before_cursor_execute", rival_first)
     try:
         with pytest.raises(LeaseHeld):
-            leases.acquire(late.engine, "p", "late:3", ttl)
+            late.acquire_lease("p", "late:3", ttl)
     finally:
         late.close()
         rival.close()
@@ -157,19 +158,21 @@ def test_t38_sqlite_takeover_in_the_middle_of_a_commit_cannot_let_it_land(tmp_pa
     commit ends: the rival is kept out (the file is locked) or the commit is refused, never
     both through."""
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    zombie = Ledger.open(url)
-    epoch = leases.acquire(zombie.engine, "p", "zombie:1", timedelta(seconds=-1))  # expired
-    rival = sa.create_engine(url, connect_args={"timeout": 0.2})  # gives up on a lock fast
+    zombie_engine = _migrated_engine(url)
+    zombie = Ledger(zombie_engine)
+    epoch = zombie.acquire_lease("p", "zombie:1", timedelta(seconds=-1))  # expired
+    # The rival gives up on a lock fast.
+    rival = Ledger(sa.create_engine(url, connect_args={"timeout": 0.2}))
     took: list[int | None] = []
 
     def rival_takes_over(_c: object, _cur: object, statement: str, *_: object) -> None:
         if statement.startswith("DELETE FROM links") and not took:  # the commit's first write
             try:
-                took.append(leases.acquire(rival, "p", "rival:2", timedelta(minutes=1)))
+                took.append(rival.acquire_lease("p", "rival:2", timedelta(minutes=1)))
             except sa.exc.OperationalError:  # database is locked
                 took.append(None)
 
-    sa.event.listen(zombie.engine, "before_cursor_execute", rival_takes_over)
+    sa.event.listen(zombie_engine, "before_cursor_execute", rival_takes_over)
     try:
         zombie.commit("p", epoch, Commit(links=[Link(None, "h1", "e1", None, {})]), "run")
         landed = True
@@ -177,9 +180,16 @@ def test_t38_sqlite_takeover_in_the_middle_of_a_commit_cannot_let_it_land(tmp_pa
         landed = False
     finally:
         zombie.close()
-        rival.dispose()
+        rival.close()
     assert len(took) == 1, "the rival never tried"
     assert not (landed and took[0] is not None), "a fenced-out run committed after a takeover"
+
+
+def _migrated_engine(url: str) -> sa.Engine:
+    """An engine of the test's own on a ledger the program created (its SQLite file in WAL mode,
+    as every run keeps it), so the test can step in between the statements the ledger sends."""
+    Ledger.open(url).close()
+    return sa.create_engine(url)
 
 
 def _queued_on_leases(engine: sa.Engine, schema: str) -> int:

@@ -40,6 +40,7 @@ from syncer.records import (
 from syncer.sandbox.hubspot import HubSpotSandbox, serve_in_thread
 from syncer.settings import ExternalSettings, HubSpotSettings, PipelineSettings
 from tests.connectors.hubspot_harness import TOKEN, StepClock, sandbox
+from tests.ledger_tables import ledger_tables
 
 OVERLAP_SECONDS = 60.0
 PIPELINE = "contacts"
@@ -60,6 +61,7 @@ class Rig:
     ledger: Ledger
     pipeline: PipelineSettings
     sql_batch_size: int
+    ledger_url: str  # for a look at the ledger's tables (tests/ledger_tables.py)
     skew: timedelta = timedelta(0)  # the daemon's clock minus the CRMs' clock
     _open: list[Connector] = field(default_factory=list)
 
@@ -161,12 +163,12 @@ class Rig:
         """Every link row of the pipeline, whole, to prove a run left them untouched."""
         links = ledger_schema.links
         query = sa.select(links).where(links.c.pipeline == PIPELINE).order_by(links.c.hubspot_id)
-        with self.ledger.engine.connect() as conn:
+        with ledger_tables(self.ledger_url) as conn:
             return [tuple(r) for r in conn.execute(query)]
 
     def intents(self) -> int:
         query = sa.select(sa.func.count()).select_from(ledger_schema.intents)
-        with self.ledger.engine.connect() as conn:
+        with ledger_tables(self.ledger_url) as conn:
             return int(conn.execute(query).scalar_one())
 
     def close(self) -> None:
@@ -218,17 +220,17 @@ def rig(
     engine = sa.create_engine(sql_url)
     table = customers(table_name)
     table.create(engine)
-    ledger = Ledger.open(f"sqlite:///{tmp_path}/ledger.db")
+    ledger_url = f"sqlite:///{tmp_path}/ledger.db"
     made = Rig(
-        world, app, server.url, engine, table, ledger, pipeline_settings(table_name),
-        sql_batch_size,
+        world, app, server.url, engine, table, Ledger.open(ledger_url),
+        pipeline_settings(table_name), sql_batch_size, ledger_url,
     )  # fmt: skip
     try:
         yield made
     finally:
         made.close()
         server.stop()
-        ledger.close()
+        made.ledger.close()
         table.drop(engine)
         engine.dispose()
 
@@ -247,7 +249,7 @@ class Hooked:
     ) -> None:
         self.inner = inner
         self.counter: CallCounter = inner.counter
-        # Only the core protocol passes through: no merges or archives listed apart.
+        # Only the core protocol passes through: no merges or archives to report.
         self.capabilities = Capabilities(bulk_writes=inner.capabilities.bulk_writes)
         self.before_write = before_write
         self.extra_pages = list(extra_pages)

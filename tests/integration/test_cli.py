@@ -15,7 +15,6 @@ import pytest
 import sqlalchemy as sa
 
 from syncer.cli import main
-from syncer.ledger import leases
 from syncer.ledger.store import Ledger
 from tests.integration.harness import TOKEN, Deployment, deployment, seed
 
@@ -81,7 +80,7 @@ def test_sync_exits_3_while_another_run_holds_the_lease(
 ) -> None:
     with deployment(tmp_path, sql_url, unique_name) as dep:
         ledger = _ledger(dep)
-        leases.acquire(ledger.engine, "contacts", "elsewhere:1", timedelta(minutes=5))
+        ledger.acquire_lease("contacts", "elsewhere:1", timedelta(minutes=5))
         ledger.close()
         assert main(["sync", "-c", str(dep.config)]) == 3
 

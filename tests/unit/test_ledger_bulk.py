@@ -8,8 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from syncer.ledger.bulk import insert_many
+from syncer.ledger.connection import connect
 from syncer.ledger.schema import intents
-from syncer.ledger.store import Ledger
 
 
 def _row(n: int, when: datetime) -> dict[str, Any]:
@@ -29,14 +29,14 @@ def _row(n: int, when: datetime) -> dict[str, Any]:
 
 
 def test_bulk_rows_read_back_as_sqlalchemys_own(ledger_url: str) -> None:
-    ledger = Ledger.open(ledger_url)
+    engine = connect(ledger_url)
     when = datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=UTC)
-    with ledger.engine.begin() as conn:
+    with engine.begin() as conn:
         insert_many(conn, intents, [_row(n, when) for n in range(3)])
         conn.execute(sa.insert(intents), [_row(n, when) for n in range(3, 6)])
-    with ledger.engine.connect() as conn:
+    with engine.connect() as conn:
         stored = {r.id: r for r in conn.execute(sa.select(intents))}
-    ledger.close()
+    engine.dispose()
     assert len(stored) == 6
     for n in range(3):
         ours, theirs = stored[f"intent-{n}"], stored[f"intent-{n + 3}"]
@@ -47,8 +47,8 @@ def test_bulk_rows_read_back_as_sqlalchemys_own(ledger_url: str) -> None:
 
 
 def test_nothing_to_insert_sends_nothing(ledger_url: str) -> None:
-    ledger = Ledger.open(ledger_url)
-    with ledger.engine.begin() as conn:
+    engine = connect(ledger_url)
+    with engine.begin() as conn:
         insert_many(conn, intents, [])
         assert conn.execute(sa.select(sa.func.count()).select_from(intents)).scalar_one() == 0
-    ledger.close()
+    engine.dispose()

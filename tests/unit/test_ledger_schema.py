@@ -13,6 +13,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 
 from syncer.ledger import migrate
+from syncer.ledger.connection import connect
 from syncer.ledger.schema import metadata
 from syncer.ledger.store import Ledger
 from syncer.records import Side
@@ -42,13 +43,13 @@ def test_migrations_match_the_declared_schema(ledger_url: str) -> None:
 
 
 def test_a_new_ledger_is_created_at_head_without_running_migrations(ledger_url: str) -> None:
-    ledger = Ledger.open(ledger_url)
+    engine = connect(ledger_url)
     try:
-        assert migrate.current_revision(ledger.engine) == migrate.HEAD
-        assert _schema_diff(ledger.engine) == []
+        assert migrate.current_revision(engine) == migrate.HEAD
+        assert _schema_diff(engine) == []
         Ledger.open(ledger_url).close()  # a second start finds it at HEAD and changes nothing
     finally:
-        ledger.close()
+        engine.dispose()
 
 
 def test_a_0001_ledger_with_links_upgrades_in_place(tmp_path: Path) -> None:

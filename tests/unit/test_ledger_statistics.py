@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from syncer.ledger import leases
+from syncer.ledger.connection import connect
 from syncer.ledger.statistics import Growth
-from syncer.ledger.store import Commit, Ledger, Link
+from syncer.ledger.store import Ledger
+from syncer.ledger.values import Commit, Link
 
 
 def test_growth_answers_at_each_doubling_from_a_thousand() -> None:
@@ -23,15 +24,16 @@ def test_growth_answers_at_each_doubling_from_a_thousand() -> None:
 def test_a_bulk_load_leaves_statistics_the_planner_can_use(ledger_url: str) -> None:
     """Without them PostgreSQL takes the table filled by this run for empty and scans it for
     every re-pointing DELETE (300 ms a statement at 20,000 links)."""
-    ledger = Ledger.open(ledger_url)
-    epoch = leases.acquire(ledger.engine, "p", "test", timedelta(minutes=1))
+    engine = connect(ledger_url)
+    ledger = Ledger(engine)
+    epoch = ledger.acquire_lease("p", "test", timedelta(minutes=1))
     for chunk in range(3):
         links = [
             Link(None, f"h{chunk}-{i}", f"e{chunk}-{i}", f"{chunk}-{i}@x.com", {"email": "x"})
             for i in range(1000)
         ]
         ledger.commit("p", epoch, Commit(links=links), "run")
-    with ledger.engine.connect() as conn:
+    with engine.connect() as conn:
         estimate = conn.execute(
             sa.text(
                 "SELECT reltuples FROM pg_class WHERE relname = 'links' "

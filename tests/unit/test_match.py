@@ -18,8 +18,8 @@ import pytest
 from syncer.connectors.memory import MemoryConnector
 from syncer.engine.match import Matched, Matcher
 from syncer.engine.plan import Pair
-from syncer.ledger import leases
-from syncer.ledger.store import Commit, Ledger, Link
+from syncer.ledger.store import Ledger
+from syncer.ledger.values import Commit, Link
 from syncer.mapping.apply import compile_mapping
 from syncer.records import FieldType, Record, Side
 from tests.engine.conftest import EXT_TYPES, HUB_TYPES, make_pipeline
@@ -34,10 +34,10 @@ class Rig:
     ledger: Ledger
 
     def link(self, hub_id: str, ext_id: str, key: str | None) -> None:
-        epoch = leases.acquire(self.ledger.engine, PIPELINE, "test", timedelta(minutes=1))
+        epoch = self.ledger.acquire_lease(PIPELINE, "test", timedelta(minutes=1))
         commit = Commit(links=[Link(None, hub_id, ext_id, key, {})])
         self.ledger.commit(PIPELINE, epoch, commit, "run-1")
-        leases.release(self.ledger.engine, PIPELINE, epoch)
+        self.ledger.release_lease(PIPELINE, epoch)
 
     def match(
         self, hub: list[Record], ext: list[Record], *, look_up: bool = True, **pipeline: Any

@@ -14,8 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syncer.engine.plan import Pair, PairPlan, Policy, Version, plan_pair
-from syncer.ledger.hashing import value_hash
-from syncer.ledger.store import Link
+from syncer.ledger.values import Link, value_hash
 from syncer.mapping.apply import FieldSpec
 from syncer.records import FieldType, Side
 from syncer.settings import Direction

@@ -19,8 +19,8 @@ import httpx
 import structlog
 
 from syncer.connectors.base import Capabilities
+from syncer.connectors.catalogue_cache import CatalogueCache
 from syncer.errors import ConfigError
-from syncer.ledger.schema_cache import SchemaCache
 from syncer.records import (
     CallCounter,
     ChangePage,
@@ -77,7 +77,7 @@ class HubSpotConnector:
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
         budgets: PortalBudgets | None = None,
-        kept_schemas: SchemaCache | None = None,
+        kept_schemas: CatalogueCache | None = None,
     ) -> None:
         """`budgets`: pass one `PortalBudgets.from_settings(settings)` to every connector on the
         same portal so pipelines running together share the app's and account's limits.

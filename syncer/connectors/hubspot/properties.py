@@ -5,11 +5,11 @@ A `hasUniqueValue` property is what makes upserts by external id possible (`idPr
 cannot be changed once set, so an existing non-unique property is a configuration error, not
 something to repair (hubspot_api.md section 7).
 
-The catalogue may come from a copy kept in the ledger (ledger/schema_cache.py) instead of an API
-call. A kept copy is read afresh before it is believed against the run: when it says a mapped
-property is missing or does not fit, and when reads leave a mapped property out (HubSpot ignores
-unknown names in `properties=`; a deleted property comes back absent, not null). A property the
-fresh catalogue does not list halts the run, as it would have at the start (T36). What a kept
+The catalogue may come from a copy kept between runs (a CatalogueCache the edge hands in) instead
+of an API call. A kept copy is read afresh before it is believed against the run: when it says a
+mapped property is missing or does not fit, and when reads leave a mapped property out (HubSpot
+ignores unknown names in `properties=`; a deleted property comes back absent, not null). A property
+the fresh catalogue does not list halts the run, as it would have at the start (T36). What a kept
 copy can hide until it is `[hubspot] properties_cache_seconds` old: a property whose type or
 options changed, which writes then meet as per-record rejections.
 """
@@ -20,8 +20,8 @@ import threading
 from collections.abc import Collection
 from typing import Any
 
+from syncer.connectors.catalogue_cache import CatalogueCache
 from syncer.errors import ConfigError, FatalError
-from syncer.ledger.schema_cache import SchemaCache
 from syncer.records import FieldType
 from syncer.settings import PipelineSettings
 
@@ -38,7 +38,7 @@ class PropertyCatalog:
         api: HubSpotApi,
         pipeline: PipelineSettings,
         object_path: str,
-        kept: SchemaCache | None = None,
+        kept: CatalogueCache | None = None,
     ) -> None:
         self._api = api
         self._pipeline = pipeline

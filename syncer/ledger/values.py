@@ -1,0 +1,212 @@
+"""What the ledger remembers, as plain values: links and their base hashes, intents, quarantine
+entries, runs, and the commit that records a run's results.
+
+This module imports nothing of SQLAlchemy, so the planner and everything else that only needs
+the ledger's vocabulary can use it without loading the database machinery; the store
+(ledger/store.py) turns rows into these values and back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from syncer.records import Cursor, Side
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_NONE = "\x00none"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# -- base hashes: what a link keeps instead of the values themselves -------------------------
+
+
+def value_hash(text: str | None) -> str:
+    """A short, stable hash of one canonical value; None has its own hash."""
+    data = (_NONE if text is None else "v:" + text).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=10).hexdigest()
+
+
+# -- links -----------------------------------------------------------------------------------
+
+
+def version_stamp(modified_at: datetime | None) -> int | None:
+    """A source-native modification time as exact epoch microseconds (an integer round-trips
+    on every backend; a timestamp loses its zone on SQLite). A naive time is read as UTC: it
+    is only ever compared with stamps of the same source, converted the same way."""
+    if modified_at is None:
+        return None
+    if modified_at.tzinfo is None:
+        modified_at = modified_at.replace(tzinfo=UTC)
+    return (modified_at - _EPOCH) // _MICROSECOND
+
+
+def newest_stamp(seen: int | None, modified_at: datetime | None) -> int | None:
+    """What a link remembers for a side after settling a version read at `modified_at`."""
+    stamp = version_stamp(modified_at)
+    if seen is None or stamp is None:
+        return stamp if seen is None else seen
+    return max(seen, stamp)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """The ledger's memory of one pair: ids, match key and per-field base hashes.
+
+    Besides those, a link remembers, per side, how new the version it was last settled with
+    was, on that source's own clock (T23: a lagging search can serve an older version after a
+    newer one was read by id; see `is_stale`). Which sides' times order their versions, so that
+    the rule applies, is the matcher's call (engine/match_sides.py).
+    """
+
+    id: int | None
+    hubspot_id: str
+    external_id: str
+    match_key: str | None
+    base: dict[str, str]
+    archived_on: str | None = None  # the side(s) whose record is archived: hubspot|external|both
+    # Per side, the version_stamp of the newest version the pair was settled with; None when
+    # unknown (a record with no modification time, a link written before they were kept).
+    hubspot_seen_us: int | None = None
+    external_seen_us: int | None = None
+
+    def id_on(self, side: Side) -> str:
+        return self.hubspot_id if side is Side.HUBSPOT else self.external_id
+
+    def seen_on(self, side: Side) -> int | None:
+        return self.hubspot_seen_us if side is Side.HUBSPOT else self.external_seen_us
+
+    def is_stale(self, side: Side, modified_at: datetime | None) -> bool:
+        """A version of this side's record strictly older than one already settled: a lagging
+        read, not an edit. Equal is not stale (a re-read of the same version is an echo)."""
+        seen, stamp = self.seen_on(side), version_stamp(modified_at)
+        return seen is not None and stamp is not None and stamp < seen
+
+
+# -- intents ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    """A write about to be sent, committed before it is: a crash between "the API accepted it"
+    and "the ledger knows" leaves it pending, for the next run to resolve by its unique key."""
+
+    id: str
+    side: Side
+    operation: str
+    source_id: str | None
+    target_id: str | None
+    unique_property: str | None
+    unique_value: str | None
+
+
+def new_intent(
+    side: Side,
+    operation: str,
+    *,
+    source_id: str | None = None,
+    target_id: str | None = None,
+    unique_property: str | None = None,
+    unique_value: str | None = None,
+) -> Intent:
+    return Intent(
+        _next_intent_id(), side, operation, source_id, target_id, unique_property, unique_value
+    )
+
+
+# Intent ids: a random prefix per process and a counter, 36 characters like a UUID. One uuid4
+# per created record was 3 % of a migration's CPU (os.urandom each time); 80 random bits per
+# process keep ids from different processes apart just as well.
+_ID_PREFIX = uuid.uuid4().hex[:20]
+_id_counter = itertools.count()
+
+
+def _next_intent_id() -> str:
+    return f"{_ID_PREFIX}{next(_id_counter):016x}"
+
+
+# -- quarantine ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A record a side refused, on its way into the quarantine."""
+
+    source_side: Side
+    record_id: str
+    operation: str
+    category: str
+    message: str
+    property: str | None = None
+    fingerprint: str | None = None  # of the refused source version; None: it is always retried
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineEntry:
+    """An open quarantine entry: a refused record, why, and when it is tried again."""
+
+    id: int
+    pipeline: str
+    source_side: Side
+    record_id: str
+    operation: str
+    category: str
+    message: str
+    property: str | None
+    attempts: int
+    first_seen: datetime
+    last_seen: datetime
+    next_retry_at: datetime
+    state: str  # open | discarded
+    fingerprint: str | None
+
+
+# -- runs and commits ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """One row of the runs table: what a run did, as `syncer status` shows it."""
+
+    id: str
+    pipeline: str
+    mode: str
+    started_at: datetime
+    finished_at: datetime | None
+    status: str  # running | ok | quarantined | failed | stopped | interrupted
+    counts: dict[str, Any] | None  # RunReport.counts() of a finished run
+    api_calls: int | None
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictRecord:
+    hubspot_id: str
+    external_id: str
+    field: str
+    hubspot_hash: str
+    external_hash: str
+    winner: Side
+    policy: str
+
+
+@dataclass(slots=True)
+class Commit:
+    """What one transaction records: links (new or re-based), conflicts and cursors."""
+
+    links: list[Link] = field(default_factory=list)
+    conflicts: list[ConflictRecord] = field(default_factory=list)
+    cursors: dict[str, Cursor] = field(default_factory=dict)  # by Side, or another name
+    rejected: list[Rejected] = field(default_factory=list)
+    synced: dict[Side, list[str]] = field(default_factory=dict)  # source ids leaving quarantine
+    intents_applied: list[str] = field(default_factory=list)
+    intents_failed: list[str] = field(default_factory=list)
+    now: datetime | None = None  # the run's clock; quarantine back-off is scheduled by it
