@@ -20,7 +20,8 @@ import sqlalchemy as sa
 
 from syncer.connectors.sql import SqlConnector
 from syncer.records import Write
-from syncer.settings import ExternalSettings, PipelineSettings, SqlTableSettings
+from syncer.settings import PipelineSettings
+from syncer.settings_external import SqlSettings, SqlTableSettings
 
 DEFAULT_URLS = [
     "sqlite:///{tmp}/bench-sql-writes.db",
@@ -50,7 +51,7 @@ def connector_for(engine: sa.Engine, table: sa.Table) -> SqlConnector:
         sql=SqlTableSettings(primary_key="id", updated_at="updated_at", deleted_flag="is_deleted"),
         fields={"firstname": "first_name", "lastname": "last_name", "lifecyclestage": "status"},
     )
-    settings = ExternalSettings(url=str(engine.url), batch_size=500)
+    settings = SqlSettings(url=str(engine.url), batch_size=500)
     return SqlConnector(settings, pipeline, engine=engine)
 
 

@@ -89,7 +89,7 @@ def _add_run_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
         sub.set_defaults(handler=_lazy("syncer.commands", name))
     daemon = commands.add_parser("run", help="the daemon: scheduled incremental passes")
     _config_arg(daemon)
-    daemon.set_defaults(handler=_lazy("syncer.service.daemon", "command"))
+    daemon.set_defaults(handler=_lazy("syncer.commands", "daemon"))
 
 
 def _add_admin_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -8,12 +8,14 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from syncer.engine import failpoints
+from syncer.engine.observer import RunObserver
 from syncer.engine.report import Mode, RunReport
+from syncer.engine.run import run_pipeline
 from syncer.errors import RunStopped
 from syncer.ledger.store import Ledger
 from syncer.ledger.values import RunRecord
@@ -21,10 +23,7 @@ from syncer.logs import configure_logging, register_secret
 from syncer.records import Side
 from syncer.service.signals import stopped_by_signals
 from syncer.settings import Settings, load_settings
-from syncer.wiring import pipeline_run, select_pipelines
-
-if TYPE_CHECKING:
-    from syncer.connectors.hubspot import PortalBudgets
+from syncer.wiring import SharedBudgets, pipeline_run, select_pipelines
 
 EXIT_OK, EXIT_QUARANTINED = 0, 4
 
@@ -67,24 +66,55 @@ def run_modes(
     *,
     force: bool = False,
     dry_run: bool = False,
-    budgets: PortalBudgets | None = None,
+    budgets: SharedBudgets | None = None,
     stop: threading.Event | None = None,
+    observer: RunObserver | None = None,
 ) -> list[RunReport]:
     """Run every selected pipeline once, in order; the daemon and the demo call this too.
-    `stop` (set by SIGTERM) ends a run at its next chunk boundary and starts no other."""
-    from syncer.engine.run import run_pipeline
-
+    `stop` (set by SIGTERM) ends a run at its next chunk boundary and starts no other.
+    `observer`: told what each run does (by default, its log lines)."""
     reports = []
     with opened_ledger(settings) as ledger:
         for spec in select_pipelines(settings, pipeline):
             if stop is not None and stop.is_set():
                 raise RunStopped(f"stopped before pipeline {spec.name!r} started")
             run = pipeline_run(
-                settings, ledger, spec, force=force, dry_run=dry_run, budgets=budgets, stop=stop
+                settings,
+                ledger,
+                spec,
+                force=force,
+                dry_run=dry_run,
+                budgets=budgets,
+                stop=stop,
+                observer=observer,
             )
             with run as ctx:
                 reports.append(run_pipeline(ctx, mode))
     return reports
+
+
+def daemon(args: argparse.Namespace) -> int:
+    """`syncer run`: each pipeline's incremental passes on its schedule, until SIGTERM."""
+    # Imported here so that only `syncer run` loads the scheduler, not every command.
+    from syncer.service.daemon import serve
+
+    settings = load(args)
+    with stopped_by_signals() as stop:
+        serve(settings.pipelines, stop, scheduled_pass(settings, stop))
+    return EXIT_OK
+
+
+def scheduled_pass(
+    settings: Settings, stop: threading.Event | None = None
+) -> Callable[[str], list[RunReport]]:
+    """One incremental pass of a pipeline, as the daemon runs them: several at once, spending
+    from one rate budget."""
+    budgets = SharedBudgets.of(settings)
+
+    def run_pass(pipeline: str) -> list[RunReport]:
+        return run_modes(settings, Mode.SYNC, pipeline, budgets=budgets, stop=stop)
+
+    return run_pass
 
 
 def _run(

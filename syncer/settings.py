@@ -31,6 +31,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    SerializeAsAny,
     ValidationError,
     field_validator,
     model_validator,
@@ -42,6 +43,13 @@ from syncer import settings_sources as sources
 from syncer.errors import ConfigError
 from syncer.logs import mask_url_password
 from syncer.records import FieldType
+from syncer.settings_external import (
+    DEFAULT_KIND,
+    KINDS,
+    ExternalSettings,
+    SqlSettings,
+    SqlTableSettings,
+)
 from syncer.settings_rules import HubSpotName, HubSpotObject, PipelineName, SqlName
 
 Direction = Literal["both", "to_hubspot", "to_external"]
@@ -94,25 +102,6 @@ class HubSpotSettings(_Strict):
 
     def uses_oauth(self) -> bool:
         return bool(self.client_id)
-
-
-class ExternalSettings(_Strict):
-    kind: Literal["sql", "salesforce"] = "sql"
-    url: str = ""
-    password: SecretStr | None = None
-    password_file: Path | None = None
-    batch_size: int = Field(500, gt=0)
-
-    def __repr_args__(self) -> Any:
-        for name, value in super().__repr_args__():
-            yield name, mask_url_password(value) if name == "url" else value
-
-
-class SqlTableSettings(_Strict):
-    primary_key: SqlName = "id"
-    updated_at: SqlName | None = None
-    deleted_flag: SqlName | None = None
-    timezone: Annotated[str, AfterValidator(rules.time_zone)] = "UTC"
 
 
 class MatchRule(_Strict):
@@ -180,7 +169,10 @@ class Settings(BaseSettings):
 
     ledger: LedgerSettings = Field(default_factory=LedgerSettings)
     hubspot: HubSpotSettings = Field(default_factory=HubSpotSettings)
-    external: ExternalSettings = Field(default_factory=ExternalSettings)
+    # Validated as the model of its `kind` (settings_external.py); without [external], "sql".
+    external: SerializeAsAny[ExternalSettings] = Field(
+        default_factory=lambda: {"kind": DEFAULT_KIND}, validate_default=True
+    )
     pipelines: list[PipelineSettings] = Field(default_factory=list)
 
     @classmethod
@@ -197,28 +189,22 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
-        problems = [*_duplicate_names(self.pipelines), *_external_problems(self.external)]
+        problems = _duplicate_names(self.pipelines)
         if problems:
             raise ValueError("\n".join(problems))
-        if self.external.kind == "sql":
+        if isinstance(self.external, SqlSettings):
             for pipeline in self.pipelines:
                 pipeline.sql = pipeline.sql or SqlTableSettings()
         return self
 
     def secret_values(self) -> list[str]:
         """Every secret in these settings, for `syncer.logs.register_secret` at the edge."""
-        held = (
-            self.hubspot.token,
-            self.hubspot.client_secret,
-            self.hubspot.refresh_token,
-            self.external.password,
-        )
+        held = (self.hubspot.token, self.hubspot.client_secret, self.hubspot.refresh_token)
         secrets = [s.get_secret_value() for s in held if s]
-        for url in (self.ledger.url, self.external.url):
-            password = urlsplit(url).password
-            if password:
-                secrets.append(unquote(password))
-        return secrets
+        password = urlsplit(self.ledger.url).password
+        if password:
+            secrets.append(unquote(password))
+        return secrets + self.external.secret_values()
 
 
 def _duplicate_names(pipelines: list[PipelineSettings]) -> list[str]:
@@ -234,18 +220,21 @@ def _duplicate_names(pipelines: list[PipelineSettings]) -> list[str]:
     return problems
 
 
-def _external_problems(external: ExternalSettings) -> list[str]:
-    if external.kind == "sql" and not external.url:
-        return ["external.url: required when external.kind is 'sql' (a SQLAlchemy URL)"]
-    check = rules.sqlalchemy_url if external.kind == "sql" else rules.http_url
-    try:
-        check(external.url) if external.url else None
-    except ValueError as exc:
-        return [f"external.url: {exc}"]
-    return []
-
-
 DEFAULT_CONFIG_PATH = Path("config/syncer.toml")
+
+
+def secret_pairs() -> list[tuple[str, str]]:
+    """(section, key) of every secret that may be given inline as `key` or in a file named by
+    `key_file`: HubSpot's, and those of every kind of [external]."""
+    sections: list[tuple[str, type[BaseModel]]] = [("hubspot", HubSpotSettings)]
+    sections += [("external", model) for model in KINDS.values()]
+    pairs = (
+        (section, name)
+        for section, model in sections
+        for name in model.model_fields
+        if f"{name}_file" in model.model_fields
+    )
+    return list(dict.fromkeys(pairs))
 
 
 def config_path(path: Path | None, env: Mapping[str, str]) -> Path:
@@ -266,8 +255,9 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
     file = config_path(path, environ)
     base_dir = file.absolute().parent
     env_values = sources.read_environment(Settings, environ)
-    values = sources.merge_layers(sources.read_toml(file), env_values)
-    problems = sources.read_secret_files(values, base_dir)
+    secrets = secret_pairs()
+    values = sources.merge_layers(sources.read_toml(file), env_values, secrets)
+    problems = sources.read_secret_files(values, base_dir, secrets)
     try:
         settings = Settings.model_validate(values)
         problems += _private_network_problems(settings.hubspot)

@@ -1,8 +1,8 @@
 """Where settings come from and how their mistakes are told: the TOML file, SYNCER_* variables,
 `*_file` secrets, and one ConfigError listing every problem as `<source>: <key path>: <what>`.
 
-Used by `syncer.settings.load_settings`; nothing here knows the settings model's fields except
-the two secret pairs.
+Used by `syncer.settings.load_settings`; nothing here knows the settings model's fields: the
+secrets are named by the caller, as `SecretPairs`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -22,12 +22,7 @@ from syncer.errors import ConfigError
 
 ENV_PREFIX = "SYNCER_"
 # (section, key): `key` holds a secret inline, `key_file` names a file holding it.
-SECRET_PAIRS = (
-    ("hubspot", "token"),
-    ("hubspot", "client_secret"),
-    ("hubspot", "refresh_token"),
-    ("external", "password"),
-)
+SecretPairs = Sequence[tuple[str, str]]
 _SECRET_WORDS = re.compile(r"token|password|secret", re.IGNORECASE)
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -101,13 +96,15 @@ def env_origins(env_values: Mapping[str, Any], loc: Loc = ()) -> dict[Loc, str]:
     return origins
 
 
-def merge_layers(file_values: dict[str, Any], env_values: dict[str, Any]) -> dict[str, Any]:
+def merge_layers(
+    file_values: dict[str, Any], env_values: dict[str, Any], secrets: SecretPairs
+) -> dict[str, Any]:
     """File values overridden by environment values, key by key at every depth.
 
     A secret set in the environment, inline or as a file, replaces both forms in the file.
     """
     file_values = {k: dict(v) if isinstance(v, dict) else v for k, v in file_values.items()}
-    for section, key in SECRET_PAIRS:
+    for section, key in secrets:
         overridden = env_values.get(section, {})
         if isinstance(overridden, dict) and {key, f"{key}_file"} & overridden.keys():
             in_file = file_values.get(section)
@@ -127,10 +124,12 @@ def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[st
     return merged
 
 
-def read_secret_files(values: dict[str, Any], base_dir: Path) -> list[Problem]:
+def read_secret_files(
+    values: dict[str, Any], base_dir: Path, secrets: SecretPairs
+) -> list[Problem]:
     """Replace each `*_file` by the secret it holds (stripped); relative paths start at base_dir."""
     problems = []
-    for section, key in SECRET_PAIRS:
+    for section, key in secrets:
         holder = values.get(section)
         file_key = f"{key}_file"
         if not isinstance(holder, dict) or not isinstance(holder.get(file_key), str):

@@ -5,21 +5,69 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from syncer.connectors.base import Connector
 from syncer.connectors.catalogue_cache import CatalogueCache
+from syncer.engine.observer import LoggingObserver, RunObserver
 from syncer.engine.run import PipelineRun
 from syncer.errors import ConfigError
 from syncer.ledger.store import Ledger
 from syncer.records import Side
 from syncer.settings import PipelineSettings, Settings
+from syncer.settings_external import ExternalSettings, SqlSettings
 
 if TYPE_CHECKING:
     from syncer.connectors.hubspot import PortalBudgets
+
+Kind = TypeVar("Kind", bound=ExternalSettings)
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalConnector(Generic[Kind]):
+    """How a kind of external CRM is connected: its settings model and the factory that builds
+    its connector for one pipeline."""
+
+    settings: type[Kind]
+    build: Callable[[Kind, PipelineSettings], Connector]
+
+    def connect(self, settings: ExternalSettings, pipeline: PipelineSettings) -> Connector:
+        if not isinstance(settings, self.settings):
+            raise TypeError(f"{type(settings).__name__} given for {self.settings.__name__}")
+        return self.build(settings, pipeline)
+
+
+def _sql_connector(settings: SqlSettings, pipeline: PipelineSettings) -> Connector:
+    # Imported here, like the HubSpot connector: commands that never connect (status, errors)
+    # start without loading either.
+    from syncer.connectors.sql import SqlConnector
+
+    return SqlConnector(settings, pipeline)
+
+
+# The connector of each `external.kind` (settings_external.KINDS lists their settings models).
+EXTERNAL_CONNECTORS: dict[str, ExternalConnector[Any]] = {
+    "sql": ExternalConnector(SqlSettings, _sql_connector),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SharedBudgets:
+    """The rate budgets every run of one process draws on together: HubSpot's burst limit is
+    per app and its daily limit per account, whatever the pipeline, so pipelines running at
+    once (the daemon's) must spend from one budget."""
+
+    hubspot: PortalBudgets
+
+    @classmethod
+    def of(cls, settings: Settings) -> SharedBudgets:
+        from syncer.connectors.hubspot import PortalBudgets
+
+        return cls(PortalBudgets.from_settings(settings.hubspot))
 
 
 def owner_name() -> str:
@@ -42,26 +90,36 @@ def select_pipelines(settings: Settings, name: str | None) -> list[PipelineSetti
 def build_connectors(
     settings: Settings,
     pipeline: PipelineSettings,
-    budgets: PortalBudgets | None = None,
+    budgets: SharedBudgets | None = None,
     kept_schemas: CatalogueCache | None = None,
 ) -> dict[Side, Connector]:
-    """`budgets`: one rate budget shared by every HubSpot connector of this process (the
-    burst limit is per app and the daily limit per account, whatever the pipeline).
-    `kept_schemas`: the ledger's copy of the property catalogue, read instead of HubSpot's."""
+    """`budgets`: shared by every run of this process (see SharedBudgets); None: this run's
+    own. `kept_schemas`: the ledger's copy of the property catalogue, read instead of HubSpot's."""
     from syncer.connectors.hubspot import HubSpotConnector
 
-    if settings.external.kind != "sql":
-        raise ConfigError(
-            f'external.kind: {settings.external.kind!r} is not supported yet; use "sql"'
+    external = external_connector(settings.external, pipeline)
+    try:
+        hubspot = HubSpotConnector(
+            settings.hubspot,
+            pipeline,
+            budgets=budgets.hubspot if budgets is not None else None,
+            kept_schemas=kept_schemas,
         )
-    from syncer.connectors.sql import SqlConnector
+    except BaseException:
+        external.close()  # its connections are not left open behind a configuration error
+        raise
+    return {Side.HUBSPOT: hubspot, Side.EXTERNAL: external}
 
-    return {
-        Side.HUBSPOT: HubSpotConnector(
-            settings.hubspot, pipeline, budgets=budgets, kept_schemas=kept_schemas
-        ),
-        Side.EXTERNAL: SqlConnector(settings.external, pipeline),
-    }
+
+def external_connector(settings: ExternalSettings, pipeline: PipelineSettings) -> Connector:
+    """The connector of `settings.kind`, from the registry."""
+    registered = EXTERNAL_CONNECTORS.get(settings.kind)
+    if registered is None:
+        known = ", ".join(repr(kind) for kind in EXTERNAL_CONNECTORS)
+        raise ConfigError(
+            f"external.kind: no connector for {settings.kind!r} (known kinds: {known})"
+        )
+    return registered.connect(settings, pipeline)
 
 
 @contextmanager
@@ -72,11 +130,13 @@ def pipeline_run(
     *,
     force: bool = False,
     dry_run: bool = False,
-    budgets: PortalBudgets | None = None,
+    budgets: SharedBudgets | None = None,
     stop: threading.Event | None = None,
     fresh_schemas: bool = False,
+    observer: RunObserver | None = None,
 ) -> Iterator[PipelineRun]:
-    """`fresh_schemas`: read HubSpot's property catalogue, not the ledger's copy (`check`)."""
+    """`fresh_schemas`: read HubSpot's property catalogue, not the ledger's copy (`check`).
+    `observer`: told what the run does; by default, its log lines."""
     max_age = 0.0 if fresh_schemas else settings.hubspot.properties_cache_seconds
     kept = ledger.kept_schemas(timedelta(seconds=max_age))
     connectors = build_connectors(settings, pipeline, budgets, kept)
@@ -90,6 +150,7 @@ def pipeline_run(
             dry_run=dry_run,
             lease_ttl=timedelta(seconds=settings.ledger.lease_seconds),
             stop=stop,
+            observer=observer or LoggingObserver(),
         )
     finally:
         for connector in connectors.values():

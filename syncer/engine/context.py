@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from syncer.connectors.base import Connector
 from syncer.engine.execute import Executor
 from syncer.engine.match import Matcher
+from syncer.engine.observer import LoggingObserver, RunObserver
 from syncer.engine.plan import Policy
 from syncer.engine.report import Mode, RunReport
 from syncer.ledger.store import Ledger
@@ -35,6 +36,7 @@ class PipelineRun:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     lease_ttl: timedelta = LEASE_TTL  # [ledger] lease_seconds
     stop: threading.Event | None = None  # set by SIGTERM: end at the next chunk boundary
+    observer: RunObserver = field(default_factory=LoggingObserver)  # told what the run does
 
 
 @dataclass(slots=True)
@@ -84,6 +86,7 @@ class RunState:
             before_chunk=renew,
             stopping=ctx.stop.is_set if ctx.stop is not None else None,
             clock=ctx.clock,
+            observer=ctx.observer,
         )
 
     def fill_report(self, executor: Executor) -> None:

@@ -23,19 +23,20 @@ import contextvars
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from syncer.connectors.base import Connector
 from syncer.engine import failpoints
 from syncer.engine.duplicates import adopt_duplicates
+from syncer.engine.observer import LoggingObserver, RunObserver
 from syncer.engine.plan import PairPlan, external_id_of
 from syncer.engine.settle import Outcome, Settler, Tally, source_id
 from syncer.errors import RunStopped
 from syncer.ledger.store import Ledger
 from syncer.ledger.values import Intent, Rejected, new_intent
 from syncer.mapping.apply import FieldMap
-from syncer.records import Rejection, Side, Write, WriteResult
+from syncer.records import Rejection, Side, Write
 
 CHUNK = 1000
 
@@ -51,6 +52,7 @@ class _Chunk:
     writes: dict[Side, list[Write]]
     intents: dict[int, Intent]  # by index into plans: the creates
     sent: Future[None] | None = None
+    tally: Tally = field(default_factory=Tally)  # this chunk's alone: the sender counts into it
 
 
 class Executor:
@@ -68,6 +70,7 @@ class Executor:
         before_chunk: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         stopping: Callable[[], bool] | None = None,
+        observer: RunObserver | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.run_id = run_id
@@ -79,8 +82,9 @@ class Executor:
         self.before_chunk = before_chunk  # renews the lease on long runs
         self.clock = clock
         self.stopping = stopping or (lambda: False)
-        self.tally = Tally()
-        self._settler = Settler(fieldmap.match.hubspot, conflict_policy, self.tally)
+        self.observer = observer or LoggingObserver()
+        self.conflict_policy = conflict_policy
+        self.tally = Tally()  # the committed chunks'
         self._stop = threading.Event()
 
     def execute(self, plans: Sequence[PairPlan], rejected: Sequence[Rejected] = ()) -> None:
@@ -128,8 +132,8 @@ class Executor:
             self._refuse_taken_keys(plans, outcomes)
             for side in Side:
                 writes = [w for w in chunk.writes[side] if side not in outcomes[int(w.key)].failed]
-                self._write_side(side, writes, outcomes)
-                self._archive(side, plans, outcomes)
+                self._write_side(side, writes, chunk)
+                self._archive(side, chunk)
             self._stamp_new_external_ids(plans, outcomes)
             failpoints.hit("after_remote_accept")
         except BaseException:
@@ -139,11 +143,16 @@ class Executor:
     def _commit(self, chunk: _Chunk, rejected: list[Rejected]) -> None:
         assert chunk.sent is not None
         chunk.sent.result()  # what the sender met is raised here, before anything is committed
-        commit = self._settler.commit_for(chunk.plans, chunk.outcomes, chunk.intents, self.clock())
+        settler = Settler(self.fieldmap.match.hubspot, self.conflict_policy, chunk.tally)
+        commit = settler.commit_for(chunk.plans, chunk.outcomes, chunk.intents, self.clock())
         commit.rejected.extend(rejected)
-        self.tally.quarantined += len(commit.rejected)
+        chunk.tally.quarantined += len(commit.rejected)
         failpoints.hit("before_ledger_commit")
         self.ledger.commit(self.pipeline, self.epoch, commit, self.run_id)
+        self.tally.add(chunk.tally)
+        self.observer.chunk_committed(
+            chunk.tally.committed(self.run_id, self.pipeline, commit.rejected)
+        )
 
     def _writes(
         self,
@@ -212,16 +221,17 @@ class Executor:
             str(index), properties, unique_property=self.fieldmap.match.external, unique_value=key
         )
 
-    def _write_side(self, side: Side, writes: list[Write], outcomes: list[Outcome]) -> None:
+    def _write_side(self, side: Side, writes: list[Write], chunk: _Chunk) -> None:
         if not writes:
             return
         by_key = {w.key: w for w in writes}
         connector = self.connectors[side]
         for result in adopt_duplicates(connector, writes, connector.write(writes)):
-            outcome = outcomes[int(result.key)]
+            outcome = chunk.outcomes[int(result.key)]
             if result.ok and result.id is not None:
                 outcome.ids[side] = result.id
-                self._count(side, by_key[result.key], result)
+                created = by_key[result.key].target_id is None and result.created
+                (chunk.tally.created if created else chunk.tally.updated)[side] += 1
             else:
                 outcome.failed[side] = result.rejection or Rejection(
                     "NO_RESULT", "the side returned no result for this record"
@@ -266,13 +276,8 @@ class Executor:
                     "NO_RESULT", "HubSpot returned no result for the external-id stamp"
                 )
 
-    def _count(self, side: Side, write: Write, result: WriteResult) -> None:
-        if write.target_id is None and result.created:
-            self.tally.created[side] += 1
-        else:
-            self.tally.updated[side] += 1
-
-    def _archive(self, side: Side, plans: Sequence[PairPlan], outcomes: list[Outcome]) -> None:
+    def _archive(self, side: Side, chunk: _Chunk) -> None:
+        plans, outcomes = chunk.plans, chunk.outcomes
         wanted = {
             i: p.pair.link.id_on(side)
             for i, p in enumerate(plans)
@@ -286,4 +291,4 @@ class Executor:
             if result is not None and result.rejection is not None:
                 outcomes[index].failed[side] = result.rejection
             else:
-                self.tally.archived[side] += 1
+                chunk.tally.archived[side] += 1

@@ -23,6 +23,7 @@ from syncer.engine.hubspot_events import (
     linked_only,
     merge_commit,
 )
+from syncer.engine.observer import RunStarted
 from syncer.engine.plan import PairPlan, plan_pair
 from syncer.engine.report import Mode, RunReport
 from syncer.engine.stream import list_hubspot, migrate_streamed, streams
@@ -46,6 +47,7 @@ def run_pipeline(ctx: PipelineRun, mode: Mode) -> RunReport:
         started = time.monotonic()
         ctx.ledger.start_run(report.run_id, ctx.pipeline.name, mode.value)
         try:
+            ctx.observer.run_started(RunStarted.of(report))
             _run(ctx, mode, epoch, report)
             report.status = "quarantined" if report.quarantined else "ok"
         except Exception as exc:
@@ -66,7 +68,7 @@ def run_pipeline(ctx: PipelineRun, mode: Mode) -> RunReport:
                 error=report.error,
             )
             ctx.ledger.release_lease(ctx.pipeline.name, epoch)
-            log.info("run finished", **report.as_dict())
+            ctx.observer.run_finished(report)
     return report
 
 

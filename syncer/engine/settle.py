@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from syncer.engine.backoff import fingerprint
+from syncer.engine.observer import ChunkCommitted, SideWrites
 from syncer.engine.plan import PairPlan, encode_sides
 from syncer.ledger.values import Commit, ConflictRecord, Intent, Link, Rejected, newest_stamp
 from syncer.records import Rejection, Side
@@ -29,6 +30,28 @@ class Tally:
     linked: int = 0
     conflicts: int = 0
     quarantined: int = 0
+
+    def add(self, other: Tally) -> None:
+        for side in Side:
+            self.created[side] += other.created[side]
+            self.updated[side] += other.updated[side]
+            self.archived[side] += other.archived[side]
+        self.linked += other.linked
+        self.conflicts += other.conflicts
+        self.quarantined += other.quarantined
+
+    def committed(self, run_id: str, pipeline: str, rejected: list[Rejected]) -> ChunkCommitted:
+        """This chunk's counts as the event observers are told; `rejected`: its quarantine."""
+        return ChunkCommitted(
+            run_id,
+            pipeline,
+            writes={
+                s: SideWrites(self.created[s], self.updated[s], self.archived[s]) for s in Side
+            },
+            linked=self.linked,
+            conflicts=self.conflicts,
+            quarantined={s: sum(r.source_side is s for r in rejected) for s in Side},
+        )
 
 
 @dataclass(slots=True)

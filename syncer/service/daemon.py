@@ -7,8 +7,8 @@ in the ledger, not the scheduler, decides who runs when several replicas share a
 
 from __future__ import annotations
 
-import argparse
 import threading
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -16,29 +16,25 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from syncer.engine.report import Mode
+from syncer.engine.report import RunReport
 from syncer.errors import LeaseHeld, RateLimited, RunStopped
 from syncer.logs import get_logger
-from syncer.service.signals import stopped_by_signals
-from syncer.settings import PipelineSettings, Settings
+from syncer.settings import PipelineSettings
 
 log = get_logger(__name__)
 
-
-def command(args: argparse.Namespace) -> int:
-    from syncer.commands import load
-
-    settings = load(args)
-    with stopped_by_signals() as stop:
-        serve(settings, stop)
-    return 0
+# One incremental pass of the named pipeline; its runs' reports. Built by the caller, which
+# knows the settings, the connectors and the budgets the passes share.
+PassRunner = Callable[[str], Sequence[RunReport]]
 
 
-def serve(settings: Settings, stop: threading.Event) -> None:
+def serve(
+    pipelines: Sequence[PipelineSettings], stop: threading.Event, run_pass: PassRunner
+) -> None:
     """Run the schedule until `stop` is set; waits for running passes to finish."""
     scheduler = BackgroundScheduler(timezone="UTC")
-    passes = Passes(settings, stop)
-    for pipeline in settings.pipelines:
+    passes = Passes(run_pass)
+    for pipeline in pipelines:
         scheduler.add_job(
             passes.run_once,
             trigger=trigger_for(pipeline),
@@ -50,37 +46,28 @@ def serve(settings: Settings, stop: threading.Event) -> None:
             next_run_time=datetime.now(UTC),  # the first pass starts at once
         )
     scheduler.start()
-    log.info("daemon started", pipelines=[p.name for p in settings.pipelines])
+    log.info("daemon started", pipelines=[p.name for p in pipelines])
     stop.wait()
     scheduler.shutdown(wait=True)
     log.info("daemon stopped")
 
 
 class Passes:
-    """Runs one pass of a pipeline at a time; a pipeline out of daily quota is parked."""
+    """Runs one pass of a pipeline at a time; a pipeline out of daily quota is parked. A pass
+    in progress ends at its next chunk boundary once the stop `run_pass` was given is set."""
 
-    def __init__(self, settings: Settings, stop: threading.Event | None = None) -> None:
-        from syncer.connectors.hubspot import PortalBudgets
-
-        self.settings = settings
-        self.stop = stop  # a pass in progress ends at its next chunk boundary once it is set
+    def __init__(self, run_pass: PassRunner) -> None:
+        self.run_pass = run_pass
         self.parked_until: dict[str, datetime] = {}
-        # Pipelines run in parallel here; they share the app's burst and the daily quota.
-        self.budgets = PortalBudgets.from_settings(settings.hubspot)
 
     def run_once(self, pipeline: str) -> None:
-        from syncer.commands import run_modes
-
         parked = self.parked_until.get(pipeline)
         if parked is not None and datetime.now(UTC) < parked:
             log.info("pass skipped", pipeline=pipeline, reason=f"parked until {parked.isoformat()}")
             return
         self.parked_until.pop(pipeline, None)
         try:
-            reports = run_modes(
-                self.settings, Mode.SYNC, pipeline, budgets=self.budgets, stop=self.stop
-            )
-            for report in reports:
+            for report in self.run_pass(pipeline):
                 log.info("pass done", pipeline=pipeline, status=report.status, writes=report.writes)
         except RunStopped as exc:
             log.info("pass stopped", pipeline=pipeline, reason=str(exc))

@@ -13,7 +13,8 @@ from pydantic import SecretStr
 from syncer.connectors.sql import SqlConnector
 from syncer.connectors.sql.connection import build_engine, database_url, safe_url
 from syncer.errors import ConfigError
-from syncer.settings import ExternalSettings, PipelineSettings, SqlTableSettings
+from syncer.settings import PipelineSettings
+from syncer.settings_external import SqlSettings, SqlTableSettings
 from tests.contract import sql_harness
 from tests.contract.sql_harness import crm_table, pipeline_for
 
@@ -31,7 +32,7 @@ def table(sql_engine: sa.Engine, unique_name: str) -> Iterator[sa.Table]:
 
 
 def connector(engine: sa.Engine, pipeline: PipelineSettings) -> SqlConnector:
-    return SqlConnector(ExternalSettings(url=str(engine.url)), pipeline, engine=engine)
+    return SqlConnector(SqlSettings(url=str(engine.url)), pipeline, engine=engine)
 
 
 def with_sql(pipeline: PipelineSettings, **changes: str) -> PipelineSettings:
@@ -110,14 +111,14 @@ def test_unknown_time_zone_names_the_key(sql_engine: sa.Engine, table: sa.Table)
 
 
 def test_password_is_injected_and_never_rendered(tmp_path: Path) -> None:
-    settings = ExternalSettings(url="postgresql+psycopg://crm@db.internal/crm",
+    settings = SqlSettings(url="postgresql+psycopg://crm@db.internal/crm",
                                 password=SecretStr("s3cret-pw"))
     url = database_url(settings)
     assert url.password == "s3cret-pw"
     assert "s3cret-pw" not in str(url)
     secret = tmp_path / "db_password"
     secret.write_text("from-file\n", encoding="utf-8")
-    engine = build_engine(ExternalSettings(url="mysql+pymysql://crm@db.invalid/crm",
+    engine = build_engine(SqlSettings(url="mysql+pymysql://crm@db.invalid/crm",
                                            password_file=secret))  # does not connect
     assert engine.url.password == "from-file"
     assert "from-file" not in safe_url(engine)
@@ -125,6 +126,6 @@ def test_password_is_injected_and_never_rendered(tmp_path: Path) -> None:
 
 
 def test_unreadable_password_file_is_a_config_error(tmp_path: Path) -> None:
-    settings = ExternalSettings(url="sqlite://", password_file=tmp_path / "missing")
+    settings = SqlSettings(url="sqlite://", password_file=tmp_path / "missing")
     with pytest.raises(ConfigError, match=r"external\.password_file: cannot read"):
         database_url(settings)

@@ -11,7 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from syncer.connectors.sql import SqlConnector
-from syncer.settings import ExternalSettings, PipelineSettings, SqlTableSettings
+from syncer.settings import PipelineSettings
+from syncer.settings_external import SqlSettings, SqlTableSettings
 from tests.contract.harness import OVERLAP_SECONDS, T0, ContractFields, PageSizes
 
 SQL_FIELDS = ContractFields(
@@ -91,7 +92,7 @@ class SqlHarness:
     ) -> SqlConnector:
         pipeline = pipeline_for(self.table, overlap_seconds=overlap_seconds, timezone=timezone)
         connector = SqlConnector(
-            ExternalSettings(url=str(self.engine.url), batch_size=batch_size),
+            SqlSettings(url=str(self.engine.url), batch_size=batch_size),
             pipeline,
             engine=self.engine,
             clock=self.clock,

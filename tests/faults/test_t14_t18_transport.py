@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from syncer.cli import main
+from syncer.commands import scheduled_pass
 from syncer.engine.report import Mode
 from syncer.errors import RetryableError
 from syncer.ledger.values import Intent, RunRecord
@@ -84,7 +85,7 @@ def test_t14_the_daily_limit_parks_the_pipeline_with_its_state_kept(
         assert main(["plan", "-c", str(dep.config)]) == 0
         reads = dep.sandbox.stats()["requests"] - used
         dep.sandbox.config.daily_limit = used + 2 * reads + 1
-        passes = Passes(load_settings(dep.config, {}))
+        passes = Passes(scheduled_pass(load_settings(dep.config, {})))
         passes.run_once("contacts")
         parked = passes.parked_until["contacts"]
         assert parked > datetime.now(UTC) + timedelta(minutes=1)

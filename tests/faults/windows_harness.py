@@ -38,7 +38,8 @@ from syncer.records import (
     WriteResult,
 )
 from syncer.sandbox.hubspot import HubSpotSandbox, serve_in_thread
-from syncer.settings import ExternalSettings, HubSpotSettings, PipelineSettings
+from syncer.settings import HubSpotSettings, PipelineSettings
+from syncer.settings_external import SqlSettings
 from tests.connectors.hubspot_harness import TOKEN, StepClock, sandbox
 from tests.ledger_tables import ledger_tables
 
@@ -86,7 +87,7 @@ class Rig:
             clock=self.daemon_now,
         )  # fmt: skip
         ext = SqlConnector(
-            ExternalSettings(kind="sql", url=str(self.engine.url), batch_size=self.sql_batch_size),
+            SqlSettings(url=str(self.engine.url), batch_size=self.sql_batch_size),
             self.pipeline,
             engine=self.engine,
             clock=self.daemon_now,

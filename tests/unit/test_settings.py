@@ -9,6 +9,7 @@ import pytest
 
 from syncer.errors import ConfigError
 from syncer.settings import PipelineSettings, Settings, load_settings
+from syncer.settings_external import SqlSettings
 
 EXAMPLE = Path(__file__).parents[2] / "config" / "syncer.example.toml"
 
@@ -204,6 +205,26 @@ def test_sql_needs_a_url_and_gets_default_table_settings(tmp_path: Path) -> None
     ]
     sql = load_settings(write(tmp_path, MINIMAL), env={}).pipelines[0].sql
     assert sql is not None and sql.primary_key == "id"
+
+
+def test_external_is_read_into_the_model_of_its_kind(tmp_path: Path) -> None:
+    external = load_settings(write(tmp_path, MINIMAL), env={}).external
+    assert isinstance(external, SqlSettings) and external.url == "sqlite:///legacy.db"
+    text = MINIMAL.replace("[external]", '[external]\nkind = "sql"\nbatch_size = 0\nbogus = 1')
+    path = write(tmp_path, text)
+    assert problems(path) == [
+        f"{path}: external.batch_size: expected greater than 0, got 0",
+        f"{path}: external.bogus: unknown key",
+    ]
+
+
+def test_an_unknown_external_kind_names_the_key_and_the_kinds_there_are(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL.replace("[external]", '[external]\nkind = "salesforce"'))
+    assert problems(path) == [f"{path}: external.kind: expected one of 'sql', got 'salesforce'"]
+    # The in-memory connector is for tests: not a kind a configuration may name.
+    assert problems(write(tmp_path, MINIMAL), env={"SYNCER_EXTERNAL__KIND": "memory"}) == [
+        "$SYNCER_EXTERNAL__KIND: external.kind: expected one of 'sql', got 'memory'"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -10,10 +10,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from syncer.errors import ConfigError
-from syncer.settings import ExternalSettings
+from syncer.settings_external import SqlSettings
 
 
-def database_url(settings: ExternalSettings) -> sa.URL:
+def database_url(settings: SqlSettings) -> sa.URL:
     if not settings.url:
         raise ConfigError("external.url: a SQLAlchemy URL is required when external.kind = 'sql'")
     try:
@@ -24,7 +24,7 @@ def database_url(settings: ExternalSettings) -> sa.URL:
     return url.set(password=password) if password is not None else url
 
 
-def build_engine(settings: ExternalSettings) -> sa.Engine:
+def build_engine(settings: SqlSettings) -> sa.Engine:
     # pre_ping: a daemon's pooled connections go stale between runs (server restarts, idle kills).
     return sa.create_engine(database_url(settings), pool_pre_ping=True)
 
@@ -34,7 +34,7 @@ def safe_url(engine: sa.Engine) -> str:
     return engine.url.render_as_string(hide_password=True)
 
 
-def _password(settings: ExternalSettings) -> str | None:
+def _password(settings: SqlSettings) -> str | None:
     if settings.password is not None:
         return settings.password.get_secret_value()
     if settings.password_file is None:

@@ -20,7 +20,8 @@ from syncer.connectors.sql.schema import TableSchema, check_identifiers, field_t
 from syncer.connectors.sql.values import decode_cursor
 from syncer.connectors.sql.writing import TableWriter
 from syncer.records import CallCounter, ChangePage, Cursor, FieldType, Record, Write, WriteResult
-from syncer.settings import ExternalSettings, PipelineSettings
+from syncer.settings import PipelineSettings
+from syncer.settings_external import SqlSettings
 
 
 def _utc_now() -> datetime:
@@ -34,7 +35,7 @@ class SqlConnector:
 
     def __init__(
         self,
-        settings: ExternalSettings,
+        settings: SqlSettings,
         pipeline: PipelineSettings,
         *,
         engine: sa.Engine | None = None,
