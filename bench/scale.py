@@ -47,7 +47,7 @@ def run(small: int, large: int) -> dict[str, Any]:
         "rss_ratio": high.peak_rss_mb / low.peak_rss_mb,
     }
     # Not a target: the same size split between the two sides, HubSpot's records waiting on
-    # disk for the pages that claim them (engine/hubspot_pool.py).
+    # disk for the pages that claim them (engine/spool.py).
     both = migrate(large // 2, hubspot=large // 2)
     figures["both_sides_contacts"] = large
     figures["both_sides_peak_rss_mb"] = both.peak_rss_mb

@@ -1,6 +1,5 @@
 """What a pipeline run is given (PipelineRun), and what it has settled before it collects
-(RunState): the parts both ways of running build from them, the matcher, the executor and the
-policy, and the report filled from what the executor did."""
+(RunState): the parts its pages are run with, the matcher, the executor and the policy."""
 
 from __future__ import annotations
 
@@ -88,13 +87,3 @@ class RunState:
             clock=ctx.clock,
             observer=ctx.observer,
         )
-
-    def fill_report(self, executor: Executor) -> None:
-        report, tally = self.report, executor.tally
-        for side in Side:
-            report.created[side.value] = tally.created[side]
-            report.updated[side.value] = tally.updated[side]
-            report.archived[side.value] = tally.archived[side]
-        report.linked = tally.linked
-        report.conflicts = tally.conflicts
-        report.quarantined = tally.quarantined

@@ -1,73 +1,44 @@
-"""A migration, streamed: the external side matched, planned and executed a page at a time.
+"""A streamed listing: the external side served a page at a time, HubSpot's from a spool.
 
 A migration used to list both sides in full and hold every record, pair and plan of both at
 once: memory grew with the table (~2.3 KB a record, 557 MB at 200,000 contacts). Nothing needs
 the whole external listing at once, provided that:
 
-- HubSpot's listing waits on disk (hubspot_pool.py) and each page claims from it the records
-  it may pair with: the twins of its linked records, by id; the records reserved for its
-  records (they name them by id, as the external id property); the free records holding one of
-  its keys. The records no page claimed are matched last, with stand-ins (archived, empty) for
-  linked twins no page listed, as a whole run stands them in for records a listing misses;
+- HubSpot's listing waits on disk (spool.py) and each page claims from it the records it may
+  pair with: the twins of its linked records, by id; the records reserved for its records
+  (they name them by id, as the external id property); the free records holding one of its
+  keys. The records no page claimed are run last, with stand-ins (archived, empty) for linked
+  twins no page listed, as a whole listing stands them in for records a listing misses;
 - a key taken by an earlier page is, once that page is executed and committed, a link in the
   ledger, which is where the matcher looks for keys already held; keys held by pairs made by id
-  are held from the start, and passed to every match;
+  are held from the start, and passed to every page;
 - nothing is archived: with `deletes = "archive"` a linked record missing from a listing would
   be, and the archive guard must count those before anything is written, so such a migration
-  over existing links still lists both sides whole (a first migration has none to count).
+  over existing links still lists both sides whole (a first migration has none to count);
+- nothing is only planned: a dry run commits nothing, so a later page could not find the keys
+  an earlier one took.
 
 So memory is one page, whatever either side holds. Which of two external records sharing a key
 wins follows the listing's order (the SQL connector lists by primary key, the same order a
-whole run uses).
+whole listing uses).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
 
 from syncer.batches import chunks
-from syncer.connectors.base import Connector
 from syncer.engine import guards
 from syncer.engine.collect import gone, keep_newest
 from syncer.engine.context import RunState
-from syncer.engine.execute import Executor
-from syncer.engine.hubspot_pool import HubSpotPool
-from syncer.engine.match import Matcher
-from syncer.engine.plan import Policy, plan_pair
+from syncer.engine.listing import merges_of
+from syncer.engine.page import Page
 from syncer.engine.report import Mode
-from syncer.ledger.store import Ledger
+from syncer.engine.spool import Spool
 from syncer.records import ChangePage, Cursor, Record, Side
 
 STREAM_PAGE = 5000  # external records matched, planned and executed together
 _BY_ID = 500  # ids per look-up
-
-
-@dataclass(slots=True)
-class ListedHubSpot:
-    """HubSpot's full listing, on disk, with the cursor its last page carried and the merges
-    its records name ({merged-away id: survivor id})."""
-
-    pool: HubSpotPool
-    cursor: Cursor | None
-    merged: dict[str, str]
-
-
-def list_hubspot(
-    state: RunState, merged_ids: Callable[[list[Record]], dict[str, str]]
-) -> ListedHubSpot:
-    pool = HubSpotPool(state.fieldmap, state.ctx.pipeline.external_id_property)
-    cursor: Cursor | None = None
-    merged: dict[str, str] = {}
-    try:
-        for page in state.ctx.connectors[Side.HUBSPOT].changes(None, state.until):
-            pool.add(page.records)
-            merged.update(merged_ids(list(page.records)))
-            cursor = page.cursor or cursor
-    except BaseException:
-        pool.close()
-        raise
-    return ListedHubSpot(pool, cursor, merged)
 
 
 def streams(state: RunState, link_count: int) -> bool:
@@ -80,36 +51,126 @@ def streams(state: RunState, link_count: int) -> bool:
     )
 
 
-def migrate_streamed(state: RunState, hubspot: ListedHubSpot, link_count: int) -> dict[str, Cursor]:
-    """Run a migration page by page; returns the sides' cursors to commit. The caller closes
-    the pool."""
-    ctx, pool = state.ctx, hubspot.pool
-    executor = state.executor()
-    migration = _Streamed(state, executor, ctx.ledger, link_count)
-    state.report.collected[Side.HUBSPOT.value] = len(pool)
-    external = ctx.connectors[Side.EXTERNAL]
-    guards.check_listed(link_count, Side.HUBSPOT, len(pool), force=ctx.force)
-    if link_count:
-        _mark_linked(pool, ctx.ledger, ctx.pipeline.name)
-    _reserve_named_twins(pool, external)
-    pages = pages_of(external.changes(None, state.until), STREAM_PAGE)
-    listed, external_cursor = migration.run(pool, pages)
-    state.report.collected[Side.EXTERNAL.value] = listed
-    state.fill_report(executor)
-    cursors = {Side.HUBSPOT: hubspot.cursor, Side.EXTERNAL: external_cursor}
-    return {side: cursor for side, cursor in cursors.items() if cursor is not None}
+class StreamedListing:
+    def __init__(self, state: RunState, link_count: int) -> None:
+        ctx = state.ctx
+        self.state = state
+        self.link_count = link_count
+        self.spool = Spool(state.fieldmap, Side.HUBSPOT, ctx.pipeline.external_id_property)
+        self._merged: dict[str, str] = {}
+        self._cursors: dict[Side, Cursor | None] = {side: None for side in Side}
+        try:
+            self._list_hubspot()
+        except BaseException:
+            self.spool.close()
+            raise
+        self.collected = {Side.HUBSPOT: len(self.spool), Side.EXTERNAL: 0}
+        self.held_back = 0  # a migration holds nothing back
 
+    def merged(self) -> dict[str, str]:
+        return self._merged
 
-def _mark_linked(pool: HubSpotPool, ledger: Ledger, pipeline: str) -> None:
-    for ids in pool.ids(_BY_ID):
-        pool.mark_linked(ledger.links_for(pipeline, Side.HUBSPOT, ids))
+    def add_archived(self, records: Iterable[Record]) -> None:
+        self.spool.add_missing(records)
 
+    def pages(self) -> Iterator[Page]:
+        """The external side's pages, then the HubSpot records no page claimed, then the
+        links neither listing showed."""
+        guards.check_listed(self.link_count, Side.HUBSPOT, len(self.spool), force=self._force)
+        if self.link_count:
+            self._mark_linked()
+        self._reserve_named_twins()
+        yield from self._external_pages()
+        yield from self._unclaimed_pages()
+        if self.link_count:
+            yield from self._unlisted_links()
 
-def _reserve_named_twins(pool: HubSpotPool, external: Connector) -> None:
-    """Unlinked records naming an external record by id pair with it if it is live, as in a
-    whole run (`Matcher._pair_by_carried_id`): read those by id and reserve."""
-    for ids in pool.carried_ids(_BY_ID):
-        pool.reserve(r for r in external.fetch(ids) if not r.archived)
+    def cursors(self) -> dict[str, Cursor]:
+        return {side: cursor for side, cursor in self._cursors.items() if cursor is not None}
+
+    def close(self) -> None:
+        self.spool.close()
+
+    @property
+    def _force(self) -> bool:
+        return self.state.ctx.force
+
+    def _list_hubspot(self) -> None:
+        hubspot = self.state.ctx.connectors[Side.HUBSPOT]
+        merged_ids = merges_of(hubspot)
+        for page in hubspot.changes(None, self.state.until):
+            self.spool.add(page.records)
+            self._merged.update(merged_ids(list(page.records)))
+            self._cursors[Side.HUBSPOT] = page.cursor or self._cursors[Side.HUBSPOT]
+
+    def _mark_linked(self) -> None:
+        ctx = self.state.ctx
+        for ids in self.spool.ids(_BY_ID):
+            self.spool.mark_linked(ctx.ledger.links_for(ctx.pipeline.name, Side.HUBSPOT, ids))
+
+    def _reserve_named_twins(self) -> None:
+        """Unlinked records naming an external record by id pair with it if it is live, as in a
+        whole listing (`Matcher._pair_by_carried_id`): read those by id and reserve."""
+        external = self.state.ctx.connectors[Side.EXTERNAL]
+        for ids in self.spool.carried_ids(_BY_ID):
+            self.spool.reserve(r for r in external.fetch(ids) if not r.archived)
+
+    def _external_pages(self) -> Iterator[Page]:
+        external = self.state.ctx.connectors[Side.EXTERNAL]
+        for page in pages_of(external.changes(None, self.state.until), STREAM_PAGE):
+            if not self.collected[Side.EXTERNAL]:  # the first page: empty is refused unwritten
+                listed = len(page.records)
+                guards.check_listed(self.link_count, Side.EXTERNAL, listed, force=self._force)
+            self.collected[Side.EXTERNAL] += len(page.records)
+            self._cursors[Side.EXTERNAL] = page.cursor or self._cursors[Side.EXTERNAL]
+            yield self._claimed_by(page.records)
+
+    def _claimed_by(self, records: Sequence[Record]) -> Page:
+        """The page with the HubSpot records it claims, and stand-ins for its records' linked
+        twins HubSpot's listing did not show."""
+        spool = self.spool
+        if self.link_count:
+            spool.note_seen(r.id for r in records)
+        twins = self._twins(Side.EXTERNAL, records)
+        claimed = spool.claim_ids(twins) + spool.claim(records)
+        missing = sorted(set(twins) - spool.listed(twins))
+        held = spool.held(claimed, Side.HUBSPOT) | spool.held(records, Side.EXTERNAL)
+        return Page(claimed + _stand_ins(missing), records, held)
+
+    def _unclaimed_pages(self) -> Iterator[Page]:
+        """HubSpot records no page claimed, with stand-ins for their twins no page listed."""
+        for rest in self.spool.rest(STREAM_PAGE):
+            twins = self._twins(Side.HUBSPOT, rest)
+            missing = sorted(set(twins) - self.spool.seen(twins))
+            yield Page(rest, _stand_ins(missing), self.spool.held(rest, Side.HUBSPOT))
+
+    def _twins(self, side: Side, records: Sequence[Record]) -> list[str]:
+        """The other side's ids of these records' links. In a first migration there are none to
+        find: a record is linked in its own page, and a page lists each record once."""
+        if not self.link_count:
+            return []
+        ctx = self.state.ctx
+        links = ctx.ledger.links_for(ctx.pipeline.name, side, [r.id for r in records])
+        return [link.id_on(side.other) for link in links.values()]
+
+    def _unlisted_links(self) -> Iterator[Page]:
+        """Links neither listing showed: both records are gone (a whole listing stands in both)."""
+        ctx = self.state.ctx
+        missing: list[tuple[str, str]] = []
+        batch: list[tuple[str, str]] = []
+        for pair in ctx.ledger.linked_ids(ctx.pipeline.name):  # read whole before writing again
+            batch.append(pair)
+            if len(batch) == _BY_ID:
+                missing += self._neither_listed(batch)
+                batch = []
+        missing += self._neither_listed(batch)
+        for part in chunks(missing, STREAM_PAGE):
+            yield Page(_stand_ins([h for h, _ in part]), _stand_ins([e for _, e in part]))
+
+    def _neither_listed(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        listed = self.spool.listed(h for h, _ in pairs)
+        seen = self.spool.seen(e for _, e in pairs)
+        return [(h, e) for h, e in pairs if h not in listed and e not in seen]
 
 
 def pages_of(changes: Iterable[ChangePage], size: int) -> Iterator[ChangePage]:
@@ -126,87 +187,6 @@ def pages_of(changes: Iterable[ChangePage], size: int) -> Iterator[ChangePage]:
             yield ChangePage(list(records.values()), cursor)
             records = {}
     yield ChangePage(list(records.values()), cursor)
-
-
-class _Streamed:
-    def __init__(self, state: RunState, executor: Executor, ledger: Ledger, links: int) -> None:
-        self.matcher: Matcher = state.matcher()
-        self.executor = executor
-        self.fieldmap = state.fieldmap
-        self.policy: Policy = state.policy()
-        self.force = state.ctx.force
-        self.pipeline = state.ctx.pipeline.name
-        self.ledger = ledger
-        self.link_count = links
-
-    def run(self, pool: HubSpotPool, external: Iterable[ChangePage]) -> tuple[int, Cursor | None]:
-        """Match, plan and execute page by page, then the HubSpot records no page claimed, then
-        the links neither listing showed. Returns how many external records were listed, and
-        the external listing's cursor."""
-        listed, cursor = 0, None
-        for page in external:
-            if not listed:  # the first page: an empty listing is refused before any write
-                empty = len(page.records)
-                guards.check_listed(self.link_count, Side.EXTERNAL, empty, force=self.force)
-            listed += len(page.records)
-            cursor = page.cursor or cursor
-            self._page(pool, page.records)
-        for rest in pool.rest(STREAM_PAGE):
-            twins = self._twins(Side.HUBSPOT, rest)
-            missing = sorted(set(twins) - pool.seen(twins))
-            self._execute(rest, _stand_ins(missing), pool.held(rest, Side.HUBSPOT))
-        if self.link_count:
-            self._unlisted_links(pool)
-        return listed, cursor
-
-    def _page(self, pool: HubSpotPool, records: Sequence[Record]) -> None:
-        if self.link_count:
-            pool.note_seen(r.id for r in records)
-        twins = self._twins(Side.EXTERNAL, records)
-        claimed = pool.claim_ids(twins) + pool.claim(records)
-        missing = sorted(set(twins) - pool.listed(twins))
-        hubspot = claimed + _stand_ins(missing)
-        held = pool.held(claimed, Side.HUBSPOT) | pool.held(records, Side.EXTERNAL)
-        self._execute(hubspot, records, held)
-
-    def _twins(self, side: Side, records: Sequence[Record]) -> list[str]:
-        """The other side's ids of these records' links. In a first migration there are none to
-        find: a record is linked in its own page, and a page lists each record once."""
-        if not self.link_count:
-            return []
-        links = self.ledger.links_for(self.pipeline, side, [r.id for r in records])
-        return [link.id_on(side.other) for link in links.values()]
-
-    def _unlisted_links(self, pool: HubSpotPool) -> None:
-        """Links neither listing showed: both records are gone (a whole run stands in both)."""
-        missing: list[tuple[str, str]] = []
-        batch: list[tuple[str, str]] = []
-        for pair in self.ledger.linked_ids(self.pipeline):  # read whole before writing again
-            batch.append(pair)
-            if len(batch) == _BY_ID:
-                missing += _neither_listed(pool, batch)
-                batch = []
-        missing += _neither_listed(pool, batch)
-        for part in chunks(missing, STREAM_PAGE):
-            self._execute(_stand_ins([h for h, _ in part]), _stand_ins([e for _, e in part]), {})
-
-    def _execute(
-        self, hubspot: Sequence[Record], external: Sequence[Record], held: dict[str, str]
-    ) -> None:
-        matched = self.matcher.match(hubspot, external, held)
-        plans = [
-            p
-            for p in (plan_pair(x, self.fieldmap.fields, self.policy) for x in matched.pairs)
-            if not p.is_noop
-        ]
-        guards.check_plan(self.link_count, plans, force=self.force)
-        self.executor.execute(plans, matched.rejected)
-
-
-def _neither_listed(pool: HubSpotPool, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    listed = pool.listed(h for h, _ in pairs)
-    seen = pool.seen(e for _, e in pairs)
-    return [(h, e) for h, e in pairs if h not in listed and e not in seen]
 
 
 def _stand_ins(ids: Iterable[str]) -> list[Record]:

@@ -56,13 +56,16 @@ class World:
     clock: Clock
     ledger_url: str  # for a look at the ledger's tables (tests/ledger_tables.py)
 
-    def run(self, mode: Mode = Mode.SYNC, *, force: bool = False) -> RunReport:
+    def run(
+        self, mode: Mode = Mode.SYNC, *, force: bool = False, dry_run: bool = False
+    ) -> RunReport:
         ctx = PipelineRun(
             self.pipeline,
             self.ledger,
             {Side.HUBSPOT: self.hub, Side.EXTERNAL: self.ext},
             owner="test",
             force=force,
+            dry_run=dry_run,
             clock=self.clock,
         )
         return run_pipeline(ctx, mode)

@@ -126,3 +126,28 @@ def test_an_email_change_moves_the_links_match_key(world: World) -> None:
     world.ext.put({"email": "h4@example.com", "first_name": "New", "last_name": "N", "status": "L"})
     report = world.run()
     assert report.quarantined == 0 and report.created["hubspot"] == 1
+
+
+def test_a_dry_run_plans_what_the_run_would_do_and_writes_nothing(world: World) -> None:
+    seed(world)
+    duplicate = world.ext.put(
+        {"email": "E9@example.com", "first_name": "Twice", "last_name": "X", "status": "C"}
+    )
+    hub_before = {r.id: dict(r.properties) for r in world.hub.live()}
+    plan = world.run(Mode.MIGRATE, dry_run=True)
+    assert plan.dry_run and plan.status == "quarantined"
+    actions = [(a.action, a.side) for a in plan.planned]
+    assert actions.count(("create", "hubspot")) == 7
+    assert actions.count(("create", "external")) == 7
+    assert actions.count(("link", "both")) == 3
+    assert plan.quarantined == 1  # the second e9@example.com, refused as the run would
+    assert plan.writes == 0 and plan.linked == 0
+    assert {r.id: dict(r.properties) for r in world.hub.live()} == hub_before
+    assert len(world.ext.live()) == 11
+    assert world.ledger.link_count("contacts") == 0
+    assert [world.ledger.cursor("contacts", side) for side in Side] == [None, None]
+    assert not world.ledger.quarantined("contacts")
+    report = world.run(Mode.MIGRATE)  # the run does what was planned
+    assert report.created == {"hubspot": 7, "external": 7} and report.linked == 17
+    [entry] = world.ledger.quarantined("contacts")
+    assert entry.record_id == duplicate.id

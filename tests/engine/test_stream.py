@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from syncer.engine import stream
-from syncer.engine.hubspot_pool import HubSpotPool
 from syncer.engine.report import Mode
+from syncer.engine.spool import Spool
 from syncer.errors import GuardRefused
 from syncer.mapping.apply import compile_mapping
 from syncer.records import ChangePage, Cursor, Record, Side
@@ -35,9 +35,9 @@ def _quarantined(world: World) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def pool(world: World) -> Iterator[HubSpotPool]:
+def pool(world: World) -> Iterator[Spool]:
     fieldmap = compile_mapping(world.pipeline, world.hub.field_types(), world.ext.field_types())
-    opened = HubSpotPool(fieldmap, "syncer_external_id")
+    opened = Spool(fieldmap, Side.HUBSPOT, "syncer_external_id")
     yield opened
     opened.close()
 
@@ -166,7 +166,7 @@ def test_pages_are_regrouped_to_the_size_asked_with_the_newest_cursor() -> None:
     assert [p.cursor for p in pages] == [None, Cursor("end")]
 
 
-def test_hubspot_records_wait_on_disk_then_come_back_by_key(pool: HubSpotPool) -> None:
+def test_hubspot_records_wait_on_disk_then_come_back_by_key(pool: Spool) -> None:
     at = datetime(2026, 1, 1, tzinfo=UTC)
     pool.add([Record("12", {"email": "B@x.com"}, at), Record("3", {"email": "a@x.com"}, at)])
     pool.add([Record("4", {"email": "b@x.com"}, at), Record("5", {"email": "c@x.com"}, at)])
@@ -179,7 +179,7 @@ def test_hubspot_records_wait_on_disk_then_come_back_by_key(pool: HubSpotPool) -
     assert [[r.id for r in part] for part in pool.rest(2)] == [["4", "12"], ["5"]]
 
 
-def test_a_reserved_record_waits_for_its_twin_and_both_keys_are_held(pool: HubSpotPool) -> None:
+def test_a_reserved_record_waits_for_its_twin_and_both_keys_are_held(pool: Spool) -> None:
     at = datetime(2026, 1, 1, tzinfo=UTC)
     pool.add([Record("7", {"email": "h@x.com", "syncer_external_id": "e9"}, at)])
     pool.add([Record("8", {"email": "i@x.com", "syncer_external_id": "e404"}, at)])
@@ -257,3 +257,30 @@ def test_an_empty_external_listing_over_links_is_refused_before_any_write(world:
         world.run(Mode.MIGRATE)
     assert not world.ledger.links_for("contacts", Side.HUBSPOT, [only_hub.id])
     assert len(world.ext.rows) == 3  # nothing created
+
+
+def test_the_spool_serves_the_external_side_too(world: World) -> None:
+    """Spooled external records are claimed by HubSpot pages' keys and hold their own keys."""
+    fieldmap = compile_mapping(world.pipeline, world.hub.field_types(), world.ext.field_types())
+    spool = Spool(fieldmap, Side.EXTERNAL, None)
+    try:
+        at = datetime(2026, 1, 1, tzinfo=UTC)
+        spool.add([Record("e1", {"email": " A@x.com"}, at), Record("e2", {"email": "b@x.com"}, at)])
+        claimed = spool.claim([Record("h1", {"email": "a@x.com"}, at)])
+        assert [r.id for r in claimed] == ["e1"]
+        assert list(spool.carried_ids(10)) == []  # external records name no twin by id
+        assert [[r.id for r in part] for part in spool.rest(10)] == [["e2"]]
+    finally:
+        spool.close()
+
+
+def test_archived_records_added_to_the_spool_never_replace_a_listed_version(
+    pool: Spool,
+) -> None:
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    pool.add([Record("3", {"email": "a@x.com"}, at)])
+    pool.add_missing([Record("3", {}, at + timedelta(days=1), archived=True)])
+    pool.add_missing([Record("4", {"email": "b@x.com"}, at, archived=True)])
+    [[listed, added]] = list(pool.rest(10))
+    assert (listed.id, listed.archived, listed.properties) == ("3", False, {"email": "a@x.com"})
+    assert (added.id, added.archived) == ("4", True)

@@ -29,7 +29,8 @@ from tests.faults.identity_harness import (
 from tests.integration.harness import Deployment, deployment
 
 EXIT_QUARANTINED = 4
-LONG = "x" * 70_000
+LONG = "x" * 65_536  # HubSpot's longest value, far over the legacy column's 100
+TOO_LONG = "x" * 70_000  # longer than HubSpot takes
 
 # firstname values that fit the legacy column (VARCHAR(100)) on every backend
 FITTING = {
@@ -59,7 +60,7 @@ def test_t33_unicode_and_lengths_round_trip_or_are_quarantined(
     tmp_path: Path, sql_url: str, unique_name: str
 ) -> None:
     """HubSpot contacts with emoji, right-to-left, zero-width and combining text round-trip
-    into SQL exactly on every backend; a NUL byte and a 70,000-character value (over the
+    into SQL exactly on every backend; a NUL byte and a 65,536-character value (over the
     column's 100) are stored exactly where the database takes them (SQLite), and otherwise
     each is quarantined with the database's reason while the rest sync; the run never crashes
     (exit 4), and a second run neither crashes nor duplicates."""
@@ -90,11 +91,12 @@ def test_t33_unicode_and_lengths_round_trip_or_are_quarantined(
 
 
 @pytest.mark.parametrize("sql_url", ["sqlite"], indirect=True)
-def test_t33_unicode_and_a_70k_value_from_sql_reach_hubspot_exactly(
+def test_t33_unicode_and_a_long_value_from_sql_reach_hubspot_exactly(
     tmp_path: Path, sql_url: str, unique_name: str
 ) -> None:
-    """SQL rows with the same texts, and a 70,000-character name (SQLite does not enforce
-    VARCHAR lengths), arrive in HubSpot exactly; the next sync writes nothing."""
+    """SQL rows with the same texts, and a 65,536-character name (SQLite does not enforce
+    VARCHAR lengths; HubSpot takes values up to that length), arrive in HubSpot exactly; the
+    next sync writes nothing."""
     with deployment(tmp_path, sql_url, unique_name) as dep:
         cases = {**FITTING, "long": LONG}
         for case, value in cases.items():
@@ -106,6 +108,22 @@ def test_t33_unicode_and_a_70k_value_from_sql_reach_hubspot_exactly(
         dep.sandbox.reset_stats()
         assert sync(dep) == 0
         assert dep.sandbox.stats().get("writes", 0) == 0
+
+
+@pytest.mark.parametrize("sql_url", ["sqlite"], indirect=True)
+def test_t33_a_value_longer_than_hubspot_takes_is_quarantined(
+    tmp_path: Path, sql_url: str, unique_name: str
+) -> None:
+    """A 70,000-character name from SQL is more than HubSpot takes (65,536): that row is
+    quarantined with a reason naming the field, the row beside it syncs, and the run ends
+    with exit 4."""
+    with deployment(tmp_path, sql_url, unique_name) as dep:
+        sql_insert(dep, email="too-long@example.com", first_name=TOO_LONG, status="L")
+        sql_insert(dep, email="fine@example.com", first_name="Fine", status="L")
+        assert command(dep, "migrate") == EXIT_QUARANTINED
+        assert sorted(hub_by_email(dep)) == ["fine@example.com"]
+        [entry] = quarantined(dep)
+        assert "firstname" in entry.message, entry
 
 
 def _typed_fields(dep: Deployment) -> sa.Table:

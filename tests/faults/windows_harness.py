@@ -249,6 +249,7 @@ class Hooked:
         extra_pages: Sequence[ChangePage] = (),
     ) -> None:
         self.inner = inner
+        self.capabilities: Capabilities = inner.capabilities
         self.counter: CallCounter = inner.counter
         # Only the core protocol passes through: no merges or archives to report.
         self.capabilities = Capabilities(bulk_writes=inner.capabilities.bulk_writes)

@@ -94,3 +94,25 @@ def test_lifecycle_rule_can_be_switched_off(make_sandbox: Callable[..., HubSpotS
             f"{CONTACTS}/{record_id}", json={"properties": {"lifecyclestage": "lead"}}
         )
         assert back.json()["properties"]["lifecyclestage"] == "lead"
+
+
+def test_a_value_may_have_65536_characters_and_no_more(client: httpx.Client) -> None:
+    assert _write(client, email="long@x.com", firstname="x" * 65_536).status_code == 201
+    refused = _write(client, email="longer@x.com", firstname="x" * 2_000_000)
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["code"] == "INVALID_PROPERTY_VALUE"
+    assert refused.json()["errors"][0]["context"] == {"propertyName": ["firstname"]}
+    assert len(refused.text) < 2_000  # the answer names the value's length, not the value
+
+
+def test_email_syntax_is_checked_as_hubspot_checks_it(client: httpx.Client) -> None:
+    good = ("ann@x.com", "a.b+tag@mail.example.co.uk", "o'brien@x.ie", "  Bob@X.com ")
+    for email in good:
+        assert _write(client, email=email).status_code == 201, email
+    bad = ("ann\x01@x.com", "ann\x00@x.com", "ann@x.com\x7f", "a b@x.com", "ann@x", "ann@x.c",
+           ".ann@x.com", "ann.@x.com", "a..b@x.com", "ann@-x.com", "ann@x..com", "a@b@x.com",
+           "ann@x_y.com", f"{'a' * 250}@x.com")  # fmt: skip
+    for email in bad:
+        refused = _write(client, email=email)
+        assert refused.status_code == 400, repr(email)
+        assert refused.json()["errors"][0]["code"] == "INVALID_EMAIL", repr(email)

@@ -31,7 +31,7 @@ from syncer.sandbox.hubspot.oauth import OAuthTokens
 from syncer.sandbox.hubspot.owners import seed_owner
 from syncer.sandbox.hubspot.portal import Call, Portal
 from syncer.sandbox.hubspot.render import record_json
-from syncer.sandbox.hubspot.router import RECORD_WRITES, Route, canonical_path, find_route
+from syncer.sandbox.hubspot.router import RECORD_WRITES, Route, find_route, read_as_hubspot
 from syncer.sandbox.hubspot.schema import ObjectTypeSpec
 from syncer.sandbox.hubspot.webhooks import WebhookQueue, deliver
 from syncer.sandbox.hubspot.wire import (
@@ -181,7 +181,7 @@ class HubSpotSandbox:
 
     def _api(self, request: Request) -> Response | None:
         """The answer, or None when a scheduled fault drops the connection instead."""
-        request.path = canonical_path(request.path)
+        read_as_hubspot(request, self.config)
         routed = find_route(request.method, request.path)
         refused = self._refusal(request, routed)
         if refused is not None:

@@ -1,4 +1,4 @@
-"""Association types: HubSpot's defined type ids (reference section 8), user-defined labels, and
+"""Association types: HubSpot's defined type ids, user-defined labels, and
 default types made on demand for custom objects. Type ids are directional: each has an inverse.
 """
 
@@ -21,6 +21,11 @@ _DEFINED: tuple[tuple[str, str, int, int, str], ...] = (
     ("0-1", "0-1", 449, 449, ""), ("0-2", "0-2", 450, 450, ""),
     ("0-3", "0-3", 451, 451, ""), ("0-5", "0-5", 452, 452, ""),
     ("0-2", "0-2", 13, 14, "Child Company"),
+    ("0-14", "0-3", 64, 63, ""), ("0-14", "0-1", 69, 70, ""), ("0-14", "0-8", 67, 68, ""),
+    ("0-14", "0-2", 71, 72, ""),
+    # leads: the inverse ids are UNCONFIRMED
+    ("0-136", "0-1", 608, 607, ""), ("0-136", "0-1", 578, 577, "Primary"),
+    ("0-136", "0-2", 610, 609, ""),
 )  # fmt: skip
 # engagement typeId -> ids to contact, company, deal, ticket; inverses are each id - 1
 _ENGAGEMENTS = {
@@ -29,6 +34,11 @@ _ENGAGEMENTS = {
     "0-48": (194, 182, 206, 220),  # calls
     "0-47": (200, 188, 212, 226),  # meetings
     "0-49": (198, 186, 210, 224),  # emails
+}
+# communications and postal mail: inverses are each id + 1
+_MESSAGES = {
+    "0-18": (81, 87, 85, 83),  # communications
+    "0-116": (453, 459, 457, 455),  # postal mail
 }
 _ENGAGED = ("0-1", "0-2", "0-3", "0-5")
 
@@ -59,11 +69,13 @@ class AssociationTypes:
                 from_type, to_type, type_id, inverse_id, category=HUBSPOT_DEFINED, label=label
             )
         self.by_id[14] = AssociationType(14, "0-2", "0-2", 13, HUBSPOT_DEFINED, "Parent Company")
-        for engagement, ids in _ENGAGEMENTS.items():
-            for target, type_id in zip(_ENGAGED, ids, strict=True):
-                self._add_pair(
-                    engagement, target, type_id, type_id - 1, category=HUBSPOT_DEFINED, label=""
-                )
+        for ids_by_type, step in ((_ENGAGEMENTS, -1), (_MESSAGES, 1)):
+            for engagement, ids in ids_by_type.items():
+                for target, type_id in zip(_ENGAGED, ids, strict=True):
+                    self._add_pair(
+                        engagement, target, type_id, type_id + step, category=HUBSPOT_DEFINED,
+                        label="",
+                    )  # fmt: skip
 
     def between(self, from_type: str, to_type: str) -> list[AssociationType]:
         return sorted(

@@ -1,5 +1,5 @@
 """Associations v4: /crm/v4/objects/{from}/{id}/associations/... and
-/crm/v4/associations/{from}/{to}/batch/... and .../labels (reference section 8)."""
+/crm/v4/associations/{from}/{to}/batch/... and .../labels."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from syncer.sandbox.hubspot.association_types import AssociationType
 from syncer.sandbox.hubspot.associations import Key, check_direction, invalid_targets, parse_specs
 from syncer.sandbox.hubspot.collection import ObjectCollection
 from syncer.sandbox.hubspot.errors import ApiError, validation
+from syncer.sandbox.hubspot.paging import next_page
 from syncer.sandbox.hubspot.portal import Call
 from syncer.sandbox.hubspot.timefmt import iso_ms
 from syncer.sandbox.hubspot.wire import Response
@@ -49,7 +50,7 @@ def list_associations(call: Call) -> Response:
     page = [link for link in links if link[0] >= after]
     body: JsonDict = {"results": [_target_json(i, kinds) for i, kinds in page[:limit]]}
     if len(page) > limit:
-        body["paging"] = {"next": {"after": str(page[limit][0])}}
+        body["paging"] = next_page(call.request, str(page[limit][0]))
     return Response(200, body)
 
 

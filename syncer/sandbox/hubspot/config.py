@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-# Published limits (reference section 6): burst per 10 s per app, daily per account (0 = none).
+# Published limits: burst per 10 s per app, daily per account (0 = none).
 TIERS: dict[str, tuple[int, int]] = {
     "free": (100, 250_000),
     "starter": (100, 250_000),
@@ -36,7 +36,7 @@ class SandboxConfig:
     # HubSpot documents that lifecyclestage only moves forward; how a backward write fails is
     # UNCONFIRMED. The sandbox keeps the old value and answers 200, as integrators report.
     lifecycle_forward_only: bool = True
-    # Current HubSpot: a merge makes a new record with a new id (reference section 9);
+    # Current HubSpot: a merge makes a new record with a new id;
     # False = the older behaviour, the primary record survives under its own id.
     merge_creates_new_id: bool = True
     # Outbound webhooks: off unless a URL is given. Events are delivered every webhook_flush_ms
@@ -64,6 +64,12 @@ class SandboxConfig:
     # Whether CRM 429s carry Retry-After is UNCONFIRMED; off by default.
     retry_after_on_429: bool = False
     token_expires_at_ms: int = 0  # sandbox-clock time the token expires (401); 0 = never
+    # Date versions HubSpot has released (`/crm/objects/2026-03/...`); any other answers 404.
+    api_versions: tuple[str, ...] = ("2025-09", "2026-03", "2026-09")
+    # HubSpot's answer to a blank `properties=` on a GET is UNCONFIRMED. True: as if it were
+    # absent (the type's default properties); False: no properties asked for (only the id,
+    # creation and last-modified properties come back).
+    blank_properties_mean_defaults: bool = True
 
     @classmethod
     def for_tier(cls, tier: str, **overrides: Any) -> SandboxConfig:

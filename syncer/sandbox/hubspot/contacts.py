@@ -46,6 +46,14 @@ LIFECYCLE_STAGES = (
     ("other", "Other"),
 )
 
+LEAD_STATUSES = (
+    ("NEW", "New"), ("OPEN", "Open"), ("IN_PROGRESS", "In Progress"),
+    ("OPEN_DEAL", "Open Deal"), ("UNQUALIFIED", "Unqualified"),
+    ("ATTEMPTED_TO_CONTACT", "Attempted to Contact"), ("CONNECTED", "Connected"),
+    ("BAD_TIMING", "Bad Timing"),
+)  # fmt: skip
+_CHOICES = {"lifecyclestage": LIFECYCLE_STAGES, "hs_lead_status": LEAD_STATUSES}
+
 # name, label, type, fieldType, group, read-only value
 _STANDARD: tuple[tuple[str, str, str, str, str, bool], ...] = (
     ("email", "Email", "string", "text", "contactinformation", False),
@@ -63,6 +71,15 @@ _STANDARD: tuple[tuple[str, str, str, str, str, bool], ...] = (
     ("country", "Country/Region", "string", "text", "contactinformation", False),
     ("jobtitle", "Job Title", "string", "text", "contactinformation", False),
     ("lifecyclestage", "Lifecycle Stage", "enumeration", "radio", "contactinformation", False),
+    ("hs_lead_status", "Lead Status", "enumeration", "radio", "contactinformation", False),
+    ("salutation", "Salutation", "string", "text", "contactinformation", False),
+    ("industry", "Industry", "string", "text", "contactinformation", False),
+    ("annualrevenue", "Annual Revenue", "string", "text", "contactinformation", False),
+    ("date_of_birth", "Date of birth", "string", "text", "contactinformation", False),
+    ("message", "Message", "string", "textarea", "contactinformation", False),
+    ("twitterhandle", "Twitter Username", "string", "text", "contactinformation", False),
+    ("hs_whatsapp_phone_number", "WhatsApp Phone Number", "string", "phonenumber",
+     "contactinformation", False),
     ("hs_additional_emails", "Additional email addresses", "enumeration", "checkbox",
      "contactinformation", True),
     ("hs_object_id", "Record ID", "number", "number", "contactinformation", True),
@@ -96,10 +113,12 @@ def contact_properties(now_ms: int) -> list[PropertyDef]:
         )
         for name, label, type_, field_type, group, read_only in _STANDARD
     ]
-    lifecycle = next(d for d in definitions if d.name == "lifecyclestage")
-    lifecycle.options = [
-        {"label": label, "value": value, "displayOrder": order, "hidden": False, "description": ""}
-        for order, (value, label) in enumerate(LIFECYCLE_STAGES)
-    ]
+    for definition in definitions:
+        choices = _CHOICES.get(definition.name, ())
+        definition.options = [
+            {"label": label, "value": value, "displayOrder": order, "hidden": False,
+             "description": ""}
+            for order, (value, label) in enumerate(choices)
+        ]  # fmt: skip
     definitions.append(owner_property("contactinformation", now_ms))
     return definitions

@@ -1,6 +1,6 @@
 """HubSpot's error envelope, and one constructor per error the sandbox can answer.
 
-Texts and key order follow the observed bodies in the reference (section 5): `status, message,
+Texts and key order follow HubSpot's observed bodies: `status, message,
 correlationId, [errors], [context], category`.
 """
 
@@ -149,6 +149,12 @@ def unknown_object_type(name: str) -> ApiError:
 
 def route_not_found(method: str, path: str) -> ApiError:
     return ApiError(404, f"No route for {method} {path}", OBJECT_NOT_FOUND)
+
+
+def unknown_version(version: str, path: str) -> ApiError:
+    return ApiError(
+        404, f"API version {version} does not exist: no route for {path}", OBJECT_NOT_FOUND
+    )
 
 
 def uri_too_long(length: int, limit: int) -> ApiError:

@@ -5,9 +5,15 @@ counted per app)."""
 from __future__ import annotations
 
 from syncer.sandbox.hubspot.config import SandboxConfig
-from syncer.sandbox.hubspot.errors import ApiError, invalid_authentication, uri_too_long
+from syncer.sandbox.hubspot.errors import (
+    ApiError,
+    invalid_authentication,
+    unknown_version,
+    uri_too_long,
+)
 from syncer.sandbox.hubspot.oauth import OAuthTokens
 from syncer.sandbox.hubspot.portal import Portal
+from syncer.sandbox.hubspot.router import dated_version
 from syncer.sandbox.hubspot.scopes import expired_token, missing_scope, required_scope
 from syncer.sandbox.hubspot.timefmt import iso_ms
 from syncer.sandbox.hubspot.wire import Request
@@ -37,8 +43,11 @@ def token_refusal(
 def request_refusal(
     config: SandboxConfig, portal: Portal, request: Request, params: dict[str, str] | None
 ) -> tuple[str, ApiError] | None:
-    """(stats key, error) for an over-long URL or a scope the token lacks. Call it holding the
-    sandbox lock (it reads the portal's object types)."""
+    """(stats key, error) for a date version HubSpot never released, an over-long URL or a scope
+    the token lacks. Call it holding the sandbox lock (it reads the portal's object types)."""
+    version = dated_version(request.sent_path)
+    if version is not None and version not in config.api_versions:
+        return "unknown_version", unknown_version(version, request.sent_path)
     if config.max_url_length and request.url_length > config.max_url_length:
         return "uri_too_long", uri_too_long(request.url_length, config.max_url_length)
     if config.scopes is not None and params is not None:

@@ -1,7 +1,7 @@
 """HubSpot's rate limits: a rolling 10-second burst per token, a daily quota, and search's own
 per-second limit (search is exempt from the burst window and carries no rate-limit headers).
 
-A refused (429) request does not count towards any limit: the reference does not say it does.
+A refused (429) request does not count towards any limit: HubSpot documents no such counting.
 """
 
 from __future__ import annotations

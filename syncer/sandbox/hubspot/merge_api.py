@@ -1,4 +1,4 @@
-"""Merging records and GDPR deletion of contacts (reference section 9).
+"""Merging records and GDPR deletion of contacts.
 
     POST /crm/v3/objects/{objectType}/merge    {"primaryObjectId", "objectIdToMerge"}
     POST /crm/v3/objects/contacts/gdpr-delete  {"objectId", "idProperty"?}

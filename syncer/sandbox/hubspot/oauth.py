@@ -1,5 +1,4 @@
-"""OAuth v1 for sandboxes configured with an app (`SandboxConfig.oauth_client_id`), reference
-section 11:
+"""OAuth v1 for sandboxes configured with an app (`SandboxConfig.oauth_client_id`):
 
     POST   /oauth/v1/token                    grant_type=refresh_token (form-encoded)
     GET    /oauth/v1/access-tokens/{token}    token info

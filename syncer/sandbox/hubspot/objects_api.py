@@ -12,6 +12,7 @@ from syncer.sandbox.hubspot.errors import (
     object_id_not_numeric,
     resource_not_found,
 )
+from syncer.sandbox.hubspot.paging import next_page
 from syncer.sandbox.hubspot.portal import Call
 from syncer.sandbox.hubspot.render import (
     record_json,
@@ -48,9 +49,7 @@ def list_objects(call: Call) -> Response:
         ]
     }
     if start + limit < len(ids):
-        next_id = str(ids[start + limit])
-        link = f"https://api.hubapi.com/crm/v3/objects/{collection.spec.name}?after={next_id}"
-        body["paging"] = {"next": {"after": next_id, "link": link}}
+        body["paging"] = next_page(request, str(ids[start + limit]))
     return Response(200, body)
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from syncer.sandbox.hubspot.errors import ApiError, validation
+from syncer.sandbox.hubspot.paging import next_page
 from syncer.sandbox.hubspot.portal import Call, Portal
 from syncer.sandbox.hubspot.timefmt import iso_ms
 from syncer.sandbox.hubspot.wire import Response
@@ -84,7 +85,7 @@ def list_owners(call: Call) -> Response:
     ]  # fmt: skip
     body: dict[str, Any] = {"results": [owner.to_json() for owner in chosen[:limit]]}
     if len(chosen) > limit:
-        body["paging"] = {"next": {"after": str(chosen[limit].id)}}
+        body["paging"] = next_page(request, str(chosen[limit].id))
     return Response(200, body)
 
 

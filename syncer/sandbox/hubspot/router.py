@@ -17,9 +17,11 @@ from syncer.sandbox.hubspot import (
     properties_api,
     schemas_api,
     search_api,
+    users_api,
 )
+from syncer.sandbox.hubspot.config import SandboxConfig
 from syncer.sandbox.hubspot.portal import Call
-from syncer.sandbox.hubspot.wire import Response
+from syncer.sandbox.hubspot.wire import Request, Response
 
 Handler = Callable[[Call], Response]
 
@@ -162,6 +164,9 @@ ROUTES: tuple[Route, ...] = (
     ),
     _route("GET", "/crm/v3/owners", owners.list_owners, "owners/read"),
     _route("GET", r"/crm/v3/owners/(?P<owner_id>[^/]+)", owners.get_owner, "owners/read"),
+    _route("GET", "/settings/v3/users", users_api.list_users, "users/read"),
+    _route("GET", "/settings/v3/users/teams", users_api.list_teams, "users/read"),
+    _route("GET", r"/settings/v3/users/(?P<user_id>[^/]+)", users_api.get_user, "users/read"),
     _route("GET", _SCHEMAS, schemas_api.list_schemas, "schemas/read"),
     _route("POST", _SCHEMAS, schemas_api.create_schema, "schemas/write"),
     _route("GET", _SCHEMA, schemas_api.get_schema, "schemas/read"),
@@ -173,22 +178,45 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
-_DATED = re.compile(r"^/crm/(objects|properties|owners|pipelines|associations)/\d{4}-\d{2}(?=/|$)")
+# Date-versioned twins (`/crm/objects/2026-03/contacts`): area -> the numbered path it mirrors.
+_DATED = re.compile(
+    r"^/(?P<area>crm/(?:objects|properties|owners|pipelines|associations)|crm-object-schemas"
+    r"|settings/users)/(?P<version>\d{4}-\d{2})(?=/|$)"
+)
+_TWINS = {
+    "crm/associations": "/crm/v4/associations",
+    "crm-object-schemas": "/crm-object-schemas/v3",
+    "settings/users": "/settings/v3/users",
+}
 _RECORD_ASSOCIATIONS = re.compile(r"^/crm/v3/objects/[^/]+/[^/]+/associations(?=/|$)")
 
 
+def dated_version(path: str) -> str | None:
+    """The date version a path names (`2026-03`), or None for a numbered (v3/v4) path."""
+    dated = _DATED.match(path)
+    return dated.group("version") if dated else None
+
+
 def canonical_path(path: str) -> str:
-    """HubSpot's date-versioned twins (`/crm/objects/2026-03/contacts`, reference section 0)
-    answer as the v3 paths (v4 for associations) they mirror."""
+    """HubSpot's date-versioned twins answer as the v3 paths (v4 for associations) they
+    mirror; the caller checks the version is one HubSpot has released."""
     dated = _DATED.match(path)
     if dated is None:
         return path
-    area = dated.group(1)
-    version = "v4" if area == "associations" else "v3"
-    path = f"/crm/{version}/{area}" + path[dated.end() :]
+    area = dated.group("area")
+    twin = _TWINS.get(area) or "/crm/v3/" + area.removeprefix("crm/")
+    path = twin + path[dated.end() :]
     if _RECORD_ASSOCIATIONS.match(path):
         path = "/crm/v4/" + path.removeprefix("/crm/v3/")
     return path
+
+
+def read_as_hubspot(request: Request, config: SandboxConfig) -> None:
+    """The path and query as HubSpot reads them: a dated path as its v3/v4 twin; a blank
+    `properties=` as absent, unless configured otherwise."""
+    request.path = canonical_path(request.path)
+    if config.blank_properties_mean_defaults:
+        request.drop_if_blank("properties")
 
 
 def find_route(method: str, path: str) -> tuple[Route, dict[str, str]] | None:

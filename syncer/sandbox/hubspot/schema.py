@@ -7,7 +7,7 @@ from typing import Any
 
 from syncer.sandbox.hubspot.timefmt import iso_ms
 
-# Which fieldType each property type accepts (reference section 7).
+# Which fieldType each property type accepts.
 FIELD_TYPES_BY_TYPE: dict[str, frozenset[str]] = {
     "bool": frozenset({"booleancheckbox", "calculation_equation"}),
     "enumeration": frozenset(

@@ -1,5 +1,5 @@
 """Which scope a request needs, for sandboxes configured with a limited token
-(`SandboxConfig.scopes`), and the 403 MISSING_SCOPES answer (reference section 5).
+(`SandboxConfig.scopes`), and the 403 MISSING_SCOPES answer.
 
 Scope names follow HubSpot's private-app scopes for contacts, companies, deals, custom objects,
 owners and schemas; for other object types the sandbox uses `crm.objects.{type}.{read|write}`
@@ -18,6 +18,8 @@ def required_scope(portal: Portal, method: str, path: str, params: dict[str, str
     access = "read" if method == "GET" or path.endswith(_READ_POSTS) else "write"
     if path.startswith("/crm/v3/owners"):
         return "crm.objects.owners.read"
+    if path.startswith("/settings/v3/users"):
+        return "settings.users.teams.read" if path.endswith("/teams") else "settings.users.read"
     if "/schemas" in path:
         return f"crm.schemas.custom.{access}"
     object_type = params.get("object_type")

@@ -1,6 +1,6 @@
 """The search pseudo-property `associations.{type}`: records linked to a given record, e.g.
-`{"propertyName": "associations.contact", "operator": "EQ", "value": "123"}` (reference
-section 4). HubSpot does not support it for custom-object associations; neither does this."""
+`{"propertyName": "associations.contact", "operator": "EQ", "value": "123"}`. HubSpot does not
+support it for custom-object associations; neither does this."""
 
 from __future__ import annotations
 

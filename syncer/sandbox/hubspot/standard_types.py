@@ -1,6 +1,7 @@
-"""HubSpot's standard object types other than contacts (reference section 1): type ids, required
-and default properties, searchable properties, and the last-modified property (hs_lastmodifieddate
-for every type but contacts; engagements are created at hs_createdate)."""
+"""HubSpot's standard object types other than contacts: type ids, required and default
+properties, searchable properties, and the last-modified property (hs_lastmodifieddate for every
+type but contacts; engagements, quotes, leads, goal targets and feedback submissions are created
+at hs_createdate)."""
 
 from __future__ import annotations
 
@@ -32,11 +33,12 @@ def _crm(
 def _engagement(
     name: str, type_id: str, singular: str, searchable: str, *, required: tuple[str, ...]
 ) -> ObjectTypeSpec:
-    # HubSpot's batch errors name every engagement type COMMUNICATION (reference section 3).
+    """Engagements and the other types created at `hs_createdate` with only the system
+    properties by default."""
     return ObjectTypeSpec(
         name=name,
         type_id=type_id,
-        type_word="COMMUNICATION" if name == "communications" else singular.upper(),
+        type_word=singular.upper(),
         modified_property=_MODIFIED,
         default_properties=_ENGAGEMENT_DEFAULTS,
         searchable_properties=tuple(searchable.split(",")),
@@ -68,7 +70,7 @@ PRODUCTS = _crm(
     "products 0-7 PRODUCT product",
     "name,description,price,createdate,hs_lastmodifieddate,hs_object_id",
     "name,description,price,hs_sku",
-    # As the "Using Object APIs" page lists them (reference section 1).
+    # As the "Using Object APIs" page lists them.
     required=(("hs_sku",), ("hs_folder",), ("price",), ("name",), ("description",)),
 )  # fmt: skip
 LINE_ITEMS = _crm(
@@ -89,6 +91,23 @@ EMAILS = _engagement(
     "emails", "0-49", "email", "hs_email_subject", required=("hs_timestamp", "hs_email_direction")
 )
 
+COMMUNICATIONS = _engagement(
+    "communications", "0-18", "communication", "hs_communication_body",
+    required=("hs_communication_channel_type", "hs_communication_logged_from"),
+)  # fmt: skip
+POSTAL_MAIL = _engagement(
+    "postal_mail", "0-116", "postal_mail", "hs_postal_mail_body", required=("hs_timestamp",)
+)
+QUOTES = _engagement(
+    "quotes", "0-14", "quote", "hs_title", required=("hs_title", "hs_expiration_date")
+)
+LEADS = _engagement("leads", "0-136", "lead", "hs_lead_name", required=())
+FEEDBACK_SUBMISSIONS = _engagement(
+    "feedback_submissions", "0-19", "feedback_submission", "hs_content", required=()
+)
+GOAL_TARGETS = _engagement("goal_targets", "0-74", "goal_target", "hs_goal_name", required=())
+
 STANDARD_TYPES: tuple[ObjectTypeSpec, ...] = (
     COMPANIES, DEALS, TICKETS, PRODUCTS, LINE_ITEMS, NOTES, TASKS, CALLS, MEETINGS, EMAILS,
+    COMMUNICATIONS, POSTAL_MAIL, QUOTES, LEADS, FEEDBACK_SUBMISSIONS, GOAL_TARGETS,
 )  # fmt: skip

@@ -11,7 +11,16 @@ from syncer.sandbox.hubspot.errors import PropertyProblem, property_values_inval
 from syncer.sandbox.hubspot.schema import PropertyDef
 from syncer.sandbox.hubspot.timefmt import is_midnight_utc, iso_date, iso_ms, parse_epoch_ms
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+# An address as HubSpot takes it: a local part without spaces, control characters or the
+# specials that need quoting, no leading, trailing or doubled dot; a domain of letter/digit
+# labels (hyphens inside) and a top-level label of two or more letters.
+_EMAIL_LOCAL = r"[^\s@\"(),:;<>\[\]\\\x00-\x1f\x7f]+"
+_EMAIL_LABEL = r"[^\W_](?:(?:[^\W_]|-)*[^\W_])?"
+_EMAIL = re.compile(
+    rf"(?!\.)(?!.*\.\.)(?:{_EMAIL_LOCAL})(?<!\.)@(?:{_EMAIL_LABEL}\.)+[^\W\d_]{{2,}}"
+)
+MAX_EMAIL_LENGTH = 254
+MAX_VALUE_LENGTH = 65_536  # HubSpot's longest property value, in characters
 _NUMBER = re.compile(r"^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
 
@@ -61,6 +70,13 @@ def normalise_values(
             message = f"{name}: expected a string, number or boolean, got {type(value).__name__}"
             problems.append(PropertyProblem(name, "INVALID_PROPERTY_VALUE", message))
             continue
+        if len(text) > MAX_VALUE_LENGTH:
+            message = (
+                f"{name}: the value has {len(text)} characters, more than the "
+                f"{MAX_VALUE_LENGTH} a property value may have"
+            )
+            problems.append(PropertyProblem(name, "INVALID_PROPERTY_VALUE", message))
+            continue
         try:
             values[name] = normalise_one(definition, text) if text != "" else ""
             _check_owner(definition, values[name], owner_ids)
@@ -95,7 +111,7 @@ def _check_owner(definition: PropertyDef, value: str, owner_ids: AbstractSet[str
 def _email(text: str) -> str:
     # HubSpot keeps contact emails trimmed and lower-cased.
     email = text.strip().lower()
-    if not _EMAIL.match(email):
+    if len(email) > MAX_EMAIL_LENGTH or not _EMAIL.fullmatch(email):
         raise ValueProblem("INVALID_EMAIL", f"Email address {text} is invalid")
     return email
 

@@ -1,4 +1,4 @@
-"""Outbound webhooks (reference section 10): change events queued as they happen, then POSTed
+"""Outbound webhooks: change events queued as they happen, then POSTed
 to `SandboxConfig.webhook_url` as JSON arrays of up to `webhook_batch_size` events, signed with
 HubSpot's v2 and v3 signatures. Delivery happens outside the sandbox lock: on `flush()` (admin
 path or Python), or every `webhook_flush_ms` from a background thread.

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, parse_qsl
 
 from syncer.sandbox.hubspot.errors import invalid_json, validation
 
@@ -27,6 +27,9 @@ class Request:
     authorization: str
     raw_body: bytes
     url_length: int = 0  # path + "?" + query string, as sent
+    origin: str = "https://api.hubapi.com"  # scheme and host the client asked, for paging links
+    sent_path: str = ""  # the path as sent, before a dated path is read as its v3/v4 twin
+    query_pairs: list[tuple[str, str]] = field(default_factory=list)  # the query, in order
 
     def json(self) -> Any:
         if not self.raw_body.strip():
@@ -54,6 +57,11 @@ class Request:
         if values is None:
             return None
         return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+    def drop_if_blank(self, name: str) -> None:
+        """Forget a query parameter sent without a value (`properties=`)."""
+        if name in self.query and not self.list_param(name):
+            del self.query[name]
 
     def flag(self, name: str) -> bool:
         return (self.param(name) or "").lower() == "true"
@@ -91,7 +99,22 @@ def read_request(environ: dict[str, Any]) -> Request:
         authorization=str(environ.get("HTTP_AUTHORIZATION", "")),
         raw_body=raw_body,
         url_length=len(path) + (len(query) + 1 if query else 0),
+        origin=_origin(environ),
+        sent_path=path,
+        query_pairs=parse_qsl(query, keep_blank_values=True),
     )
+
+
+def _origin(environ: dict[str, Any]) -> str:
+    """`scheme://host[:port]` as the client addressed it (the Host header when sent)."""
+    scheme = str(environ.get("wsgi.url_scheme", "http"))
+    host = environ.get("HTTP_HOST")
+    if not host:
+        host = str(environ.get("SERVER_NAME", "localhost"))
+        port = str(environ.get("SERVER_PORT", ""))
+        if port and port != {"http": "80", "https": "443"}.get(scheme):
+            host = f"{host}:{port}"
+    return f"{scheme}://{host}"
 
 
 def write_response(start_response: StartResponse, response: Response) -> Iterable[bytes]:

@@ -1,13 +1,13 @@
-"""HubSpot's records during a streamed first migration, kept on disk until a page claims them.
+"""One side's listing, kept on disk until the pages of the other side claim its records.
 
-A first migration lists HubSpot whole before it pages through the external side (stream.py).
-Held in memory, that listing would be the one thing still growing with the portal (~1 KB a
-contact: a gigabyte at a million). It goes into a temporary SQLite file instead, and comes back
-a few records at a time:
+A run that pages through one side (stream.py) lists the other whole first. Held in memory, that
+listing would be the one thing still growing with the CRM (~1 KB a contact: a gigabyte at a
+million). It goes into a temporary SQLite file instead, and comes back a few records at a time:
 
-- a record naming a live external record by id (the pipeline's external id property) is
+- a record naming a live record of the other side by id (HubSpot's external id property) is
   reserved for it: it waits for the page that holds that record, and until then both records'
   keys are held, as a whole run holds the keys of a pair made by id;
+- a linked record waits for the page that holds its twin, claimed by id;
 - any other record comes back with the first page holding its match key;
 - the records no page claimed come back last, in pages ordered by key, so that records sharing
   one meet in the same page.
@@ -34,8 +34,8 @@ CREATE TABLE records (
     properties TEXT NOT NULL, reserved INTEGER NOT NULL DEFAULT 0,
     linked INTEGER NOT NULL DEFAULT 0, claimed INTEGER NOT NULL DEFAULT 0
 );
-CREATE TABLE held (key TEXT NOT NULL, hub_id TEXT NOT NULL, holder TEXT NOT NULL);
-CREATE TABLE seen (id TEXT PRIMARY KEY);  -- the external ids the pages listed
+CREATE TABLE held (key TEXT NOT NULL, spooled_id TEXT NOT NULL, holder TEXT NOT NULL);
+CREATE TABLE seen (id TEXT PRIMARY KEY);  -- the other side's ids the pages listed
 """
 # A record listed twice keeps its newest version (as collect.keep_newest does).
 _UPSERT = """
@@ -44,18 +44,26 @@ ON CONFLICT (id) DO UPDATE SET key = excluded.key, carried = excluded.carried,
     modified = excluded.modified, archived = excluded.archived, properties = excluded.properties
 WHERE excluded.modified IS NULL OR records.modified IS NULL OR excluded.modified >= records.modified
 """
+_INSERT_MISSING = """
+INSERT OR IGNORE INTO records (id, key, carried, modified, archived, properties)
+VALUES (?, ?, ?, ?, ?, ?)
+"""
 _COLUMNS = "id, modified, archived, properties"
 _IN_LIST = 500  # values per statement, well under SQLite's bound-parameter limit
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 
 
-class HubSpotPool:
-    def __init__(self, fieldmap: FieldMap, id_property: str) -> None:
+class Spool:
+    """The records of `side`; `carried_id_property` is the property in which they name their
+    twin on the other side by id (None: they do not)."""
+
+    def __init__(self, fieldmap: FieldMap, side: Side, carried_id_property: str | None) -> None:
         self._fieldmap = fieldmap
-        self._id_property = id_property
-        self._directory = tempfile.TemporaryDirectory(prefix="syncer-hubspot-pool-")
-        self._db = sqlite3.connect(Path(self._directory.name) / "pool.db")
+        self._side = side
+        self._id_property = carried_id_property
+        self._directory = tempfile.TemporaryDirectory(prefix=f"syncer-{side.value}-spool-")
+        self._db = sqlite3.connect(Path(self._directory.name) / "spool.db")
         # A scratch file: nothing to recover after a crash, so no journal and no fsync.
         self._db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + _SCHEMA)
         self._indexed = False
@@ -63,6 +71,10 @@ class HubSpotPool:
 
     def add(self, records: Iterable[Record]) -> None:
         self._db.executemany(_UPSERT, (self._row(r) for r in records))
+
+    def add_missing(self, records: Iterable[Record]) -> None:
+        """Add the records whose id the listing does not hold; a listed version stands."""
+        self._db.executemany(_INSERT_MISSING, (self._row(r) for r in records))
 
     def __len__(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM records").fetchone()[0])
@@ -78,18 +90,19 @@ class HubSpotPool:
         self._db.executemany("UPDATE records SET linked = 1 WHERE id = ?", ((i,) for i in ids))
 
     def listed(self, ids: Iterable[str]) -> set[str]:
-        """Which of these ids HubSpot's listing held (claimed since or not)."""
+        """Which of these ids the listing held (claimed since or not)."""
         return self._known("SELECT id FROM records WHERE id IN ({})", ids)
 
-    def note_seen(self, external_ids: Iterable[str]) -> None:
-        self._db.executemany("INSERT OR IGNORE INTO seen VALUES (?)", ((i,) for i in external_ids))
+    def note_seen(self, other_ids: Iterable[str]) -> None:
+        """These records of the other side were listed by a page."""
+        self._db.executemany("INSERT OR IGNORE INTO seen VALUES (?)", ((i,) for i in other_ids))
 
-    def seen(self, external_ids: Iterable[str]) -> set[str]:
-        """Which of these external ids a page listed."""
-        return self._known("SELECT id FROM seen WHERE id IN ({})", external_ids)
+    def seen(self, other_ids: Iterable[str]) -> set[str]:
+        """Which of these ids of the other side a page listed."""
+        return self._known("SELECT id FROM seen WHERE id IN ({})", other_ids)
 
     def carried_ids(self, size: int) -> Iterator[list[str]]:
-        """The external ids the records name, `size` at a time."""
+        """The other side's ids the unlinked records name, `size` at a time."""
         query = (
             "SELECT DISTINCT carried FROM records WHERE carried IS NOT NULL AND NOT linked"
             " ORDER BY carried"
@@ -99,16 +112,21 @@ class HubSpotPool:
             yield [row[0] for row in rows]
 
     def reserve(self, twins: Iterable[Record]) -> None:
-        """Reserve the records naming these live external records for them; hold both keys."""
+        """Reserve the records naming these live records of the other side for them; hold both
+        keys."""
         self._index()
+        side, other = self._side, self._side.other
         for twin in twins:
             query = "SELECT id, key FROM records WHERE carried = ? AND NOT linked"
             named = self._db.execute(query, (twin.id,))
-            for hub_id, hub_key in named.fetchall():
-                holder = f"hubspot record {hub_id}, paired with external {twin.id} by its id"
-                for key in (hub_key, readable_key(self._fieldmap, twin, Side.EXTERNAL)):
+            for own_id, own_key in named.fetchall():
+                holder = (
+                    f"{side.value} record {own_id}, paired with {other.value} {twin.id} by its id"
+                )
+                for key in (own_key, readable_key(self._fieldmap, twin, other)):
                     if key is not None:
-                        self._db.execute("INSERT INTO held VALUES (?, ?, ?)", (key, hub_id, holder))
+                        row = (key, own_id, holder)
+                        self._db.execute("INSERT INTO held VALUES (?, ?, ?)", row)
                         self._holds = True
             self._db.execute(
                 "UPDATE records SET reserved = 1 WHERE carried = ? AND NOT linked", (twin.id,)
@@ -120,12 +138,12 @@ class HubSpotPool:
         if not self._holds:
             return {}
         keys = sorted({k for r in records if (k := readable_key(self._fieldmap, r, side))})
-        own = {r.id for r in records} if side is Side.HUBSPOT else set()
+        own = {r.id for r in records} if side is self._side else set()
         found: dict[str, str] = {}
         for part in _parts(keys):
-            query = f"SELECT key, hub_id, holder FROM held WHERE key IN ({_marks(part)})"
+            query = f"SELECT key, spooled_id, holder FROM held WHERE key IN ({_marks(part)})"
             rows = self._db.execute(query, part).fetchall()
-            found.update((key, holder) for key, hub_id, holder in rows if hub_id not in own)
+            found.update((key, holder) for key, spooled, holder in rows if spooled not in own)
         return found
 
     def claim(self, page: Sequence[Record]) -> list[Record]:
@@ -134,7 +152,8 @@ class HubSpotPool:
         self._index()
         if self._db.execute("SELECT 1 FROM records WHERE NOT claimed LIMIT 1").fetchone() is None:
             return []  # all claimed, or HubSpot was empty
-        keys = sorted({k for r in page if (k := readable_key(self._fieldmap, r, Side.EXTERNAL))})
+        other = self._side.other
+        keys = sorted({k for r in page if (k := readable_key(self._fieldmap, r, other))})
         claimed = self._take("carried IN ({}) AND reserved", sorted({r.id for r in page}))
         return claimed + self._take("key IN ({}) AND NOT reserved AND NOT linked", keys)
 
@@ -178,10 +197,10 @@ class HubSpotPool:
             self._indexed = True
 
     def _row(self, record: Record) -> tuple[Any, ...]:
-        carried = record.properties.get(self._id_property)
+        carried = record.properties.get(self._id_property) if self._id_property else None
         return (
             record.id,
-            readable_key(self._fieldmap, record, Side.HUBSPOT),
+            readable_key(self._fieldmap, record, self._side),
             str(carried) if carried not in (None, "") else None,
             version_stamp(record.modified_at),  # exact epoch microseconds
             record.archived,

@@ -1,0 +1,72 @@
+"""One page of a run: match -> plan -> guard -> execute, and what the pages add up to.
+
+Every run goes through here, page by page: a whole run is one page, a streamed migration many
+(stream.py). A page is the records of both sides that may pair with each other, and the keys
+records outside it hold. A dry run plans each page and writes nothing; the plan is described
+for `syncer plan` instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from syncer.engine import guards
+from syncer.engine.context import RunState
+from syncer.engine.execute import Executor
+from syncer.engine.plan import Pair, PairPlan, plan_pair
+from syncer.engine.report import PlannedAction
+from syncer.records import Record, Side
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    hubspot: Sequence[Record]
+    external: Sequence[Record]
+    held: Mapping[str, str] = field(default_factory=dict)  # keys taken outside it: by whom
+
+
+class PageRunner:
+    """Runs the pages of one run with one matcher, policy and executor; then fills the report."""
+
+    def __init__(self, state: RunState, link_count: int) -> None:
+        self.state = state
+        self.link_count = link_count
+        self.matcher = state.matcher()
+        self.policy = state.policy()
+        # A dry run has no executor: it writes nothing, commits nothing.
+        self.executor: Executor | None = None if state.ctx.dry_run else state.executor()
+        self.planned: list[PlannedAction] = []
+        self.rejected = 0  # a dry run's rejections (an executor counts its own)
+
+    def run(self, page: Page) -> None:
+        matched = self.matcher.match(page.hubspot, page.external, page.held)
+        plans = self._plans(matched.pairs)
+        guards.check_plan(self.link_count, plans, force=self.state.ctx.force)
+        if self.executor is None:
+            self.planned += guards.describe(plans)
+            self.rejected += len(matched.rejected)
+        else:
+            self.executor.execute(plans, matched.rejected)
+
+    def finish(self, held_back: int) -> None:
+        """The report: what was done (or planned), and the records quarantined, those left to
+        their back-off included."""
+        report = self.state.report
+        if self.executor is None:
+            report.planned = self.planned
+            report.quarantined = self.rejected + held_back
+            return
+        tally = self.executor.tally
+        for side in Side:
+            report.created[side.value] = tally.created[side]
+            report.updated[side.value] = tally.updated[side]
+            report.archived[side.value] = tally.archived[side]
+        report.linked = tally.linked
+        report.conflicts = tally.conflicts
+        report.quarantined = tally.quarantined + held_back
+
+    def _plans(self, pairs: Sequence[Pair]) -> list[PairPlan]:
+        fields = self.state.fieldmap.fields
+        planned = (plan_pair(pair, fields, self.policy) for pair in pairs)
+        return [plan for plan in planned if not plan.is_noop]
