@@ -44,6 +44,7 @@ batch_size = 500
 name = "contacts"
 external_object = "{table}"
 external_id_property = "legacy_id"
+match = {{ hubspot = "email", external = "email" }}
 conflict = "newest"
 overlap_seconds = {overlap_seconds}
 

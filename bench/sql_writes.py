@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from syncer.connectors.sql import SqlConnector
 from syncer.records import Write
-from syncer.settings import PipelineSettings
+from syncer.settings import MatchRule, PipelineSettings
 from syncer.settings_external import SqlSettings, SqlTableSettings
 
 DEFAULT_URLS = [
@@ -48,6 +48,7 @@ def connector_for(engine: sa.Engine, table: sa.Table) -> SqlConnector:
     pipeline = PipelineSettings(
         name="contacts",
         external_object=table.name,
+        match=MatchRule(hubspot="email", external="email"),
         sql=SqlTableSettings(primary_key="id", updated_at="updated_at", deleted_flag="is_deleted"),
         fields={"firstname": "first_name", "lastname": "last_name", "lifecyclestage": "status"},
     )

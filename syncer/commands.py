@@ -200,6 +200,7 @@ def errors(args: argparse.Namespace) -> int:
 
 
 def check(args: argparse.Namespace) -> int:
+    from syncer.connectors.base import VerifiesKeys
     from syncer.mapping.apply import compile_mapping
 
     settings = load(args)
@@ -208,10 +209,12 @@ def check(args: argparse.Namespace) -> int:
             with pipeline_run(settings, ledger, spec, fresh_schemas=True) as ctx:
                 for connector in ctx.connectors.values():
                     connector.prepare()
+                    if isinstance(connector, VerifiesKeys):
+                        connector.verify_unique_keys()
                 hubspot, external = ctx.connectors[Side.HUBSPOT], ctx.connectors[Side.EXTERNAL]
                 compile_mapping(spec, hubspot.field_types(), external.field_types())
             print(
-                f"{spec.name}: ok (both sides reachable, fields mapped, "
+                f"{spec.name}: ok (both sides reachable, fields mapped, keys unique, "
                 f"{spec.external_id_property!r} ready)"
             )
     return EXIT_OK

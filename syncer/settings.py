@@ -5,6 +5,10 @@ Constructing `Settings(...)` directly reads nothing ambient: only the values giv
 which is what tests want.
 
 Rules worth knowing (they are also in config/syncer.example.toml):
+- `match` has no default: a pipeline without it pairs records only through the external id
+  stamped in `external_id_property`.
+- `sql.primary_key` is a column or a list of columns; a composite key's record id joins the
+  values with ":" (see syncer/connectors/sql/keys.py).
 - `interval` has a default ("5m"); a pipeline that sets `cron` runs on the cron schedule instead.
   Setting both explicitly is an error.
 - Names that end up in SQL (table, columns, external fields) must be plain identifiers, so an
@@ -120,7 +124,8 @@ class PipelineSettings(_Strict):
     name: PipelineName
     hubspot_object: HubSpotObject = "contacts"
     external_object: SqlName
-    match: MatchRule = Field(default_factory=MatchRule)
+    # Without it, records pair only through the external id stamped on HubSpot records.
+    match: MatchRule | None = None
     external_id_property: HubSpotName = "syncer_external_id"
     direction: Direction = "both"
     conflict: Literal["newest", "hubspot", "external"] = "newest"
@@ -153,12 +158,14 @@ class PipelineSettings(_Strict):
 
     def hubspot_properties(self) -> list[str]:
         """Every HubSpot property the pipeline reads: mapped fields, match key, external id."""
-        names = [*self.fields, self.match.hubspot, self.external_id_property]
+        match = [self.match.hubspot] if self.match else []
+        names = [*self.fields, *match, self.external_id_property]
         return list(dict.fromkeys(names))
 
     def external_fields(self) -> list[str]:
         """Every external field the pipeline reads: mapped fields and the match key."""
-        names = [m.external for m in self.fields.values()] + [self.match.external]
+        match = [self.match.external] if self.match else []
+        names = [m.external for m in self.fields.values()] + match
         return list(dict.fromkeys(names))
 
 

@@ -23,6 +23,7 @@ from pydantic import (
     ModelWrapValidatorHandler,
     SecretStr,
     ValidationError,
+    field_validator,
     model_validator,
 )
 from pydantic_core import InitErrorDetails
@@ -101,10 +102,25 @@ class SqlTableSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    primary_key: SqlName = "id"
+    # One column, or several (a composite key) whose values, joined with ":", make the record id.
+    primary_key: SqlName | list[SqlName] = "id"
     updated_at: SqlName | None = None
     deleted_flag: SqlName | None = None
     timezone: Annotated[str, AfterValidator(rules.time_zone)] = "UTC"
+
+    @field_validator("primary_key")
+    @classmethod
+    def _distinct_key_columns(cls, value: str | list[str]) -> str | list[str]:
+        if isinstance(value, list):
+            if not value:
+                raise ValueError("name at least one column")
+            if len(set(value)) != len(value):
+                raise ValueError("a column is listed twice")
+        return value
+
+    def key_columns(self) -> list[str]:
+        """The primary key's columns, in the order their values make the record id."""
+        return [self.primary_key] if isinstance(self.primary_key, str) else list(self.primary_key)
 
 
 # Every kind `[external]` may name, by its `kind`. "memory" is not one: the in-memory

@@ -9,7 +9,8 @@ Rules every implementation keeps (the contract suite checks them):
   `changes(cursor, until)` yields at least every record modified after the cursor and up to
   `until`; it may repeat records near the cursor (the engine drops those echoes), never skip one.
   The cursor of the last page is safe to store once the whole run is committed.
-- `write` never duplicates: a create is an upsert on `Write.unique_property`.
+- `write` never duplicates: a create is an upsert on `Write.unique_property`, or, when it names
+  none, on the record's own key held in its values (a SQL primary key from mapped columns).
 - Per-record failures come back as `WriteResult.rejection`; only whole-call failures raise
   (`RetryableError` after retries are exhausted, `FatalError`, `AuthError`).
 """
@@ -134,4 +135,14 @@ class HasAssociations(Protocol):
 
     def associations(self, to_object: str) -> AssociationEdges[Any]:
         """The edges from this connector's object to `to_object` (the side's name for it)."""
+        ...
+
+
+@runtime_checkable
+class VerifiesKeys(Protocol):
+    """A side whose record ids and match keys are only as unique as its data (a SQL table
+    or view) proves them unique before `syncer check` passes the pipeline."""
+
+    def verify_unique_keys(self) -> None:
+        """Raise ConfigError naming a key that more than one record holds, and how often."""
         ...

@@ -143,7 +143,8 @@ class Executor:
     def _commit(self, chunk: _Chunk, rejected: list[Rejected]) -> None:
         assert chunk.sent is not None
         chunk.sent.result()  # what the sender met is raised here, before anything is committed
-        settler = Settler(self.fieldmap.match.hubspot, self.conflict_policy, chunk.tally)
+        match = self.fieldmap.match.hubspot if self.fieldmap.match is not None else None
+        settler = Settler(match, self.conflict_policy, chunk.tally)
         commit = settler.commit_for(chunk.plans, chunk.outcomes, chunk.intents, self.clock())
         commit.rejected.extend(rejected)
         chunk.tally.quarantined += len(commit.rejected)
@@ -199,9 +200,10 @@ class Executor:
         self, side: Side, index: int, plan: PairPlan, properties: dict[str, object]
     ) -> Write | Rejection:
         key = plan.pair.match_key
+        match = self.fieldmap.match
         if side is Side.HUBSPOT:
             assert plan.pair.external is not None
-            if key and self.fieldmap.match.is_email:
+            if key and match is not None and match.is_email:
                 return Write(str(index), properties, unique_property="email", unique_value=key)
             return Write(
                 str(index),
@@ -209,17 +211,19 @@ class Executor:
                 unique_property=self.id_property,
                 unique_value=plan.pair.external.id,
             )
+        if match is None:
+            # No match key: the external side upserts on the record's own key (for SQL, the
+            # primary key columns among the mapped values), or rejects the record naming it.
+            return Write(str(index), properties)
         if not key:
             return Rejection(
                 "MISSING_MATCH_KEY",
                 "the record has no "
-                f"{self.fieldmap.match.hubspot!r}, so it cannot be created in the "
+                f"{match.hubspot!r}, so it cannot be created in the "
                 "external CRM without risking a duplicate",
-                self.fieldmap.match.hubspot,
+                match.hubspot,
             )
-        return Write(
-            str(index), properties, unique_property=self.fieldmap.match.external, unique_value=key
-        )
+        return Write(str(index), properties, unique_property=match.external, unique_value=key)
 
     def _write_side(self, side: Side, writes: list[Write], chunk: _Chunk) -> None:
         if not writes:
@@ -241,6 +245,8 @@ class Executor:
         """A match key (email) copied onto a linked record must not be one another record of
         that side already holds: that would make two records with one key. Looked up first."""
         match = self.fieldmap.match
+        if match is None:
+            return  # no match key to copy
         for side in Side:
             wanted: dict[str, list[int]] = {}
             for index, plan in enumerate(plans):

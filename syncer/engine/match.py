@@ -2,7 +2,8 @@
 
 First through the ledger's links, then, for records with no link, by the external id a HubSpot
 record carries, then by the normalised match key (email or a unique id) among this run's
-records, then by looking the key up on the other side in batches. A key that would pair one
+records, then by looking the key up on the other side in batches (a pipeline without a match
+key looks its records' external ids up instead: see match_by_id). A key that would pair one
 record with an already-linked one is a duplicate: the record is rejected, never re-paired.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from syncer.connectors.base import Connector
+from syncer.engine.match_by_id import StampedIds
 from syncer.engine.match_sides import (
     Free,
     Matched,
@@ -68,7 +70,14 @@ class Matcher:
         taken = {**(held or {}), **keys_held(out.pairs, sides)}
         taken.update(self._pair_by_carried_id(sides, free, out))
         self._pair_by_key(sides, free, out, taken)
-        if self.look_up:
+        if self.fieldmap.match is None:
+            by_id = StampedIds(
+                self.pipeline, self.ledger, self.connectors, self.id_property, self._versions
+            )
+            by_id.reject_second_claims(sides, free, out)
+            if self.look_up:
+                by_id.pair(sides, free, out, self._join)
+        elif self.look_up:
             for side in Side:
                 self._pair_by_lookup(side, sides, free, out)
         for side in Side:
@@ -194,10 +203,9 @@ class Matcher:
         wanted = {sides[side].keys[i]: i for i in free[side] if sides[side].keys[i]}
         if not wanted:
             return
-        other = side.other
-        name = (
-            self.fieldmap.match.hubspot if other is Side.HUBSPOT else self.fieldmap.match.external
-        )
+        other, match = side.other, self.fieldmap.match
+        assert match is not None, "looked up by key only when there is one"
+        name = match.hubspot if other is Side.HUBSPOT else match.external
         found = self.connectors[other].find(name, [k for k in wanted if k])
         linked = self.ledger.links_for(self.pipeline, other, [r.id for r in found])
         for record in found:

@@ -65,7 +65,7 @@ class Outcome:
 
 @dataclass(slots=True)
 class Settler:
-    match_property: str  # the HubSpot name of the match key (email)
+    match_property: str | None  # the HubSpot name of the match key (email), if there is one
     conflict_policy: str
     tally: Tally
 
@@ -126,7 +126,9 @@ class Settler:
     def _agreed_key(self, plan: PairPlan) -> str | None:
         """The match key both sides hold after this run: a copied new key replaces the old."""
         for values in plan.writes.values():
-            if self.match_property in values:  # copied, even as None: a cleared key holds none
+            if (
+                self.match_property is not None and self.match_property in values
+            ):  # copied, even as None: a cleared key holds none
                 return values[self.match_property]
         return plan.pair.match_key
 

@@ -39,7 +39,10 @@ class FieldSpec:
 class FieldMap:
     """Converts records of both sides of one pipeline to canonical values and back."""
 
-    def __init__(self, fields: list[FieldSpec], match: FieldSpec, external_tz: tzinfo) -> None:
+    def __init__(
+        self, fields: list[FieldSpec], match: FieldSpec | None, external_tz: tzinfo
+    ) -> None:
+        """`match`: the key unlinked records pair by; None when they pair only by carried id."""
         self.fields = fields
         self.match = match
         self.external_tz = external_tz
@@ -50,6 +53,8 @@ class FieldMap:
         return {spec.hubspot: self._canonical_one(spec, record, side) for spec in self.fields}
 
     def match_key(self, record: Record, side: Side) -> str | None:
+        if self.match is None:
+            return None
         name = self.match.hubspot if side is Side.HUBSPOT else self.match.external
         value = record.properties.get(name)
         if self.match.is_email:
@@ -93,8 +98,12 @@ def compile_mapping(
     types = (hubspot_types, external_types)
     fields = [_spec(pipeline, key, m, types) for key, m in pipeline.fields.items()]
     by_key = {f.hubspot: f for f in fields}
-    match = by_key.get(pipeline.match.hubspot) or _spec(
-        pipeline, pipeline.match.hubspot, FieldMapping(external=pipeline.match.external), types
+    rule = pipeline.match
+    match = (
+        by_key.get(rule.hubspot)
+        or _spec(pipeline, rule.hubspot, FieldMapping(external=rule.external), types)
+        if rule is not None
+        else None
     )
     tz = ZoneInfo(pipeline.sql.timezone) if pipeline.sql else ZoneInfo("UTC")
     return FieldMap(fields, match, tz)

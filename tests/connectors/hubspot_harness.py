@@ -49,6 +49,7 @@ def pipeline(**overrides: object) -> PipelineSettings:
         "external_object": "customers",
         "fields": {"firstname": "first_name", "lastname": "last_name"},
         "external_id_property": "legacy_id",
+        "match": {"hubspot": "email", "external": "email"},
         "overlap_seconds": 60,
     }
     values.update(overrides)

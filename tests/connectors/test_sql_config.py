@@ -79,6 +79,22 @@ def test_injected_identifier_is_refused_and_nothing_runs(
     assert sa.inspect(sql_engine).has_table(table.name)
 
 
+def test_an_injected_column_in_a_composite_key_is_refused(
+        sql_engine: sa.Engine, table: sa.Table) -> None:
+    hostile = f'id"; DROP TABLE {table.name}; --'
+    pipeline = with_sql(pipeline_for(table), primary_key=["id", hostile])  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"pipelines\.contacts\.sql\.primary_key: .* not a valid"):
+        connector(sql_engine, pipeline)
+    assert sa.inspect(sql_engine).has_table(table.name)
+
+
+def test_a_composite_key_column_that_does_not_exist_is_named(
+        sql_engine: sa.Engine, table: sa.Table) -> None:
+    pipeline = with_sql(pipeline_for(table), primary_key=["id", "lineNo"])  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"sql\.primary_key: column 'lineNo' does not exist"):
+        connector(sql_engine, pipeline).prepare()
+
+
 def test_injected_table_name_is_refused(sql_engine: sa.Engine, table: sa.Table) -> None:
     pipeline = pipeline_for(table).model_copy(
         update={"external_object": f"{table.name}; DELETE FROM {table.name}"})

@@ -70,7 +70,7 @@ class HubSpotHarness:
         mapped = (HUBSPOT_FIELDS.name, *CUSTOM_PROPERTIES)
         pipeline = PipelineSettings(
             name="contacts", external_object="customers", overlap_seconds=overlap_seconds,
-            fields={name: name for name in mapped},
+            fields={name: name for name in mapped}, match={"hubspot": "email", "external": "email"},
         )  # fmt: skip
         connector = HubSpotConnector(settings, pipeline, clock=self.syncer_clock)
         connector.prepare()

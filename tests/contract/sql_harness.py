@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from syncer.connectors.sql import SqlConnector
-from syncer.settings import PipelineSettings
+from syncer.settings import MatchRule, PipelineSettings
 from syncer.settings_external import SqlSettings, SqlTableSettings
 from tests.contract.harness import OVERLAP_SECONDS, T0, ContractFields, PageSizes
 
@@ -51,6 +51,7 @@ def pipeline_for(
     return PipelineSettings(
         name="contacts",
         external_object=table.name,
+        match=MatchRule(hubspot="email", external="email"),
         overlap_seconds=overlap_seconds,
         sql=SqlTableSettings(
             primary_key="id",

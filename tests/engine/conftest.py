@@ -75,6 +75,7 @@ def make_pipeline(**overrides: Any) -> PipelineSettings:
     data: dict[str, Any] = {
         "name": "contacts",
         "external_object": "customers",
+        "match": {"hubspot": "email", "external": "email"},
         "fields": {
             "email": "email",
             "firstname": "first_name",

@@ -220,9 +220,10 @@ def test_t10_hubspot_409_existing_id_links_to_that_contact_without_a_duplicate(
     pipeline's direction says so) and links it; no duplicate, and the next pass writes nothing.
     """
     dep.config.write_text(
-        dep.config.read_text().replace(
-            'conflict = "newest"',
-            'conflict = "newest"\ndirection = "to_hubspot"\n'
+        dep.config.read_text()
+        .replace('conflict = "newest"', 'conflict = "newest"\ndirection = "to_hubspot"')
+        .replace(
+            'match = { hubspot = "email", external = "email" }',
             'match = { hubspot = "legacy_id", external = "id" }',
         )
     )

@@ -194,6 +194,7 @@ def pipeline_settings(table: str, **overrides: Any) -> PipelineSettings:
         "name": PIPELINE,
         "external_object": table,
         "external_id_property": "legacy_id",
+        "match": {"hubspot": "email", "external": "email"},
         "overlap_seconds": OVERLAP_SECONDS,
         "sql": {"primary_key": "id", "updated_at": "updated_at"},
         "fields": {"email": "email", "firstname": "first_name", "lastname": "last_name"},

@@ -37,6 +37,7 @@ url = "{sql_url}"
 name = "contacts"
 external_object = "{table}"
 external_id_property = "legacy_id"
+match = {{ hubspot = "email", external = "email" }}
 conflict = "newest"
 
 [pipelines.sql]

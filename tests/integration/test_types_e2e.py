@@ -28,6 +28,7 @@ url = "{sql_url}"
 [[pipelines]]
 name = "contacts"
 external_object = "{table}"
+match = {{ hubspot = "email", external = "email" }}
 [pipelines.sql]
 primary_key = "id"
 updated_at = "updated_at"

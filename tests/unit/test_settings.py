@@ -326,3 +326,24 @@ def test_a_relative_sqlite_ledger_lives_next_to_the_config_file(
 def test_settings_built_in_code_read_no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SYNCER_HUBSPOT__BURST_LIMIT", "7")
     assert Settings(external={"url": "sqlite://"}).hubspot.burst_limit == 190
+
+
+def test_a_primary_key_is_a_column_or_a_list_of_distinct_columns(tmp_path: Path) -> None:
+    base = pipeline_config() + "[pipelines.sql]\n"
+    single = load_settings(write(tmp_path, base + 'primary_key = "id"\n'), env={})
+    assert single.pipelines[0].sql is not None
+    assert single.pipelines[0].sql.key_columns() == ["id"]
+    composite = write(tmp_path, base + 'primary_key = ["orderNumber", "productCode"]\n')
+    sql = load_settings(composite, env={}).pipelines[0].sql
+    assert sql is not None and sql.key_columns() == ["orderNumber", "productCode"]
+    for bad, reason in (("[]", "name at least one column"), ('["a", "a"]', "listed twice")):
+        path = write(tmp_path, base + f"primary_key = {bad}\n")
+        [line] = problems(path)
+        assert "pipelines[0].sql.primary_key" in line and reason in line, line
+
+
+def test_match_is_optional_and_absent_by_default(tmp_path: Path) -> None:
+    [pipeline] = load_settings(write(tmp_path, pipeline_config()), env={}).pipelines
+    assert pipeline.match is None
+    assert pipeline.hubspot_properties() == ["syncer_external_id"]
+    assert pipeline.external_fields() == []

@@ -223,7 +223,8 @@ class HubSpotConnector:
         """Creates without a required property fail record by record: say so up front."""
         if self._pipeline.direction == "to_external":
             return
-        mapped = {*self._pipeline.fields, self._pipeline.match.hubspot}
+        match = self._pipeline.match
+        mapped = {*self._pipeline.fields, *([match.hubspot] if match else [])}
         missing = object_type.missing_required(mapped)
         if missing:
             log.warning(

@@ -104,7 +104,8 @@ class PropertyCatalog:
 
     def _missing(self) -> list[str]:
         owned = self._pipeline.external_id_property  # created when missing
-        wanted = [*self._pipeline.fields, self._pipeline.match.hubspot]
+        match = self._pipeline.match
+        wanted = [*self._pipeline.fields, *([match.hubspot] if match else [])]
         known = self.definitions()
         return [n for n in dict.fromkeys(wanted) if n not in known and n != owned]
 

@@ -17,6 +17,7 @@ from syncer.connectors.base import Capabilities
 from syncer.connectors.sql.connection import build_engine
 from syncer.connectors.sql.reading import TableReader
 from syncer.connectors.sql.schema import TableSchema, check_identifiers, field_type, reflect_table
+from syncer.connectors.sql.uniqueness import verify_unique
 from syncer.connectors.sql.values import decode_cursor
 from syncer.connectors.sql.writing import TableWriter
 from syncer.records import CallCounter, ChangePage, Cursor, FieldType, Record, Write, WriteResult
@@ -82,6 +83,24 @@ class SqlConnector:
 
     def archive(self, ids: Sequence[str]) -> list[WriteResult]:
         return self._writer().archive(ids)
+
+    def verify_unique_keys(self) -> None:
+        """Refuse (ConfigError) a primary key or match column that rows repeat."""
+        schema = self._table()
+        verify_unique(
+            self._engine, self.counter, schema, schema.primary_key, setting="sql.primary_key"
+        )
+        match = self._pipeline.match
+        if match is not None:
+            column = schema.column(match.external)
+            verify_unique(
+                self._engine,
+                self.counter,
+                schema,
+                [column],
+                setting="match.external",
+                normalised=True,
+            )
 
     def close(self) -> None:
         if self._owns_engine:

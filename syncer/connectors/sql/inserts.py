@@ -24,11 +24,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 from syncer.connectors.sql.calls import run, run_many
+from syncer.connectors.sql.keys import Key, key_of, normalised
 from syncer.connectors.sql.schema import Column, TableSchema
 from syncer.connectors.sql.values import match_condition, match_key
 from syncer.records import CallCounter
 
-Inserted = tuple[Any, bool]  # (primary key value, whether a new row was created)
+Inserted = tuple[Key, bool]  # (primary key, whether a new row was created)
 _CREATED = "syncer_created"
 
 
@@ -41,7 +42,7 @@ def insert_rows(
 ) -> list[Inserted]:
     """Insert `rows` (same keys, distinct unique values); their keys in the same order."""
     dialect = conn.dialect.name
-    if schema.has_unique_index(unique) and unique is not schema.primary_key:
+    if schema.has_unique_index([unique]) and (unique,) != schema.primary_key:
         if dialect in ("postgresql", "sqlite"):
             return _upsert_returning(conn, counter, schema, rows, unique)
         if dialect in ("mysql", "mariadb"):
@@ -59,7 +60,7 @@ def _upsert_returning(
     pk = schema.primary_key
     module = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = module.insert(schema.table)
-    updates = {name: statement.excluded[name] for name in rows[0] if name != pk.name}
+    updates = {name: statement.excluded[name] for name in rows[0] if name not in _names(pk)}
     # xmax is 0 only for a row this statement inserted (PostgreSQL MVCC); SQLite cannot
     # tell, and its only conflict here is a soft-deleted row brought back, so "created".
     created = (
@@ -68,12 +69,14 @@ def _upsert_returning(
         else sa.true()
     )
     upsert = statement.on_conflict_do_update(index_elements=[unique], set_=updates).returning(
-        pk, unique, created.label(_CREATED)
+        *pk, unique, created.label(_CREATED)
     )
     returned = run_many(conn, counter, upsert, rows).mappings()
     # Matched back by unique value rather than position: sorting by parameter order would
     # need a sentinel column, and without one SQLAlchemy falls back to a statement per row.
-    by_key = {match_key(unique, r[unique.name]): (r[pk.name], bool(r[_CREATED])) for r in returned}
+    by_key = {
+        match_key(unique, r[unique.name]): (key_of(pk, r), bool(r[_CREATED])) for r in returned
+    }
     return [by_key[match_key(unique, row[unique.name])] for row in rows]
 
 
@@ -89,7 +92,7 @@ def _upsert_then_select(
     values = [row[unique.name] for row in rows]
     revived = _keys_by_unique(conn, counter, schema, unique, values)  # soft-deleted or raced in
     statement = mysql.insert(schema.table)
-    updates = {name: statement.inserted[name] for name in rows[0] if name != pk.name}
+    updates = {name: statement.inserted[name] for name in rows[0] if name not in _names(pk)}
     run_many(conn, counter, statement.on_duplicate_key_update(updates), rows)
     keys = _keys_by_unique(conn, counter, schema, unique, values)
     inserted: list[Inserted] = []
@@ -108,13 +111,13 @@ def _insert(
 ) -> list[Inserted]:
     """A plain multi-row insert (no usable unique index): every row is a new one."""
     pk = schema.primary_key
-    if all(pk.name in row for row in rows):
+    if all(name in row for row in rows for name in _names(pk)):
         run_many(conn, counter, sa.insert(schema.table), rows)
-        return [(row[pk.name], True) for row in rows]
+        return [(_given_key(pk, row), True) for row in rows]
     if conn.dialect.insert_executemany_returning:
-        statement = sa.insert(schema.table).returning(pk, unique)
+        statement = sa.insert(schema.table).returning(*pk, unique)
         returned = run_many(conn, counter, statement, rows).mappings()
-        by_key = {match_key(unique, r[unique.name]): r[pk.name] for r in returned}
+        by_key = {match_key(unique, r[unique.name]): key_of(pk, r) for r in returned}
         return [(by_key[match_key(unique, row[unique.name])], True) for row in rows]
     run_many(conn, counter, sa.insert(schema.table), rows)
     # No RETURNING: the newest row per key is ours (the caller found no live one before).
@@ -131,8 +134,55 @@ def _keys_by_unique(
 ) -> dict[Any, Any]:
     """Primary key per normalised unique value, live or not; the newest row wins."""
     pk = schema.primary_key
-    query = sa.select(pk, unique).where(match_condition(unique, [str(v) for v in values]))
-    keys: dict[Any, Any] = {}
-    for row in run(conn, counter, query.order_by(pk)).mappings():
-        keys[match_key(unique, row[unique.name])] = row[pk.name]
+    query = sa.select(*pk, unique).where(match_condition(unique, [str(v) for v in values]))
+    keys: dict[Any, Key] = {}
+    for row in run(conn, counter, query.order_by(*pk)).mappings():
+        keys[match_key(unique, row[unique.name])] = key_of(pk, row)
     return keys
+
+
+def upsert_by_key(
+    conn: sa.Connection,
+    counter: CallCounter,
+    schema: TableSchema,
+    rows: Sequence[dict[str, Any]],
+) -> list[Inserted]:
+    """Insert `rows` (same keys, each holding its whole, distinct primary key), as an upsert
+    when the database keeps that key unique: a soft-deleted row under the key comes back to
+    life, and one a concurrent writer inserted meanwhile is updated instead of failing."""
+    pk = schema.primary_key
+    statement = _upsert_on_key(conn, schema, rows[0]) if schema.has_unique_index(pk) else None
+    run_many(conn, counter, statement if statement is not None else sa.insert(schema.table), rows)
+    return [(_given_key(pk, row), True) for row in rows]
+
+
+def _upsert_on_key(
+    conn: sa.Connection, schema: TableSchema, row: dict[str, Any]
+) -> sa.Executable | None:
+    pk = schema.primary_key
+    dialect = conn.dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        module = postgresql if dialect == "postgresql" else sqlite
+        statement = module.insert(schema.table)
+        updates = {n: statement.excluded[n] for n in row if n not in _names(pk)}
+        upsert: sa.Executable
+        if updates:
+            upsert = statement.on_conflict_do_update(index_elements=list(pk), set_=updates)
+        else:
+            upsert = statement.on_conflict_do_nothing(index_elements=list(pk))
+        return upsert
+    if dialect in ("mysql", "mariadb"):
+        mine = mysql.insert(schema.table)
+        names = [n for n in row if n not in _names(pk)] or [pk[0].name]
+        return mine.on_duplicate_key_update({n: mine.inserted[n] for n in names})
+    return None
+
+
+def _names(columns: Sequence[Column]) -> set[str]:
+    return {column.name for column in columns}
+
+
+def _given_key(pk: Sequence[Column], row: dict[str, Any]) -> Key:
+    """The key a row was inserted with, as the database hands it back."""
+    key = key_of(pk, row)
+    return normalised(pk, key) or key

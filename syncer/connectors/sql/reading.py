@@ -1,8 +1,8 @@
 """Reading the table: full listings, incremental changes, fetch by id and find by value.
 
-Every listing is keyset-paged (never OFFSET): by primary key for full scans, by
-(updated_at, primary key) for incremental reads, so rows sharing one updated_at value are split
-across pages without being skipped or repeated.
+Every listing is keyset-paged (never OFFSET): by the primary key's columns, in order, for full
+scans, by (updated_at, the primary key's columns) for incremental reads, so rows sharing one
+updated_at value are split across pages without being skipped or repeated.
 
 Watermark choice. An incremental read takes rows with `cursor - overlap <= updated_at <= until`.
 The cursor it hands back is the newest updated_at it actually saw (never past `until` nor the
@@ -32,13 +32,13 @@ import sqlalchemy as sa
 
 from syncer.connectors.sql.calls import chunked, run
 from syncer.connectors.sql.horizon import horizon
+from syncer.connectors.sql.keys import key_condition, parse_id
 from syncer.connectors.sql.schema import Column, TableSchema
 from syncer.connectors.sql.values import (
     EPOCH,
     FULL_SCAN,
     encode_cursor,
     match_condition,
-    parse_key,
     record_maker,
     to_column_time,
     to_utc,
@@ -70,7 +70,7 @@ class TableReader:
         query = self._select()
         if live_only:
             query = query.where(self._schema.live())
-        pages = self._keyset_pages(query, (self._schema.primary_key,))
+        pages = self._keyset_pages(query, self._schema.primary_key)
         previous: Rows | None = None
         for rows in pages:
             if previous is not None:
@@ -89,7 +89,7 @@ class TableReader:
         )
         seen = watermark
         yielded = False
-        for rows in self._keyset_pages(query, (updated_at, self._schema.primary_key)):
+        for rows in self._keyset_pages(query, (updated_at, *self._schema.primary_key)):
             records = self._records(rows)
             times = [r.modified_at for r in records if r.modified_at is not None]
             seen = max([seen, *(min(t, safe) for t in times)])
@@ -114,8 +114,8 @@ class TableReader:
 
     def fetch(self, ids: Sequence[str]) -> list[Record]:
         pk = self._schema.primary_key
-        keys = [k for k in (parse_key(pk, i) for i in dict.fromkeys(ids)) if k is not None]
-        conditions = [pk.in_(chunk) for chunk in chunked(keys, self._batch_size)]
+        keys = [k for k in (parse_id(pk, i) for i in dict.fromkeys(ids)) if k is not None]
+        conditions = [key_condition(pk, chunk) for chunk in chunked(keys, self._batch_size)]
         return self._select_where(conditions, self._schema.read_columns)
 
     def find(self, column: Column, values: Sequence[str]) -> list[Record]:

@@ -9,6 +9,7 @@ is the allowlist.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -35,12 +36,13 @@ def configured_columns(pipeline: PipelineSettings) -> list[tuple[str, str]]:
     """(configuration key, column name) for every column the pipeline names."""
     prefix = f"pipelines.{pipeline.name}"
     sql = table_settings(pipeline)
-    named: list[tuple[str, str]] = [(f"{prefix}.sql.primary_key", sql.primary_key)]
+    named = [(f"{prefix}.sql.primary_key", name) for name in sql.key_columns()]
     if sql.updated_at:
         named.append((f"{prefix}.sql.updated_at", sql.updated_at))
     if sql.deleted_flag:
         named.append((f"{prefix}.sql.deleted_flag", sql.deleted_flag))
-    named.append((f"{prefix}.match.external", pipeline.match.external))
+    if pipeline.match is not None:
+        named.append((f"{prefix}.match.external", pipeline.match.external))
     named += [(f"{prefix}.fields.{hub}.external", m.external) for hub, m in pipeline.fields.items()]
     return named
 
@@ -84,7 +86,7 @@ class TableSchema:
 
     pipeline: str
     table: sa.Table
-    primary_key: Column
+    primary_key: tuple[Column, ...]  # in the configured order, which is the record id's
     updated_at: Column | None
     deleted_flag: Column | None
     read_columns: tuple[Column, ...]
@@ -93,14 +95,15 @@ class TableSchema:
     def column(self, name: str) -> Column:
         return lookup_column(self.table, name, key=f"pipelines.{self.pipeline} field {name!r}")
 
-    def has_unique_index(self, column: Column) -> bool:
-        """True when a single-column unique constraint or index covers `column`."""
-        if self.table.primary_key.columns.keys() == [column.name]:
-            return True
+    def has_unique_index(self, columns: Sequence[Column]) -> bool:
+        """True when the declared primary key, a unique constraint or a unique index (not a
+        partial one) covers exactly `columns`: the database itself keeps them unique."""
+        wanted = {column.name for column in columns}
         constraints = self.table.constraints
-        singles = [c.columns.keys() for c in constraints if isinstance(c, sa.UniqueConstraint)]
-        singles += [i.columns.keys() for i in self.table.indexes if i.unique and not _partial(i)]
-        return [column.name] in singles
+        covered = [c.columns.keys() for c in constraints if isinstance(c, sa.UniqueConstraint)]
+        covered += [i.columns.keys() for i in self.table.indexes if i.unique and not _partial(i)]
+        covered.append(self.table.primary_key.columns.keys())
+        return any(set(names) == wanted for names in covered)
 
     def live(self) -> sa.ColumnElement[bool]:
         """The condition that a row is not soft-deleted."""
@@ -136,7 +139,7 @@ def reflect_table(engine: sa.Engine, pipeline: PipelineSettings) -> TableSchema:
     return TableSchema(
         pipeline=pipeline.name,
         table=table,
-        primary_key=columns[sql.primary_key],
+        primary_key=tuple(columns[name] for name in sql.key_columns()),
         updated_at=columns[sql.updated_at] if sql.updated_at else None,
         deleted_flag=flag,
         read_columns=tuple(dict.fromkeys(columns.values())),

@@ -1,6 +1,7 @@
 """Updating many rows by primary key in few statements.
 
-Rows that set the same columns share one `UPDATE ... WHERE pk = :pk` executed with a list of
+Rows that set the same columns share one `UPDATE ... WHERE pk = :pk` (one condition per key
+column for a composite key) executed with a list of
 parameter sets (`executemany`: one pipeline on psycopg, one prepared loop in the driver
 elsewhere). When a row is named twice, its second update goes in a later wave so the last write
 still wins. Soft-deleted rows are not updated. Rows that matched nothing are found from the row
@@ -15,11 +16,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from syncer.connectors.sql.calls import run, run_many
+from syncer.connectors.sql.keys import Key, key_condition, key_of
 from syncer.connectors.sql.schema import TableSchema
 from syncer.records import CallCounter
 
-Change = tuple[Any, dict[str, Any]]  # (primary key value, column values)
-_PK_PARAM = "syncer_pk"
+Change = tuple[Key, dict[str, Any]]  # (primary key, column values)
+_PK_PARAM = "syncer_pk_{}"
 
 
 def update_rows(
@@ -53,14 +55,16 @@ def _update_group(
     conn: sa.Connection, counter: CallCounter, schema: TableSchema, group: Sequence[Change]
 ) -> set[Any]:
     pk = schema.primary_key
+    params = [_PK_PARAM.format(i) for i in range(len(pk))]
+    where = [c == sa.bindparam(p, type_=c.type) for c, p in zip(pk, params, strict=True)]
     # Only live rows: a soft-deleted row is gone, as it is to fetch, and updating it would
     # report a write that nobody sees.
-    target = sa.and_(pk == sa.bindparam(_PK_PARAM, type_=pk.type), schema.live())
-    statement = sa.update(schema.table).where(target)
-    parameters = [{_PK_PARAM: key, **values} for key, values in group]
+    statement = sa.update(schema.table).where(*where, schema.live())
+    parameters = [{**dict(zip(params, key, strict=True)), **values} for key, values in group]
     result = run_many(conn, counter, statement, parameters)
     if conn.dialect.supports_sane_multi_rowcount and result.rowcount == len(group):
         return set()
     keys = [key for key, _ in group]
-    found = run(conn, counter, sa.select(pk).where(pk.in_(keys), schema.live())).scalars()
-    return set(keys) - set(found)
+    query = sa.select(*pk).where(key_condition(pk, keys), schema.live())
+    found = run(conn, counter, query).mappings()
+    return set(keys) - {key_of(pk, row) for row in found}

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from syncer.connectors.sql.keys import parse_value, record_id
 from syncer.connectors.sql.schema import Column, TableSchema, field_type
 from syncer.errors import FatalError
 from syncer.records import Cursor, FieldType, Record
@@ -61,7 +61,7 @@ def record_maker(
     zone = schema.zone
     names = tuple(c.name for c in columns)
     booleans = frozenset(c.name for c in columns if field_type(c.type) is FieldType.BOOLEAN)
-    key = schema.primary_key.name
+    key = tuple(c.name for c in schema.primary_key)
     updated = schema.updated_at.name if schema.updated_at is not None else None
     flag = schema.deleted_flag.name if schema.deleted_flag is not None else None
 
@@ -80,26 +80,13 @@ def record_maker(
             modified = row[updated] if updated is not None else None
             modified = to_utc(modified, zone) if isinstance(modified, datetime) else None
         return Record(
-            id=str(row[key]),
+            id=record_id(tuple(row[name] for name in key)),
             properties=properties,
             modified_at=modified if isinstance(modified, datetime) else None,
             archived=bool(row[flag]) if flag is not None else False,
         )
 
     return make
-
-
-def parse_key(column: Column, text: str) -> Any | None:
-    """A record id (always text) as the primary key column's value; None if it cannot be one."""
-    kind = field_type(column.type)
-    try:
-        if kind is FieldType.NUMBER and isinstance(column.type, sa.Integer):
-            return int(text)
-        if kind is FieldType.NUMBER:
-            return Decimal(text)
-    except (ValueError, InvalidOperation):
-        return None
-    return text
 
 
 def encode_cursor(watermark: datetime) -> Cursor:
@@ -124,7 +111,7 @@ def match_key(column: Column, value: Any) -> Any | None:
     """How a unique-key value compares: trimmed and lower-cased for text columns."""
     if isinstance(value, str) and field_type(column.type) is FieldType.TEXT:
         return value.strip().lower()
-    return parse_key(column, str(value)) if value is not None else None
+    return parse_value(column, str(value)) if value is not None else None
 
 
 def match_condition(column: Column, values: Sequence[str]) -> sa.ColumnElement[bool]:
