@@ -132,14 +132,14 @@ def _run(
             print(report.render())
             for action in report.planned:
                 print(
-                    f"    {action.action:<8} {action.side:<8} hubspot={action.hubspot_id} "
+                    f"    {action.action:<8} {action.side_name:<8} hubspot={action.hubspot_id} "
                     f"external={action.external_id} {','.join(action.fields)}"
                 )
     return EXIT_QUARANTINED if any(r.quarantined for r in reports) else EXIT_OK
 
 
 def _plan_json(report: RunReport) -> dict[str, Any]:
-    return {**report.as_dict(), "actions": [dataclasses.asdict(a) for a in report.planned]}
+    return {**report.as_dict(), "actions": [a.as_dict() for a in report.planned]}
 
 
 def status(args: argparse.Namespace) -> int:
@@ -212,7 +212,9 @@ def check(args: argparse.Namespace) -> int:
                     if isinstance(connector, VerifiesKeys):
                         connector.verify_unique_keys()
                 hubspot, external = ctx.connectors[Side.HUBSPOT], ctx.connectors[Side.EXTERNAL]
-                compile_mapping(spec, hubspot.field_types(), external.field_types())
+                compile_mapping(
+                    spec, hubspot.field_types(), external.field_types(), external.time_zone
+                )
             print(
                 f"{spec.name}: ok (both sides reachable, fields mapped, keys unique, "
                 f"{spec.external_id_property!r} ready)"

@@ -8,7 +8,6 @@ SyncerError
  |    +-- FencedError       a newer lease epoch exists; this run may not commit
  +-- RetryableError         transient: back off and try again (5xx, timeout, 429, 423)
  |    +-- RateLimited       carries how long to wait and which policy was hit
- +-- RecordRejected         one record is bad: quarantine it, go on with the rest
  +-- GuardRefused           the plan looks dangerous; rerun with --force to allow it
 """
 
@@ -58,15 +57,6 @@ class RateLimited(RetryableError):
     def __init__(self, message: str, *, policy: str, retry_after: float | None = None) -> None:
         super().__init__(message, retry_after=retry_after)
         self.policy = policy
-
-
-class RecordRejected(SyncerError):
-    """A side refused one record for a reason that a resend will not fix."""
-
-    def __init__(self, message: str, *, category: str, property: str | None = None) -> None:
-        super().__init__(message)
-        self.category = category
-        self.property = property
 
 
 class GuardRefused(SyncerError):

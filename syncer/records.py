@@ -64,11 +64,29 @@ class Write:
     unique_value: str | None = None
 
 
+class RejectionKind(enum.StrEnum):
+    """What a refusal means to the engine, whichever side said it. Each connector maps its own
+    codes to one of these and keeps the code itself in `Rejection.code` for the operator."""
+
+    NOT_FOUND = "not_found"  # the addressed record does not exist (deleted, merged away)
+    DUPLICATE = "duplicate"  # a value that must be unique is already held by another record
+    INVALID_VALUE = "invalid_value"  # a value of the wrong form, type or range, or no option
+    REQUIRED_MISSING = "required_missing"  # a value the side requires was not given
+    TOO_LONG = "too_long"  # a value longer than the field holds
+    READ_ONLY = "read_only"  # a field the side computes itself was written
+    UNKNOWN_FIELD = "unknown_field"  # a field the side does not have (deleted since read)
+    CONSTRAINT = "constraint"  # another rule of the side's schema (check, foreign key)
+    NO_ANSWER = "no_answer"  # the side answered the call but said nothing of this record
+    UNKNOWN = "unknown"  # a code this connector has no meaning for
+
+
 @dataclass(frozen=True, slots=True)
 class Rejection:
-    """Why a side refused one record: machine category, readable message, property if known."""
+    """Why a side refused one record: what it means (`kind`), the side's own code for it
+    (`code`, kept verbatim for the operator), a readable message, and the property if known."""
 
-    category: str
+    kind: RejectionKind
+    code: str
     message: str
     property: str | None = None
     retryable: bool = False

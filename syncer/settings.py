@@ -1,4 +1,4 @@
-"""Typed settings: the TOML file of DESIGN.md section 4, overridable by SYNCER_* variables.
+"""Typed settings: the TOML configuration file, overridable by SYNCER_* variables.
 
 Loaded once at the edge (`load_settings`) and passed down; nothing deeper reads the environment.
 Constructing `Settings(...)` directly reads nothing ambient: only the values given are used,
@@ -46,6 +46,7 @@ from syncer import settings_rules as rules
 from syncer import settings_sources as sources
 from syncer.errors import ConfigError
 from syncer.logs import mask_url_password
+from syncer.policies import ConflictPolicy, DeletePolicy, Direction
 from syncer.records import FieldType
 from syncer.settings_external import (
     DEFAULT_KIND,
@@ -55,8 +56,6 @@ from syncer.settings_external import (
     SqlTableSettings,
 )
 from syncer.settings_rules import HubSpotName, HubSpotObject, PipelineName, SqlName
-
-Direction = Literal["both", "to_hubspot", "to_external"]
 
 
 class _Strict(BaseModel):
@@ -115,7 +114,7 @@ class MatchRule(_Strict):
 
 class FieldMapping(_Strict):
     external: SqlName
-    direction: Direction = "both"
+    direction: Direction = Direction.BOTH
     values: dict[str, str] = Field(default_factory=dict)
     type: FieldType | None = None
 
@@ -127,9 +126,9 @@ class PipelineSettings(_Strict):
     # Without it, records pair only through the external id stamped on HubSpot records.
     match: MatchRule | None = None
     external_id_property: HubSpotName = "syncer_external_id"
-    direction: Direction = "both"
-    conflict: Literal["newest", "hubspot", "external"] = "newest"
-    deletes: Literal["ignore", "archive"] = "ignore"
+    direction: Direction = Direction.BOTH
+    conflict: ConflictPolicy = ConflictPolicy.NEWEST
+    deletes: DeletePolicy = DeletePolicy.IGNORE
     interval: Annotated[str | None, AfterValidator(rules.interval)] = "5m"
     cron: Annotated[str | None, AfterValidator(rules.crontab)] = None
     overlap_seconds: float = Field(120.0, ge=0)

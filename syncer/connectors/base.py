@@ -11,6 +11,7 @@ Rules every implementation keeps (the contract suite checks them):
   The cursor of the last page is safe to store once the whole run is committed.
 - `write` never duplicates: a create is an upsert on `Write.unique_property`, or, when it names
   none, on the record's own key held in its values (a SQL primary key from mapped columns).
+- `normalise_key` agrees with `find` and with upserts: values it gives one form are one key.
 - Per-record failures come back as `WriteResult.rejection`; only whole-call failures raise
   (`RetryableError` after retries are exhausted, `FatalError`, `AuthError`).
 """
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from syncer.records import CallCounter, ChangePage, Cursor, FieldType, Record, Write, WriteResult
@@ -34,11 +35,23 @@ class Capabilities:
     archives: bool = False  # implements ReportsArchives: lists what was archived since a time
     associations: bool = False  # implements HasAssociations: edges between records of two objects
     bulk_writes: bool = False  # one call writes many records (batches worth filling)
+    # An older modification time means an older version: the side stamps each write itself,
+    # on its own clock, so a read showing an older time than one already seen is a lagging
+    # read (HubSpot's search), not an edit. Not so where each writer stamps its own clock (a
+    # SQL updated_at: a late commit carries its transaction's start), where an older time can
+    # be the newest row.
+    ordered_versions: bool = False
 
 
 class Connector(Protocol):
     counter: CallCounter
     capabilities: Capabilities
+
+    @property
+    def time_zone(self) -> tzinfo:
+        """The zone of the date-times this side keeps without one (a SQL column without time
+        zone); UTC for a side whose times always say their zone."""
+        ...
 
     def prepare(self) -> None:
         """Check that the object and mapped fields exist; create what syncer owns if missing.
@@ -61,7 +74,13 @@ class Connector(Protocol):
         ...
 
     def find(self, field: str, values: Sequence[str]) -> list[Record]:
-        """Live records whose `field` equals one of `values` (case-insensitive for emails)."""
+        """Live records whose `field` equals one of `values`, compared as `normalise_key` does."""
+        ...
+
+    def normalise_key(self, field: str, value: object) -> str | None:
+        """A value of the unique field `field` in the form this side compares it: two values
+        with one form are one key here (emails whatever their case; ids exactly as written).
+        None for no value."""
         ...
 
     def write(self, writes: Sequence[Write]) -> list[WriteResult]:

@@ -2,7 +2,9 @@
 
 It behaves like a well-mannered CRM: ids are increasing integers as text, every write stamps a
 modification time from its clock, archived records stay readable by id but leave listings of
-live records, and creates are upserts on the given unique field (compared case-insensitively).
+live records, and creates are upserts on the given unique field. Unique values compare whatever
+their case or surrounding space, except in the fields named `exact_keys` (ids, which a case
+change makes another).
 Engine tests run on two of these; the contract suite holds it to the same rules as the others.
 
 Fault scenarios can make it a less obliging CRM: `validate` refuses records (a missing required
@@ -16,7 +18,8 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from syncer.connectors.base import Capabilities
@@ -27,6 +30,7 @@ from syncer.records import (
     FieldType,
     Record,
     Rejection,
+    RejectionKind,
     Write,
     WriteResult,
 )
@@ -36,6 +40,7 @@ Validator = Callable[[Mapping[str, Any]], Rejection | None]
 
 class MemoryConnector:
     capabilities = Capabilities(bulk_writes=True)
+    time_zone: tzinfo = UTC  # every time it keeps says its zone
 
     def __init__(
         self,
@@ -45,12 +50,19 @@ class MemoryConnector:
         page_size: int = 100,
         validate: Validator | None = None,
         insert_only: bool = False,
+        exact_keys: frozenset[str] = frozenset(),
+        ordered_versions: bool = False,
     ) -> None:
+        """`ordered_versions`: declare that an older time means an older version, as HubSpot
+        does (a stand-in for it); left False, as for a SQL table, whose writers stamp times on
+        their own clocks."""
+        self.capabilities = replace(type(self).capabilities, ordered_versions=ordered_versions)
         self.types = dict(types)
         self.clock = clock
         self.page_size = page_size
         self.validate = validate
         self.insert_only = insert_only
+        self.exact_keys = exact_keys
         self.answers_to_lose = 0  # write calls applied, then resent (their answers were lost)
         self.counter = CallCounter()
         self.rows: dict[str, Record] = {}
@@ -108,6 +120,11 @@ class MemoryConnector:
         self.counter.add("find")
         return self._matching(field, values)
 
+    def normalise_key(self, field: str, value: object) -> str | None:
+        if value is None:
+            return None
+        return str(value) if field in self.exact_keys else str(value).strip().lower()
+
     def write(self, writes: Sequence[Write]) -> list[WriteResult]:
         self.counter.add("write")
         if self.answers_to_lose > 0:
@@ -136,7 +153,9 @@ class MemoryConnector:
                     write.key,
                     None,
                     rejection=Rejection(
-                        "OBJECT_NOT_FOUND", f"record {write.target_id} does not exist"
+                        RejectionKind.NOT_FOUND,
+                        "OBJECT_NOT_FOUND",
+                        f"record {write.target_id} does not exist",
                     ),
                 )
             return WriteResult(write.key, self.put(write.properties, write.target_id).id)
@@ -149,8 +168,10 @@ class MemoryConnector:
         return WriteResult(write.key, self.put(write.properties).id, created=True)
 
     def _matching(self, field: str, values: Sequence[str]) -> list[Record]:
-        wanted = {_fold(v) for v in values}
-        return [r for r in self.live() if _fold(r.properties.get(field)) in wanted]
+        wanted = {self.normalise_key(field, v) for v in values}
+        return [
+            r for r in self.live() if self.normalise_key(field, r.properties.get(field)) in wanted
+        ]
 
     def _now(self) -> datetime:
         # Strictly increasing times, so "modified after the cursor" is never ambiguous here.
@@ -175,11 +196,5 @@ class MemoryConnector:
 def _duplicate(write: Write, holder: str) -> Rejection:
     # Salesforce's words for an insert whose unique field value another record holds.
     field = write.unique_property or ""
-    return Rejection(
-        "DUPLICATE_VALUE", f"duplicate value found: {field} duplicates value on record with id: "
-        f"{holder}", field,
-    )  # fmt: skip
-
-
-def _fold(value: object) -> str | None:
-    return None if value is None else str(value).strip().lower()
+    message = f"duplicate value found: {field} duplicates value on record with id: {holder}"
+    return Rejection(RejectionKind.DUPLICATE, "DUPLICATE_VALUE", message, field)

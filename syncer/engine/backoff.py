@@ -3,7 +3,7 @@
 The cursor's overlap window re-reads recent records on every pass, a refused one included; sent
 again at once it would be refused again, count another attempt and defeat the back-off. Whether
 the record changed since its refusal is told by a fingerprint of its content, never by comparing
-its modification time with our clock (the source's clock may be minutes off ours, T21): a user
+its modification time with our clock (the source's clock may be minutes off ours): a user
 who fixes the data changes the fingerprint, and the record goes through at once.
 
 Two kinds of fingerprint, told apart by their content: of the version the engine planned with

@@ -60,12 +60,9 @@ class RunState:
         )
 
     def policy(self) -> Policy:
-        creates = {
-            "both": {Side.HUBSPOT, Side.EXTERNAL},
-            "to_hubspot": {Side.HUBSPOT},
-            "to_external": {Side.EXTERNAL},
-        }[self.ctx.pipeline.direction]
-        return Policy(self.ctx.pipeline.conflict, self.ctx.pipeline.deletes, frozenset(creates))
+        pipeline = self.ctx.pipeline
+        creates = frozenset(side for side in Side if pipeline.direction.flows_to(side))
+        return Policy(pipeline.conflict, pipeline.deletes, creates)
 
     def executor(self) -> Executor:
         ctx, epoch = self.ctx, self.epoch

@@ -1,9 +1,9 @@
 """A create refused because its unique value is already taken is probable success.
 
-An external CRM without upsert (Salesforce inserting on a unique external-id field) answers
-DUPLICATE_VALUE ("duplicate value found: ... on record with id: ...") when a create whose answer
-was lost is sent again: the first attempt committed. As Heroku Connect advises (reliability.md
-A1, M7), that is verified by a lookup on the unique key, and the record found is adopted: it is
+A CRM without upsert (Salesforce inserting on a unique external-id field) refuses as a
+duplicate (RejectionKind.DUPLICATE; Salesforce's code is DUPLICATE_VALUE) a create whose answer
+was lost is sent again: the first attempt committed. As Heroku Connect advises for its own
+retries, that is verified by a lookup on the unique key, and the record found is adopted: it is
 updated with the write's values, so the outcome is what the lost answer would have said, and
 the pair is linked to it. The record holding the key is the one the matcher would have paired
 anyway; when the lookup finds none, or more than one, the refusal stands and is quarantined.
@@ -16,10 +16,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from syncer.connectors.base import Connector
-from syncer.mapping.convert import normalise_email
-from syncer.records import Write, WriteResult
-
-DUPLICATE = frozenset({"DUPLICATE_VALUE"})
+from syncer.records import RejectionKind, Write, WriteResult
 
 
 def adopt_duplicates(
@@ -27,7 +24,9 @@ def adopt_duplicates(
 ) -> list[WriteResult]:
     """`results`, where each create refused as a duplicate is replaced by the result of
     updating the one record that holds its unique value."""
-    refused = {r.key for r in results if r.rejection and r.rejection.category in DUPLICATE}
+    refused = {
+        r.key for r in results if r.rejection and r.rejection.kind is RejectionKind.DUPLICATE
+    }
     creates = [w for w in writes if w.key in refused and w.target_id is None and w.unique_value]
     holders = _holders(connector, creates)
     updates = [replace(w, target_id=holders[w.key]) for w in creates if w.key in holders]
@@ -46,7 +45,7 @@ def _holders(connector: Connector, creates: Sequence[Write]) -> dict[str, str]:
     for prop, group in by_property.items():
         found = records_holding(connector, prop, [str(w.unique_value) for w in group])
         for write in group:
-            ids = found.get(normalise_email(write.unique_value), [])
+            ids = found.get(connector.normalise_key(prop, write.unique_value), [])
             if len(ids) == 1:
                 holders[write.key] = ids[0]
     return holders
@@ -55,9 +54,10 @@ def _holders(connector: Connector, creates: Sequence[Write]) -> dict[str, str]:
 def records_holding(
     connector: Connector, prop: str, values: Sequence[str]
 ) -> dict[str | None, list[str]]:
-    """Ids of the live records whose `prop` holds each value, by the value as the engine
-    normalises unique keys (emails lower-cased and trimmed), in the order the side gave them."""
+    """Ids of the live records whose `prop` holds each value, by the value in the form the side
+    compares it (`normalise_key`: emails whatever their case, ids exactly), in the order the
+    side gave them."""
     found: dict[str | None, list[str]] = defaultdict(list)
     for record in connector.find(prop, list(values)):
-        found[normalise_email(record.properties.get(prop))].append(record.id)
+        found[connector.normalise_key(prop, record.properties.get(prop))].append(record.id)
     return found

@@ -36,7 +36,8 @@ from syncer.errors import RunStopped
 from syncer.ledger.store import Ledger
 from syncer.ledger.values import Intent, Rejected, new_intent
 from syncer.mapping.apply import FieldMap
-from syncer.records import Rejection, Side, Write
+from syncer.policies import ConflictPolicy
+from syncer.records import Rejection, RejectionKind, Side, Write
 
 CHUNK = 1000
 
@@ -66,7 +67,7 @@ class Executor:
         connectors: dict[Side, Connector],
         fieldmap: FieldMap,
         external_id_property: str,
-        conflict_policy: str,
+        conflict_policy: ConflictPolicy,
         before_chunk: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         stopping: Callable[[], bool] | None = None,
@@ -199,12 +200,13 @@ class Executor:
     def _create(
         self, side: Side, index: int, plan: PairPlan, properties: dict[str, object]
     ) -> Write | Rejection:
-        key = plan.pair.match_key
-        match = self.fieldmap.match
+        key, match = plan.pair.match_key, self.fieldmap.match
         if side is Side.HUBSPOT:
             assert plan.pair.external is not None
-            if key and match is not None and match.is_email:
-                return Write(str(index), properties, unique_property="email", unique_value=key)
+            if key and match is not None and match.is_email:  # unique there too: upsert on it
+                return Write(
+                    str(index), properties, unique_property=match.hubspot, unique_value=key
+                )
             return Write(
                 str(index),
                 properties,
@@ -217,6 +219,7 @@ class Executor:
             return Write(str(index), properties)
         if not key:
             return Rejection(
+                RejectionKind.REQUIRED_MISSING,
                 "MISSING_MATCH_KEY",
                 "the record has no "
                 f"{match.hubspot!r}, so it cannot be created in the "
@@ -238,7 +241,9 @@ class Executor:
                 (chunk.tally.created if created else chunk.tally.updated)[side] += 1
             else:
                 outcome.failed[side] = result.rejection or Rejection(
-                    "NO_RESULT", "the side returned no result for this record"
+                    RejectionKind.NO_ANSWER,
+                    "NO_RESULT",
+                    "the side returned no result for this record",
                 )
 
     def _refuse_taken_keys(self, plans: Sequence[PairPlan], outcomes: list[Outcome]) -> None:
@@ -261,6 +266,7 @@ class Executor:
                     pair = plans[index].pair
                     if record.id != (pair.link.id_on(side) if pair.link else None):
                         outcomes[index].failed[side] = Rejection(
+                            RejectionKind.DUPLICATE,
                             "DUPLICATE_MATCH_KEY",
                             f"{side.value} record {record.id} already holds {match.hubspot} "
                             f"{record.properties.get(name)!r}; not copying it onto a second one",
@@ -279,7 +285,9 @@ class Executor:
         for result in self.connectors[Side.HUBSPOT].write(stamps):
             if not result.ok:
                 outcomes[int(result.key)].stamp_failed = result.rejection or Rejection(
-                    "NO_RESULT", "HubSpot returned no result for the external-id stamp"
+                    RejectionKind.NO_ANSWER,
+                    "NO_RESULT",
+                    "HubSpot returned no result for the external-id stamp",
                 )
 
     def _archive(self, side: Side, chunk: _Chunk) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from syncer.engine.collect import Collected
 from syncer.engine.plan import PairPlan
-from syncer.engine.report import PlannedAction
+from syncer.engine.report import PlanAction, PlannedAction
 from syncer.errors import GuardRefused
 from syncer.records import Side
 
@@ -50,12 +50,13 @@ def describe(plans: Sequence[PairPlan]) -> list[PlannedAction]:
         hub = pair.hubspot.id if pair.hubspot else (pair.link.hubspot_id if pair.link else None)
         ext = pair.external.id if pair.external else (pair.link.external_id if pair.link else None)
         for side, values in plan.writes.items():
-            action = "create" if plan.create_on is side else "update"
-            out.append(PlannedAction(action, side.value, hub, ext, sorted(values)))
+            action = PlanAction.CREATE if plan.create_on is side else PlanAction.UPDATE
+            out.append(PlannedAction(action, side, hub, ext, sorted(values)))
         if plan.archive_on is not None:
-            out.append(PlannedAction("archive", plan.archive_on.value, hub, ext, []))
+            out.append(PlannedAction(PlanAction.ARCHIVE, plan.archive_on, hub, ext, []))
         if pair.link is None and pair.hubspot and pair.external:
-            out.append(PlannedAction("link", "both", hub, ext, []))
+            out.append(PlannedAction(PlanAction.LINK, None, hub, ext, []))
         for conflict in plan.conflicts:
-            out.append(PlannedAction("conflict", conflict.winner.value, hub, ext, [conflict.field]))
+            winner = conflict.winner
+            out.append(PlannedAction(PlanAction.CONFLICT, winner, hub, ext, [conflict.field]))
     return out

@@ -3,8 +3,8 @@
 Two shapes, one contract. A whole listing (whole.py) holds both sides' records in memory and
 serves them as one page. A streamed listing (stream.py) keeps HubSpot's listing in an on-disk
 spool and serves the external side a page at a time, each with the HubSpot records it may pair
-with. The run (run.py) opens one, applies HubSpot's merges and archives to it, runs its pages,
-and commits the cursors it returns.
+with. The run (run.py) opens one, applies each side's merges and archives to it (side_events.py),
+runs its pages, and commits the cursors it returns.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ class Listing(Protocol):
     collected: dict[Side, int]  # records listed per side, for the report
     held_back: int  # quarantined records left to their back-off, not in any page
 
-    def merged(self) -> dict[str, str]:
-        """The merges HubSpot's records name ({merged-away id: survivor id})."""
+    def merged(self, side: Side) -> dict[str, str]:
+        """The merges `side`'s records name ({merged-away id: survivor id})."""
 
-    def add_archived(self, records: Iterable[Record]) -> None:
-        """Archived HubSpot records (its recycle bin), for the ids not listed already."""
+    def add_archived(self, side: Side, records: Iterable[Record]) -> None:
+        """Archived records of `side` (HubSpot's recycle bin), for the ids not listed already."""
 
     def pages(self) -> Iterator[Page]:
         """The pages to run, in order; each is run (executed and committed) before the next
@@ -41,6 +41,7 @@ class Listing(Protocol):
 
 
 def merges_of(connector: Connector) -> MergedIds:
+    """How to ask `connector` which ids its records absorbed; nothing, if it has no merges."""
     if connector.capabilities.merges and isinstance(connector, ReportsMerges):
         return connector.merged_ids
     return _no_merges

@@ -105,7 +105,8 @@ class Matcher:
         for side in Side:
             for link in self.ledger.links_for(self.pipeline, side, sides[side].versions).values():
                 links[link.id] = link
-        drop_stale(links.values(), sides)
+        ordered = [s for s in Side if self.connectors[s].capabilities.ordered_versions]
+        drop_stale(links.values(), sides, ordered)
         self._read_twins_of_restored(links.values(), sides, out)
         for link in links.values():
             hub = sides[Side.HUBSPOT].versions.get(link.hubspot_id)

@@ -21,14 +21,6 @@ class Matched:
     rejected: list[Rejected] = field(default_factory=list)
 
 
-# Sides where an older modification time means an older version. HubSpot stamps each write to
-# a record itself, on its own clock, whoever wrote; its search lags, so it can serve a version
-# older than one read by id. Not the external side: a SQL updated_at is stamped by each writer
-# on its own clock (syncer's writes carry the daemon's, a late commit its transaction's start),
-# so an older time can be the newest row, and dropping it would lose an edit (T21). Its reads
-# return rows as they are now, so they are never stale.
-VERSIONS_ORDERED_BY_TIME = (Side.HUBSPOT,)
-
 Free = dict[Side, dict[str, None]]  # per side, the unpaired ids in arrival order
 
 
@@ -38,13 +30,17 @@ class SideRecords:
     keys: dict[str, str | None] = field(default_factory=dict)
 
 
-def drop_stale(links: Iterable[Link], sides: dict[Side, SideRecords]) -> None:
-    """T23: a version of a linked record older than one the pair was already settled with (a
-    lagging search serving it after a fresh read by id) is no change on that side."""
+def drop_stale(
+    links: Iterable[Link], sides: dict[Side, SideRecords], ordered: Iterable[Side]
+) -> None:
+    """A version of a linked record older than one the pair was already settled with (a
+    lagging search serving it after a fresh read by id) is no change on that side. Only on the
+    `ordered` sides, whose connectors declare that an older time means an older version."""
+    ordered = tuple(ordered)
     stale = [
         (side, link.id_on(side))
         for link in links
-        for side in VERSIONS_ORDERED_BY_TIME
+        for side in ordered
         if (version := sides[side].versions.get(link.id_on(side))) is not None
         and link.is_stale(side, version.modified_at)
     ]

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from syncer.ledger.values import Link, value_hash
 from syncer.mapping.apply import Canonical, FieldMap, FieldSpec
+from syncer.policies import ConflictPolicy, DeletePolicy
 from syncer.records import Record, Side
 
 
@@ -52,8 +53,8 @@ class Pair:
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    conflict: str  # newest | hubspot | external
-    deletes: str  # ignore | archive
+    conflict: ConflictPolicy
+    deletes: DeletePolicy
     creates_to: frozenset[Side]  # sides the pipeline may create records on
 
 
@@ -108,7 +109,7 @@ def plan_pair(pair: Pair, fields: list[FieldSpec], policy: Policy) -> PairPlan:
     # A twin to archive: a new archive, or (deletes=archive) one found earlier on one side
     # only, e.g. a record an update found gone. Never after both were archived: a record
     # restored then stays live, alone, rather than being archived again.
-    owed = policy.deletes == "archive" and len(archived) == 1 and len(remembered) < 2
+    owed = policy.deletes is DeletePolicy.ARCHIVE and len(archived) == 1 and len(remembered) < 2
     if archived - remembered or owed:
         return _plan_archive(pair, archived, policy)
     if (pair.hubspot is not None and pair.external is not None) or pair.link is not None:
@@ -135,7 +136,7 @@ def _plan_archive(pair: Pair, archived: frozenset[Side], policy: Policy) -> Pair
     """A linked record was archived on one side: archive its twin, or just stop writing to it."""
     assert pair.link is not None
     plan = PairPlan(pair, base=dict(pair.link.base), archived=archived)
-    if policy.deletes == "archive" and len(archived) == 1:
+    if policy.deletes is DeletePolicy.ARCHIVE and len(archived) == 1:
         [gone] = archived
         plan.archive_on = gone.other
         plan.archived = frozenset(Side)
@@ -224,9 +225,9 @@ def _winner(pair: Pair, spec: FieldSpec, seen: dict[Side, str | None], policy: P
         return Side.HUBSPOT
     if _fill_in(pair, seen):
         return Side.HUBSPOT if seen[Side.HUBSPOT] is not None else Side.EXTERNAL
-    if policy.conflict == "hubspot":
+    if policy.conflict is ConflictPolicy.HUBSPOT:
         return Side.HUBSPOT
-    if policy.conflict == "external":
+    if policy.conflict is ConflictPolicy.EXTERNAL:
         return Side.EXTERNAL
     return _newest(pair)
 

@@ -15,7 +15,6 @@ from syncer.engine.duplicates import records_holding
 from syncer.ledger.store import Ledger
 from syncer.ledger.values import Commit, Intent, Link
 from syncer.logs import get_logger
-from syncer.mapping.convert import normalise_email
 from syncer.records import Side
 
 log = get_logger(__name__)
@@ -38,7 +37,7 @@ def pending_intents(
         values = [i.unique_value for i in intents if i.unique_value]
         by_value = records_holding(connectors[side], prop, values)
         for intent in intents:
-            holders = by_value.get(normalise_email(intent.unique_value))
+            holders = by_value.get(connectors[side].normalise_key(prop, intent.unique_value))
             target_id = holders[-1] if holders else None
             if target_id is None or intent.source_id is None:
                 commit.intents_failed.append(intent.id)

@@ -14,13 +14,47 @@ class Mode(enum.StrEnum):
     SYNC = "sync"
 
 
+class RunStatus(enum.StrEnum):
+    """How a run ended (the `runs` table keeps these words)."""
+
+    RUNNING = "running"
+    OK = "ok"
+    QUARANTINED = "quarantined"  # it went through, and some records wait in the quarantine
+    FAILED = "failed"
+    STOPPED = "stopped"  # a stop was asked for: ended at a chunk boundary, cursors not moved
+
+
+class PlanAction(enum.StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    ARCHIVE = "archive"
+    LINK = "link"  # two existing records paired
+    CONFLICT = "conflict"  # both sides changed a field; `side` is the one written to
+
+
+BOTH_SIDES = "both"  # how a planned action written to both sides (a link) names its side
+
+
 @dataclass(slots=True)
 class PlannedAction:
-    action: str  # create | update | archive | link | conflict
-    side: str  # the side written to ("both" for link)
+    action: PlanAction
+    side: Side | None  # the side written to; None for a link, which concerns both
     hubspot_id: str | None
     external_id: str | None
     fields: list[str]
+
+    @property
+    def side_name(self) -> str:
+        return self.side.value if self.side is not None else BOTH_SIDES
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action.value,
+            "side": self.side_name,
+            "hubspot_id": self.hubspot_id,
+            "external_id": self.external_id,
+            "fields": self.fields,
+        }
 
 
 @dataclass(slots=True)
@@ -29,7 +63,7 @@ class RunReport:
     pipeline: str
     mode: Mode
     dry_run: bool = False  # planned only: nothing was written
-    status: str = "running"  # ok | quarantined | failed
+    status: RunStatus = RunStatus.RUNNING
     created: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Side})
     updated: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Side})
     archived: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Side})
@@ -63,7 +97,7 @@ class RunReport:
             "pipeline": self.pipeline,
             "mode": self.mode.value,
             "dry_run": self.dry_run,
-            "status": self.status,
+            "status": self.status.value,
             **self.counts(),
             "api_calls": self.api_calls,
             "seconds": round(self.seconds, 3),

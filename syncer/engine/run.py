@@ -3,9 +3,9 @@
 `migrate`, `sync` and `plan` share this path. The run opens a listing of both sides
 (listing.py): whole, in memory, served as one page (whole.py), or, for a migration that can
 stream, the external side a page at a time with HubSpot's listing waiting on disk (stream.py).
-It applies HubSpot's merges and archives to it, runs each page through match -> plan -> guard
--> execute (page.py; a dry run stops after the guard and writes nothing), and commits the
-listing's cursors.
+It applies each side's merges and archives to it (side_events.py), runs each page through
+match -> plan -> guard -> execute (page.py; a dry run stops after the guard and writes
+nothing), and commits the listing's cursors.
 """
 
 from __future__ import annotations
@@ -13,21 +13,15 @@ from __future__ import annotations
 import time
 import uuid
 
-from syncer.connectors.base import ReportsArchives
 from syncer.engine import failpoints, reconcile
 from syncer.engine.collector_pacing import fewer_collections
 from syncer.engine.context import PipelineRun, RunState
-from syncer.engine.hubspot_events import (
-    ARCHIVE_CURSOR,
-    archived_records,
-    linked_only,
-    merge_commit,
-)
 from syncer.engine.listing import Listing
 from syncer.engine.observer import RunStarted
 from syncer.engine.page import PageRunner
 from syncer.engine.plan import PairPlan
-from syncer.engine.report import Mode, RunReport
+from syncer.engine.report import Mode, RunReport, RunStatus
+from syncer.engine.side_events import apply_side_events
 from syncer.engine.stream import StreamedListing, streams
 from syncer.engine.whole import WholeListing
 from syncer.errors import RunStopped
@@ -50,9 +44,9 @@ def run_pipeline(ctx: PipelineRun, mode: Mode) -> RunReport:
         try:
             ctx.observer.run_started(RunStarted.of(report))
             _run(ctx, mode, epoch, report)
-            report.status = "quarantined" if report.quarantined else "ok"
+            report.status = RunStatus.QUARANTINED if report.quarantined else RunStatus.OK
         except Exception as exc:
-            report.status = "stopped" if isinstance(exc, RunStopped) else "failed"
+            report.status = RunStatus.STOPPED if isinstance(exc, RunStopped) else RunStatus.FAILED
             report.error = f"{type(exc).__name__}: {exc}"
             raise
         finally:
@@ -63,7 +57,7 @@ def run_pipeline(ctx: PipelineRun, mode: Mode) -> RunReport:
                 )
             ctx.ledger.finish_run(
                 report.run_id,
-                status=report.status,
+                status=report.status.value,
                 counts=report.counts(),
                 api_calls=sum(report.api_calls.values()),
                 error=report.error,
@@ -88,7 +82,9 @@ def _run(ctx: PipelineRun, mode: Mode, epoch: int, report: RunReport) -> None:
     )
     try:
         failpoints.hit("mid_collect")
-        cursors = _hubspot_events(state, listing)
+        cursors: dict[str, Cursor] = {}
+        for side in Side:  # merges and archives the listings cannot show, of either side
+            cursors |= apply_side_events(state, side, listing)
         _run_pages(state, listing, link_count)
         cursors.update(listing.cursors())
     finally:
@@ -114,33 +110,13 @@ def _prepare(ctx: PipelineRun) -> FieldMap:
     """Both sides checked and ready; the mapping compiled against their field types."""
     for connector in ctx.connectors.values():
         connector.prepare()
+    external = ctx.connectors[Side.EXTERNAL]
     return compile_mapping(
         ctx.pipeline,
         ctx.connectors[Side.HUBSPOT].field_types(),
-        ctx.connectors[Side.EXTERNAL].field_types(),
+        external.field_types(),
+        external.time_zone,
     )
-
-
-def _hubspot_events(state: RunState, listing: Listing) -> dict[str, Cursor]:
-    """Apply merges to the links (those the listing's records name); add archived records
-    (deletes=archive) to the listing. Returns the cursor of the archive listing, to be
-    committed with the run."""
-    ctx, name = state.ctx, state.ctx.pipeline.name
-    hubspot = ctx.connectors[Side.HUBSPOT]
-    if hubspot.capabilities.merges and not ctx.dry_run:
-        commit = merge_commit(ctx.ledger, name, listing.merged())
-        ctx.ledger.commit(name, state.epoch, commit, state.report.run_id)
-    if ctx.pipeline.deletes != "archive" or not hubspot.capabilities.archives:
-        return {}
-    if not isinstance(hubspot, ReportsArchives):
-        raise TypeError(f"{type(hubspot).__name__} declares archives but cannot list them")
-    if state.mode is Mode.MIGRATE:  # the full listing already shows what is gone
-        return {ARCHIVE_CURSOR: Cursor(hubspot.signpost(state.until).isoformat())}
-    archived, cursor = archived_records(
-        ctx.ledger, name, hubspot, state.until, ctx.pipeline.overlap_seconds
-    )
-    listing.add_archived(linked_only(ctx.ledger, name, archived))
-    return {ARCHIVE_CURSOR: cursor}
 
 
 __all__ = ["Mode", "PairPlan", "PipelineRun", "RunReport", "run_pipeline"]

@@ -16,10 +16,8 @@ from syncer.engine.backoff import fingerprint
 from syncer.engine.observer import ChunkCommitted, SideWrites
 from syncer.engine.plan import PairPlan, encode_sides
 from syncer.ledger.values import Commit, ConflictRecord, Intent, Link, Rejected, newest_stamp
-from syncer.records import Rejection, Side
-
-# How each connector says "the record you addressed does not exist" (HubSpot, SQL).
-NOT_FOUND = frozenset({"OBJECT_NOT_FOUND", "not_found"})
+from syncer.policies import ConflictPolicy
+from syncer.records import Rejection, RejectionKind, Side
 
 
 @dataclass(slots=True)
@@ -65,8 +63,8 @@ class Outcome:
 
 @dataclass(slots=True)
 class Settler:
-    match_property: str | None  # the HubSpot name of the match key (email), if there is one
-    conflict_policy: str
+    match_property: str | None  # the match field by its canonical name, if there is one
+    conflict_policy: ConflictPolicy
     tally: Tally
 
     def commit_for(
@@ -142,7 +140,7 @@ class Settler:
                     c.hubspot_hash,
                     c.external_hash,
                     c.winner,
-                    self.conflict_policy,
+                    self.conflict_policy.value,
                 )
             )
         self.tally.conflicts += len(plan.conflicts)
@@ -153,7 +151,7 @@ def _quarantine_failures(plan: PairPlan, outcome: Outcome, commit: Commit) -> fr
     turned out to be gone (an update found nothing): those are archived, not errors."""
     gone: set[Side] = set()
     for side, rejection in outcome.failed.items():
-        if plan.pair.link is not None and rejection.category in NOT_FOUND:
+        if plan.pair.link is not None and rejection.kind is RejectionKind.NOT_FOUND:
             gone.add(side)
             continue
         source, source_id = _source(plan, side)
@@ -164,7 +162,7 @@ def _quarantine_failures(plan: PairPlan, outcome: Outcome, commit: Commit) -> fr
                     source,
                     source_id,
                     _operation(plan, side),
-                    rejection.category,
+                    rejection.code,
                     rejection.message,
                     rejection.property,
                     fingerprint(version) if version is not None else None,
@@ -179,7 +177,7 @@ def _quarantine_failures(plan: PairPlan, outcome: Outcome, commit: Commit) -> fr
                 Side.HUBSPOT,
                 hub.id,
                 "stamp",
-                failure.category,
+                failure.code,
                 failure.message,
                 failure.property,
                 fingerprint(hub),
@@ -189,9 +187,10 @@ def _quarantine_failures(plan: PairPlan, outcome: Outcome, commit: Commit) -> fr
 
 
 def _seen(plan: PairPlan, side: Side, record_id: str) -> int | None:
-    """How new a version of this side's record the pair is now settled with (T23): the one
-    read this run, unless the link knew a newer one of the same record. A record created by
-    this run has no time known here (its versions are all newer than anything remembered)."""
+    """How new a version of this side's record the pair is now settled with, so that a lagging
+    read of an older version is not taken for an edit: the one read this run, unless the link
+    knew a newer one of the same record. A record created by this run has no time known here
+    (its versions are all newer than anything remembered)."""
     link, version = plan.pair.link, plan.pair.version(side)
     same = link is not None and link.id_on(side) == record_id
     seen = link.seen_on(side) if link is not None and same else None

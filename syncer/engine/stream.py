@@ -35,6 +35,7 @@ from syncer.engine.listing import merges_of
 from syncer.engine.page import Page
 from syncer.engine.report import Mode
 from syncer.engine.spool import Spool
+from syncer.policies import DeletePolicy
 from syncer.records import ChangePage, Cursor, Record, Side
 
 STREAM_PAGE = 5000  # external records matched, planned and executed together
@@ -44,10 +45,14 @@ _BY_ID = 500  # ids per look-up
 def streams(state: RunState, link_count: int) -> bool:
     """Whether this run is a migration that can go page by page (see the docstring)."""
     ctx = state.ctx
+    # Only HubSpot's merges are gathered while it is listed: links to an external side that
+    # merges records are re-pointed by a run that holds its whole listing.
+    external_merges = ctx.connectors[Side.EXTERNAL].capabilities.merges
     return (
         state.mode is Mode.MIGRATE
         and not ctx.dry_run
-        and (not link_count or ctx.pipeline.deletes == "ignore")
+        and (not link_count or ctx.pipeline.deletes is DeletePolicy.IGNORE)
+        and not (link_count and external_merges)
     )
 
 
@@ -67,11 +72,17 @@ class StreamedListing:
         self.collected = {Side.HUBSPOT: len(self.spool), Side.EXTERNAL: 0}
         self.held_back = 0  # a migration holds nothing back
 
-    def merged(self) -> dict[str, str]:
-        return self._merged
+    def merged(self, side: Side) -> dict[str, str]:
+        """HubSpot's merges, gathered while it was listed. The external side's pages come
+        later, and would name merges only then: streams() keeps a migration over links to an
+        external side that merges whole."""
+        return self._merged if side is Side.HUBSPOT else {}
 
-    def add_archived(self, records: Iterable[Record]) -> None:
-        self.spool.add_missing(records)
+    def add_archived(self, side: Side, records: Iterable[Record]) -> None:
+        if side is Side.HUBSPOT:
+            self.spool.add_missing(records)
+        elif list(records):  # archives are linked records, and a streamed one with links ignores
+            raise ValueError("a streamed migration has no place for archived external records")
 
     def pages(self) -> Iterator[Page]:
         """The external side's pages, then the HubSpot records no page claimed, then the

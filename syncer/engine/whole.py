@@ -37,12 +37,12 @@ class WholeListing:
         self.collected: dict[Side, int] = {}
         self.held_back = 0
 
-    def merged(self) -> dict[str, str]:
-        hubspot = self.state.ctx.connectors[Side.HUBSPOT]
-        return merges_of(hubspot)(list(self.sides[Side.HUBSPOT].records.values()))
+    def merged(self, side: Side) -> dict[str, str]:
+        connector = self.state.ctx.connectors[side]
+        return merges_of(connector)(list(self.sides[side].records.values()))
 
-    def add_archived(self, records: Iterable[Record]) -> None:
-        listed = self.sides[Side.HUBSPOT].records
+    def add_archived(self, side: Side, records: Iterable[Record]) -> None:
+        listed = self.sides[side].records
         for record in records:
             listed.setdefault(record.id, record)
 

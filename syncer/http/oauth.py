@@ -1,7 +1,7 @@
 """OAuth 2 access tokens from a refresh token, refreshed before they expire.
 
 HubSpot's access tokens live `expires_in` seconds (30 minutes) and a 401 is "not a valid
-indicator that a new access token must be retrieved" (hubspot_api.md sections 6 and 11), so the
+indicator that a new access token must be retrieved" (HubSpot's OAuth documentation), so the
 token is refreshed ahead of its expiry. Batches in flight share one token: a lock makes the
 first thread that finds it stale refresh it and the others use the fresh one. A 401 whose body
 says the token expired (clock skew) gets one refresh and one resend. Neither token, nor the

@@ -41,6 +41,7 @@ def save_links(conn: sa.Connection, pipeline: str, items: Sequence[Link], now: d
             .where(links.c.id == sa.bindparam("link_id"))
             .values(
                 hubspot_id=sa.bindparam("b_hub"),
+                external_id=sa.bindparam("b_ext"),
                 base=sa.bindparam("b_base"),
                 match_key=sa.bindparam("b_key"),
                 archived_on=sa.bindparam("b_archived"),
@@ -52,6 +53,7 @@ def save_links(conn: sa.Connection, pipeline: str, items: Sequence[Link], now: d
                 {
                     "link_id": u.id,
                     "b_hub": u.hubspot_id,
+                    "b_ext": u.external_id,
                     "b_base": json.dumps(u.base),
                     "b_key": u.match_key,
                     "b_archived": u.archived_on,

@@ -31,7 +31,8 @@ links = sa.Table(
     sa.Column("base", sa.Text, nullable=False),  # JSON {field: hash} of the last agreed values
     sa.Column("archived_on", sa.String(16)),  # hubspot | external | both: writes stop there
     # Per side, epoch microseconds (the source's own clock) of the newest version the pair was
-    # settled with: an older version read later is stale, not an edit (T23). NULL: unknown.
+    # settled with: an older version read later (a lagging search) is stale, not an edit.
+    # NULL: unknown.
     sa.Column("hubspot_seen_us", sa.BigInteger),
     sa.Column("external_seen_us", sa.BigInteger),
     sa.Column("created_at", _ts, nullable=False),

@@ -93,10 +93,6 @@ class Ledger:
         position = self._scalar(query)
         return Cursor(position) if position is not None else None
 
-    def reset_cursors(self, pipeline: str) -> None:
-        with self._engine.begin() as conn:
-            conn.execute(sa.delete(cursors).where(cursors.c.pipeline == pipeline))
-
     # -- the fenced commit -------------------------------------------------------------------
 
     def commit(self, pipeline: str, epoch: int, commit: Commit, run_id: str) -> None:

@@ -62,9 +62,9 @@ class Link:
     """The ledger's memory of one pair: ids, match key and per-field base hashes.
 
     Besides those, a link remembers, per side, how new the version it was last settled with
-    was, on that source's own clock (T23: a lagging search can serve an older version after a
-    newer one was read by id; see `is_stale`). Which sides' times order their versions, so that
-    the rule applies, is the matcher's call (engine/match_sides.py).
+    was, on that source's own clock (a lagging search can serve an older version after a newer
+    one was read by id; see `is_stale`). Which sides' times order their versions, so that the
+    rule applies, each connector declares (`Capabilities.ordered_versions`).
     """
 
     id: int | None

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import UTC, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from syncer.errors import ConfigError
 from syncer.mapping.convert import normalise_email, to_canonical, to_hubspot_text, to_native
+from syncer.policies import Direction
 from syncer.records import FieldType, Record, Side
-from syncer.settings import Direction, FieldMapping, PipelineSettings
+from syncer.settings import FieldMapping, PipelineSettings
 
 Canonical = dict[str, str | None]
 
@@ -32,8 +32,7 @@ class FieldSpec:
     is_email: bool
 
     def flows_to(self, side: Side) -> bool:
-        wanted = "to_hubspot" if side is Side.HUBSPOT else "to_external"
-        return self.direction in ("both", wanted)
+        return self.direction.flows_to(side)
 
 
 class FieldMap:
@@ -93,8 +92,10 @@ def compile_mapping(
     pipeline: PipelineSettings,
     hubspot_types: Mapping[str, FieldType],
     external_types: Mapping[str, FieldType],
+    external_zone: tzinfo = UTC,
 ) -> FieldMap:
-    """Build the mapping from configuration and both sides' field types."""
+    """Build the mapping from configuration and both sides' field types; `external_zone` is
+    the zone of the external side's date-times that carry none (its connector's `time_zone`)."""
     types = (hubspot_types, external_types)
     fields = [_spec(pipeline, key, m, types) for key, m in pipeline.fields.items()]
     by_key = {f.hubspot: f for f in fields}
@@ -105,8 +106,7 @@ def compile_mapping(
         if rule is not None
         else None
     )
-    tz = ZoneInfo(pipeline.sql.timezone) if pipeline.sql else ZoneInfo("UTC")
-    return FieldMap(fields, match, tz)
+    return FieldMap(fields, match, external_zone)
 
 
 def _spec(
@@ -127,7 +127,7 @@ def _spec(
     return FieldSpec(
         hubspot=key,
         external=external,
-        direction=mapping.direction if pipeline.direction == "both" else pipeline.direction,
+        direction=mapping.direction if pipeline.direction is Direction.BOTH else pipeline.direction,
         canonical_type=mapping.type or hubspot_types[key],
         external_type=external_types[external],
         to_external_values=dict(mapping.values),

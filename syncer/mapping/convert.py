@@ -28,28 +28,42 @@ def normalise_email(value: Any) -> str | None:
         text = unicodedata.normalize("NFKC", text)
     text = text.strip().lower()
     local, at, domain = text.rpartition("@")
-    if at and "xn--" in domain:
-        text = local + at + ".".join(_unicode_label(label) for label in domain.split("."))
+    if at and ("xn--" in domain or not domain.isascii()):
+        text = local + at + ".".join(_label_key(label) for label in domain.split("."))
     return text or None
 
 
-def _unicode_label(label: str) -> str:
-    """An ACE label (xn--...) as the Unicode label it encodes; any other label unchanged. A
-    decoding is kept only when it is exact and already normalised, so normalising twice
-    changes nothing."""
-    if not label.startswith("xn--"):
+def _label_key(label: str) -> str:
+    """A domain label in the one form its Unicode and ACE (xn--...) spellings share: Unicode,
+    unless the label is not stable (below), which stays, or is put, in ACE."""
+    if label.startswith("xn--"):
+        return _unicode_label(label)
+    if label.isascii() or _stable(label):
         return label
+    return "xn--" + label.encode("punycode").decode()
+
+
+def _unicode_label(label: str) -> str:
+    """An ACE label as the Unicode label it encodes, when the decoding is exact and stable."""
     try:
         decoded = label[4:].encode("ascii").decode("punycode")
     except UnicodeError:
         return label
-    # Stable: what the next pass would fold (case, width) or strip (any space, control
-    # character) must already be gone, or normalising twice would not agree with once.
-    stable = unicodedata.normalize("NFKC", decoded).lower() == decoded and decoded.isprintable()
-    stable = stable and not any(c.isspace() for c in decoded)
-    if decoded.isascii() or not stable or decoded.encode("punycode").decode() != label[4:]:
+    if (
+        decoded.isascii()
+        or not _stable(decoded)
+        or decoded.encode("punycode").decode() != label[4:]
+    ):
         return label
     return decoded
+
+
+def _stable(label: str) -> bool:
+    """Whether a Unicode label survives normalising again: what the next pass would fold (case,
+    width) or strip (any space, control character) must already be gone. An unstable label is
+    kept in ACE, so that normalising twice agrees with once."""
+    folded = unicodedata.normalize("NFKC", label).lower() == label
+    return folded and label.isprintable() and not any(c.isspace() for c in label)
 
 
 def to_canonical(value: Any, ftype: FieldType, tz: tzinfo = UTC) -> str | None:

@@ -68,7 +68,9 @@ class Passes:
         self.parked_until.pop(pipeline, None)
         try:
             for report in self.run_pass(pipeline):
-                log.info("pass done", pipeline=pipeline, status=report.status, writes=report.writes)
+                log.info(
+                    "pass done", pipeline=pipeline, status=report.status.value, writes=report.writes
+                )
         except RunStopped as exc:
             log.info("pass stopped", pipeline=pipeline, reason=str(exc))
         except LeaseHeld as exc:

@@ -49,7 +49,7 @@ def test_a_batch_refused_whole_is_halved_until_the_bad_record_is_alone() -> None
     assert [r.key for r in results if r.ok] == [w.key for w in writes if w.key != "bad"]
     rejection = results[5].rejection
     assert rejection is not None
-    assert (rejection.category, rejection.property) == ("INVALID_EMAIL", "email")
+    assert (rejection.code, rejection.property) == ("INVALID_EMAIL", "email")
     assert handler.batch_sizes == [8, 4, 4, 2, 1, 1, 2]  # depth first: 8 -> 4 ok, 4 -> 2 -> 1
 
 

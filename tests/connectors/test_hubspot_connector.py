@@ -32,6 +32,21 @@ def test_prepare_creates_the_unique_external_id_property_once() -> None:
     assert result[0].ok and result[0].created
 
 
+def test_keys_are_normalised_as_hubspot_compares_them() -> None:
+    """Emails whatever their case; the values of a unique property (external ids) exactly."""
+    hubspot = connect(sandbox())
+    hubspot.prepare()
+    writes = [Write(v, {"legacy_id": v, "email": e}, unique_property="legacy_id", unique_value=v)
+              for v, e in (("L-a", "ann@example.com"), ("L-A", "bob@example.com"))]
+    assert all(r.ok and r.created for r in hubspot.write(writes))  # two records, two keys
+    found = hubspot.find("legacy_id", ["L-a", "L-A"])
+    assert sorted(hubspot.normalise_key("legacy_id", r.properties["legacy_id"])
+                  for r in found) == ["L-A", "L-a"]
+    [ann] = hubspot.find("email", ["ANN@EXAMPLE.com"])
+    assert hubspot.normalise_key("email", ann.properties["email"]) == hubspot.normalise_key(
+        "email", " ANN@EXAMPLE.com") == "ann@example.com"
+
+
 def test_prepare_names_the_pipeline_and_missing_property() -> None:
     hubspot = connect(sandbox(), pipeline_settings=pipeline(fields={"shoe_size": "shoe"}))
     with pytest.raises(ConfigError, match=r"'contacts'.*'shoe_size'"):
@@ -135,7 +150,7 @@ def test_one_bad_email_among_many_is_the_only_rejection() -> None:
     rejected = [r for r in results if not r.ok]
     assert [r.key for r in rejected] == ["bad"]
     assert rejected[0].rejection is not None
-    assert (rejected[0].rejection.category, rejected[0].rejection.property) == (
+    assert (rejected[0].rejection.code, rejected[0].rejection.property) == (
         "INVALID_EMAIL", "email")
     assert [r.key for r in results] == [w.key for w in writes]
     assert hubspot.counter.by_kind["batch/upsert"] == 1
@@ -150,7 +165,7 @@ def test_updates_by_id_and_repeated_targets_go_in_order() -> None:
                              Write("c", {"firstname": "X"}, target_id="424242")])
     assert [r.ok for r in results] == [True, True, False]
     assert results[2].rejection is not None
-    assert results[2].rejection.category == "OBJECT_NOT_FOUND"
+    assert results[2].rejection.code == "OBJECT_NOT_FOUND"
     assert hubspot.counter.by_kind["batch/update"] == 2  # the repeat needed its own call
     assert hubspot.fetch([target])[0].properties["firstname"] == "Two"  # type: ignore[list-item]
 
@@ -198,5 +213,5 @@ def test_a_207_where_3_of_100_fail_links_the_other_97_in_one_call() -> None:
     assert sum(r.ok for r in results) == 97
     refused = {r.key: r.rejection for r in results if not r.ok}
     assert set(refused) == {"k7", "k50", "k93"}
-    assert {(j.category, j.property) for j in refused.values() if j} == {("INVALID_EMAIL", "email")}
+    assert {(j.code, j.property) for j in refused.values() if j} == {("INVALID_EMAIL", "email")}
     assert hubspot.counter.by_kind["batch/upsert"] == 1  # a 207, not a split

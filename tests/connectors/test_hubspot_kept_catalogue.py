@@ -156,6 +156,6 @@ def test_a_write_refused_for_a_missing_property_drops_the_kept_copy(
         ]
     )
     assert result.rejection is not None
-    assert result.rejection.category == "PROPERTY_DOESNT_EXIST"
+    assert result.rejection.code == "PROPERTY_DOESNT_EXIST"
     with pytest.raises(ConfigError, match="no property 'nickname'"):
         run_connector(app, ledger).prepare()  # no kept copy: HubSpot's catalogue, at once

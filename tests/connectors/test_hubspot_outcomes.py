@@ -11,6 +11,7 @@ import pytest
 from syncer.connectors.hubspot.outcomes import classify, rate_headers
 from syncer.connectors.hubspot.rejections import existing_id, rejection_from
 from syncer.http import Verdict
+from syncer.records import RejectionKind
 
 URL = "https://api.hubapi.com/crm/v3/objects/contacts/batch/upsert"
 
@@ -97,7 +98,8 @@ def test_a_207_error_with_an_errors_list_names_code_and_property() -> None:
         "errors": [{"message": "Email address example.lcom is invalid", "code": "INVALID_EMAIL",
                     "context": {"propertyName": ["email"]}}],
         "context": {"objectWriteTraceId": ["w1"]}})
-    assert (rejection.category, rejection.property) == ("INVALID_EMAIL", "email")
+    assert (rejection.code, rejection.property) == ("INVALID_EMAIL", "email")
+    assert rejection.kind is RejectionKind.INVALID_VALUE
     assert rejection.message == "Email address example.lcom is invalid"
 
 
@@ -107,14 +109,16 @@ def test_an_older_body_embedding_a_json_list_is_understood() -> None:
                '"name":"testproperty"}]')
     rejection = rejection_from({"status": "error", "message": message,
                                 "category": "VALIDATION_ERROR"})
-    assert (rejection.category, rejection.property) == ("PROPERTY_DOESNT_EXIST", "testproperty")
+    assert (rejection.code, rejection.property) == ("PROPERTY_DOESNT_EXIST", "testproperty")
+    assert rejection.kind is RejectionKind.UNKNOWN_FIELD
     assert rejection.message == 'Property "testproperty" does not exist'
 
 
 def test_a_plain_envelope_keeps_its_category_and_message() -> None:
     rejection = rejection_from({"status": "error", "category": "OBJECT_NOT_FOUND",
                                 "message": "Could not get some CONTACT objects"})
-    assert (rejection.category, rejection.property) == ("OBJECT_NOT_FOUND", None)
+    assert (rejection.code, rejection.property) == ("OBJECT_NOT_FOUND", None)
+    assert rejection.kind is RejectionKind.NOT_FOUND
 
 
 def test_a_conflict_names_the_existing_record() -> None:
@@ -122,3 +126,16 @@ def test_a_conflict_names_the_existing_record() -> None:
             "correlationId": "x", "category": "CONFLICT"}
     assert existing_id(body) == "37765128953"
     assert existing_id({**body, "category": "VALIDATION_ERROR"}) is None
+    assert rejection_from(body).kind is RejectionKind.DUPLICATE
+
+
+@pytest.mark.parametrize(("code", "kind"), [
+    ("INVALID_OPTION", RejectionKind.INVALID_VALUE),
+    ("INVALID_INTEGER", RejectionKind.INVALID_VALUE),
+    ("READ_ONLY_VALUE", RejectionKind.READ_ONLY),
+    ("SOMETHING_NEW", RejectionKind.UNKNOWN),
+])
+def test_each_code_keeps_itself_and_says_what_it_means(code: str, kind: RejectionKind) -> None:
+    rejection = rejection_from({"status": "error", "category": "VALIDATION_ERROR", "message": "m",
+                                "errors": [{"message": "m", "code": code}]})
+    assert (rejection.code, rejection.kind) == (code, kind)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from syncer.connectors.sql import SqlConnector
 from syncer.connectors.sql.keys import parse_id, record_id
-from syncer.records import Cursor, Record, Write
+from syncer.records import Cursor, Record, RejectionKind, Write
 from syncer.settings import PipelineSettings
 from syncer.settings_external import SqlSettings
 from tests.contract import sql_harness
@@ -168,7 +168,8 @@ def test_updates_and_archives_reach_only_the_row_the_id_names(
     [still] = connector.fetch([target.id])  # its key unchanged, so its id too
     assert still.properties["productCode"] == target.properties["productCode"]
     [missing] = connector.write([Write("m", {"quantity": 1}, target_id="1:none:2024-01-01")])
-    assert missing.rejection is not None and missing.rejection.category == "not_found"
+    assert missing.rejection is not None and missing.rejection.code == "not_found"
+    assert missing.rejection.kind is RejectionKind.NOT_FOUND
 
 
 def test_a_create_without_a_unique_property_is_an_upsert_on_the_key(
@@ -215,6 +216,7 @@ def test_a_create_missing_a_key_column_is_rejected_naming_it(
             )
         ]
     )
-    assert fraction.rejection is not None and fraction.rejection.category == "invalid_value"
+    assert fraction.rejection is not None and fraction.rejection.code == "invalid_value"
+    assert fraction.rejection.kind is RejectionKind.INVALID_VALUE
     with sql_engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(lines)).scalar() == 1

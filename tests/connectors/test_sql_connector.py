@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from syncer.connectors.sql import FULL_SCAN
 from syncer.errors import FatalError
-from syncer.records import Cursor, Write
+from syncer.records import Cursor, RejectionKind, Write
 from tests.contract import sql_harness
 from tests.contract.harness import T0, UNTIL, ids_of, read_all
 from tests.contract.sql_harness import SqlHarness, crm_table
@@ -129,21 +129,48 @@ def test_create_brings_back_a_soft_deleted_row_with_the_same_unique_key(
     assert [row["is_deleted"] for row in harness.rows()] == [False]
 
 
-@pytest.mark.parametrize(("properties", "column"), [
-    ({"first_name": "x" * 41}, "first_name"),
-    ({"score": "not a number"}, "score"),
+@pytest.mark.parametrize(("properties", "column", "kind"), [
+    ({"first_name": "x" * 41}, "first_name", RejectionKind.TOO_LONG),
+    ({"score": "not a number"}, "score", RejectionKind.INVALID_VALUE),
 ])
 def test_invalid_values_are_rejected_as_invalid(make_harness: MakeHarness,
-                                                properties: dict[str, object], column: str) -> None:
+                                                properties: dict[str, object], column: str,
+                                                kind: RejectionKind) -> None:
     harness = make_harness()
     if harness.engine.dialect.name == "sqlite" and column == "first_name":
         pytest.skip("SQLite does not enforce VARCHAR lengths")
     results = harness.connector().write([create("ok@x.org"), create("bad@x.org", **properties)])
     assert results[0].ok
     rejection = results[1].rejection
-    assert rejection is not None and rejection.category == "invalid_value"
+    assert rejection is not None and rejection.code == "invalid_value"
+    assert rejection.kind is kind
     assert rejection.property in (column, None)  # PostgreSQL does not name the column here
     assert [row["email"] for row in harness.rows()] == ["ok@x.org"]
+
+
+def test_keys_are_normalised_as_find_compares_them(make_harness: MakeHarness) -> None:
+    harness = make_harness()
+    harness.seed("Ann@Example.org")
+    connector = harness.connector()
+    [ann] = connector.find("email", [" ANN@example.ORG "])
+    assert connector.normalise_key("email", ann.properties["email"]) == "ann@example.org"
+    assert connector.normalise_key("email", " ANN@example.ORG ") == "ann@example.org"
+    assert connector.normalise_key("id", int(ann.id)) == connector.normalise_key("id", ann.id)
+
+
+def test_the_time_zone_of_naive_columns_is_the_configured_one(make_harness: MakeHarness) -> None:
+    harness = make_harness()
+    assert str(harness.connector(timezone="Europe/Paris").time_zone) == "Europe/Paris"
+
+
+def test_a_missing_required_value_is_a_constraint_the_engine_reads_as_required(
+        make_harness: MakeHarness) -> None:
+    harness = make_harness()
+    result = harness.connector().write([create("none@x.org", first_name=None)])[0]
+    assert result.rejection is not None
+    assert (result.rejection.code, result.rejection.kind) == (
+        "constraint", RejectionKind.REQUIRED_MISSING)
+    assert harness.rows() == []
 
 
 def test_unreadable_cursor_stops_the_run(make_harness: MakeHarness) -> None:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from syncer.connectors.memory import MemoryConnector
-from syncer.records import FieldType, Rejection
+from syncer.records import FieldType, Rejection, RejectionKind
 from tests.contract.harness import OVERLAP_SECONDS, T0, ContractFields, PageSizes, SideClock
 
 MEMORY_FIELDS = ContractFields(
@@ -32,7 +32,7 @@ TYPES = {
 
 def _name_required(properties: Mapping[str, Any]) -> Rejection | None:
     if "name" in properties and properties["name"] is None:
-        return Rejection("REQUIRED", "name is required", "name")
+        return Rejection(RejectionKind.REQUIRED_MISSING, "REQUIRED", "name is required", "name")
     return None
 
 

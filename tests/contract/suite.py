@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from syncer.records import FieldType, Write
+from syncer.records import FieldType, RejectionKind, Write
 from tests.contract.capabilities import CapabilityContract
 from tests.contract.harness import T0, UNTIL, ContractHarness, create_write, ids_of, read_all
 from tests.contract.listing import ListingContract
@@ -139,6 +139,7 @@ class ConnectorContract(ListingContract, CapabilityContract):
         )
         assert not result[0].ok
         assert result[0].rejection is not None
+        assert result[0].rejection.kind is RejectionKind.NOT_FOUND
 
     def test_update_of_an_archived_record_is_rejected_and_leaves_it_archived(
         self, harness: ContractHarness
@@ -149,6 +150,7 @@ class ConnectorContract(ListingContract, CapabilityContract):
         )
         assert not result[0].ok
         assert result[0].rejection is not None
+        assert result[0].rejection.kind is RejectionKind.NOT_FOUND
         assert harness.stored(gone) is None
 
     def test_values_round_trip_in_native_types(self, harness: ContractHarness) -> None:

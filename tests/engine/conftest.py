@@ -13,7 +13,7 @@ from syncer.connectors.memory import MemoryConnector
 from syncer.engine.report import Mode, RunReport
 from syncer.engine.run import PipelineRun, run_pipeline
 from syncer.ledger.store import Ledger
-from syncer.records import FieldType, Rejection, Side
+from syncer.records import FieldType, Rejection, RejectionKind, Side
 from syncer.settings import PipelineSettings
 
 HUB_TYPES = {
@@ -43,7 +43,8 @@ class Clock:
 def reject_bad_email(props: Any) -> Rejection | None:
     email = props.get("email")
     if email and "@" not in str(email):
-        return Rejection("INVALID_EMAIL", f"Email address {email} is invalid", "email")
+        message = f"Email address {email} is invalid"
+        return Rejection(RejectionKind.INVALID_VALUE, "INVALID_EMAIL", message, "email")
     return None
 
 
@@ -91,7 +92,7 @@ def make_pipeline(**overrides: Any) -> PipelineSettings:
 def world(ledger_url: str) -> Iterator[World]:
     clock = Clock()
     ledger = Ledger.open(ledger_url)
-    hub = MemoryConnector(HUB_TYPES, clock=clock, validate=reject_bad_email)
+    hub = MemoryConnector(HUB_TYPES, clock=clock, validate=reject_bad_email, ordered_versions=True)
     ext = MemoryConnector(EXT_TYPES, clock=clock)
     yield World(hub, ext, ledger, make_pipeline(), clock, ledger_url)
     ledger.close()

@@ -35,7 +35,7 @@ from syncer.engine.run import PipelineRun, run_pipeline
 from syncer.errors import GuardRefused, RetryableError
 from syncer.ledger.schema import links
 from syncer.ledger.store import Ledger
-from syncer.records import Rejection, Side, Write, WriteResult
+from syncer.records import Rejection, RejectionKind, Side, Write, WriteResult
 from tests.engine.conftest import (
     EXT_TYPES,
     HUB_TYPES,
@@ -70,7 +70,11 @@ class FaultyConnector(MemoryConnector):
         passed = [w for i, w in enumerate(writes) if i % self.refuse_every != 0]
         results = super().write(passed) if passed else []
         return results + [
-            WriteResult(w.key, None, rejection=Rejection("INJECTED", "injected refusal", None))
+            WriteResult(
+                w.key,
+                None,
+                rejection=Rejection(RejectionKind.UNKNOWN, "INJECTED", "injected refusal", None),
+            )
             for w in refused
         ]
 
@@ -434,7 +438,9 @@ TestConvergenceStreamedInSmallPages.settings = FAST
 
 def _refuse_external_id(props: Mapping[str, Any]) -> Rejection | None:
     if "syncer_external_id" in props:
-        return Rejection("INJECTED", "injected refusal of the external-id stamp")
+        return Rejection(
+            RejectionKind.UNKNOWN, "INJECTED", "injected refusal of the external-id stamp"
+        )
     return reject_bad_email(props)
 
 
@@ -524,7 +530,7 @@ def test_an_archive_before_the_first_committed_sync_archives_the_twin(
 
 
 def _refuse_everything(props: Mapping[str, Any]) -> Rejection | None:
-    return Rejection("INJECTED", "injected refusal")
+    return Rejection(RejectionKind.UNKNOWN, "INJECTED", "injected refusal")
 
 
 def test_a_delivered_change_leaves_the_quarantine_though_its_twin_is_refused(

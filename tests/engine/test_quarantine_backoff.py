@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from syncer.ledger.schema import quarantine as quarantine_table
-from syncer.records import Rejection, Side
+from syncer.records import Rejection, RejectionKind, Side
 from tests.engine.conftest import World, make_pipeline
 from tests.ledger_tables import ledger_tables
 
@@ -86,7 +86,7 @@ def test_an_unchanged_duplicate_key_waits_for_its_retry_time(world: World) -> No
 
 
 def _refuse_everything(props: Any) -> Rejection | None:
-    return Rejection("INJECTED", "injected refusal")
+    return Rejection(RejectionKind.UNKNOWN, "INJECTED", "injected refusal")
 
 
 def test_a_waiting_record_whose_twin_changed_is_planned_with_it(world: World) -> None:

@@ -136,7 +136,7 @@ def test_a_dry_run_plans_what_the_run_would_do_and_writes_nothing(world: World) 
     hub_before = {r.id: dict(r.properties) for r in world.hub.live()}
     plan = world.run(Mode.MIGRATE, dry_run=True)
     assert plan.dry_run and plan.status == "quarantined"
-    actions = [(a.action, a.side) for a in plan.planned]
+    actions = [(a.action, a.side_name) for a in plan.planned]
     assert actions.count(("create", "hubspot")) == 7
     assert actions.count(("create", "external")) == 7
     assert actions.count(("link", "both")) == 3

@@ -18,7 +18,7 @@ from syncer.connectors.memory import MemoryConnector
 from syncer.engine.report import Mode, RunReport
 from syncer.errors import RetryableError
 from syncer.mapping.convert import normalise_email
-from syncer.records import Rejection, Side
+from syncer.records import Rejection, RejectionKind, Side
 from tests.connectors.hubspot_harness import StepClock
 from tests.engine.conftest import EXT_TYPES
 from tests.faults.http_harness import (
@@ -197,7 +197,12 @@ def test_t09_duplicate_value_with_no_record_holding_the_key_stays_quarantined(
     def refuse_one(properties: Mapping[str, Any]) -> Rejection | None:
         if properties.get("email") != "person1@example.com":
             return None
-        return Rejection("DUPLICATE_VALUE", "duplicate value found: Tax_Id__c", "first_name")
+        return Rejection(
+            RejectionKind.DUPLICATE,
+            "DUPLICATE_VALUE",
+            "duplicate value found: Tax_Id__c",
+            "first_name",
+        )
 
     crm = MemoryConnector(EXT_TYPES, insert_only=True, validate=refuse_one)
     report = run(dep, Mode.MIGRATE, external=crm)
@@ -333,8 +338,12 @@ def test_t12_a_batch_refused_whole_for_one_poison_record_is_bisected_to_it(
 def _require_last_name(properties: Mapping[str, Any]) -> Rejection | None:
     if properties.get("last_name"):
         return None
-    return Rejection("REQUIRED_FIELD_MISSING", "Required fields are missing: [last_name]",
-                     "last_name")  # fmt: skip
+    return Rejection(
+        RejectionKind.REQUIRED_MISSING,
+        "REQUIRED_FIELD_MISSING",
+        "Required fields are missing: [last_name]",
+        "last_name",
+    )
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -257,6 +257,13 @@ class Hooked:
         self.before_write = before_write
         self.extra_pages = list(extra_pages)
         self.pages: list[ChangePage] = []  # what the connector itself delivered
+
+    @property
+    def time_zone(self) -> tzinfo:
+        return self.inner.time_zone
+
+    def normalise_key(self, field: str, value: object) -> str | None:
+        return self.inner.normalise_key(field, value)
 
     def prepare(self) -> None:
         self.inner.prepare()

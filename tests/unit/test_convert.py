@@ -259,6 +259,17 @@ def test_a_blank_email_is_no_email(empty: str | None) -> None:
     assert normalise_email(empty) is None
 
 
+@pytest.mark.parametrize(
+    ("unicode", "ace"),
+    [
+        ("ann@bücher.example", "ann@xn--bcher-kva.example"),
+        ("0@\x80.example", "0@xn--a.example"),  # a control character: both stay in ACE
+    ],
+)
+def test_a_domain_label_in_unicode_or_ace_is_one_key(unicode: str, ace: str) -> None:
+    assert normalise_email(unicode) == normalise_email(ace)
+
+
 @given(st.text())
 @example("x@fa.xn--fa")  # the ACE label decodes to U+0085, a space the next pass strips
 @example("x@xn--9ca211n.com")  # decodes to a label holding U+2028, a line separator
@@ -282,7 +293,7 @@ def _paris_fieldmap(hub_type: FieldType, ext_type: FieldType) -> FieldMap:
         }
     )
     return compile_mapping(
-        pipeline, {"email": TEXT, "when": hub_type}, {"email": TEXT, "when_col": ext_type}
+        pipeline, {"email": TEXT, "when": hub_type}, {"email": TEXT, "when_col": ext_type}, PARIS
     )
 
 

@@ -60,7 +60,7 @@ class Rig:
 @pytest.fixture
 def rig(tmp_path: Path) -> Iterator[Rig]:
     ledger = Ledger.open(f"sqlite:///{tmp_path}/ledger.db")
-    yield Rig(MemoryConnector(HUB_TYPES), MemoryConnector(EXT_TYPES), ledger)
+    yield Rig(MemoryConnector(HUB_TYPES, ordered_versions=True), MemoryConnector(EXT_TYPES), ledger)
     ledger.close()
 
 

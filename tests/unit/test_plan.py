@@ -16,21 +16,26 @@ from hypothesis import strategies as st
 from syncer.engine.plan import Pair, PairPlan, Policy, Version, plan_pair
 from syncer.ledger.values import Link, value_hash
 from syncer.mapping.apply import FieldSpec
+from syncer.policies import ConflictPolicy, DeletePolicy, Direction
 from syncer.records import FieldType, Side
-from syncer.settings import Direction
 
 HUB, EXT = Side.HUBSPOT, Side.EXTERNAL
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 EARLY, LATE = T0, T0 + timedelta(seconds=1)
 BOTH = frozenset(Side)
+NEWEST, HUB_WINS, EXT_WINS = ConflictPolicy.NEWEST, ConflictPolicy.HUBSPOT, ConflictPolicy.EXTERNAL
+IGNORE, ARCHIVE = DeletePolicy.IGNORE, DeletePolicy.ARCHIVE
+TO_HUB, TO_EXT = Direction.TO_HUBSPOT, Direction.TO_EXTERNAL
 
 
-def spec(name: str = "firstname", direction: Direction = "both") -> FieldSpec:
+def spec(name: str = "firstname", direction: Direction = Direction.BOTH) -> FieldSpec:
     return FieldSpec(name, f"{name}_x", direction, FieldType.TEXT, FieldType.TEXT, {}, {}, False)
 
 
 def policy(
-    conflict: str = "newest", deletes: str = "ignore", creates: frozenset[Side] = BOTH
+    conflict: ConflictPolicy = NEWEST,
+    deletes: DeletePolicy = IGNORE,
+    creates: frozenset[Side] = BOTH,
 ) -> Policy:
     return Policy(conflict, deletes, creates)
 
@@ -72,7 +77,7 @@ class Seen(NamedTuple):
 
     hub: str | None
     ext: str | None
-    conflict: str = "newest"
+    conflict: ConflictPolicy = NEWEST
     hub_at: datetime | None = EARLY
     ext_at: datetime | None = LATE
 
@@ -102,30 +107,28 @@ MERGE_TABLE = [
     pytest.param(Seen("old", None), Want({HUB: None}, None, None), id="ext-cleared"),
     pytest.param(Seen("same", "same"), Want({}, None, "same"), id="both-same-value"),
     pytest.param(
-        Seen("a", "b", "newest", LATE, EARLY), Want({EXT: "a"}, HUB, "a"), id="newest-hub-later"
+        Seen("a", "b", NEWEST, LATE, EARLY), Want({EXT: "a"}, HUB, "a"), id="newest-hub-later"
     ),
     pytest.param(
-        Seen("a", "b", "newest", EARLY, LATE), Want({HUB: "b"}, EXT, "b"), id="newest-ext-later"
+        Seen("a", "b", NEWEST, EARLY, LATE), Want({HUB: "b"}, EXT, "b"), id="newest-ext-later"
+    ),
+    pytest.param(Seen("a", "b", NEWEST, EARLY, EARLY), Want({EXT: "a"}, HUB, "a"), id="newest-tie"),
+    pytest.param(
+        Seen("a", "b", NEWEST, EARLY, None), Want({EXT: "a"}, HUB, "a"), id="newest-ext-unknown"
     ),
     pytest.param(
-        Seen("a", "b", "newest", EARLY, EARLY), Want({EXT: "a"}, HUB, "a"), id="newest-tie"
+        Seen("a", "b", NEWEST, None, EARLY), Want({HUB: "b"}, EXT, "b"), id="newest-hub-unknown"
     ),
     pytest.param(
-        Seen("a", "b", "newest", EARLY, None), Want({EXT: "a"}, HUB, "a"), id="newest-ext-unknown"
+        Seen("a", "b", NEWEST, None, None), Want({EXT: "a"}, HUB, "a"), id="newest-both-unknown"
     ),
     pytest.param(
-        Seen("a", "b", "newest", None, EARLY), Want({HUB: "b"}, EXT, "b"), id="newest-hub-unknown"
+        Seen("a", "b", HUB_WINS, EARLY, LATE), Want({EXT: "a"}, HUB, "a"), id="hubspot-wins"
     ),
     pytest.param(
-        Seen("a", "b", "newest", None, None), Want({EXT: "a"}, HUB, "a"), id="newest-both-unknown"
+        Seen("a", "b", EXT_WINS, LATE, EARLY), Want({HUB: "b"}, EXT, "b"), id="external-wins"
     ),
-    pytest.param(
-        Seen("a", "b", "hubspot", EARLY, LATE), Want({EXT: "a"}, HUB, "a"), id="hubspot-wins"
-    ),
-    pytest.param(
-        Seen("a", "b", "external", LATE, EARLY), Want({HUB: "b"}, EXT, "b"), id="external-wins"
-    ),
-    pytest.param(Seen(None, "b", "hubspot"), Want({EXT: None}, HUB, None), id="clear-vs-edit"),
+    pytest.param(Seen(None, "b", HUB_WINS), Want({EXT: None}, HUB, None), id="clear-vs-edit"),
 ]
 
 
@@ -176,28 +179,26 @@ def test_fields_merge_independently() -> None:
 
 # The side a one-way field comes from wins a conflict, even against the policy and the clock.
 DIRECTION_TABLE = [
-    pytest.param("to_hubspot", Seen("new", "old"), Want({}, None, "old"), id="to_hubspot-hub-edit"),
+    pytest.param(TO_HUB, Seen("new", "old"), Want({}, None, "old"), id="to_hubspot-hub-edit"),
     pytest.param(
-        "to_hubspot", Seen("old", "new"), Want({HUB: "new"}, None, "new"), id="to_hubspot-ext-edit"
+        TO_HUB, Seen("old", "new"), Want({HUB: "new"}, None, "new"), id="to_hubspot-ext-edit"
     ),
     pytest.param(
-        "to_external",
+        TO_EXT,
         Seen("new", "old"),
         Want({EXT: "new"}, None, "new"),
         id="to_external-hub-edit",
     ),
+    pytest.param(TO_EXT, Seen("old", "new"), Want({}, None, "old"), id="to_external-ext-edit"),
     pytest.param(
-        "to_external", Seen("old", "new"), Want({}, None, "old"), id="to_external-ext-edit"
-    ),
-    pytest.param(
-        "to_hubspot",
-        Seen("a", "b", "hubspot", LATE, EARLY),
+        TO_HUB,
+        Seen("a", "b", HUB_WINS, LATE, EARLY),
         Want({HUB: "b"}, EXT, "b"),
         id="to_hubspot-conflict",
     ),
     pytest.param(
-        "to_external",
-        Seen("a", "b", "external", EARLY, LATE),
+        TO_EXT,
+        Seen("a", "b", EXT_WINS, EARLY, LATE),
         Want({EXT: "a"}, HUB, "a"),
         id="to_external-conflict",
     ),
@@ -223,10 +224,10 @@ def test_a_one_way_field_flows_only_its_way_and_its_source_wins_conflicts(
         pytest.param(Seen(None, None), Want({}, None, None), id="both-empty"),
         pytest.param(Seen("Ann", "Anne"), Want({HUB: "Anne"}, EXT, "Anne"), id="different-newest"),
         pytest.param(
-            Seen("Ann", "Anne", "hubspot"), Want({EXT: "Ann"}, HUB, "Ann"), id="different-hubspot"
+            Seen("Ann", "Anne", HUB_WINS), Want({EXT: "Ann"}, HUB, "Ann"), id="different-hubspot"
         ),
         pytest.param(
-            Seen("Ann", "Anne", "external"),
+            Seen("Ann", "Anne", EXT_WINS),
             Want({HUB: "Anne"}, EXT, "Anne"),
             id="different-external",
         ),
@@ -243,12 +244,12 @@ def test_a_new_pair_agrees_on_a_first_base(seen: Seen, want: Want) -> None:
 @pytest.mark.parametrize(
     ("h", "e", "conflict", "writes"),
     [
-        pytest.param("Ann", None, "external", {EXT: "Ann"}, id="hubspot-fills-in"),
-        pytest.param(None, "Ann", "hubspot", {HUB: "Ann"}, id="external-fills-in"),
+        pytest.param("Ann", None, EXT_WINS, {EXT: "Ann"}, id="hubspot-fills-in"),
+        pytest.param(None, "Ann", HUB_WINS, {HUB: "Ann"}, id="external-fills-in"),
     ],
 )
 def test_on_a_first_link_a_value_fills_in_an_empty_one_whatever_the_policy(
-    h: str | None, e: str | None, conflict: str, writes: dict[Side, str]
+    h: str | None, e: str | None, conflict: ConflictPolicy, writes: dict[Side, str]
 ) -> None:
     result = plan(None, hub(h, LATE, carried=None), ext(e, LATE), policy(conflict))
     assert result.writes == {side: {"firstname": v} for side, v in writes.items()}
@@ -319,7 +320,7 @@ def test_a_create_the_direction_forbids_is_a_noop() -> None:
 
 
 def test_a_create_sends_only_the_fields_that_flow_to_the_target() -> None:
-    fields = [spec("firstname"), spec("lastname", "to_hubspot")]
+    fields = [spec("firstname"), spec("lastname", TO_HUB)]
     h = Version("h1", {"firstname": "Ann", "lastname": "Lee"}, EARLY)
     result = plan_pair(Pair(None, h, None, "ann@example.com"), fields, policy())
     assert result.writes == {EXT: {"firstname": "Ann"}}
@@ -333,7 +334,7 @@ def test_a_create_sends_only_the_fields_that_flow_to_the_target() -> None:
 def test_with_deletes_ignored_an_archive_is_remembered_and_nothing_is_sent(gone: Side) -> None:
     h = hub("new", archived=gone is HUB)
     e = ext("other", archived=gone is EXT)
-    result = plan(link("old"), h, e, policy(deletes="ignore"))
+    result = plan(link("old"), h, e, policy(deletes=IGNORE))
     assert result.writes == {} and result.archive_on is None
     assert result.archived == frozenset({gone})
     assert result.base == link("old").base
@@ -344,7 +345,7 @@ def test_with_deletes_ignored_an_archive_is_remembered_and_nothing_is_sent(gone:
 def test_with_deletes_archived_the_twin_is_archived(gone: Side) -> None:
     h = hub("old", archived=gone is HUB)
     e = ext("old", archived=gone is EXT) if gone is EXT else None
-    result = plan(link("old"), h, e, policy(deletes="archive"))
+    result = plan(link("old"), h, e, policy(deletes=ARCHIVE))
     assert result.archive_on is gone.other
     assert result.archived == BOTH
     assert result.writes == {}
@@ -352,13 +353,13 @@ def test_with_deletes_archived_the_twin_is_archived(gone: Side) -> None:
 
 def test_both_sides_archived_at_once_archive_nothing_more() -> None:
     result = plan(
-        link("old"), hub("old", archived=True), ext("old", archived=True), policy(deletes="archive")
+        link("old"), hub("old", archived=True), ext("old", archived=True), policy(deletes=ARCHIVE)
     )
     assert result.archive_on is None and result.archived == BOTH
 
 
 def test_a_remembered_archive_holds_back_writes_to_that_side() -> None:
-    result = plan(link("old", archived_on="external"), hub("new"), None, policy(deletes="ignore"))
+    result = plan(link("old", archived_on="external"), hub("new"), None, policy(deletes=IGNORE))
     assert result.writes == {} and result.archive_on is None
     assert result.base == link("old").base
     assert result.is_noop
@@ -366,7 +367,7 @@ def test_a_remembered_archive_holds_back_writes_to_that_side() -> None:
 
 def test_with_deletes_archive_a_remembered_one_sided_archive_archives_the_twin() -> None:
     # e.g. an update found the external record gone: the archive policy is owed to HubSpot
-    result = plan(link("old", archived_on="external"), hub("new"), None, policy(deletes="archive"))
+    result = plan(link("old", archived_on="external"), hub("new"), None, policy(deletes=ARCHIVE))
     assert result.writes == {} and result.archive_on == HUB and result.archived == BOTH
 
 
@@ -377,8 +378,8 @@ def test_a_record_seen_live_again_is_restored_and_merged() -> None:
     assert not result.is_noop
 
 
-@pytest.mark.parametrize("deletes", ["ignore", "archive"])
-def test_an_unlinked_archived_record_is_neither_paired_nor_created(deletes: str) -> None:
+@pytest.mark.parametrize("deletes", list(DeletePolicy))
+def test_an_unlinked_archived_record_is_neither_paired_nor_created(deletes: DeletePolicy) -> None:
     result = plan(None, hub("Ann", archived=True), None, policy(deletes=deletes))
     assert result.writes == {} and result.create_on is None and result.archive_on is None
 
@@ -398,7 +399,7 @@ def test_is_noop_only_when_nothing_is_sent_and_nothing_new_is_remembered() -> No
 
 
 def test_with_deletes_archive_a_restore_after_both_were_archived_is_not_undone() -> None:
-    result = plan(link("old", archived_on="both"), None, ext("new"), policy(deletes="archive"))
+    result = plan(link("old", archived_on="both"), None, ext("new"), policy(deletes=ARCHIVE))
     assert result.archive_on is None and result.writes == {}
     assert result.archived == frozenset({HUB})
 
@@ -415,8 +416,8 @@ TIMES = st.sampled_from([None, EARLY, LATE])
     hub_value=VALUES,
     ext_value=VALUES,
     times=st.tuples(TIMES, TIMES),
-    conflict=st.sampled_from(["newest", "hubspot", "external"]),
-    direction=st.sampled_from(["both", "to_hubspot", "to_external"]),
+    conflict=st.sampled_from(ConflictPolicy),
+    direction=st.sampled_from(Direction),
 )
 def test_a_plan_carried_out_leaves_nothing_to_do(
     *,
@@ -424,7 +425,7 @@ def test_a_plan_carried_out_leaves_nothing_to_do(
     hub_value: str | None,
     ext_value: str | None,
     times: tuple[datetime | None, datetime | None],
-    conflict: str,
+    conflict: ConflictPolicy,
     direction: Direction,
 ) -> None:
     """Echo suppression as a property: apply the writes, remember the new base, plan again."""
@@ -436,7 +437,7 @@ def test_a_plan_carried_out_leaves_nothing_to_do(
     after = {HUB: hub_value, EXT: ext_value}
     for side, values in first.writes.items():
         after[side] = values["firstname"]
-    if direction == "both":
+    if direction is Direction.BOTH:
         assert after[HUB] == after[EXT]  # both directions: the pair agrees after one plan
     relinked = Link(7, "h1", "e1", "ann@example.com", first.base)
     again = plan(relinked, hub(after[HUB], LATE), ext(after[EXT], LATE), policy(conflict), fields)

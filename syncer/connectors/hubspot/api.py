@@ -1,7 +1,7 @@
 """Typed calls to HubSpot's CRM v3 API, each sent through the retry loop and a rate budget.
 
 Search has its own per-second budget and is exempt from the ten-secondly burst budget, which
-every other call spends (reference/hubspot_api.md sections 4 and 6).
+every other call spends.
 """
 
 from __future__ import annotations

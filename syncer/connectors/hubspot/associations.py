@@ -1,6 +1,6 @@
 """Associations (v4): read and write the edges between records, with type ids and labels.
 
-Limits and shapes from hubspot_api.md section 8: batch read takes up to 1,000 ids and pages
+Limits and shapes of HubSpot's v4 associations API: batch read takes up to 1,000 ids and pages
 each id's edges with its own `after`; batch create takes up to 2,000 pairs, answers 201 or 207
 (per-pair errors); batch archive removes every type between the listed pairs (204). A record
 with no edges is reported as a 207 error, which here is simply an empty list. Type ids are

@@ -1,6 +1,7 @@
 """The limits HubSpot counts per app and per account, in one object that several connectors
 (one per pipeline) can share: the ten-second burst (per app), search's per-second limit and the
-daily quota (per account). Each budget is thread-safe (hubspot_api.md section 6)."""
+daily quota (per account), as HubSpot's usage guidelines define them. Each budget is
+thread-safe."""
 
 from __future__ import annotations
 

@@ -21,12 +21,14 @@ import structlog
 from syncer.connectors.base import Capabilities
 from syncer.connectors.catalogue_cache import CatalogueCache
 from syncer.errors import ConfigError
+from syncer.mapping.convert import normalise_email
 from syncer.records import (
     CallCounter,
     ChangePage,
     Cursor,
     FieldType,
     Record,
+    Side,
     Write,
     WriteResult,
 )
@@ -65,7 +67,10 @@ class _Parts:
 
 
 class HubSpotConnector:
-    capabilities = Capabilities(merges=True, archives=True, associations=True, bulk_writes=True)
+    capabilities = Capabilities(
+        merges=True, archives=True, associations=True, bulk_writes=True, ordered_versions=True
+    )
+    time_zone = UTC  # HubSpot's times are epoch milliseconds or ISO-8601 with their offset
 
     def __init__(
         self,
@@ -119,7 +124,8 @@ class HubSpotConnector:
         return self._confirmed(parts, parts.search.collect(min(lower_ms, until_ms), until_ms))
 
     def _confirmed(self, parts: _Parts, pages: Iterator[ChangePage]) -> Iterator[ChangePage]:
-        """Pages whose left-out mapped properties still exist (ConfigError otherwise, T36)."""
+        """Pages whose left-out mapped properties still exist (ConfigError otherwise: a mapped
+        property was deleted since the run started)."""
         mapped = set(self._pipeline.hubspot_properties())
         for page in pages:
             absent = self._absent & mapped
@@ -149,11 +155,18 @@ class HubSpotConnector:
             )
         return parts.reader.read(values, id_property=field)
 
+    def normalise_key(self, field: str, value: object) -> str | None:
+        """HubSpot compares emails whatever their case or surrounding space; the values of a
+        unique property (an external id) exactly."""
+        if value is None:
+            return None
+        return normalise_email(value) if field == EMAIL else str(value)
+
     def write(self, writes: Sequence[Write]) -> list[WriteResult]:
         parts = self._parts()
         results = parts.writer.write(writes)
-        if any(r.rejection and r.rejection.category == MISSING_PROPERTY for r in results):
-            parts.catalog.forget_kept_copy()  # the next run reads it afresh and halts (T36)
+        if any(r.rejection and r.rejection.code == MISSING_PROPERTY for r in results):
+            parts.catalog.forget_kept_copy()  # the next run reads it afresh and halts
         return results
 
     def archive(self, ids: Sequence[str]) -> list[WriteResult]:
@@ -221,7 +234,7 @@ class HubSpotConnector:
 
     def _check_required(self, object_type: ObjectType) -> None:
         """Creates without a required property fail record by record: say so up front."""
-        if self._pipeline.direction == "to_external":
+        if not self._pipeline.direction.flows_to(Side.HUBSPOT):
             return
         match = self._pipeline.match
         mapped = {*self._pipeline.fields, *([match.hubspot] if match else [])}

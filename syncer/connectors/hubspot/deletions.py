@@ -1,4 +1,4 @@
-"""Merges, which HubSpot's search does not report as such (hubspot_api.md section 9).
+"""Merges, which HubSpot's search does not report as such.
 
 A merge leaves a survivor (a new record, since HubSpot's updated merge) whose
 `hs_merged_object_ids` lists the ids it absorbed (";"-separated); old ids keep resolving to it.

@@ -1,6 +1,6 @@
 """HubSpot object types: what differs between them, so one code path serves every type.
 
-Standard types are known by plural name or type id (hubspot_api.md section 1): contacts keep the
+Standard types are known by plural name or type id (HubSpot's object APIs): contacts keep the
 pre-`hs_` last-modified property, every other type uses `hs_lastmodifieddate`; each type has its
 own required properties on create (an inner tuple means "one of these"); only contacts,
 companies, deals, tickets and custom objects can be merged. Custom objects are found through the
@@ -52,7 +52,7 @@ STANDARD_TYPES = (
     _standard(
         "tickets", "0-5", ("subject",), ("hs_pipeline_stage",), ("hs_pipeline",), mergeable=True
     ),
-    # As the "Using Object APIs" page lists them (hubspot_api.md section 1).
+    # As HubSpot's "Using Object APIs" page lists them.
     _standard(
         "products", "0-7", ("hs_sku",), ("hs_folder",), ("price",), ("name",), ("description",)
     ),

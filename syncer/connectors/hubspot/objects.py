@@ -1,7 +1,7 @@
 """HubSpot objects as syncer Records, HubSpot timestamps, and this connector's cursor format.
 
 HubSpot sends property values as strings (or null) and timestamps as ISO-8601 UTC with
-milliseconds; search filters take epoch milliseconds as strings (hubspot_api.md sections 1, 4).
+milliseconds; search filters take epoch milliseconds as strings.
 """
 
 from __future__ import annotations

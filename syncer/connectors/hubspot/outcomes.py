@@ -1,6 +1,6 @@
 """HubSpot's outcome table: every response status -> what the caller does.
 
-Sources (reference/hubspot_api.md sections 5 and 6): 423 Locked lasts 2 s; 429 bodies name the
+From HubSpot's error and usage documentation: 423 Locked lasts 2 s; 429 bodies name the
 exhausted policy in `policyName` (TEN_SECONDLY_ROLLING: wait out the 10 s window; SECONDLY, the
 search limit: wait about a second; DAILY: nothing to wait for within a run); 477 "Migration in
 Progress" carries Retry-After seconds; 5xx may have been applied before failing.

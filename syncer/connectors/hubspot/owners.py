@@ -1,5 +1,5 @@
 """HubSpot owners (read-only): who `hubspot_owner_id` values point at, so the engine can map
-them to the external side's users by email (hubspot_api.md section 7).
+them to the external side's users by email (the owners API gives each owner's email).
 
 An owner's `id` is what owner properties hold (not its `userId`, which is null once archived).
 """

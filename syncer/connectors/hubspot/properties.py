@@ -3,13 +3,13 @@ property syncer owns, and HubSpot property types as syncer FieldTypes.
 
 A `hasUniqueValue` property is what makes upserts by external id possible (`idProperty`); it
 cannot be changed once set, so an existing non-unique property is a configuration error, not
-something to repair (hubspot_api.md section 7).
+something to repair.
 
 The catalogue may come from a copy kept between runs (a CatalogueCache the edge hands in) instead
 of an API call. A kept copy is read afresh before it is believed against the run: when it says a
 mapped property is missing or does not fit, and when reads leave a mapped property out (HubSpot
 ignores unknown names in `properties=`; a deleted property comes back absent, not null). A property
-the fresh catalogue does not list halts the run, as it would have at the start (T36). What a kept
+the fresh catalogue does not list halts the run, as it would have at the start What a kept
 copy can hide until it is `[hubspot] properties_cache_seconds` old: a property whose type or
 options changed, which writes then meet as per-record rejections.
 """

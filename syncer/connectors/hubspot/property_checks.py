@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from syncer.records import FieldType
+from syncer.records import FieldType, Side
 from syncer.settings import FieldMapping, PipelineSettings
 
 _FIELD_TYPES = {
@@ -91,7 +91,7 @@ def _option_problems(name: str, mapping: FieldMapping, definition: dict[str, Any
 
 
 def _writes_to_hubspot(pipeline: PipelineSettings, mapping: FieldMapping) -> bool:
-    return "to_external" not in (pipeline.direction, mapping.direction)
+    return pipeline.direction.flows_to(Side.HUBSPOT) and mapping.direction.flows_to(Side.HUBSPOT)
 
 
 def _read_only(definition: dict[str, Any]) -> bool:

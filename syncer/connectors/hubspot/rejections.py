@@ -1,10 +1,11 @@
 """HubSpot error bodies as per-record Rejections.
 
-Validation errors arrive in three shapes (hubspot_api.md sections 3 and 5): an `errors[]` list
+Validation errors arrive in three shapes: an `errors[]` list
 with `code` and `context.propertyName`; older bodies with only a message embedding a JSON list
 (`Property values were not valid: [{"error": "INVALID_EMAIL", "name": "email", ...}]`); and
 plain envelopes (`category`, `message`). A 409 names the record that already holds the unique
 value only inside its message ("Contact already exists. Existing ID: 123").
+Each code is mapped to the engine's RejectionKind; the code itself stays on the Rejection.
 """
 
 from __future__ import annotations
@@ -13,12 +14,20 @@ import json
 import re
 from typing import Any, NamedTuple
 
-from syncer.records import Rejection
+from syncer.records import Rejection, RejectionKind
 
 _EMBEDDED_LIST = re.compile(r"Property values were not valid: (\[.*\])\s*$", re.DOTALL)
 _EXISTING_ID = re.compile(r"Existing ID: (\d+)")
 _BATCH_MAXIMUM = re.compile(r"maximum number of inputs supported in a batch\D*?(\d+)")
 CONFLICT = "CONFLICT"
+_KINDS = {
+    "OBJECT_NOT_FOUND": RejectionKind.NOT_FOUND,
+    CONFLICT: RejectionKind.DUPLICATE,
+    "READ_ONLY_VALUE": RejectionKind.READ_ONLY,
+    "PROPERTY_DOESNT_EXIST": RejectionKind.UNKNOWN_FIELD,
+    "REQUIRED_PROPERTY": RejectionKind.REQUIRED_MISSING,
+    "VALIDATION_ERROR": RejectionKind.INVALID_VALUE,
+}
 
 
 class _Detail(NamedTuple):
@@ -31,14 +40,24 @@ def rejection_from(error: dict[str, Any]) -> Rejection:
     details = _details(error)
     if details:
         return Rejection(
-            category=details[0].code,
+            kind_of(details[0].code),
+            details[0].code,
             message="; ".join(d.message for d in details),
             property=next((d.property for d in details if d.property), None),
         )
+    code = str(error.get("category") or error.get("errorType") or "UNKNOWN")
     return Rejection(
-        category=str(error.get("category") or error.get("errorType") or "UNKNOWN"),
+        kind_of(code),
+        code,
         message=str(error.get("message") or "HubSpot refused the record without a reason"),
     )
+
+
+def kind_of(code: str) -> RejectionKind:
+    """What a HubSpot error code means to the engine; every INVALID_* code is a bad value."""
+    if code.startswith("INVALID_"):
+        return RejectionKind.INVALID_VALUE
+    return _KINDS.get(code, RejectionKind.UNKNOWN)
 
 
 def existing_id(error: dict[str, Any]) -> str | None:

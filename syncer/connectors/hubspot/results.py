@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from syncer.records import Rejection, Write, WriteResult
+from syncer.records import Rejection, RejectionKind, Write, WriteResult
 
 from .rejections import rejection_from
 from .shapes import objects_of, record_id
 
 UNANSWERED = Rejection(
+    RejectionKind.NO_ANSWER,
     "MISSING_FROM_RESPONSE",
     "HubSpot answered the batch without a result or an error for this record "
     "(a merged-away id does this)",

@@ -7,7 +7,7 @@ paging): GTE the highest last-modified time seen, dropping the ids already yield
 millisecond. When a full page shares one millisecond the bound cannot move, so that instant is
 drained on its own, ordered by `hs_object_id` (EQ t AND id GT last id), and collection continues
 at t + 1 ms. Each query therefore returns far fewer than 10,000 results, every step strictly
-advances (time or id), and nothing loops (hubspot_api.md section 4, "Incremental-sync recipe").
+advances (time or id), and nothing loops.
 
 Restarting at GTE t re-reads the records of instant t already yielded; when a page ends inside
 a batch written in one millisecond that is up to a page of re-reads per page (twice the pages

@@ -3,10 +3,10 @@
 HubSpot stamps `lastmodifieddate` on its own clock, so an incremental read's signpost, which
 becomes the stored cursor, must not be later than HubSpot's time. Taken from a syncer clock that
 runs fast, it would lie in HubSpot's future, and every edit made before HubSpot's clock caught up
-with it (less the overlap) would fall below the next read and never be seen (reliability plan
-T21). Each answer gives the offset of HubSpot's clock from syncer's; `Date` has whole seconds,
-cut down, so HubSpot's time is at most one second past what the offset says, a margin that any
-overlap of a second or more re-reads.
+with it (less the overlap) would fall below the next read and never be seen. Each answer gives
+the offset of HubSpot's clock from syncer's; `Date` has whole seconds, cut down, so HubSpot's
+time is at most one second past what the offset says, a margin that any overlap of a second or
+more re-reads.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Batch writes: updates by id, creates as upserts on a unique property, archives.
 
-What HubSpot does that shapes this module (hubspot_api.md sections 3 and 5):
+What HubSpot's batch endpoints do that shapes this module:
 - at most 100 inputs a call; the same id or unique value twice in one call fails the whole call,
   so repeated keys go to separate calls, in order;
 - with an `objectWriteTraceId` on every input, bad inputs come back as 207 errors naming their
@@ -20,7 +20,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from syncer.records import Rejection, Write, WriteResult
+from syncer.records import Rejection, RejectionKind, Write, WriteResult
 
 from .api import HubSpotApi
 from .outcomes import body_of
@@ -30,7 +30,11 @@ from .results import map_batch_results
 
 T = TypeVar("T")
 ARCHIVE_LIMIT = 100
-NO_KEY = Rejection("NO_UNIQUE_KEY", "a create needs unique_property and unique_value")
+NO_KEY = Rejection(
+    RejectionKind.REQUIRED_MISSING,
+    "NO_UNIQUE_KEY",
+    "a create needs unique_property and unique_value",
+)
 
 
 class BatchWriter:
@@ -149,7 +153,7 @@ class BatchWriter:
 
     def _adopt_if_conflict(self, result: WriteResult, batch: list[Write]) -> WriteResult:
         rejection = result.rejection
-        if rejection is None or rejection.category != CONFLICT:
+        if rejection is None or rejection.code != CONFLICT:
             return result
         existing = existing_id({"category": CONFLICT, "message": rejection.message})
         write = next(w for w in batch if w.key == result.key)

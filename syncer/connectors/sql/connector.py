@@ -9,16 +9,22 @@ reflected columns. `reading` and `writing` hold the behaviour; this class wires 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 import sqlalchemy as sa
 
 from syncer.connectors.base import Capabilities
 from syncer.connectors.sql.connection import build_engine
 from syncer.connectors.sql.reading import TableReader
-from syncer.connectors.sql.schema import TableSchema, check_identifiers, field_type, reflect_table
+from syncer.connectors.sql.schema import (
+    TableSchema,
+    check_identifiers,
+    field_type,
+    reflect_table,
+    zone_of,
+)
 from syncer.connectors.sql.uniqueness import verify_unique
-from syncer.connectors.sql.values import decode_cursor
+from syncer.connectors.sql.values import decode_cursor, match_key
 from syncer.connectors.sql.writing import TableWriter
 from syncer.records import CallCounter, ChangePage, Cursor, FieldType, Record, Write, WriteResult
 from syncer.settings import PipelineSettings
@@ -51,6 +57,11 @@ class SqlConnector:
         self._clock = clock
         self._schema: TableSchema | None = None
 
+    @property
+    def time_zone(self) -> tzinfo:
+        """The configured zone of the table's date-time columns (`sql.timezone`)."""
+        return zone_of(self._pipeline)
+
     def prepare(self) -> None:
         self.counter.add("reflect")
         self._schema = reflect_table(self._engine, self._pipeline)
@@ -77,6 +88,11 @@ class SqlConnector:
 
     def find(self, field: str, values: Sequence[str]) -> list[Record]:
         return self._reader().find(self._table().column(field), values)
+
+    def normalise_key(self, field: str, value: object) -> str | None:
+        """As `find` compares: text trimmed and lower-cased, other types parsed."""
+        key = match_key(self._table().column(field), value)
+        return None if key is None else str(key)
 
     def write(self, writes: Sequence[Write]) -> list[WriteResult]:
         return self._writer().write(writes)

@@ -6,7 +6,7 @@ transaction commits. The cursor must never pass a time the table may still recei
 
 - the database server's own clock: if syncer's clock runs ahead, rows syncer wrote carry times in
   the server's future, and a cursor carried there would skip the app's next edits, stamped on the
-  server's clock (reliability plan T21);
+  server's clock;
 - on PostgreSQL, the start of the oldest write transaction still open in the database: a row it
   stamps with `now()` carries that start time and becomes visible only when it commits, however
   long after (Salesforce's `latestDateCovered` works the same way). Seeing other sessions'

@@ -15,18 +15,25 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from syncer.errors import FatalError, RetryableError
-from syncer.records import Rejection
+from syncer.records import Rejection, RejectionKind
 
-_CATEGORIES: tuple[tuple[type[sa.exc.DBAPIError], str], ...] = (
+# The code kept for the operator (the DB-API class of the error), by the class.
+_CODES: tuple[tuple[type[sa.exc.DBAPIError], str], ...] = (
     (sa.exc.IntegrityError, "constraint"),
     (sa.exc.DataError, "invalid_value"),
+)
+# What the error means, where the driver's words say (PostgreSQL, MariaDB/MySQL, SQLite).
+_MEANINGS: tuple[tuple[str, RejectionKind], ...] = (
+    (r"not-null|cannot be null|NOT NULL constraint", RejectionKind.REQUIRED_MISSING),
+    (r"duplicate key|duplicate entry|UNIQUE constraint", RejectionKind.DUPLICATE),
+    (r"too long", RejectionKind.TOO_LONG),
 )
 
 
 def is_record_error(exc: sa.exc.StatementError) -> bool:
     if not isinstance(exc, sa.exc.DBAPIError):
         return True  # raised while binding a value, before anything reached the database
-    return any(isinstance(exc, kind) for kind, _ in _CATEGORIES)
+    return any(isinstance(exc, kind) for kind, _ in _CODES)
 
 
 def call_failure(exc: sa.exc.StatementError, action: str) -> Exception:
@@ -42,12 +49,19 @@ def call_failure(exc: sa.exc.StatementError, action: str) -> Exception:
 
 def rejection_for(exc: sa.exc.StatementError, columns: Iterable[str]) -> Rejection:
     """A Rejection for a record-level error, naming the column when the message does."""
-    category = next((c for kind, c in _CATEGORIES if isinstance(exc, kind)), "invalid_value")
+    code = next((c for kind, c in _CODES if isinstance(exc, kind)), "invalid_value")
     message = _first_line(exc)
     # psycopg exposes the column of a NOT NULL violation; other drivers only say it in the text.
     named = getattr(getattr(exc.orig, "diag", None), "column_name", None)
     column = named if isinstance(named, str) else _column_in(message, columns)
-    return Rejection(category=category, message=message, property=column)
+    return Rejection(_kind(code, message), code, message, property=column)
+
+
+def _kind(code: str, message: str) -> RejectionKind:
+    for pattern, kind in _MEANINGS:
+        if re.search(pattern, message, re.IGNORECASE):
+            return kind
+    return RejectionKind.CONSTRAINT if code == "constraint" else RejectionKind.INVALID_VALUE
 
 
 def _first_line(exc: sa.exc.StatementError) -> str:

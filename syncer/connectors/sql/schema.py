@@ -181,12 +181,12 @@ def _is_mysql_bool(column_type: sa.types.TypeEngine[Any]) -> bool:
     return isinstance(column_type, mysql.TINYINT) and column_type.display_width == 1
 
 
+def is_text(column: Column) -> bool:
+    return field_type(column.type) is FieldType.TEXT
+
+
 def flag_value(column: Column, *, deleted: bool) -> bool | int:
     """The value that means deleted / not deleted in a boolean or integer flag column."""
     if isinstance(column.type, sa.Boolean):
         return deleted
     return int(deleted)
-
-
-def is_text(column: Column) -> bool:
-    return field_type(column.type) is FieldType.TEXT

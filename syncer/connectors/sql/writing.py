@@ -26,7 +26,7 @@ from syncer.connectors.sql.rejections import call_failure, is_record_error, reje
 from syncer.connectors.sql.schema import TableSchema, flag_value
 from syncer.connectors.sql.updates import update_rows
 from syncer.connectors.sql.values import match_condition, match_key, to_column_value
-from syncer.records import CallCounter, Rejection, Write, WriteResult
+from syncer.records import CallCounter, Rejection, RejectionKind, Write, WriteResult
 
 T = TypeVar("T")
 Apply = Callable[[sa.Connection, Sequence[T]], list[WriteResult]]
@@ -138,13 +138,15 @@ class TableWriter:
                     f"no value for key column {column.name!r} of {self._schema.table.fullname}: "
                     "a row is created only with its whole primary key (map that column)"
                 )
-                return Rejection("missing_key", message, column.name)
+                return Rejection(
+                    RejectionKind.REQUIRED_MISSING, "missing_key", message, column.name
+                )
         given = key_of(self._schema.primary_key, values)
         key = normalised(self._schema.primary_key, given)
         if key is None:
             table = self._schema.table.fullname
             message = f"key values {given!r} do not fit the key columns of {table}"
-            return Rejection("invalid_value", message)
+            return Rejection(RejectionKind.INVALID_VALUE, "invalid_value", message)
         return (None, key)
 
     def _key_moved(self, values: Mapping[str, Any], target: Key) -> Rejection | None:
@@ -159,7 +161,7 @@ class TableWriter:
                     f"changing it from {current!r} to {values[column.name]!r} would give the "
                     "row another id, so the row is left as it is"
                 )
-                return Rejection("key_changed", message, column.name)
+                return Rejection(RejectionKind.CONSTRAINT, "key_changed", message, column.name)
         return None
 
     def _insert_new(
@@ -220,7 +222,8 @@ class TableWriter:
     def _not_found(self, key: str, target_id: str) -> WriteResult:
         names = ", ".join(c.name for c in self._schema.primary_key)
         message = f"no live row with ({names}) = {target_id!r} in {self._schema.table.fullname}"
-        return WriteResult(key, None, rejection=Rejection("not_found", message))
+        rejection = Rejection(RejectionKind.NOT_FOUND, "not_found", message)
+        return WriteResult(key, None, rejection=rejection)
 
     def _existing(self, conn: sa.Connection, creates: Sequence[Write]) -> Existing:
         """Live rows already holding the creates' unique keys: one query per unique column."""
