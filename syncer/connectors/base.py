@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from syncer.records import CallCounter, ChangePage, Cursor, FieldType, Record, Write, WriteResult
 
@@ -33,7 +33,7 @@ class Capabilities:
 
     merges: bool = False  # implements ReportsMerges: records name the ids merged into them
     archives: bool = False  # implements ReportsArchives: lists what was archived since a time
-    associations: bool = False  # reads and writes edges between records of two objects
+    associations: bool = False  # implements HasAssociations: edges between records of two objects
     bulk_writes: bool = False  # one call writes many records (batches worth filling)
     # An older modification time means an older version: the side stamps each write itself,
     # on its own clock, so a read showing an older time than one already seen is a lagging
@@ -115,6 +115,45 @@ class ReportsArchives(Protocol):
 
     def signpost(self, until: datetime) -> datetime:
         """`until`, held back to the side's own clock (archive times are on that clock)."""
+        ...
+
+
+class Association(Protocol):
+    """One edge as any side names it: from a record of this object to one of another. What kind
+    of edge it is (HubSpot's association types and labels) is the side's own business."""
+
+    @property
+    def from_id(self) -> str: ...
+
+    @property
+    def to_id(self) -> str: ...
+
+
+A = TypeVar("A", bound=Association)
+
+
+class AssociationEdges(Protocol[A]):
+    """The edges from one object to another, in the side's own edge type `A`."""
+
+    def read(self, from_ids: Sequence[str]) -> dict[str, list[A]]:
+        """Every edge from each of `from_ids` (ids without edges map to [])."""
+        ...
+
+    def create(self, edges: Sequence[A]) -> list[WriteResult]:
+        """One result per edge; an edge the side refuses is a rejection, not an exception."""
+        ...
+
+    def archive(self, pairs: Sequence[tuple[str, str]]) -> None:
+        """Remove every edge between each (from id, to id) pair; a missing pair is no error."""
+        ...
+
+
+@runtime_checkable
+class HasAssociations(Protocol):
+    """Capability `associations`: a side that keeps edges between records of two objects."""
+
+    def associations(self, to_object: str) -> AssociationEdges[Any]:
+        """The edges from this connector's object to `to_object` (the side's name for it)."""
         ...
 
 

@@ -105,7 +105,7 @@ class MemoryConnector:
             ),
             key=lambda r: (r.modified_at or until, int(r.id)),
         )
-        final = Cursor(json.dumps({"t": until.isoformat()}))
+        final = Cursor(json.dumps({"t": min(until, self._current_time()).isoformat()}))
         if not rows:
             yield ChangePage([], final)
         for start in range(0, len(rows), self.page_size):
@@ -118,10 +118,7 @@ class MemoryConnector:
 
     def find(self, field: str, values: Sequence[str]) -> list[Record]:
         self.counter.add("find")
-        wanted = {self.normalise_key(field, v) for v in values}
-        return [
-            r for r in self.live() if self.normalise_key(field, r.properties.get(field)) in wanted
-        ]
+        return self._matching(field, values)
 
     def normalise_key(self, field: str, value: object) -> str | None:
         if value is None:
@@ -162,20 +159,38 @@ class MemoryConnector:
                     ),
                 )
             return WriteResult(write.key, self.put(write.properties, write.target_id).id)
-        existing = self.find(write.unique_property or "", [write.unique_value or ""])
+        # A lookup inside the write call, as a CRM's upsert makes it: not a call of its own.
+        existing = self._matching(write.unique_property or "", [write.unique_value or ""])
         if existing and self.insert_only:
             return WriteResult(write.key, None, rejection=_duplicate(write, existing[0].id))
         if existing:
             return WriteResult(write.key, self.put(write.properties, existing[0].id).id)
         return WriteResult(write.key, self.put(write.properties).id, created=True)
 
+    def _matching(self, field: str, values: Sequence[str]) -> list[Record]:
+        wanted = {self.normalise_key(field, v) for v in values}
+        return [
+            r for r in self.live() if self.normalise_key(field, r.properties.get(field)) in wanted
+        ]
+
     def _now(self) -> datetime:
         # Strictly increasing times, so "modified after the cursor" is never ambiguous here.
         now = self.clock()
-        latest = max((r.modified_at for r in self.rows.values() if r.modified_at), default=None)
+        latest = self._latest_stamp()
         if latest is not None and now <= latest:
             now = latest + timedelta(microseconds=1)
         return now
+
+    def _current_time(self) -> datetime:
+        """This CRM's time: its clock, or its newest stamp when that is later. Every later write
+        is stamped after it, so a cursor there skips nothing; a cursor at a later `until` (a
+        caller's clock running ahead) would skip the writes stamped before it."""
+        latest = self._latest_stamp()
+        now = self.clock()
+        return now if latest is None or now >= latest else latest
+
+    def _latest_stamp(self) -> datetime | None:
+        return max((r.modified_at for r in self.rows.values() if r.modified_at), default=None)
 
 
 def _duplicate(write: Write, holder: str) -> Rejection:

@@ -13,8 +13,8 @@ from syncer.connectors.sql import FULL_SCAN
 from syncer.errors import FatalError
 from syncer.records import Cursor, RejectionKind, Write
 from tests.contract import sql_harness
+from tests.contract.harness import T0, UNTIL, ids_of, read_all
 from tests.contract.sql_harness import SqlHarness, crm_table
-from tests.contract.suite import T0, UNTIL, ids_of, read_all
 
 # The SQL harness fixtures, shared with the contract suite.
 sql_engine = sql_harness.sql_engine

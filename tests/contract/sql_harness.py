@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -12,14 +13,21 @@ import sqlalchemy as sa
 from syncer.connectors.sql import SqlConnector
 from syncer.settings import MatchRule, PipelineSettings
 from syncer.settings_external import SqlSettings, SqlTableSettings
-from tests.contract.suite import OVERLAP_SECONDS, T0, ContractFields
+from tests.contract.harness import OVERLAP_SECONDS, T0, ContractFields, PageSizes
 
-SQL_FIELDS = ContractFields(email="email", name="first_name", score="score",
-                            birthday="birthday", active="active", last_seen="last_seen")
+SQL_FIELDS = ContractFields(
+    email="email",
+    name="first_name",
+    score="score",
+    birthday="birthday",
+    active="active",
+    last_seen="last_seen",
+)
 
 
-def crm_table(name: str, *, unique_email: bool = True, updated_at: bool = True,
-              deleted_flag: bool = True) -> sa.Table:
+def crm_table(
+    name: str, *, unique_email: bool = True, updated_at: bool = True, deleted_flag: bool = True
+) -> sa.Table:
     """A legacy CRM customer table, in the shape the contract's fields need."""
     columns: list[sa.Column[Any]] = [
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -37,8 +45,9 @@ def crm_table(name: str, *, unique_email: bool = True, updated_at: bool = True,
     return sa.Table(name, sa.MetaData(), *columns)
 
 
-def pipeline_for(table: sa.Table, *, overlap_seconds: float = OVERLAP_SECONDS,
-                 timezone: str = "UTC") -> PipelineSettings:
+def pipeline_for(
+    table: sa.Table, *, overlap_seconds: float = OVERLAP_SECONDS, timezone: str = "UTC"
+) -> PipelineSettings:
     return PipelineSettings(
         name="contacts",
         external_object=table.name,
@@ -50,32 +59,57 @@ def pipeline_for(table: sa.Table, *, overlap_seconds: float = OVERLAP_SECONDS,
             deleted_flag="is_deleted" if "is_deleted" in table.c else None,
             timezone=timezone,
         ),
-        fields={"firstname": "first_name", "score": "score", "birthday": "birthday",
-                "active": "active", "last_seen": "last_seen"},
+        fields={
+            "firstname": "first_name",
+            "score": "score",
+            "birthday": "birthday",
+            "active": "active",
+            "last_seen": "last_seen",
+        },
     )
 
 
 class SqlHarness:
     fields = SQL_FIELDS
 
-    def __init__(self, engine: sa.Engine, table: sa.Table, *,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        table: sa.Table,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.engine = engine
         self.table = table
         self.clock = clock
         self.connectors: list[SqlConnector] = []
 
-    def connector(self, *, batch_size: int = 500, overlap_seconds: float = OVERLAP_SECONDS,
-                  timezone: str = "UTC") -> SqlConnector:
+    def connector(
+        self,
+        *,
+        batch_size: int = 500,
+        overlap_seconds: float = OVERLAP_SECONDS,
+        timezone: str = "UTC",
+    ) -> SqlConnector:
         pipeline = pipeline_for(self.table, overlap_seconds=overlap_seconds, timezone=timezone)
-        connector = SqlConnector(SqlSettings(url=str(self.engine.url), batch_size=batch_size),
-                                 pipeline, engine=self.engine, clock=self.clock)
+        connector = SqlConnector(
+            SqlSettings(url=str(self.engine.url), batch_size=batch_size),
+            pipeline,
+            engine=self.engine,
+            clock=self.clock,
+        )
         connector.prepare()
         self.connectors.append(connector)
         return connector
 
-    def seed(self, email: str, *, name: str = "Someone", modified_at: datetime = T0,
-             archived: bool = False) -> str:
+    def seed(
+        self,
+        email: str,
+        *,
+        name: str = "Someone",
+        modified_at: datetime = T0,
+        archived: bool = False,
+    ) -> str:
         row: dict[str, Any] = {"email": email, "first_name": name}
         if "updated_at" in self.table.c:
             row["updated_at"] = modified_at.astimezone(UTC).replace(tzinfo=None)
@@ -85,6 +119,29 @@ class SqlHarness:
             key = conn.execute(sa.insert(self.table).values(row)).inserted_primary_key
         assert key is not None
         return str(key[0])
+
+    def page_sizes(self, batch_size: int) -> PageSizes:
+        return PageSizes(listing=batch_size, changes=batch_size)
+
+    def edit(self, record_id: str, *, name: str, modified_at: datetime) -> None:
+        self._update(record_id, first_name=name, modified_at=modified_at)
+
+    def remove(self, record_id: str, *, modified_at: datetime) -> None:
+        self._update(record_id, is_deleted=True, modified_at=modified_at)
+
+    def stored(self, record_id: str) -> Mapping[str, Any] | None:
+        query = sa.select(self.table).where(self.table.c.id == int(record_id))
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().one_or_none()
+        return None if row is None or row.get("is_deleted") else dict(row)
+
+    def sample_values(self) -> Mapping[str, Any]:
+        return {
+            "score": Decimal("42.5"),
+            "birthday": date(1990, 2, 3),
+            "active": True,
+            "last_seen": datetime(2024, 3, 4, 5, 6, 7, tzinfo=UTC),
+        }
 
     def rejected_properties(self) -> Mapping[str, Any]:
         return {"first_name": None}  # NOT NULL
@@ -96,6 +153,13 @@ class SqlHarness:
         with self.engine.connect() as conn:
             result = conn.execute(sa.select(self.table).order_by(self.table.c.id))
             return [dict(row) for row in result.mappings()]
+
+    def _update(self, record_id: str, *, modified_at: datetime, **values: Any) -> None:
+        if "updated_at" in self.table.c:
+            values["updated_at"] = modified_at.astimezone(UTC).replace(tzinfo=None)
+        update = sa.update(self.table).where(self.table.c.id == int(record_id)).values(values)
+        with self.engine.begin() as conn:
+            conn.execute(update)
 
     def close(self) -> None:
         for connector in self.connectors:

@@ -4,8 +4,8 @@ Rows that set the same columns share one `UPDATE ... WHERE pk = :pk` (one condit
 column for a composite key) executed with a list of
 parameter sets (`executemany`: one pipeline on psycopg, one prepared loop in the driver
 elsewhere). When a row is named twice, its second update goes in a later wave so the last write
-still wins. Rows that matched nothing are found from the row counts, and only when a count comes
-up short is one `SELECT` spent to tell which.
+still wins. Soft-deleted rows are not updated. Rows that matched nothing are found from the row
+counts, and only when a count comes up short is one `SELECT` spent to tell which.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ _PK_PARAM = "syncer_pk_{}"
 def update_rows(
     conn: sa.Connection, counter: CallCounter, schema: TableSchema, changes: Sequence[Change]
 ) -> set[Any]:
-    """Apply `changes` in order; the primary keys of rows that do not exist."""
+    """Apply `changes` in order; the primary keys of rows that do not exist or are deleted."""
     missing: set[Any] = set()
     for wave in _waves(changes):
         groups: dict[tuple[str, ...], list[Change]] = {}
@@ -57,11 +57,14 @@ def _update_group(
     pk = schema.primary_key
     params = [_PK_PARAM.format(i) for i in range(len(pk))]
     where = [c == sa.bindparam(p, type_=c.type) for c, p in zip(pk, params, strict=True)]
-    statement = sa.update(schema.table).where(*where)
+    # Only live rows: a soft-deleted row is gone, as it is to fetch, and updating it would
+    # report a write that nobody sees.
+    statement = sa.update(schema.table).where(*where, schema.live())
     parameters = [{**dict(zip(params, key, strict=True)), **values} for key, values in group]
     result = run_many(conn, counter, statement, parameters)
     if conn.dialect.supports_sane_multi_rowcount and result.rowcount == len(group):
         return set()
     keys = [key for key, _ in group]
-    found = run(conn, counter, sa.select(*pk).where(key_condition(pk, keys))).mappings()
+    query = sa.select(*pk).where(key_condition(pk, keys), schema.live())
+    found = run(conn, counter, query).mappings()
     return set(keys) - {key_of(pk, row) for row in found}

@@ -221,7 +221,7 @@ class TableWriter:
 
     def _not_found(self, key: str, target_id: str) -> WriteResult:
         names = ", ".join(c.name for c in self._schema.primary_key)
-        message = f"no row with ({names}) = {target_id!r} in {self._schema.table.fullname}"
+        message = f"no live row with ({names}) = {target_id!r} in {self._schema.table.fullname}"
         rejection = Rejection(RejectionKind.NOT_FOUND, "not_found", message)
         return WriteResult(key, None, rejection=rejection)
 
