@@ -100,10 +100,10 @@ def _run_pages(state: RunState, listing: Listing, link_count: int) -> None:
     try:
         for page in listing.pages():
             runner.run(page)
-    finally:  # what was listed is reported however the run ends
+    finally:  # what was listed and what the committed chunks did, however the run ends
         for side, count in listing.collected.items():
             state.report.collected[side.value] = count
-    runner.finish(listing.held_back)
+        runner.finish(listing.held_back)
 
 
 def _prepare(ctx: PipelineRun) -> FieldMap:

@@ -189,3 +189,32 @@ def test_the_logging_observer_writes_the_run_finished_line_with_the_reports_fiel
     assert finished["logger"] == "syncer.engine.run"
     assert {k: finished[k] for k in report.as_dict()} == json.loads(json.dumps(report.as_dict()))
     assert not [line for line in lines if line["event"] in ("run started", "chunk committed")]
+
+
+def test_a_failed_run_counts_what_its_committed_chunks_did(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that fails half-way recorded "created 0, linked 0" although its committed chunks
+    had created and linked records: its report and its row in the runs table count them."""
+    monkeypatch.setattr(execute, "CHUNK", 7)
+    seed(world)
+    real_write = world.ext.write
+
+    def fail_on_the_third_write(writes: Sequence[Write]) -> list[WriteResult]:
+        calls.append(len(writes))
+        if len(calls) == 3:
+            raise RuntimeError("the external database went away")
+        return real_write(writes)
+
+    calls: list[int] = []
+    monkeypatch.setattr(world.ext, "write", fail_on_the_third_write)
+    recording = Recording()
+    with pytest.raises(RuntimeError):
+        observed(world, recording, Mode.MIGRATE)
+    report = recording.events[-1]
+    assert isinstance(report, RunReport) and report.status == "failed"
+    assert report.created["external"] > 0 and report.linked > 0
+    assert_chunks_add_up_to(report, recording.chunks())
+    (row,) = world.ledger.recent_runs("contacts", limit=1)
+    assert row.counts is not None
+    assert row.counts["created"] == report.created and row.counts["linked"] == report.linked
