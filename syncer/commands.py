@@ -20,6 +20,7 @@ from syncer.errors import RunStopped
 from syncer.ledger.store import Ledger
 from syncer.ledger.values import RunRecord
 from syncer.logs import configure_logging, register_secret
+from syncer.plan_view import plans_json, render_plan
 from syncer.records import Side
 from syncer.service.signals import stopped_by_signals
 from syncer.settings import Settings, load_settings
@@ -126,20 +127,11 @@ def _run(
             settings, mode, args.pipeline, force=args.force, dry_run=dry_run, stop=stop
         )
     if as_json:
-        print(json.dumps([_plan_json(r) for r in reports], indent=2))
+        print(plans_json(reports))
     else:
         for report in reports:
-            print(report.render())
-            for action in report.planned:
-                print(
-                    f"    {action.action:<8} {action.side_name:<8} hubspot={action.hubspot_id} "
-                    f"external={action.external_id} {','.join(action.fields)}"
-                )
+            print(render_plan(report))
     return EXIT_QUARANTINED if any(r.quarantined for r in reports) else EXIT_OK
-
-
-def _plan_json(report: RunReport) -> dict[str, Any]:
-    return {**report.as_dict(), "actions": [a.as_dict() for a in report.planned]}
 
 
 def status(args: argparse.Namespace) -> int:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from syncer.engine.collect import Collected
-from syncer.engine.plan import PairPlan
-from syncer.engine.report import PlanAction, PlannedAction
+from syncer.engine.plan import PairPlan, Version
+from syncer.engine.report import FieldChange, PlanAction, PlannedAction
 from syncer.errors import GuardRefused
+from syncer.mapping.apply import Canonical
 from syncer.records import Side
 
 MAX_ARCHIVE_SHARE = 0.5
@@ -51,7 +52,8 @@ def describe(plans: Sequence[PairPlan]) -> list[PlannedAction]:
         ext = pair.external.id if pair.external else (pair.link.external_id if pair.link else None)
         for side, values in plan.writes.items():
             action = PlanAction.CREATE if plan.create_on is side else PlanAction.UPDATE
-            out.append(PlannedAction(action, side, hub, ext, sorted(values)))
+            changes = _changes(pair.version(side) if action is PlanAction.UPDATE else None, values)
+            out.append(PlannedAction(action, side, hub, ext, sorted(values), changes))
         if plan.archive_on is not None:
             out.append(PlannedAction(PlanAction.ARCHIVE, plan.archive_on, hub, ext, []))
         if pair.link is None and pair.hubspot and pair.external:
@@ -60,3 +62,9 @@ def describe(plans: Sequence[PairPlan]) -> list[PlannedAction]:
             winner = conflict.winner
             out.append(PlannedAction(PlanAction.CONFLICT, winner, hub, ext, [conflict.field]))
     return out
+
+
+def _changes(before: Version | None, values: Canonical) -> list[FieldChange]:
+    """Each field a write sets, with the value it replaces (none on a create)."""
+    old = before.values if before is not None else {}
+    return [FieldChange(name, old.get(name), values[name]) for name in sorted(values)]

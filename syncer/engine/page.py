@@ -54,7 +54,7 @@ class PageRunner:
         their back-off included."""
         report = self.state.report
         if self.executor is None:
-            report.planned = self.planned
+            report.count_planned(self.planned)
             report.quarantined = self.rejected + held_back
             return
         tally = self.executor.tally

@@ -35,6 +35,18 @@ class PlanAction(enum.StrEnum):
 BOTH_SIDES = "both"  # how a planned action written to both sides (a link) names its side
 
 
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One field a planned write changes, in canonical values (None: no value)."""
+
+    field: str
+    old: str | None
+    new: str | None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"field": self.field, "old": self.old, "new": self.new}
+
+
 @dataclass(slots=True)
 class PlannedAction:
     action: PlanAction
@@ -42,6 +54,7 @@ class PlannedAction:
     hubspot_id: str | None
     external_id: str | None
     fields: list[str]
+    changes: list[FieldChange] = field(default_factory=list)  # a create's or update's values
 
     @property
     def side_name(self) -> str:
@@ -54,6 +67,7 @@ class PlannedAction:
             "hubspot_id": self.hubspot_id,
             "external_id": self.external_id,
             "fields": self.fields,
+            "changes": [c.as_dict() for c in self.changes],
         }
 
 
@@ -75,6 +89,24 @@ class RunReport:
     seconds: float = 0.0
     error: str | None = None
     planned: list[PlannedAction] = field(default_factory=list)
+
+    def count_planned(self, actions: list[PlannedAction]) -> None:
+        """A dry run's summary: what its run would count, from the actions it plans. Every
+        create pairs a record with its new copy, so it links as a matched pair does."""
+        self.planned = actions
+        for action in actions:
+            side = action.side_name
+            if action.action is PlanAction.CREATE:
+                self.created[side] += 1
+                self.linked += 1
+            elif action.action is PlanAction.UPDATE:
+                self.updated[side] += 1
+            elif action.action is PlanAction.ARCHIVE:
+                self.archived[side] += 1
+            elif action.action is PlanAction.LINK:
+                self.linked += 1
+            else:
+                self.conflicts += 1
 
     @property
     def writes(self) -> int:

@@ -141,7 +141,8 @@ def test_a_dry_run_plans_what_the_run_would_do_and_writes_nothing(world: World) 
     assert actions.count(("create", "external")) == 7
     assert actions.count(("link", "both")) == 3
     assert plan.quarantined == 1  # the second e9@example.com, refused as the run would
-    assert plan.writes == 0 and plan.linked == 0
+    # The plan's summary counts what it plans, as the run will count what it does.
+    assert plan.created == {"hubspot": 7, "external": 7} and plan.linked == 17
     assert {r.id: dict(r.properties) for r in world.hub.live()} == hub_before
     assert len(world.ext.live()) == 11
     assert world.ledger.link_count("contacts") == 0
@@ -149,5 +150,26 @@ def test_a_dry_run_plans_what_the_run_would_do_and_writes_nothing(world: World) 
     assert not world.ledger.quarantined("contacts")
     report = world.run(Mode.MIGRATE)  # the run does what was planned
     assert report.created == {"hubspot": 7, "external": 7} and report.linked == 17
+    assert (plan.updated, plan.conflicts) == (report.updated, report.conflicts)
     [entry] = world.ledger.quarantined("contacts")
     assert entry.record_id == duplicate.id
+
+
+def test_a_planned_action_shows_each_field_it_changes_old_and_new(world: World) -> None:
+    world.run(Mode.MIGRATE)
+    hub = world.hub.put(
+        {"email": "a@example.com", "firstname": "Ann", "lastname": "Old", "lifecyclestage": "lead"}
+    )
+    world.run()
+    link = world.ledger.links_for("contacts", Side.HUBSPOT, [hub.id])[hub.id]
+    world.ext.put({"last_name": "New", "status": "C"}, link.external_id)
+    plan = world.run(dry_run=True)
+    [update] = [a for a in plan.planned if a.action == "update"]
+    assert update.side_name == "hubspot" and update.fields == ["lastname", "lifecyclestage"]
+    changes = [(c.field, c.old, c.new) for c in update.changes]
+    assert changes == [("lastname", "Old", "New"), ("lifecyclestage", "lead", "customer")]
+    assert update.as_dict()["changes"] == [
+        {"field": "lastname", "old": "Old", "new": "New"},
+        {"field": "lifecyclestage", "old": "lead", "new": "customer"},
+    ]
+    assert plan.updated == {"hubspot": 1, "external": 0}

@@ -58,6 +58,28 @@ def test_plan_prints_actions_and_writes_nothing(
         assert len(dep.sql_rows()) == 5
 
 
+def test_plan_counts_its_actions_and_shows_the_values_they_write(
+    tmp_path: Path, sql_url: str, unique_name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`syncer plan` printed a summary of zeros above its create lines, and no values."""
+    with deployment(tmp_path, sql_url, unique_name) as dep:
+        seed(dep, hub_count=5, sql_count=5, shared=2)
+        assert main(["plan", "-c", str(dep.config)]) == 0
+        text = capsys.readouterr().out
+        assert "created          3 in HubSpot,       3 external" in text
+        assert "linked           8 pairs matched or created" in text
+        assert 'email: - -> "row0@legacy.test"' in text
+        assert 'firstname: - -> "Sql2"' in text
+        assert main(["plan", "-c", str(dep.config), "--json"]) == 0
+        [report] = json.loads(capsys.readouterr().out)
+        assert report["created"] == {"hubspot": 3, "external": 3} and report["linked"] == 8
+        creates = [a for a in report["actions"] if a["action"] == "create"]
+        assert all(c["old"] is None and c["new"] for a in creates for c in a["changes"])
+        assert {"field": "email", "old": None, "new": "row0@legacy.test"} in [
+            c for a in creates for c in a["changes"]
+        ]
+
+
 def test_check_creates_the_unique_id_property_and_status_reports(
     tmp_path: Path, sql_url: str, unique_name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
