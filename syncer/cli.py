@@ -1,7 +1,7 @@
 """The command line: parses arguments, loads settings once, calls into the package.
 
 Exit codes: 0 ok; 1 failure; 2 bad configuration or usage; 3 another run holds the lease;
-4 finished, but some records were quarantined.
+4 finished, but records were refused for the first time (or again since they changed).
 """
 
 from __future__ import annotations
@@ -111,7 +111,9 @@ def _add_admin_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
     errors = commands.add_parser("errors", help="list, retry or discard quarantined records")
     _config_arg(errors)
     errors.add_argument("action", nargs="?", default="list", choices=["list", "retry", "discard"])
-    errors.add_argument("--pipeline", default=None)
+    errors.add_argument("--pipeline", default=None, help="only this pipeline's records")
+    errors.add_argument("--id", default=None, help="only the record with this id (either side)")
+    errors.add_argument("--code", default=None, help="only records refused with this code")
     errors.set_defaults(handler=_lazy("syncer.commands", "errors"))
     check = commands.add_parser("check", help="validate config, reach both sides, prepare them")
     _config_arg(check)

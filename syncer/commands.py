@@ -18,7 +18,7 @@ from syncer.engine.report import Mode, RunReport
 from syncer.engine.run import run_pipeline
 from syncer.errors import RunStopped
 from syncer.ledger.store import Ledger
-from syncer.ledger.values import RunRecord
+from syncer.ledger.values import QuarantineSelector, RunRecord
 from syncer.logs import configure_logging, register_secret
 from syncer.plan_view import plans_json, render_plan
 from syncer.records import Side
@@ -131,7 +131,13 @@ def _run(
     else:
         for report in reports:
             print(render_plan(report))
-    return EXIT_QUARANTINED if any(r.quarantined for r in reports) else EXIT_OK
+    return exit_code(reports)
+
+
+def exit_code(reports: list[RunReport]) -> int:
+    """4 when something new needs a look: a record refused for the first time, or refused
+    again since it changed. Old, unchanged refusals already on record do not alert again."""
+    return EXIT_QUARANTINED if any(r.new_quarantined for r in reports) else EXIT_OK
 
 
 def status(args: argparse.Namespace) -> int:
@@ -175,15 +181,18 @@ def _run_status(run: RunRecord) -> dict[str, Any]:
 
 
 def errors(args: argparse.Namespace) -> int:
+    """List, retry or discard the quarantined records `--pipeline`, `--id`, `--code` select."""
     settings = load(args)
+    selector = QuarantineSelector(args.pipeline, args.id, args.code)
     with opened_ledger(settings) as ledger:
         if args.action == "retry":
-            count = ledger.retry_quarantined(args.pipeline)
+            count = ledger.retry_quarantined(selector=selector)
             print(f"{count} records will be retried on the next run")
         elif args.action == "discard":
-            print(f"{ledger.discard_quarantined(args.pipeline)} records discarded")
+            count = ledger.discard_quarantined(selector=selector)
+            print(f"{count} records discarded (until they change)")
         else:
-            for e in ledger.quarantined(args.pipeline):
+            for e in ledger.quarantined(selector=selector):
                 print(
                     f"{e.pipeline} {e.source_side}:{e.record_id} {e.operation} "
                     f"{e.category} {e.property or '-'} attempts={e.attempts}: {e.message}"

@@ -46,23 +46,25 @@ def hold_back(
     id_property: str,
     now: datetime,
 ) -> int:
-    """Take out of `collected` the records still waiting for their retry time and unchanged
-    since they were refused; return how many."""
+    """Take out of `collected` the records unchanged since they were refused: those still
+    waiting for their retry time, and those an operator discarded (they stay discarded until
+    they change). Return how many wait: the discarded are no longer the run's concern."""
     waiting = ledger.quarantine_waiting(pipeline, now)
-    held = {
+    discarded = ledger.quarantine_discarded(pipeline)
+    unchanged = {
         side: {
             record_id
-            for record_id, stored in waiting[side].items()
+            for record_id, stored in (waiting[side] | discarded[side]).items()
             if (record := collected[side].records.get(record_id)) is not None
             and stored in _fingerprints(record, side, fieldmap, id_property)
         }
         for side in Side
     }
-    _release_pairs_whose_twin_changed(ledger, pipeline, collected, held)
-    for side, ids in held.items():
+    _release_pairs_whose_twin_changed(ledger, pipeline, collected, unchanged)
+    for side, ids in unchanged.items():
         for record_id in ids:
             del collected[side].records[record_id]
-    return sum(len(ids) for ids in held.values())
+    return sum(len(ids & waiting[side].keys()) for side, ids in unchanged.items())
 
 
 def _fingerprints(record: Record, side: Side, fieldmap: FieldMap, id_property: str) -> set[str]:

@@ -149,6 +149,7 @@ class Executor:
         commit = settler.commit_for(chunk.plans, chunk.outcomes, chunk.intents, self.clock())
         commit.rejected.extend(rejected)
         chunk.tally.quarantined += len(commit.rejected)
+        chunk.tally.new_quarantined += self.ledger.new_refusals(self.pipeline, commit.rejected)
         failpoints.hit("before_ledger_commit")
         self.ledger.commit(self.pipeline, self.epoch, commit, self.run_id)
         self.tally.add(chunk.tally)

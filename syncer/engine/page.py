@@ -56,6 +56,7 @@ class PageRunner:
         if self.executor is None:
             report.count_planned(self.planned)
             report.quarantined = self.rejected + held_back
+            report.new_quarantined = self.rejected
             return
         tally = self.executor.tally
         for side in Side:
@@ -65,6 +66,7 @@ class PageRunner:
         report.linked = tally.linked
         report.conflicts = tally.conflicts
         report.quarantined = tally.quarantined + held_back
+        report.new_quarantined = tally.new_quarantined
 
     def _plans(self, pairs: Sequence[Pair]) -> list[PairPlan]:
         fields = self.state.fieldmap.fields

@@ -83,7 +83,8 @@ class RunReport:
     archived: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Side})
     linked: int = 0
     conflicts: int = 0
-    quarantined: int = 0
+    quarantined: int = 0  # records waiting in the quarantine after the run, held back included
+    new_quarantined: int = 0  # of those, refused for the first time or since they changed
     collected: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Side})
     api_calls: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Side})
     seconds: float = 0.0
@@ -120,6 +121,7 @@ class RunReport:
             "linked": self.linked,
             "conflicts": self.conflicts,
             "quarantined": self.quarantined,
+            "new_quarantined": self.new_quarantined,
             "collected": self.collected,
         }
 

@@ -28,6 +28,7 @@ class Tally:
     linked: int = 0
     conflicts: int = 0
     quarantined: int = 0
+    new_quarantined: int = 0  # of those, records not refused before as the same version
 
     def add(self, other: Tally) -> None:
         for side in Side:
@@ -37,6 +38,7 @@ class Tally:
         self.linked += other.linked
         self.conflicts += other.conflicts
         self.quarantined += other.quarantined
+        self.new_quarantined += other.new_quarantined
 
     def committed(self, run_id: str, pipeline: str, rejected: list[Rejected]) -> ChunkCommitted:
         """This chunk's counts as the event observers are told; `rejected`: its quarantine."""

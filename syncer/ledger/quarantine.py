@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from syncer.ledger.schema import aware, quarantine
-from syncer.ledger.values import QuarantineEntry, Rejected
+from syncer.ledger.values import QuarantineEntry, QuarantineSelector, Rejected
 from syncer.records import Side
 
 _BACKOFF_BASE = timedelta(minutes=5)
@@ -26,7 +26,14 @@ def add(conn: sa.Connection, pipeline: str, items: Sequence[Rejected], now: date
     """Quarantine records (or count another failed attempt), inside the caller's transaction."""
     for item in items:
         key = _key(pipeline, item.source_side, item.record_id)
-        attempts = conn.execute(sa.select(quarantine.c.attempts).where(key)).scalar_one_or_none()
+        known = conn.execute(
+            sa.select(quarantine.c.attempts, quarantine.c.state, quarantine.c.fingerprint).where(
+                key
+            )
+        ).first()
+        if known is not None and _still_discarded(known.state, known.fingerprint, item):
+            continue
+        attempts = known.attempts if known is not None else None
         values = {
             "operation": item.operation,
             "category": item.category,
@@ -55,6 +62,11 @@ def add(conn: sa.Connection, pipeline: str, items: Sequence[Rejected], now: date
                 .where(key)
                 .values(attempts=attempts + 1, next_retry_at=now + delay, **values)
             )
+
+
+def _still_discarded(state: str, fingerprint: str | None, item: Rejected) -> bool:
+    """A discarded record refused again unchanged stays discarded: only a change reopens it."""
+    return state == "discarded" and item.fingerprint is not None and fingerprint == item.fingerprint
 
 
 def clear(conn: sa.Connection, pipeline: str, side: Side, record_ids: Sequence[str]) -> None:
@@ -110,10 +122,43 @@ def waiting(engine: sa.Engine, pipeline: str, now: datetime) -> dict[Side, dict[
     return out
 
 
-def entries(engine: sa.Engine, pipeline: str | None = None) -> list[QuarantineEntry]:
-    query = sa.select(quarantine).where(quarantine.c.state == "open").order_by(quarantine.c.id)
-    if pipeline:
-        query = query.where(quarantine.c.pipeline == pipeline)
+def discarded(engine: sa.Engine, pipeline: str) -> dict[Side, dict[str, str]]:
+    """Discarded entries with the fingerprint of the version that was refused."""
+    query = sa.select(
+        quarantine.c.source_side, quarantine.c.record_id, quarantine.c.fingerprint
+    ).where(
+        quarantine.c.pipeline == pipeline,
+        quarantine.c.state == "discarded",
+        quarantine.c.fingerprint.is_not(None),
+    )
+    out: dict[Side, dict[str, str]] = {Side.HUBSPOT: {}, Side.EXTERNAL: {}}
+    with engine.connect() as conn:
+        for side, record_id, fingerprint in conn.execute(query):
+            out[Side(side)][record_id] = fingerprint
+    return out
+
+
+def new_refusals(engine: sa.Engine, pipeline: str, items: Sequence[Rejected]) -> int:
+    """Refusals of records not quarantined yet, or quarantined as another version (a record
+    without a fingerprint cannot be told unchanged, so it counts as new)."""
+    if not items:
+        return 0
+    ids = {item.record_id for item in items}
+    query = sa.select(
+        quarantine.c.source_side, quarantine.c.record_id, quarantine.c.fingerprint
+    ).where(quarantine.c.pipeline == pipeline, quarantine.c.record_id.in_(ids))
+    with engine.connect() as conn:
+        known = {(Side(side), rid): fp for side, rid, fp in conn.execute(query)}
+    return sum(
+        1
+        for item in items
+        if item.fingerprint is None
+        or known.get((item.source_side, item.record_id)) != item.fingerprint
+    )
+
+
+def entries(engine: sa.Engine, selector: QuarantineSelector) -> list[QuarantineEntry]:
+    query = sa.select(quarantine).where(_open(selector)).order_by(quarantine.c.id)
     with engine.connect() as conn:
         return [_entry_from_row(r) for r in conn.execute(query)]
 
@@ -137,22 +182,31 @@ def _entry_from_row(row: sa.Row[Any]) -> QuarantineEntry:
     )
 
 
-def retry_now(engine: sa.Engine, pipeline: str | None = None) -> int:
-    """Make every open entry due at once (`syncer errors retry`)."""
-    query = sa.update(quarantine).where(quarantine.c.state == "open")
-    if pipeline:
-        query = query.where(quarantine.c.pipeline == pipeline)
+def retry_now(engine: sa.Engine, selector: QuarantineSelector) -> int:
+    """Make the selected open entries due at once (`syncer errors retry`)."""
+    query = sa.update(quarantine).where(_open(selector))
     with engine.begin() as conn:
         return conn.execute(query.values(next_retry_at=datetime(1970, 1, 1, tzinfo=UTC))).rowcount
 
 
-def discard(engine: sa.Engine, pipeline: str | None = None) -> int:
-    """Stop retrying every open entry (`syncer errors discard`); they stay on record."""
-    query = sa.update(quarantine).where(quarantine.c.state == "open")
-    if pipeline:
-        query = query.where(quarantine.c.pipeline == pipeline)
+def discard(engine: sa.Engine, selector: QuarantineSelector) -> int:
+    """Stop retrying the selected open entries (`syncer errors discard`); they stay on record
+    with the fingerprint of the refused version, so an unchanged record stays discarded."""
+    query = sa.update(quarantine).where(_open(selector))
     with engine.begin() as conn:
         return conn.execute(query.values(state="discarded")).rowcount
+
+
+def _open(selector: QuarantineSelector) -> sa.ColumnElement[bool]:
+    """The open entries `selector` picks."""
+    criteria = [quarantine.c.state == "open"]
+    if selector.pipeline:
+        criteria.append(quarantine.c.pipeline == selector.pipeline)
+    if selector.record_id:
+        criteria.append(quarantine.c.record_id == selector.record_id)
+    if selector.code:
+        criteria.append(quarantine.c.category == selector.code)
+    return sa.and_(*criteria)
 
 
 def _key(pipeline: str, side: Side, record_id: str) -> sa.ColumnElement[bool]:

@@ -22,7 +22,16 @@ from syncer.ledger.link_rows import IDS, link_from_row, save_links
 from syncer.ledger.schema import conflicts, cursors, links
 from syncer.ledger.schema_cache import SchemaCache
 from syncer.ledger.statistics import Growth, refresh_statistics
-from syncer.ledger.values import Commit, Intent, Link, QuarantineEntry, RunRecord, utcnow
+from syncer.ledger.values import (
+    Commit,
+    Intent,
+    Link,
+    QuarantineEntry,
+    QuarantineSelector,
+    Rejected,
+    RunRecord,
+    utcnow,
+)
 from syncer.records import Cursor, Side
 
 __all__ = ["Ledger"]
@@ -158,9 +167,11 @@ class Ledger:
 
     # -- quarantine (quarantine.py) ----------------------------------------------------------
 
-    def quarantined(self, pipeline: str | None = None) -> list[QuarantineEntry]:
-        """Open entries, of one pipeline or of all, oldest first."""
-        return quarantine.entries(self._engine, pipeline)
+    def quarantined(
+        self, pipeline: str | None = None, selector: QuarantineSelector | None = None
+    ) -> list[QuarantineEntry]:
+        """Open entries, of one pipeline or of all (or those `selector` picks), oldest first."""
+        return quarantine.entries(self._engine, _selector(pipeline, selector))
 
     def quarantine_due(self, pipeline: str, now: datetime) -> dict[Side, list[str]]:
         """Record ids whose retry time has come, by source side."""
@@ -170,13 +181,26 @@ class Ledger:
         """Fingerprints of refused versions still waiting for their retry time."""
         return quarantine.waiting(self._engine, pipeline, now)
 
-    def retry_quarantined(self, pipeline: str | None = None) -> int:
-        """Make every open entry due at once (`syncer errors retry`)."""
-        return quarantine.retry_now(self._engine, pipeline)
+    def quarantine_discarded(self, pipeline: str) -> dict[Side, dict[str, str]]:
+        """Fingerprints of refused versions an operator discarded, by side and record id."""
+        return quarantine.discarded(self._engine, pipeline)
 
-    def discard_quarantined(self, pipeline: str | None = None) -> int:
-        """Stop retrying every open entry (`syncer errors discard`); they stay on record."""
-        return quarantine.discard(self._engine, pipeline)
+    def new_refusals(self, pipeline: str, items: Sequence[Rejected]) -> int:
+        """How many of `items` the quarantine does not already hold as the same version."""
+        return quarantine.new_refusals(self._engine, pipeline, items)
+
+    def retry_quarantined(
+        self, pipeline: str | None = None, selector: QuarantineSelector | None = None
+    ) -> int:
+        """Make the open entries selected due at once (`syncer errors retry`)."""
+        return quarantine.retry_now(self._engine, _selector(pipeline, selector))
+
+    def discard_quarantined(
+        self, pipeline: str | None = None, selector: QuarantineSelector | None = None
+    ) -> int:
+        """Stop retrying the open entries selected (`syncer errors discard`); they stay on
+        record, and stay discarded until their record changes."""
+        return quarantine.discard(self._engine, _selector(pipeline, selector))
 
     # -- schemas kept between runs (schema_cache.py) -----------------------------------------
 
@@ -190,3 +214,8 @@ class Ledger:
     def _scalar(self, query: sa.Select[Any]) -> Any:
         with self._engine.connect() as conn:
             return conn.execute(query).scalar_one_or_none()
+
+
+def _selector(pipeline: str | None, selector: QuarantineSelector | None) -> QuarantineSelector:
+    chosen = selector or QuarantineSelector()
+    return chosen if pipeline is None else chosen.with_pipeline(pipeline)

@@ -169,6 +169,19 @@ class QuarantineEntry:
     fingerprint: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class QuarantineSelector:
+    """Which quarantine entries an operator means (`syncer errors --pipeline --id --code`);
+    a None criterion selects every entry."""
+
+    pipeline: str | None = None
+    record_id: str | None = None
+    code: str | None = None  # the side's own word for the refusal, as `errors` lists it
+
+    def with_pipeline(self, pipeline: str) -> QuarantineSelector:
+        return QuarantineSelector(pipeline, self.record_id, self.code)
+
+
 # -- runs and commits ------------------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from syncer.engine.report import Mode
 from syncer.ledger.schema import quarantine as quarantine_table
 from syncer.records import Rejection, RejectionKind, Side
 from tests.engine.conftest import World, make_pipeline
@@ -108,3 +109,43 @@ def test_a_waiting_record_whose_twin_changed_is_planned_with_it(world: World) ->
     assert world.hub.rows[hub.id].properties["firstname"] == "Anna"
     assert world.ext.rows[ext.id].properties["first_name"] == "Anna"
     assert _entries(world) == []
+
+
+def test_a_discarded_record_stays_discarded_until_it_changes(world: World) -> None:
+    """`syncer errors discard`, then the next sync quarantined the unchanged record again."""
+    bad = _refused_create(world)
+    assert world.ledger.discard_quarantined("contacts") == 1
+    writes = world.hub.counter.by_kind["write"]
+    _touch(world, Side.EXTERNAL, bad)
+    report = world.run()
+    assert world.hub.counter.by_kind["write"] == writes  # not sent again
+    assert report.status == "ok" and report.quarantined == 0 and report.new_quarantined == 0
+    assert _entries(world) == []  # still discarded, not reopened
+    world.ext.put({"first_name": "Still bad"}, bad)  # changed, still refused: open again
+    report = world.run()
+    assert report.new_quarantined == 1
+    assert _entries(world) == [("external", bad, "INVALID_EMAIL", 2)]
+    world.ext.put({"email": "fixed@example.com"}, bad)
+    assert world.run().created["hubspot"] == 1 and _entries(world) == []
+
+
+def test_a_discarded_record_a_migration_reads_again_stays_discarded(world: World) -> None:
+    _refused_create(world)
+    world.ledger.discard_quarantined("contacts")
+    report = world.run(Mode.MIGRATE)  # a full listing reads it, sends it, it is refused again
+    assert report.new_quarantined == 0 and _entries(world) == []
+
+
+def test_only_new_or_changed_refusals_count_as_new(world: World) -> None:
+    """Exit 4 means something new needs a look: an old, unchanged, known refusal is not."""
+    bad = _refused_create(world)
+    _touch(world, Side.EXTERNAL, bad)
+    report = world.run()  # held back, waiting for its retry time
+    assert report.quarantined == 1 and report.new_quarantined == 0
+    world.ledger.retry_quarantined("contacts")
+    report = world.run()  # resent unchanged, refused again: known
+    assert report.quarantined == 1 and report.new_quarantined == 0
+    world.ext.put({"email": "still-not-an-email"}, bad)
+    assert world.run().new_quarantined == 1
+    other = world.ext.put({"email": "nope", "first_name": "Other", "status": "C"})
+    assert world.run().new_quarantined == 1 and other.id in {e[1] for e in _entries(world)}

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from syncer.cli import main
 from syncer.ledger.store import Ledger
-from tests.integration.harness import TOKEN, Deployment, deployment, seed
+from tests.integration.harness import TOKEN, Deployment, _stamp, deployment, seed
 
 pytestmark = pytest.mark.parametrize("sql_url", ["sqlite"], indirect=True)
 
@@ -169,3 +169,44 @@ def test_the_token_never_reaches_the_logs(tmp_path: Path, sql_url: str, unique_n
         assert "run finished" in text
         assert TOKEN not in text
         assert TOKEN[-12:] not in text
+
+
+def _bad_rows(dep: Deployment, *emails: str) -> list[int]:
+    """SQL rows HubSpot refuses for their email; their ids."""
+    ids = []
+    with dep.engine.begin() as conn:
+        for email in emails:
+            row = {"email": email, "first_name": "Bad", "last_name": "S", "status": "C"}
+            result = conn.execute(sa.insert(dep.table).values(**row, **_stamp(dep.table)))
+            ids.append(int(result.inserted_primary_key[0]))  # type: ignore[index]
+    return ids
+
+
+def test_errors_act_only_on_the_records_selected_and_old_refusals_do_not_alert_again(
+    tmp_path: Path, sql_url: str, unique_name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`errors retry|discard` took no selector and acted on everything; and every later sync
+    exited 4 for the same old refusals, so a cron job alerted forever."""
+    with deployment(tmp_path, sql_url, unique_name) as dep:
+        seed(dep, hub_count=2, sql_count=2, shared=1)
+        first, second = _bad_rows(dep, "not-an-email", "also-not-an-email")
+        config = ["-c", str(dep.config)]
+        assert main(["migrate", *config]) == 4  # new refusals: a look is needed
+        assert main(["sync", *config]) == 0  # the same refusals, unchanged: no new alert
+        capsys.readouterr()
+        assert main(["errors", "list", *config, "--id", str(first)]) == 0
+        listed = capsys.readouterr().out.strip().splitlines()
+        assert len(listed) == 1 and f"external:{first} " in listed[0]
+        assert main(["errors", "list", *config, "--code", "NO_SUCH_CODE"]) == 0
+        assert capsys.readouterr().out == ""
+        assert main(["errors", "discard", *config, "--id", str(first)]) == 0
+        assert capsys.readouterr().out.startswith("1 records discarded")
+        assert main(["errors", "retry", *config, "--pipeline", "contacts", "--id", "0"]) == 0
+        assert capsys.readouterr().out.startswith("0 records")
+        dep.edit_row(first, first_name="Touched")  # changed: it needs a look again
+        assert main(["sync", *config]) == 4
+        with dep.ledger() as ledger:
+            assert {e.record_id for e in ledger.quarantined("contacts")} == {
+                str(first),
+                str(second),
+            }
