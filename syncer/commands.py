@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from syncer.engine import failpoints
 from syncer.engine.observer import RunObserver
@@ -18,12 +16,13 @@ from syncer.engine.report import Mode, RunReport
 from syncer.engine.run import run_pipeline
 from syncer.errors import RunStopped
 from syncer.ledger.store import Ledger
-from syncer.ledger.values import QuarantineSelector, RunRecord
+from syncer.ledger.values import QuarantineSelector
 from syncer.logs import configure_logging, register_secret
 from syncer.plan_view import plans_json, render_plan
 from syncer.records import Side
 from syncer.service.signals import stopped_by_signals
 from syncer.settings import Settings, load_settings
+from syncer.status_view import pipeline_status, render_status
 from syncer.wiring import SharedBudgets, pipeline_run, select_pipelines
 
 EXIT_OK, EXIT_QUARANTINED = 0, 4
@@ -143,41 +142,9 @@ def exit_code(reports: list[RunReport]) -> int:
 def status(args: argparse.Namespace) -> int:
     settings = load(args)
     with opened_ledger(settings) as ledger:
-        info = {p.name: _pipeline_status(ledger, p.name) for p in settings.pipelines}
-    if args.json:
-        print(json.dumps(info, indent=2, default=str))
-        return EXIT_OK
-    for name, item in info.items():
-        print(
-            f"{name}: {item['links']} links, {item['quarantined']} quarantined, "
-            f"{item['conflicts']} conflicts logged"
-        )
-        for side, cursor in item["cursors"].items():
-            print(f"  cursor {side}: {cursor}")
-        for run in item["runs"]:
-            print(
-                f"  {run['started_at']} {run['mode']:<8} {run['status']:<12} "
-                f"api_calls={run['api_calls']} counts={run['counts']}"
-            )
+        info = {p.name: pipeline_status(ledger, p.name) for p in settings.pipelines}
+    print(json.dumps(info, indent=2) if args.json else render_status(info))
     return EXIT_OK
-
-
-def _pipeline_status(ledger: Ledger, name: str) -> dict[str, Any]:
-    cursors = {s.value: (c.position if (c := ledger.cursor(name, s)) else None) for s in Side}
-    return {
-        "links": ledger.link_count(name),
-        "cursors": cursors,
-        "quarantined": len(ledger.quarantined(name)),
-        "conflicts": ledger.conflict_count(name),
-        "runs": [_run_status(run) for run in ledger.recent_runs(name, limit=5)],
-    }
-
-
-def _run_status(run: RunRecord) -> dict[str, Any]:
-    """A run as `status` shows it; its counts as the JSON text the runs table keeps."""
-    shown = dataclasses.asdict(run)
-    shown["counts"] = json.dumps(run.counts) if run.counts is not None else None
-    return shown
 
 
 def errors(args: argparse.Namespace) -> int:

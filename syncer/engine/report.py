@@ -115,6 +115,7 @@ class RunReport:
 
     def counts(self) -> dict[str, Any]:
         return {
+            "dry_run": self.dry_run,
             "created": self.created,
             "updated": self.updated,
             "archived": self.archived,

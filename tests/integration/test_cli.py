@@ -210,3 +210,32 @@ def test_errors_act_only_on_the_records_selected_and_old_refusals_do_not_alert_a
                 str(first),
                 str(second),
             }
+
+
+def test_status_shows_readable_cursors_marks_dry_runs_and_counts_per_pipeline(
+    tmp_path: Path, sql_url: str, unique_name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`status` showed cursors as the connectors' opaque text, a plan as a sync, and its
+    --json carried each run's counts as a JSON text inside a string."""
+    with deployment(tmp_path, sql_url, unique_name) as dep:
+        seed(dep, hub_count=3, sql_count=3, shared=1)
+        _bad_rows(dep, "not-an-email")
+        config = ["-c", str(dep.config)]
+        assert main(["migrate", *config]) == 4
+        assert main(["plan", *config]) == 0
+        capsys.readouterr()
+        assert main(["status", *config, "--json"]) == 0
+        status = json.loads(capsys.readouterr().out)["contacts"]
+        assert (status["links"], status["quarantined"], status["conflicts"]) == (5, 1, 3)
+        plan, migration = status["runs"][:2]
+        assert (plan["mode"], plan["dry_run"], migration["dry_run"]) == ("sync", True, False)
+        assert migration["counts"]["created"] == {"hubspot": 2, "external": 2}
+        hubspot = status["cursors"]["hubspot"]
+        assert hubspot["position"] and hubspot["time"].endswith("Z")
+        assert main(["status", *config]) == 0
+        text = capsys.readouterr().out
+        assert "contacts: 5 linked, 1 quarantined, 3 conflicts logged" in text
+        assert "sync (dry run)" in text and "created 2 in HubSpot, 2 external" in text
+        [cursor_line] = [line for line in text.splitlines() if "cursor hubspot:" in line]
+        assert cursor_line.endswith(hubspot["time"].replace("T", " ").replace("Z", " UTC"))
+        assert '{"t":' not in text
