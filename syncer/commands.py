@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from syncer.engine import failpoints
-from syncer.engine.observer import RunObserver
+from syncer.engine.observer import FanOut, LoggingObserver, RunObserver
 from syncer.engine.report import Mode, RunReport
 from syncer.engine.run import run_pipeline
 from syncer.errors import RunStopped
@@ -19,6 +19,7 @@ from syncer.ledger.store import Ledger
 from syncer.ledger.values import QuarantineSelector
 from syncer.logs import configure_logging, register_secret
 from syncer.plan_view import plans_json, render_plan
+from syncer.progress import ProgressObserver
 from syncer.records import Side
 from syncer.service.signals import stopped_by_signals
 from syncer.settings import Settings, load_settings
@@ -117,13 +118,27 @@ def scheduled_pass(
     return run_pass
 
 
+def watched_run() -> RunObserver:
+    """A one-shot run's observers: its log lines, and its progress for the operator (redrawn
+    on a terminal, a log line every few seconds elsewhere)."""
+    progress = ProgressObserver(sys.stderr, terminal=sys.stderr.isatty())
+    return FanOut(progress, LoggingObserver())  # the display's last drawing above the log line
+
+
 def _run(
     args: argparse.Namespace, mode: Mode, *, dry_run: bool = False, as_json: bool = False
 ) -> int:
     settings = load(args)
+    observer = None if dry_run else watched_run()
     with stopped_by_signals() as stop:
         reports = run_modes(
-            settings, mode, args.pipeline, force=args.force, dry_run=dry_run, stop=stop
+            settings,
+            mode,
+            args.pipeline,
+            force=args.force,
+            dry_run=dry_run,
+            stop=stop,
+            observer=observer,
         )
     if as_json:
         print(plans_json(reports))

@@ -43,8 +43,9 @@ def check_plan(link_count: int, plans: Sequence[PairPlan], *, force: bool) -> No
         )
 
 
-def describe(plans: Sequence[PairPlan]) -> list[PlannedAction]:
-    """The plan as a list of actions, for `syncer plan`."""
+def describe(plans: Sequence[PairPlan], id_property: str) -> list[PlannedAction]:
+    """The plan as a list of actions, for `syncer plan`; `id_property`: the HubSpot property
+    that carries the external id, which a new link stamps."""
     out: list[PlannedAction] = []
     for plan in plans:
         pair = plan.pair
@@ -54,6 +55,11 @@ def describe(plans: Sequence[PairPlan]) -> list[PlannedAction]:
             action = PlanAction.CREATE if plan.create_on is side else PlanAction.UPDATE
             changes = _changes(pair.version(side) if action is PlanAction.UPDATE else None, values)
             out.append(PlannedAction(action, side, hub, ext, sorted(values), changes))
+        if plan.stamp_external_id and Side.HUBSPOT not in plan.writes and pair.hubspot:
+            stamp = FieldChange(id_property, pair.hubspot.carried_id, ext)
+            out.append(
+                PlannedAction(PlanAction.UPDATE, Side.HUBSPOT, hub, ext, [id_property], [stamp])
+            )
         if plan.archive_on is not None:
             out.append(PlannedAction(PlanAction.ARCHIVE, plan.archive_on, hub, ext, []))
         if pair.link is None and pair.hubspot and pair.external:

@@ -12,15 +12,17 @@ not records, in types a metrics exporter can turn into series without parsing an
 How many records wait in quarantine is the ledger's state, not an event: a gauge reads it from
 the ledger (as `syncer status` does), so every replica reports the same depth.
 
-Observers are called on the run's own thread. `LoggingObserver` writes the run's log lines;
-`FanOut` passes every event to several observers, so one that fails cannot end the run.
+An observer may also hear what each page plans (`WatchesPlans.page_planned`), as a progress
+display's totals. Observers are called on the run's own thread. `LoggingObserver` writes the
+run's log lines; `FanOut` passes every event to several observers, so one that fails cannot
+end the run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, runtime_checkable
 
 from syncer.engine.report import Mode, RunReport
 from syncer.logs import get_logger
@@ -73,6 +75,23 @@ class ChunkCommitted:
     conflicts: int = 0  # fields both sides changed, decided by the conflict policy
     quarantined: Mapping[Side, int] = field(default_factory=lambda: {s: 0 for s in Side})
     """Records quarantined, by the side they came from."""
+
+
+@dataclass(frozen=True, slots=True)
+class PagePlanned:
+    """The writes one page of a run plans, per side it writes to: a progress display's total
+    (a whole run is one page; a streamed migration plans a page at a time)."""
+
+    run_id: str
+    pipeline: str
+    writes: Mapping[Side, int]
+
+
+@runtime_checkable
+class WatchesPlans(Protocol):
+    """An observer that also wants to hear what each page plans, before it is executed."""
+
+    def page_planned(self, page: PagePlanned) -> None: ...
 
 
 class RunObserver(Protocol):
@@ -128,8 +147,13 @@ class FanOut:
         for observer in self.observers:
             _tell(observer, "run_finished", observer.run_finished, report)
 
+    def page_planned(self, page: PagePlanned) -> None:
+        for observer in self.observers:
+            if isinstance(observer, WatchesPlans):
+                _tell(observer, "page_planned", observer.page_planned, page)
 
-Event = TypeVar("Event", RunStarted, ChunkCommitted, RunReport)
+
+Event = TypeVar("Event", RunStarted, ChunkCommitted, RunReport, PagePlanned)
 
 
 def _tell(observer: RunObserver, event: str, call: Callable[[Event], None], data: Event) -> None:

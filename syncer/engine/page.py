@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from syncer.engine import guards
 from syncer.engine.context import RunState
 from syncer.engine.execute import Executor
+from syncer.engine.observer import PagePlanned, WatchesPlans
 from syncer.engine.plan import Pair, PairPlan, plan_pair
 from syncer.engine.report import PlannedAction
 from syncer.records import Record, Side
@@ -43,8 +44,9 @@ class PageRunner:
         matched = self.matcher.match(page.hubspot, page.external, page.held)
         plans = self._plans(matched.pairs)
         guards.check_plan(self.link_count, plans, force=self.state.ctx.force)
+        self._tell_planned(plans)
         if self.executor is None:
-            self.planned += guards.describe(plans)
+            self.planned += guards.describe(plans, self.state.ctx.pipeline.external_id_property)
             self.rejected += len(matched.rejected)
         else:
             self.executor.execute(plans, matched.rejected)
@@ -68,7 +70,19 @@ class PageRunner:
         report.quarantined = tally.quarantined + held_back
         report.new_quarantined = tally.new_quarantined
 
+    def _tell_planned(self, plans: Sequence[PairPlan]) -> None:
+        observer, report = self.state.ctx.observer, self.state.report
+        if isinstance(observer, WatchesPlans):
+            writes = {side: sum(_writes_to(side, plan) for plan in plans) for side in Side}
+            observer.page_planned(PagePlanned(report.run_id, report.pipeline, writes))
+
     def _plans(self, pairs: Sequence[Pair]) -> list[PairPlan]:
         fields = self.state.fieldmap.fields
         planned = (plan_pair(pair, fields, self.policy) for pair in pairs)
         return [plan for plan in planned if not plan.is_noop]
+
+
+def _writes_to(side: Side, plan: PairPlan) -> bool:
+    """Whether executing `plan` writes to `side` (as the executor counts its writes)."""
+    stamp = side is Side.HUBSPOT and plan.stamp_external_id
+    return side in plan.writes or plan.archive_on is side or stamp

@@ -73,6 +73,11 @@ def test_plan_counts_its_actions_and_shows_the_values_they_write(
         assert main(["plan", "-c", str(dep.config), "--json"]) == 0
         [report] = json.loads(capsys.readouterr().out)
         assert report["created"] == {"hubspot": 3, "external": 3} and report["linked"] == 8
+        # The run then counts what its plan counted.
+        assert main(["migrate", "-c", str(dep.config)]) == 0
+        ran = capsys.readouterr().out
+        for line in text.splitlines()[1:8]:  # the summary under its title, API calls aside
+            assert line in ran
         creates = [a for a in report["actions"] if a["action"] == "create"]
         assert all(c["old"] is None and c["new"] for a in creates for c in a["changes"])
         assert {"field": "email", "old": None, "new": "row0@legacy.test"} in [
