@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 from syncer.connectors.base import Connector
-from syncer.records import Cursor, Record
+from syncer.errors import RunStopped
+from syncer.records import ChangePage, Cursor, Record
 
 
 @dataclass(slots=True)
@@ -17,17 +20,34 @@ class Collected:
     full: bool  # every live record was listed (no cursor to start from)
 
 
-def collect(connector: Connector, since: Cursor | None, until: datetime) -> Collected:
+def collect(
+    connector: Connector,
+    since: Cursor | None,
+    until: datetime,
+    stop: threading.Event | None = None,
+) -> Collected:
     records: dict[str, Record] = {}
     cursor = since
     pages = 0
-    for page in connector.changes(since, until):
+    for page in until_stopped(connector.changes(since, until), stop):
         pages += 1
         for record in page.records:
             keep_newest(records, record)
         if page.cursor is not None:
             cursor = page.cursor
     return Collected(records, cursor, pages, full=since is None)
+
+
+def until_stopped(
+    pages: Iterable[ChangePage], stop: threading.Event | None
+) -> Iterator[ChangePage]:
+    """A listing that ends the run when a stop is asked for (Ctrl-C, SIGTERM) between two of
+    its pages: listing writes nothing, so there is no chunk boundary to wait for, and a long
+    listing would keep the operator waiting for minutes."""
+    for page in pages:
+        if stop is not None and stop.is_set():
+            raise RunStopped("stopped while listing, before anything was written")
+        yield page
 
 
 def gone(record_id: str) -> Record:

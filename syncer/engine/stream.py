@@ -29,7 +29,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from syncer.batches import chunks
 from syncer.engine import guards
-from syncer.engine.collect import gone, keep_newest
+from syncer.engine.collect import gone, keep_newest, until_stopped
 from syncer.engine.context import RunState
 from syncer.engine.listing import merges_of
 from syncer.engine.page import Page
@@ -109,7 +109,7 @@ class StreamedListing:
     def _list_hubspot(self) -> None:
         hubspot = self.state.ctx.connectors[Side.HUBSPOT]
         merged_ids = merges_of(hubspot)
-        for page in hubspot.changes(None, self.state.until):
+        for page in until_stopped(hubspot.changes(None, self.state.until), self.state.ctx.stop):
             self.spool.add(page.records)
             self._merged.update(merged_ids(list(page.records)))
             self._cursors[Side.HUBSPOT] = page.cursor or self._cursors[Side.HUBSPOT]
@@ -128,7 +128,8 @@ class StreamedListing:
 
     def _external_pages(self) -> Iterator[Page]:
         external = self.state.ctx.connectors[Side.EXTERNAL]
-        for page in pages_of(external.changes(None, self.state.until), STREAM_PAGE):
+        listing = until_stopped(external.changes(None, self.state.until), self.state.ctx.stop)
+        for page in pages_of(listing, STREAM_PAGE):
             if not self.collected[Side.EXTERNAL]:  # the first page: empty is refused unwritten
                 listed = len(page.records)
                 guards.check_listed(self.link_count, Side.EXTERNAL, listed, force=self._force)

@@ -67,7 +67,7 @@ class WholeListing:
         ctx = self.state.ctx
         full = self.state.mode is Mode.MIGRATE
         since = None if full else ctx.ledger.cursor(ctx.pipeline.name, side)
-        return collect(ctx.connectors[side], since, self.state.until)
+        return collect(ctx.connectors[side], since, self.state.until, ctx.stop)
 
     def _missing_from_listing_is_archived(self) -> None:
         """A full listing (a migration, or a first sync) shows every live record, so a linked

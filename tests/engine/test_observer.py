@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import pytest
 from structlog.testing import capture_logs
@@ -20,8 +22,9 @@ from syncer.engine.observer import (
 )
 from syncer.engine.report import Mode, RunReport
 from syncer.engine.run import PipelineRun, run_pipeline
+from syncer.errors import RunStopped
 from syncer.logs import configure_logging
-from syncer.records import Side, Write, WriteResult
+from syncer.records import ChangePage, Cursor, Side, Write, WriteResult
 from tests.engine.conftest import World, make_pipeline
 
 
@@ -218,3 +221,32 @@ def test_a_failed_run_counts_what_its_committed_chunks_did(
     (row,) = world.ledger.recent_runs("contacts", limit=1)
     assert row.counts is not None
     assert row.counts["created"] == report.created and row.counts["linked"] == report.linked
+
+
+@pytest.mark.parametrize("mode", [Mode.SYNC, Mode.MIGRATE])  # whole and streamed listings
+def test_a_stop_asked_for_while_listing_ends_the_run_before_the_next_page(
+    world: World, monkeypatch: pytest.MonkeyPatch, mode: Mode
+) -> None:
+    """Ctrl-C during a long listing waited for the first chunk boundary, which came only once
+    both sides were listed (tens of seconds on a large migration)."""
+    seed(world)
+    stop = threading.Event()
+    real_changes = world.ext.changes
+    listed: list[int] = []
+
+    def slow_listing(since: Cursor | None, until: datetime) -> Iterator[ChangePage]:
+        for page in real_changes(since, until):
+            for record in page.records:  # one page a record: a long listing
+                listed.append(1)
+                stop.set()  # Ctrl-C, while the first page is fetched
+                yield ChangePage([record], page.cursor)
+
+    monkeypatch.setattr(world.ext, "changes", slow_listing)
+    sides = {Side.HUBSPOT: world.hub, Side.EXTERNAL: world.ext}
+    ctx = PipelineRun(world.pipeline, world.ledger, sides, "test", clock=world.clock, stop=stop)
+    with pytest.raises(RunStopped):
+        run_pipeline(ctx, mode)
+    assert len(listed) == 1
+    assert world.hub.counter.by_kind.get("write", 0) == 0
+    (row,) = world.ledger.recent_runs("contacts", limit=1)
+    assert row.status == "stopped"
