@@ -1,9 +1,10 @@
 """Structured logs (JSON in containers, console on a TTY) with secret redaction.
 
 `configure_logging` is called once at the edge, at the level `SYNCER_LOG_LEVEL` names (info by
-default: one line per pass of the daemon, warnings and errors). Every event, whether it comes from structlog or
-from a stdlib logger such as httpx or sqlalchemy, is rendered by one `ProcessorFormatter` whose
-last step before the renderer is `redact_secrets`, so nothing reaches the stream unscrubbed.
+default: one line per pass of the daemon, warnings and errors). Every event, whether it comes
+from structlog or from a stdlib logger such as httpx or sqlalchemy, is rendered by one
+`ProcessorFormatter` whose last step before the renderer is `redact_secrets`, so nothing reaches
+the stream unscrubbed.
 """
 
 from __future__ import annotations
