@@ -191,6 +191,8 @@ class Executor:
         pair = plan.pair
         target = pair.version(side)
         target_id = target.id if target else (pair.link.id_on(side) if pair.link else None)
+        if plan.create_on is side:
+            target_id = None  # a new record, even for a link (its archived twin is restored)
         if side is Side.HUBSPOT and (external_id := external_id_of(pair)) is not None:
             properties[self.id_property] = external_id
         if target_id is not None:
