@@ -45,10 +45,12 @@ def hold_back(
     fieldmap: FieldMap,
     id_property: str,
     now: datetime,
+    released: dict[Side, set[str]] | None = None,
 ) -> int:
     """Take out of `collected` the records unchanged since they were refused: those still
     waiting for their retry time, and those an operator discarded (they stay discarded until
-    they change). Return how many wait: the discarded are no longer the run's concern."""
+    they change); except those `released` (their reason is gone). Return how many wait: the
+    discarded are no longer the run's concern."""
     waiting = ledger.quarantine_waiting(pipeline, now)
     discarded = ledger.quarantine_discarded(pipeline)
     unchanged = {
@@ -57,6 +59,7 @@ def hold_back(
             for record_id, stored in (waiting[side] | discarded[side]).items()
             if (record := collected[side].records.get(record_id)) is not None
             and stored in _fingerprints(record, side, fieldmap, id_property)
+            and record_id not in (released or {}).get(side, set())
         }
         for side in Side
     }
