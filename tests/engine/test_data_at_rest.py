@@ -17,7 +17,7 @@ import pytest
 
 from syncer.engine.spool import Spool, remove_stale_spools
 from syncer.ledger.store import Ledger
-from syncer.mapping.apply import compile_mapping
+from syncer.mapping.compile import compile_mapping
 from syncer.records import Record, Side
 from tests.engine.conftest import World
 
