@@ -52,7 +52,7 @@ from syncer.errors import ConfigError
 from syncer.logs import mask_url_password
 from syncer.mapping.targets import write_conflicts
 from syncer.policies import ConflictPolicy, DeletePolicy, Direction
-from syncer.records import FieldType
+from syncer.records import FieldType, Side
 from syncer.settings_external import (
     DEFAULT_KIND,
     KINDS,
@@ -142,6 +142,8 @@ class PipelineSettings(_Strict):
     match: MatchRule | None = None
     external_id_property: HubSpotName = "syncer_external_id"
     direction: Direction = Direction.BOTH
+    # The sides unmatched records may be created on; None: every side `direction` writes to.
+    create_in: list[Side] | None = None
     conflict: ConflictPolicy = ConflictPolicy.NEWEST
     deletes: DeletePolicy = DeletePolicy.IGNORE
     interval: Annotated[str | None, AfterValidator(rules.interval)] = "5m"
@@ -163,6 +165,25 @@ class PipelineSettings(_Strict):
         if {"interval", "cron"} <= self.model_fields_set and self.interval and self.cron:
             raise ValueError("set interval or cron, not both")
         return self
+
+    @model_validator(mode="after")
+    def _creates_within_direction(self) -> PipelineSettings:
+        if self.create_in is None:
+            return self
+        if not self.create_in:
+            raise ValueError("create_in names no side: leave it out to create on every side")
+        for side in self.create_in:
+            if not self.direction.flows_to(side):
+                raise ValueError(
+                    f'create_in names "{side}", which direction = "{self.direction}" never '
+                    "writes to"
+                )
+        return self
+
+    def creates_to(self) -> frozenset[Side]:
+        """The sides unmatched records are created on: `create_in`, else `direction`'s."""
+        flowing = frozenset(side for side in Side if self.direction.flows_to(side))
+        return flowing if self.create_in is None else frozenset(self.create_in)
 
     def interval_seconds(self) -> float | None:
         """Seconds between incremental passes; None when `cron` schedules the pipeline."""
