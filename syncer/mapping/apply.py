@@ -7,14 +7,15 @@ HubSpot's value space: an external value is passed through the inverse of the va
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, tzinfo
 from typing import Any
 
 from syncer.errors import ConfigError
 from syncer.mapping.convert import normalise_email, to_canonical, to_hubspot_text, to_native
+from syncer.mapping.fit import check_length, fit_number
 from syncer.policies import Direction
-from syncer.records import FieldType, Record, Side
+from syncer.records import FieldShape, FieldType, Record, Side
 from syncer.settings import FieldMapping, PipelineSettings
 
 Canonical = dict[str, str | None]
@@ -30,6 +31,7 @@ class FieldSpec:
     to_external_values: Mapping[str, str]
     to_hubspot_values: Mapping[str, str]
     is_email: bool
+    external_shape: FieldShape | None = None  # the external field's length, precision, scale
 
     def flows_to(self, side: Side) -> bool:
         return self.direction.flows_to(side)
@@ -83,9 +85,22 @@ class FieldMap:
                 if text is not None:
                     text = spec.to_hubspot_values.get(text, text)
                 return to_canonical(text, spec.canonical_type, self.external_tz)
-            return to_canonical(raw, spec.canonical_type)
+            return _fitted(spec, to_canonical(raw, spec.canonical_type))
         except ValueError as exc:
             raise ValueError(f"field {name!r}: {exc}") from None
+
+
+def _fitted(spec: FieldSpec, text: str | None) -> str | None:
+    """A HubSpot value as the external field will keep it, when it is copied there: rounded to
+    a DECIMAL's scale; ValueError when it cannot fit the column at all."""
+    shape = spec.external_shape
+    if shape is None or text is None or not spec.flows_to(Side.EXTERNAL):
+        return text
+    if spec.external_type is FieldType.NUMBER and spec.canonical_type is FieldType.NUMBER:
+        return fit_number(text, shape)
+    if spec.external_type is FieldType.TEXT:
+        check_length(spec.to_external_values.get(text, text), shape)
+    return text
 
 
 def compile_mapping(
@@ -93,11 +108,15 @@ def compile_mapping(
     hubspot_types: Mapping[str, FieldType],
     external_types: Mapping[str, FieldType],
     external_zone: tzinfo = UTC,
+    external_shapes: Mapping[str, FieldShape] | None = None,
 ) -> FieldMap:
     """Build the mapping from configuration and both sides' field types; `external_zone` is
-    the zone of the external side's date-times that carry none (its connector's `time_zone`)."""
+    the zone of the external side's date-times that carry none (its connector's `time_zone`);
+    `external_shapes` the declared limits of its fields, values are fitted to."""
     types = (hubspot_types, external_types)
     fields = [_spec(pipeline, key, m, types) for key, m in pipeline.fields.items()]
+    shapes = external_shapes or {}
+    fields = [replace(f, external_shape=shapes.get(f.external)) for f in fields]
     rule = pipeline.match
     match = None
     if rule is not None:

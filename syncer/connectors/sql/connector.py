@@ -19,6 +19,7 @@ from syncer.connectors.sql.reading import TableReader
 from syncer.connectors.sql.schema import (
     TableSchema,
     check_identifiers,
+    field_shape,
     field_type,
     reflect_table,
     zone_of,
@@ -26,7 +27,16 @@ from syncer.connectors.sql.schema import (
 from syncer.connectors.sql.uniqueness import verify_unique
 from syncer.connectors.sql.values import decode_cursor, match_key
 from syncer.connectors.sql.writing import TableWriter
-from syncer.records import CallCounter, ChangePage, Cursor, FieldType, Record, Write, WriteResult
+from syncer.records import (
+    CallCounter,
+    ChangePage,
+    Cursor,
+    FieldShape,
+    FieldType,
+    Record,
+    Write,
+    WriteResult,
+)
 from syncer.settings import PipelineSettings
 from syncer.settings_external import SqlSettings
 
@@ -38,7 +48,7 @@ def _utc_now() -> datetime:
 class SqlConnector:
     """A `Connector` for one pipeline's table (`pipeline.external_object`)."""
 
-    capabilities = Capabilities(bulk_writes=True)
+    capabilities = Capabilities(bulk_writes=True, field_shapes=True)
 
     def __init__(
         self,
@@ -68,6 +78,10 @@ class SqlConnector:
 
     def field_types(self) -> dict[str, FieldType]:
         return {c.name: field_type(c.type) for c in self._table().read_columns}
+
+    def field_shapes(self) -> dict[str, FieldShape]:
+        shapes = {c.name: field_shape(c.type) for c in self._table().read_columns}
+        return {name: shape for name, shape in shapes.items() if shape is not None}
 
     def changes(self, since: Cursor | None, until: datetime) -> Iterator[ChangePage]:
         """Full listing when `since` is None; rows changed since the cursor's watermark otherwise.

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
 from syncer.errors import ConfigError
-from syncer.records import FieldType
+from syncer.records import FieldShape, FieldType
 from syncer.settings import PipelineSettings
 from syncer.settings_external import SqlTableSettings
 
@@ -169,6 +169,18 @@ def field_type(column_type: sa.types.TypeEngine[Any]) -> FieldType:
     if isinstance(column_type, (sa.Integer, sa.Numeric)):
         return FieldType.NUMBER
     return FieldType.TEXT
+
+
+def field_shape(column_type: sa.types.TypeEngine[Any]) -> FieldShape | None:
+    """The declared length of a text column, the precision and scale of a fixed-point one."""
+    if isinstance(column_type, sa.Numeric) and not isinstance(column_type, (sa.Float, sa.Integer)):
+        if column_type.precision is not None and column_type.scale is not None:
+            return FieldShape(precision=column_type.precision, scale=column_type.scale)
+        return None
+    length = getattr(column_type, "length", None)
+    if field_type(column_type) is FieldType.TEXT and isinstance(length, int):
+        return FieldShape(length=length)
+    return None
 
 
 def _partial(index: sa.Index) -> bool:
