@@ -128,10 +128,28 @@ class MatchRule(_Strict):
 
 
 class FieldMapping(_Strict):
-    external: SqlName
+    external: SqlName | None = None
+    # A constant instead of a column: the HubSpot property is set to it (a field with no column).
+    value: str | None = None
     direction: Direction = Direction.BOTH
     values: dict[str, str] = Field(default_factory=dict)
     type: FieldType | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _constants_go_to_hubspot(cls, data: object) -> object:
+        """A constant has no column to copy to: it only ever flows to HubSpot."""
+        if isinstance(data, dict) and "value" in data and "direction" not in data:
+            return {**data, "direction": Direction.TO_HUBSPOT}
+        return data
+
+    @model_validator(mode="after")
+    def _a_column_or_a_constant(self) -> FieldMapping:
+        if (self.external is None) == (self.value is None):
+            raise ValueError("give a field either external (its column) or value (a constant)")
+        if self.value is not None and self.direction is not Direction.TO_HUBSPOT:
+            raise ValueError('a constant (value) only sets HubSpot: direction = "to_hubspot"')
+        return self
 
 
 class PipelineSettings(_Strict):
@@ -164,6 +182,17 @@ class PipelineSettings(_Strict):
     def _one_schedule(self) -> PipelineSettings:
         if {"interval", "cron"} <= self.model_fields_set and self.interval and self.cron:
             raise ValueError("set interval or cron, not both")
+        return self
+
+    @model_validator(mode="after")
+    def _constants_within_direction(self) -> PipelineSettings:
+        if self.direction is Direction.TO_EXTERNAL:
+            for key, mapping in self.fields.items():
+                if mapping.value is not None:
+                    raise ValueError(
+                        f"fields.{key} is a constant, which only sets HubSpot; direction = "
+                        '"to_external" never writes there'
+                    )
         return self
 
     @model_validator(mode="after")
@@ -200,7 +229,7 @@ class PipelineSettings(_Strict):
     def external_fields(self) -> list[str]:
         """Every external field the pipeline reads: mapped fields and the match key."""
         match = [self.match.external] if self.match else []
-        names = [m.external for m in self.fields.values()] + match
+        names = [m.external for m in self.fields.values() if m.external is not None] + match
         return list(dict.fromkeys(names))
 
 

@@ -260,7 +260,7 @@ class Executor:
                     wanted.setdefault(key, []).append(index)
             if not wanted:
                 continue
-            name = match.hubspot if side is Side.HUBSPOT else match.external
+            name = match.hubspot if side is Side.HUBSPOT else match.column
             for record in self.connectors[side].find(name, list(wanted)):
                 for index in wanted.get(self.fieldmap.match_key(record, side) or "", []):
                     pair = plans[index].pair

@@ -159,7 +159,8 @@ def _plan_create(pair: Pair, fields: list[FieldSpec], policy: Policy) -> PairPla
     values = {f.hubspot: version.values.get(f.hubspot) for f in fields if f.flows_to(target)}
     plan.create_on = target
     plan.writes[target] = values
-    plan.base = {f.hubspot: value_hash(values.get(f.hubspot)) for f in fields}
+    # A constant is what the external side holds for every record, the new one included.
+    plan.base = {f.hubspot: value_hash(values.get(f.hubspot, f.constant)) for f in fields}
     return plan
 
 

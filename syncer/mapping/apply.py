@@ -24,7 +24,7 @@ Canonical = dict[str, str | None]
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
     hubspot: str
-    external: str
+    external: str | None  # None for a constant: a HubSpot property with no column
     direction: Direction
     canonical_type: FieldType
     external_type: FieldType
@@ -32,9 +32,17 @@ class FieldSpec:
     to_hubspot_values: Mapping[str, str]
     is_email: bool
     external_shape: FieldShape | None = None  # the external field's length, precision, scale
+    constant: str | None = None  # what the external side always holds for a constant field
 
     def flows_to(self, side: Side) -> bool:
         return self.direction.flows_to(side)
+
+    @property
+    def column(self) -> str:
+        """The external field, for a spec that has one: a match key always does."""
+        if self.external is None:
+            raise ValueError(f"{self.hubspot!r} is a constant: it has no external field")
+        return self.external
 
 
 class FieldMap:
@@ -56,7 +64,7 @@ class FieldMap:
     def match_key(self, record: Record, side: Side) -> str | None:
         if self.match is None:
             return None
-        name = self.match.hubspot if side is Side.HUBSPOT else self.match.external
+        name = self.match.hubspot if side is Side.HUBSPOT else self.match.column
         value = record.properties.get(name)
         if self.match.is_email:
             return normalise_email(value)
@@ -69,14 +77,15 @@ class FieldMap:
             spec = self._by_key[key]
             if side is Side.HUBSPOT:
                 out[spec.hubspot] = to_hubspot_text(text)
-            else:
+            elif spec.external is not None:
                 mapped = spec.to_external_values.get(text, text) if text is not None else None
                 out[spec.external] = to_native(mapped, spec.external_type, self.external_tz)
         return out
 
     def _canonical_one(self, spec: FieldSpec, record: Record, side: Side) -> str | None:
-        name = spec.hubspot if side is Side.HUBSPOT else spec.external
-        raw = record.properties.get(name)
+        name = spec.hubspot if side is Side.HUBSPOT or spec.external is None else spec.external
+        raw = spec.constant if side is Side.EXTERNAL and spec.external is None else None
+        raw = record.properties.get(name) if raw is None else raw
         try:
             if spec.is_email:
                 return normalise_email(raw)
@@ -116,7 +125,7 @@ def compile_mapping(
     types = (hubspot_types, external_types)
     fields = [_spec(pipeline, key, m, types) for key, m in pipeline.fields.items()]
     shapes = external_shapes or {}
-    fields = [replace(f, external_shape=shapes.get(f.external)) for f in fields]
+    fields = [replace(f, external_shape=shapes.get(f.external or "")) for f in fields]
     rule = pipeline.match
     match = None
     if rule is not None:
@@ -138,18 +147,19 @@ def _spec(
     external = mapping.external
     if key not in hubspot_types:
         raise ConfigError(f"pipelines.{pipeline.name}.fields.{key}: HubSpot has no such property")
-    if external not in external_types:
+    if external is not None and external not in external_types:
         raise ConfigError(
             f"pipelines.{pipeline.name}.fields.{key}: external field {external!r} does not exist"
         )
-    is_email = key == "email"
+    canonical_type = mapping.type or hubspot_types[key]
     return FieldSpec(
         hubspot=key,
         external=external,
         direction=mapping.direction if pipeline.direction is Direction.BOTH else pipeline.direction,
-        canonical_type=mapping.type or hubspot_types[key],
-        external_type=external_types[external],
+        canonical_type=canonical_type,
+        external_type=canonical_type if external is None else external_types[external],
         to_external_values=dict(mapping.values),
         to_hubspot_values={v: k for k, v in mapping.values.items()},
-        is_email=is_email,
+        is_email=key == "email",
+        constant=mapping.value,
     )

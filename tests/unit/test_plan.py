@@ -346,6 +346,27 @@ def test_a_create_create_in_keeps_out_is_reported_not_sent(
     assert result.is_noop is (create_on is None)  # nothing sent, nothing remembered
 
 
+def constant(value: str = "Classic cars") -> FieldSpec:
+    return FieldSpec(
+        "hs_folder", None, TO_HUB, FieldType.TEXT, FieldType.TEXT, {}, {}, False, constant=value
+    )
+
+
+def test_a_create_in_hubspot_carries_the_constant() -> None:
+    # The mapping reads the constant as the external record's value (FieldMap.canonical).
+    e = Version("e1", {"firstname": "Ann", "hs_folder": "Classic cars"}, EARLY, False)
+    result = plan(None, None, e, fields=[spec(), constant()])
+    assert result.writes == {HUB: {"firstname": "Ann", "hs_folder": "Classic cars"}}
+    assert result.base["hs_folder"] == value_hash("Classic cars")
+
+
+def test_a_create_from_hubspot_takes_the_constant_as_what_the_table_holds() -> None:
+    h = Version("h1", {"firstname": "Ann", "hs_folder": "Vans"}, EARLY, False, None)
+    result = plan(None, h, None, fields=[spec(), constant()])
+    assert result.writes == {EXT: {"firstname": "Ann"}}  # no column to write it to
+    assert result.base["hs_folder"] == value_hash("Classic cars")
+
+
 def test_create_in_does_not_touch_linked_records() -> None:
     only_hub = policy(creates=frozenset({HUB}), withheld=frozenset({EXT}))
     result = plan(link("old"), hub("new"), ext("old"), only_hub)

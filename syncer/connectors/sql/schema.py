@@ -43,7 +43,11 @@ def configured_columns(pipeline: PipelineSettings) -> list[tuple[str, str]]:
         named.append((f"{prefix}.sql.deleted_flag", sql.deleted_flag))
     if pipeline.match is not None:
         named.append((f"{prefix}.match.external", pipeline.match.external))
-    named += [(f"{prefix}.fields.{hub}.external", m.external) for hub, m in pipeline.fields.items()]
+    named += [
+        (f"{prefix}.fields.{hub}.external", m.external)
+        for hub, m in pipeline.fields.items()
+        if m.external is not None  # a constant has no column
+    ]
     return named
 
 
