@@ -80,7 +80,8 @@ class SqlConnector:
         return {c.name: field_type(c.type) for c in self._table().read_columns}
 
     def field_shapes(self) -> dict[str, FieldShape]:
-        shapes = {c.name: field_shape(c.type) for c in self._table().read_columns}
+        dialect = self._engine.dialect.name
+        shapes = {c.name: field_shape(c.type, dialect) for c in self._table().read_columns}
         return {name: shape for name, shape in shapes.items() if shape is not None}
 
     def changes(self, since: Cursor | None, until: datetime) -> Iterator[ChangePage]:

@@ -175,14 +175,19 @@ def field_type(column_type: sa.types.TypeEngine[Any]) -> FieldType:
     return FieldType.TEXT
 
 
-def field_shape(column_type: sa.types.TypeEngine[Any]) -> FieldShape | None:
-    """The declared length of a text column, the precision and scale of a fixed-point one."""
+def field_shape(column_type: sa.types.TypeEngine[Any], dialect: str) -> FieldShape | None:
+    """The limits a column's values are kept to: a fixed-point column's scale (its values come
+    back rounded to it), and where the database enforces them (not SQLite, which stores any
+    length and any number of digits whatever the declaration), its precision and a text's
+    length."""
+    enforced = dialect != "sqlite"
     if isinstance(column_type, sa.Numeric) and not isinstance(column_type, (sa.Float, sa.Integer)):
-        if column_type.precision is not None and column_type.scale is not None:
-            return FieldShape(precision=column_type.precision, scale=column_type.scale)
-        return None
+        if column_type.scale is None:
+            return None
+        precision = column_type.precision if enforced else None
+        return FieldShape(precision=precision, scale=column_type.scale)
     length = getattr(column_type, "length", None)
-    if field_type(column_type) is FieldType.TEXT and isinstance(length, int):
+    if enforced and field_type(column_type) is FieldType.TEXT and isinstance(length, int):
         return FieldShape(length=length)
     return None
 
