@@ -58,3 +58,10 @@ def write(results: dict[str, Any], path: Path = RESULTS / "latest.json") -> Path
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=2, default=str) + "\n")
     return path
+
+
+def merge_section(name: str, figures: dict[str, Any], path: Path = RESULTS / "latest.json") -> Path:
+    """Replace one section of the results file, keeping the others' figures."""
+    results = json.loads(path.read_text()) if path.exists() else {}
+    results[name] = figures
+    return write(results, path)
