@@ -191,6 +191,7 @@ class Soak:
             "kills": runner.kills,
             "kills_after_exit": runner.kills_too_late,
             "faults_scheduled": runner.faults_scheduled,
+            "faults_met": self.hub.stat("faults"),
             "rounds_without_a_clean_sync": self.unsettled_rounds,
             "final_passes": converge["passes"],
             "converged": converge["quiet"],

@@ -63,9 +63,13 @@ class HubSide:
         self.client.delete("/_sandbox/faults").raise_for_status()
 
     def writes(self) -> int:
+        return self.stat("writes")
+
+    def stat(self, name: str) -> int:
+        """One of the sandbox's request counts (writes, faults met, ...)."""
         response = self.client.get("/_sandbox/stats")
         response.raise_for_status()
-        return int(response.json().get("writes", 0))
+        return int(response.json().get(name, 0))
 
     def close(self) -> None:
         self.client.close()
