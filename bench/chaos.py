@@ -17,7 +17,7 @@ At the end the faults stop, syncs run until one is quiet, and the checks are mad
 agree field by field, no duplicate email on either side, every live record linked, every
 person holds the last value written (conflicts resolved by "newest"), and one more sync writes
 nothing. Figures and a VERDICT line are printed and kept under "chaos" in
-bench/results/latest.json.
+bench/results/latest.json, one entry per variant (all mutations, without restores, ...).
 
     python -m bench.chaos [--seconds 300] [--seed N] [--no-restores] [--no-swaps]
 """
@@ -65,7 +65,9 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     figures = run(args)
-    merge_section("chaos", {"machine": machine(), **figures})
+    left_out = [name for name, on in (("restores", args.restores), ("swaps", args.swaps)) if not on]
+    variant = "without_" + "_".join(left_out) if left_out else "all_mutations"
+    merge_section("chaos", {variant: {"machine": machine(), **figures}}, keep_inner=True)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:

@@ -60,8 +60,13 @@ def write(results: dict[str, Any], path: Path = RESULTS / "latest.json") -> Path
     return path
 
 
-def merge_section(name: str, figures: dict[str, Any], path: Path = RESULTS / "latest.json") -> Path:
-    """Replace one section of the results file, keeping the others' figures."""
+def merge_section(
+    name: str, figures: dict[str, Any], path: Path = RESULTS / "latest.json", *,
+    keep_inner: bool = False,
+) -> Path:
+    """Replace one section of the results file, keeping the others' figures; with `keep_inner`,
+    replace only the entries of the section that `figures` names."""
     results = json.loads(path.read_text()) if path.exists() else {}
-    results[name] = figures
+    kept = results.get(name, {}) if keep_inner else {}
+    results[name] = {**kept, **figures}
     return write(results, path)
