@@ -15,10 +15,12 @@ import sqlalchemy as sa
 
 from syncer.connectors.base import Capabilities
 from syncer.connectors.sql.connection import build_engine
+from syncer.connectors.sql.engines import SqlEngines
 from syncer.connectors.sql.reading import TableReader
 from syncer.connectors.sql.schema import (
     TableSchema,
     check_identifiers,
+    field_shape,
     field_type,
     reflect_table,
     zone_of,
@@ -26,7 +28,16 @@ from syncer.connectors.sql.schema import (
 from syncer.connectors.sql.uniqueness import verify_unique
 from syncer.connectors.sql.values import decode_cursor, match_key
 from syncer.connectors.sql.writing import TableWriter
-from syncer.records import CallCounter, ChangePage, Cursor, FieldType, Record, Write, WriteResult
+from syncer.records import (
+    CallCounter,
+    ChangePage,
+    Cursor,
+    FieldShape,
+    FieldType,
+    Record,
+    Write,
+    WriteResult,
+)
 from syncer.settings import PipelineSettings
 from syncer.settings_external import SqlSettings
 
@@ -36,9 +47,10 @@ def _utc_now() -> datetime:
 
 
 class SqlConnector:
-    """A `Connector` for one pipeline's table (`pipeline.external_object`)."""
+    """A `Connector` for one pipeline's table (`pipeline.external_object`). `engines`: the
+    process's engines and reflected tables (a daemon's), used instead of building its own."""
 
-    capabilities = Capabilities(bulk_writes=True)
+    capabilities = Capabilities(bulk_writes=True, field_shapes=True)
 
     def __init__(
         self,
@@ -46,12 +58,16 @@ class SqlConnector:
         pipeline: PipelineSettings,
         *,
         engine: sa.Engine | None = None,
+        engines: SqlEngines | None = None,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         check_identifiers(pipeline)
         self.counter = CallCounter()
         self._settings = settings
         self._pipeline = pipeline
+        self._engines = engines
+        if engine is None and engines is not None:
+            engine = engines.engine(settings)
         self._owns_engine = engine is None
         self._engine = engine if engine is not None else build_engine(settings)
         self._clock = clock
@@ -64,10 +80,18 @@ class SqlConnector:
 
     def prepare(self) -> None:
         self.counter.add("reflect")
-        self._schema = reflect_table(self._engine, self._pipeline)
+        if self._engines is not None:
+            self._schema = self._engines.table(self._engine, self._pipeline)
+        else:
+            self._schema = reflect_table(self._engine, self._pipeline)
 
     def field_types(self) -> dict[str, FieldType]:
         return {c.name: field_type(c.type) for c in self._table().read_columns}
+
+    def field_shapes(self) -> dict[str, FieldShape]:
+        dialect = self._engine.dialect.name
+        shapes = {c.name: field_shape(c.type, dialect) for c in self._table().read_columns}
+        return {name: shape for name, shape in shapes.items() if shape is not None}
 
     def changes(self, since: Cursor | None, until: datetime) -> Iterator[ChangePage]:
         """Full listing when `since` is None; rows changed since the cursor's watermark otherwise.
