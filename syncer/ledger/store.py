@@ -15,14 +15,22 @@ from typing import Any
 import sqlalchemy as sa
 
 from syncer.batches import chunks
-from syncer.ledger import journal, leases, quarantine
+from syncer.ledger import journal, leases, quarantine, watch
 from syncer.ledger.commit_rows import log_conflicts, save_cursor
 from syncer.ledger.connection import connect
 from syncer.ledger.link_rows import IDS, link_from_row, save_links
 from syncer.ledger.schema import conflicts, cursors, links
 from syncer.ledger.schema_cache import SchemaCache
 from syncer.ledger.statistics import Growth, refresh_statistics
-from syncer.ledger.values import Commit, Intent, Link, QuarantineEntry, RunRecord, utcnow
+from syncer.ledger.values import (
+    Commit,
+    Intent,
+    Link,
+    PipelineHealth,
+    QuarantineEntry,
+    RunRecord,
+    utcnow,
+)
 from syncer.records import Cursor, Side
 
 __all__ = ["Ledger"]
@@ -177,6 +185,16 @@ class Ledger:
     def discard_quarantined(self, pipeline: str | None = None) -> int:
         """Stop retrying every open entry (`syncer errors discard`); they stay on record."""
         return quarantine.discard(self._engine, pipeline)
+
+    # -- what the daemon's endpoints watch (watch.py) ----------------------------------------
+
+    def ping(self) -> None:
+        """One round trip to the ledger database; raises if it cannot be reached."""
+        watch.ping(self._engine)
+
+    def health(self, pipeline: str) -> PipelineHealth:
+        """Quarantine depth, conflicts logged, last successful run and lease holder."""
+        return watch.pipeline_health(self._engine, pipeline)
 
     # -- schemas kept between runs (schema_cache.py) -----------------------------------------
 
