@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from syncer.engine import failpoints
-from syncer.engine.observer import RunObserver
+from syncer.engine.observer import FanOut, LoggingObserver, RunObserver
 from syncer.engine.report import Mode, RunReport
 from syncer.engine.run import run_pipeline
 from syncer.errors import RunStopped
@@ -21,6 +21,7 @@ from syncer.ledger.store import Ledger
 from syncer.ledger.values import RunRecord
 from syncer.logs import configure_logging, register_secret
 from syncer.records import Side
+from syncer.service.monitor import Monitor
 from syncer.service.signals import stopped_by_signals
 from syncer.settings import Settings, load_settings
 from syncer.wiring import SharedBudgets, pipeline_run, select_pipelines
@@ -99,20 +100,35 @@ def daemon(args: argparse.Namespace) -> int:
     from syncer.service.daemon import serve
 
     settings = load(args)
-    with stopped_by_signals() as stop:
-        serve(settings.pipelines, stop, scheduled_pass(settings, stop))
+    monitor = monitor_for(settings)
+    try:
+        with stopped_by_signals() as stop:
+            observer = FanOut(LoggingObserver(), monitor.runs)
+            serve(settings.pipelines, stop, scheduled_pass(settings, stop, observer), monitor)
+    finally:
+        monitor.close()
     return EXIT_OK
 
 
+def monitor_for(settings: Settings) -> Monitor:
+    """The metrics and probes of this process; the ledger they read is opened on first use."""
+    names = [p.name for p in settings.pipelines]
+    return Monitor(settings.service, names, lambda: Ledger.open(settings.ledger.url))
+
+
 def scheduled_pass(
-    settings: Settings, stop: threading.Event | None = None
+    settings: Settings,
+    stop: threading.Event | None = None,
+    observer: RunObserver | None = None,
 ) -> Callable[[str], list[RunReport]]:
     """One incremental pass of a pipeline, as the daemon runs them: several at once, spending
     from one rate budget."""
     budgets = SharedBudgets.of(settings)
 
     def run_pass(pipeline: str) -> list[RunReport]:
-        return run_modes(settings, Mode.SYNC, pipeline, budgets=budgets, stop=stop)
+        return run_modes(
+            settings, Mode.SYNC, pipeline, budgets=budgets, stop=stop, observer=observer
+        )
 
     return run_pass
 
@@ -121,10 +137,7 @@ def _run(
     args: argparse.Namespace, mode: Mode, *, dry_run: bool = False, as_json: bool = False
 ) -> int:
     settings = load(args)
-    with stopped_by_signals() as stop:
-        reports = run_modes(
-            settings, mode, args.pipeline, force=args.force, dry_run=dry_run, stop=stop
-        )
+    reports = _run_and_push(settings, mode, args, dry_run)
     if as_json:
         print(json.dumps([_plan_json(r) for r in reports], indent=2))
     else:
@@ -136,6 +149,31 @@ def _run(
                     f"external={action.external_id} {','.join(action.fields)}"
                 )
     return EXIT_QUARANTINED if any(r.quarantined for r in reports) else EXIT_OK
+
+
+def _run_and_push(
+    settings: Settings, mode: Mode, args: argparse.Namespace, dry_run: bool
+) -> list[RunReport]:
+    """Run the selected pipelines; unless it is a dry run, push what they did to the
+    Pushgateway when `[service] pushgateway` is set, however the runs ended."""
+    pushing = settings.service.pushgateway is not None and not dry_run
+    monitor = monitor_for(settings) if pushing else None
+    observer = FanOut(LoggingObserver(), monitor.runs) if monitor else None
+    try:
+        with stopped_by_signals() as stop:
+            return run_modes(
+                settings,
+                mode,
+                args.pipeline,
+                force=args.force,
+                dry_run=dry_run,
+                stop=stop,
+                observer=observer,
+            )
+    finally:
+        if monitor is not None:
+            monitor.push(args.pipeline)
+            monitor.close()
 
 
 def _plan_json(report: RunReport) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from syncer.engine.report import RunReport
 from syncer.errors import LeaseHeld, RateLimited, RunStopped
 from syncer.logs import get_logger
+from syncer.service.monitor import Monitor
 from syncer.settings import PipelineSettings
 
 log = get_logger(__name__)
@@ -29,9 +30,14 @@ PassRunner = Callable[[str], Sequence[RunReport]]
 
 
 def serve(
-    pipelines: Sequence[PipelineSettings], stop: threading.Event, run_pass: PassRunner
+    pipelines: Sequence[PipelineSettings],
+    stop: threading.Event,
+    run_pass: PassRunner,
+    monitor: Monitor | None = None,
 ) -> None:
-    """Run the schedule until `stop` is set; waits for running passes to finish."""
+    """Run the schedule until `stop` is set; waits for running passes to finish. `monitor`
+    serves the endpoints meanwhile, if it has an address to listen on; they answer until the
+    last pass has finished."""
     scheduler = BackgroundScheduler(timezone="UTC")
     passes = Passes(run_pass)
     for pipeline in pipelines:
@@ -46,9 +52,14 @@ def serve(
             next_run_time=datetime.now(UTC),  # the first pass starts at once
         )
     scheduler.start()
+    endpoints = monitor.serve(alive=lambda: scheduler.running) if monitor else None
     log.info("daemon started", pipelines=[p.name for p in pipelines])
-    stop.wait()
-    scheduler.shutdown(wait=True)
+    try:
+        stop.wait()
+        scheduler.shutdown(wait=True)
+    finally:
+        if endpoints is not None:
+            endpoints.stop()
     log.info("daemon stopped")
 
 
