@@ -239,7 +239,7 @@ def errors(args: argparse.Namespace) -> int:
 
 def check(args: argparse.Namespace) -> int:
     from syncer.connectors.base import VerifiesKeys
-    from syncer.mapping.apply import compile_mapping
+    from syncer.mapping.compile import compile_mapping
 
     settings = load(args)
     with opened_ledger(settings) as ledger:

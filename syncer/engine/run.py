@@ -27,7 +27,8 @@ from syncer.engine.whole import WholeListing
 from syncer.errors import RunStopped
 from syncer.ledger.values import Commit
 from syncer.logs import bound_run
-from syncer.mapping.apply import FieldMap, compile_mapping
+from syncer.mapping.apply import FieldMap
+from syncer.mapping.compile import compile_mapping
 from syncer.records import Cursor, Side
 
 

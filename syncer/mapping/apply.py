@@ -2,20 +2,20 @@
 
 Canonical values are keyed by the HubSpot property name (the pipeline's field key) and live in
 HubSpot's value space: an external value is passed through the inverse of the value map.
+The mapping is built from settings by compile.py; this module imports no settings, so the
+planner that uses it loads nothing but values.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, tzinfo
+from datetime import tzinfo
 from typing import Any
 
-from syncer.errors import ConfigError
 from syncer.mapping.convert import normalise_email, to_canonical, to_hubspot_text, to_native
 from syncer.policies import Direction
 from syncer.records import FieldType, Record, Side
-from syncer.settings import FieldMapping, PipelineSettings
 
 Canonical = dict[str, str | None]
 
@@ -86,51 +86,3 @@ class FieldMap:
             return to_canonical(raw, spec.canonical_type)
         except ValueError as exc:
             raise ValueError(f"field {name!r}: {exc}") from None
-
-
-def compile_mapping(
-    pipeline: PipelineSettings,
-    hubspot_types: Mapping[str, FieldType],
-    external_types: Mapping[str, FieldType],
-    external_zone: tzinfo = UTC,
-) -> FieldMap:
-    """Build the mapping from configuration and both sides' field types; `external_zone` is
-    the zone of the external side's date-times that carry none (its connector's `time_zone`)."""
-    types = (hubspot_types, external_types)
-    fields = [_spec(pipeline, key, m, types) for key, m in pipeline.fields.items()]
-    rule = pipeline.match
-    match = None
-    if rule is not None:
-        # The match rule's own pair, even when a one-way field copies its property elsewhere.
-        twin = (rule.hubspot, rule.external)
-        match = next((f for f in fields if (f.hubspot, f.external) == twin), None) or _spec(
-            pipeline, rule.hubspot, FieldMapping(external=rule.external), types
-        )
-    return FieldMap(fields, match, external_zone)
-
-
-def _spec(
-    pipeline: PipelineSettings,
-    key: str,
-    mapping: FieldMapping,
-    types: tuple[Mapping[str, FieldType], Mapping[str, FieldType]],
-) -> FieldSpec:
-    hubspot_types, external_types = types
-    external = mapping.external
-    if key not in hubspot_types:
-        raise ConfigError(f"pipelines.{pipeline.name}.fields.{key}: HubSpot has no such property")
-    if external not in external_types:
-        raise ConfigError(
-            f"pipelines.{pipeline.name}.fields.{key}: external field {external!r} does not exist"
-        )
-    is_email = key == "email"
-    return FieldSpec(
-        hubspot=key,
-        external=external,
-        direction=mapping.direction if pipeline.direction is Direction.BOTH else pipeline.direction,
-        canonical_type=mapping.type or hubspot_types[key],
-        external_type=external_types[external],
-        to_external_values=dict(mapping.values),
-        to_hubspot_values={v: k for k, v in mapping.values.items()},
-        is_email=is_email,
-    )

@@ -1,5 +1,5 @@
-"""HubSpot's outcome table and error-body parsing, on the bodies HubSpot documents
-(reference/hubspot_api.md sections 3, 5 and 6)."""
+"""HubSpot's outcome table and error-body parsing, on the bodies HubSpot documents for
+validation errors, rate limits and its other failure statuses."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from syncer.engine import stream
 from syncer.engine.report import Mode
 from syncer.engine.spool import Spool
 from syncer.errors import GuardRefused
-from syncer.mapping.apply import compile_mapping
+from syncer.mapping.compile import compile_mapping
 from syncer.records import ChangePage, Cursor, Record, Side
 from tests.engine.conftest import World, make_pipeline
 from tests.engine.test_run import assert_agree, seed

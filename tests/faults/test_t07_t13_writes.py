@@ -1,4 +1,4 @@
-"""Scenarios T07-T13 (reliability.md B3): writes whose outcome is unknown, refused in part, or
+"""Scenarios T07-T13: writes whose outcome is unknown, refused in part, or
 refused for good. The real engine runs against the HubSpot sandbox on loopback and a SQLite
 legacy CRM table (or, where the scenario is about the external CRM's own refusals, the
 in-memory connector made to refuse as Salesforce does); faults are injected at the sandbox."""

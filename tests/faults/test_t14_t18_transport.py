@@ -1,4 +1,4 @@
-"""Scenarios T14-T16 and T18 (reliability.md B3): rate limits, transient errors, an expiring
+"""Scenarios T14-T16 and T18: rate limits, transient errors, an expiring
 token and a slow network, between the real engine and the HubSpot sandbox on loopback, with a
 SQLite legacy CRM table. T17 (the ledger unavailable) is in test_t05_t17_ledger.py.
 

@@ -1,4 +1,4 @@
-"""Scenarios T19-T24 of the reliability plan: incremental windows, clocks and ordering.
+"""Scenarios T19-T24: incremental windows, clocks and ordering.
 
 The real engine runs between the HubSpot sandbox (on loopback) and a legacy CRM table in a real
 database. Every scenario checks what a user would: both sides' values, how many writes the

@@ -17,7 +17,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from syncer.mapping.apply import FieldMap, compile_mapping
+from syncer.mapping.apply import FieldMap
+from syncer.mapping.compile import compile_mapping
 from syncer.mapping.convert import normalise_email, to_canonical, to_hubspot_text, to_native
 from syncer.records import FieldType, Record, Side
 from syncer.settings import PipelineSettings

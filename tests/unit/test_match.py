@@ -20,7 +20,7 @@ from syncer.engine.match import Matched, Matcher
 from syncer.engine.plan import Pair
 from syncer.ledger.store import Ledger
 from syncer.ledger.values import Commit, Link
-from syncer.mapping.apply import compile_mapping
+from syncer.mapping.compile import compile_mapping
 from syncer.records import FieldType, Record, Side
 from tests.engine.conftest import EXT_TYPES, HUB_TYPES, make_pipeline
 

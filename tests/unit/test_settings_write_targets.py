@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from syncer.errors import ConfigError
-from syncer.mapping.apply import compile_mapping
+from syncer.mapping.compile import compile_mapping
 from syncer.records import FieldType
 from syncer.settings import PipelineSettings, load_settings
 

@@ -1,0 +1,60 @@
+"""A pipeline's field mapping built from its settings and both sides' field types."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, tzinfo
+
+from syncer.errors import ConfigError
+from syncer.mapping.apply import FieldMap, FieldSpec
+from syncer.policies import Direction
+from syncer.records import FieldType
+from syncer.settings import FieldMapping, PipelineSettings
+
+
+def compile_mapping(
+    pipeline: PipelineSettings,
+    hubspot_types: Mapping[str, FieldType],
+    external_types: Mapping[str, FieldType],
+    external_zone: tzinfo = UTC,
+) -> FieldMap:
+    """Build the mapping from configuration and both sides' field types; `external_zone` is
+    the zone of the external side's date-times that carry none (its connector's `time_zone`)."""
+    types = (hubspot_types, external_types)
+    fields = [_spec(pipeline, key, m, types) for key, m in pipeline.fields.items()]
+    rule = pipeline.match
+    match = None
+    if rule is not None:
+        # The match rule's own pair, even when a one-way field copies its property elsewhere.
+        twin = (rule.hubspot, rule.external)
+        match = next((f for f in fields if (f.hubspot, f.external) == twin), None) or _spec(
+            pipeline, rule.hubspot, FieldMapping(external=rule.external), types
+        )
+    return FieldMap(fields, match, external_zone)
+
+
+def _spec(
+    pipeline: PipelineSettings,
+    key: str,
+    mapping: FieldMapping,
+    types: tuple[Mapping[str, FieldType], Mapping[str, FieldType]],
+) -> FieldSpec:
+    hubspot_types, external_types = types
+    external = mapping.external
+    if key not in hubspot_types:
+        raise ConfigError(f"pipelines.{pipeline.name}.fields.{key}: HubSpot has no such property")
+    if external not in external_types:
+        raise ConfigError(
+            f"pipelines.{pipeline.name}.fields.{key}: external field {external!r} does not exist"
+        )
+    is_email = key == "email"
+    return FieldSpec(
+        hubspot=key,
+        external=external,
+        direction=mapping.direction if pipeline.direction is Direction.BOTH else pipeline.direction,
+        canonical_type=mapping.type or hubspot_types[key],
+        external_type=external_types[external],
+        to_external_values=dict(mapping.values),
+        to_hubspot_values={v: k for k, v in mapping.values.items()},
+        is_email=is_email,
+    )
