@@ -21,7 +21,8 @@ BATCH_LIMIT = 100
 LIST_LIMIT = 100
 JsonObject = dict[str, Any]
 # HubSpot answers 414 to long URLs, and integrators report trouble past ~2,000 characters of
-# properties in a list request's query: the properties that do not fit are read in batches by id (POST).
+# properties in a list request's query: the properties that do not fit are read in batches by
+# id (POST).
 MAX_PROPERTY_QUERY_CHARS = 2000
 
 
