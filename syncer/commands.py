@@ -100,11 +100,14 @@ def daemon(args: argparse.Namespace) -> int:
     from syncer.service.daemon import serve
 
     settings = load(args)
+    budgets = SharedBudgets.of(settings)
     monitor = monitor_for(settings)
+    monitor.watch_rate_limits("hubspot", budgets.hubspot)
     try:
         with stopped_by_signals() as stop:
             observer = FanOut(LoggingObserver(), monitor.runs)
-            serve(settings.pipelines, stop, scheduled_pass(settings, stop, observer), monitor)
+            run_pass = scheduled_pass(settings, stop, observer, budgets)
+            serve(settings.pipelines, stop, run_pass, monitor)
     finally:
         monitor.close()
     return EXIT_OK
@@ -120,14 +123,15 @@ def scheduled_pass(
     settings: Settings,
     stop: threading.Event | None = None,
     observer: RunObserver | None = None,
+    budgets: SharedBudgets | None = None,
 ) -> Callable[[str], list[RunReport]]:
     """One incremental pass of a pipeline, as the daemon runs them: several at once, spending
-    from one rate budget."""
-    budgets = SharedBudgets.of(settings)
+    from one rate budget (`budgets`, or one made for these passes)."""
+    shared = budgets or SharedBudgets.of(settings)
 
     def run_pass(pipeline: str) -> list[RunReport]:
         return run_modes(
-            settings, Mode.SYNC, pipeline, budgets=budgets, stop=stop, observer=observer
+            settings, Mode.SYNC, pipeline, budgets=shared, stop=stop, observer=observer
         )
 
     return run_pass

@@ -5,12 +5,17 @@ Two sources, each telling what it knows first-hand:
   and written per side, quarantined, conflicts, API calls, durations, whether a pass runs);
 - `LedgerMetrics`, a collector read at each scrape: the pipeline's state in the ledger
   (quarantine depth, conflicts logged, last successful run, lease holder), the same figure on
-  every replica sharing the ledger.
+  every replica sharing the ledger;
+- `RateLimitMetrics`, read at each scrape from a side's rate budgets, which this process's
+  passes share (so per side, not per pipeline): requests each budget allows now, and the
+  server's rate-limit refusals by the policy it named. The budgets are seen through the small
+  `RateLimits` protocol, so this module knows no connector.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, InfoMetricFamily
@@ -131,3 +136,38 @@ class LedgerMetrics(Collector):
                 holder = {"holder": state.lease_owner, "epoch": str(state.lease_epoch)}
                 lease.add_metric([state.pipeline], holder)
         yield from (depth, logged, success, lease)
+
+
+class RateLimits(Protocol):
+    """A side's rate budgets as a metrics reader sees them."""
+
+    def remaining(self) -> Mapping[str, float]:
+        """Requests each budget (by name: "burst", "daily", ...) allows now."""
+        ...
+
+    def rate_limited(self) -> Mapping[str, int]:
+        """Rate-limit refusals (HTTP 429) so far, by the policy the server named."""
+        ...
+
+
+class RateLimitMetrics(Collector):
+    def __init__(self, side: str, limits: RateLimits) -> None:
+        self.side = side
+        self.limits = limits
+
+    def collect(self) -> Iterator[Metric]:
+        remaining = GaugeMetricFamily(
+            "syncer_budget_remaining",
+            "Requests a rate budget allows now, as this process counts them.",
+            labels=["side", "budget"],
+        )
+        for budget, value in sorted(self.limits.remaining().items()):
+            remaining.add_metric([self.side, budget], value)
+        refused = CounterMetricFamily(
+            "syncer_rate_limited",
+            "Requests the server refused for a rate limit (HTTP 429), by policy.",
+            labels=["side", "policy"],
+        )
+        for policy, count in sorted(self.limits.rate_limited().items()):
+            refused.add_metric([self.side, policy], count)
+        yield from (remaining, refused)

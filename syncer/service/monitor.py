@@ -15,7 +15,7 @@ from syncer.ledger.values import utcnow
 from syncer.logs import get_logger
 from syncer.service.health import LedgerWatch, Readiness, readiness
 from syncer.service.http import Endpoints, EndpointServer
-from syncer.service.metrics import LedgerMetrics, RunMetrics
+from syncer.service.metrics import LedgerMetrics, RateLimitMetrics, RateLimits, RunMetrics
 from syncer.settings_service import ServiceSettings
 
 log = get_logger(__name__)
@@ -38,6 +38,10 @@ class Monitor:
         self.watch = LedgerWatch(open_ledger, pipelines)
         self.registry.register(LedgerMetrics(self.watch))
         self.started_at = utcnow()
+
+    def watch_rate_limits(self, side: str, limits: RateLimits) -> None:
+        """Also show what `side`'s rate limits allow now and how often the server refused."""
+        self.registry.register(RateLimitMetrics(side, limits))
 
     def ready(self) -> Readiness:
         stale_after = timedelta(seconds=self.settings.stale_after_seconds())

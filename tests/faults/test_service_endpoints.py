@@ -140,6 +140,9 @@ def test_daemon_probes_follow_the_ledger_and_metrics_count_the_pass(
     assert _value(
         samples, "syncer_last_success_timestamp_seconds", pipeline="contacts"
     ) == pytest.approx(run.finished_at.timestamp())
+    for budget in ("burst", "daily", "search"):
+        assert _value(samples, "syncer_budget_remaining", side="hubspot", budget=budget) > 0
+    assert not [key for key in samples if key[0] == "syncer_rate_limited_total"]  # none refused
     holder = f"{socket.gethostname()}:{daemon.pid}"
     assert _value(samples, "syncer_lease_info", pipeline="contacts", holder=holder, epoch="1") == 1
 
