@@ -222,6 +222,7 @@ class PipelineHealth:
 
     pipeline: str
     quarantine_depth: int  # open quarantine entries
+    oldest_unsynced: datetime | None  # when the oldest record still in quarantine was first seen
     conflicts_logged: int  # conflicts decided by policy since the pipeline began
     last_success: datetime | None  # when the newest run that went through finished
     lease_owner: str | None  # host:pid of the newest lease holder (the lease may have expired)

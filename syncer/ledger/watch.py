@@ -25,6 +25,9 @@ def pipeline_health(engine: sa.Engine, pipeline: str) -> PipelineHealth:
     depth = count.select_from(quarantine).where(
         quarantine.c.pipeline == pipeline, quarantine.c.state == "open"
     )
+    oldest = sa.select(sa.func.min(quarantine.c.first_seen)).where(
+        quarantine.c.pipeline == pipeline, quarantine.c.state == "open"
+    )
     logged = count.select_from(conflicts).where(conflicts.c.pipeline == pipeline)
     last = sa.select(sa.func.max(runs.c.finished_at)).where(
         runs.c.pipeline == pipeline, runs.c.status.in_(_SUCCEEDED)
@@ -32,10 +35,12 @@ def pipeline_health(engine: sa.Engine, pipeline: str) -> PipelineHealth:
     holder = sa.select(leases.c.owner, leases.c.epoch).where(leases.c.pipeline == pipeline)
     with engine.connect() as conn:
         finished: Any = conn.execute(last).scalar_one_or_none()
+        first_seen: Any = conn.execute(oldest).scalar_one_or_none()
         lease = conn.execute(holder).first()
         return PipelineHealth(
             pipeline=pipeline,
             quarantine_depth=int(conn.execute(depth).scalar_one()),
+            oldest_unsynced=aware(first_seen) if first_seen is not None else None,
             conflicts_logged=int(conn.execute(logged).scalar_one()),
             last_success=aware(finished) if finished is not None else None,
             lease_owner=str(lease.owner) if lease else None,

@@ -1,11 +1,11 @@
 """The daemon's Prometheus metrics, in a registry of their own (not the client's global one).
 
-Two sources, each telling what it knows first-hand:
+Three sources, each telling what it knows first-hand:
 - `RunMetrics`, a run observer the engine calls: what this process's runs did (records read
   and written per side, quarantined, conflicts, API calls, durations, whether a pass runs);
 - `LedgerMetrics`, a collector read at each scrape: the pipeline's state in the ledger
-  (quarantine depth, conflicts logged, last successful run, lease holder), the same figure on
-  every replica sharing the ledger;
+  (quarantine depth and lag, conflicts logged, last successful run, lease holder), the same
+  figure on every replica sharing the ledger;
 - `RateLimitMetrics`, read at each scrape from a side's rate budgets, which this process's
   passes share (so per side, not per pipeline): requests each budget allows now, and the
   server's rate-limit refusals by the policy it named. The budgets are seen through the small
@@ -15,6 +15,7 @@ Two sources, each telling what it knows first-hand:
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import datetime
 from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -24,6 +25,7 @@ from prometheus_client.registry import Collector
 
 from syncer.engine.observer import ChunkCommitted, RunStarted
 from syncer.engine.report import RunReport
+from syncer.ledger.values import utcnow
 from syncer.logs import get_logger
 from syncer.service.health import LedgerWatch
 
@@ -119,6 +121,12 @@ class LedgerMetrics(Collector):
             "Conflicts recorded in the ledger since the pipeline began.",
             labels=["pipeline"],
         )
+        lag = GaugeMetricFamily(
+            "syncer_lag_seconds",
+            "Seconds since the oldest change seen but not synced (a record waiting in "
+            "quarantine) was first seen; 0 when none waits.",
+            labels=["pipeline"],
+        )
         success = GaugeMetricFamily(
             "syncer_last_success_timestamp_seconds",
             "When the newest run that went through finished (Unix time).",
@@ -129,13 +137,18 @@ class LedgerMetrics(Collector):
         )
         for state in states:
             depth.add_metric([state.pipeline], state.quarantine_depth)
+            lag.add_metric([state.pipeline], _age(state.oldest_unsynced))
             logged.add_metric([state.pipeline], state.conflicts_logged)
             if state.last_success is not None:
                 success.add_metric([state.pipeline], state.last_success.timestamp())
             if state.lease_owner is not None:
                 holder = {"holder": state.lease_owner, "epoch": str(state.lease_epoch)}
                 lease.add_metric([state.pipeline], holder)
-        yield from (depth, logged, success, lease)
+        yield from (depth, lag, logged, success, lease)
+
+
+def _age(moment: datetime | None) -> float:
+    return max(0.0, (utcnow() - moment).total_seconds()) if moment is not None else 0.0
 
 
 class RateLimits(Protocol):

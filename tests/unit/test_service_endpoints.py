@@ -16,6 +16,7 @@ from syncer.engine.observer import ChunkCommitted, RunStarted, SideWrites
 from syncer.engine.report import Mode, RunReport, RunStatus
 from syncer.errors import ConfigError
 from syncer.ledger.store import Ledger
+from syncer.ledger.values import Commit, Rejected
 from syncer.records import Side
 from syncer.service.health import LedgerWatch, Readiness, readiness
 from syncer.service.http import Endpoints
@@ -154,3 +155,26 @@ def test_service_settings_are_checked_at_load(tmp_path: Path) -> None:
     assert service.listen_host_port() == ("::", 9090)
     assert service.token is not None and service.token.get_secret_value() == "metrics-token"
     assert service.stale_after_seconds() == 1800
+
+
+def test_ledger_metrics_show_quarantine_depth_lag_conflicts_and_lease(ledger: Ledger) -> None:
+    registry = CollectorRegistry()
+    registry.register(LedgerMetrics(LedgerWatch(lambda: ledger, ["contacts"])))
+    on = {"pipeline": "contacts"}
+    assert registry.get_sample_value("syncer_quarantine_depth", on) == 0
+    assert registry.get_sample_value("syncer_lag_seconds", on) == 0
+    assert (
+        registry.get_sample_value("syncer_lease_info", {**on, "holder": "h:1", "epoch": "1"})
+        is None
+    )
+    epoch = ledger.acquire_lease("contacts", "h:1", timedelta(minutes=5))
+    hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    refused = [Rejected(Side.HUBSPOT, str(n), "create", "invalid", "bad email") for n in range(2)]
+    ledger.commit("contacts", epoch, Commit(rejected=refused, now=hour_ago), "run-1")
+    assert registry.get_sample_value("syncer_quarantine_depth", on) == 2
+    lag = registry.get_sample_value("syncer_lag_seconds", on)
+    assert lag is not None and 3600 <= lag < 3660
+    assert (
+        registry.get_sample_value("syncer_lease_info", {**on, "holder": "h:1", "epoch": "1"}) == 1
+    )
+    assert registry.get_sample_value("syncer_conflicts_logged_total", on) == 0
