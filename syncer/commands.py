@@ -10,7 +10,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from syncer.engine import failpoints
 from syncer.engine.observer import FanOut, LoggingObserver, RunObserver
@@ -21,10 +21,12 @@ from syncer.ledger.store import Ledger
 from syncer.ledger.values import RunRecord
 from syncer.logs import configure_logging, register_secret
 from syncer.records import Side
-from syncer.service.monitor import Monitor
 from syncer.service.signals import stopped_by_signals
 from syncer.settings import Settings, load_settings
 from syncer.wiring import SharedBudgets, pipeline_run, select_pipelines
+
+if TYPE_CHECKING:
+    from syncer.service.monitor import Monitor
 
 EXIT_OK, EXIT_QUARANTINED = 0, 4
 
@@ -115,6 +117,9 @@ def daemon(args: argparse.Namespace) -> int:
 
 def monitor_for(settings: Settings) -> Monitor:
     """The metrics and probes of this process; the ledger they read is opened on first use."""
+    # Imported here: only `syncer run`, and a `sync` that pushes, load the metrics client.
+    from syncer.service.monitor import Monitor
+
     names = [p.name for p in settings.pipelines]
     return Monitor(settings.service, names, lambda: Ledger.open(settings.ledger.url))
 

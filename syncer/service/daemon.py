@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -19,8 +20,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from syncer.engine.report import RunReport
 from syncer.errors import LeaseHeld, RateLimited, RunStopped
 from syncer.logs import get_logger
-from syncer.service.monitor import Monitor
 from syncer.settings import PipelineSettings
+
+if TYPE_CHECKING:
+    from syncer.service.monitor import Monitor
 
 log = get_logger(__name__)
 
@@ -51,10 +54,11 @@ def serve(
             misfire_grace_time=None,
             next_run_time=datetime.now(UTC),  # the first pass starts at once
         )
-    scheduler.start()
+    # Listening first: an address in use ends the daemon before any pass has started.
     endpoints = monitor.serve(alive=lambda: scheduler.running) if monitor else None
-    log.info("daemon started", pipelines=[p.name for p in pipelines])
     try:
+        scheduler.start()
+        log.info("daemon started", pipelines=[p.name for p in pipelines])
         stop.wait()
         scheduler.shutdown(wait=True)
     finally:

@@ -23,6 +23,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from waitress.server import create_server
 
+from syncer.errors import ConfigError
 from syncer.logs import get_logger
 from syncer.service.health import Readiness
 
@@ -95,8 +96,12 @@ class EndpointServer:
     """Serves `app` on host:port (port 0: a free one) in a thread until `stop()`."""
 
     def __init__(self, app: Endpoints, host: str, port: int) -> None:
+        try:
+            server = create_server(app, host=host, port=port, threads=_THREADS)
+        except OSError as exc:  # in use, or not an address of this host
+            raise ConfigError(f"service.listen: cannot listen on {host}:{port}: {exc}") from None
         # Typed loosely: waitress's stubs do not show the attributes the loop below uses.
-        self._server = cast(Any, create_server(app, host=host, port=port, threads=_THREADS))
+        self._server = cast(Any, server)
         self.port: int = self._server.effective_port
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="syncer-endpoints", daemon=True)

@@ -3,11 +3,13 @@ and the `[service]` settings."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
@@ -19,7 +21,7 @@ from syncer.ledger.store import Ledger
 from syncer.ledger.values import Commit, Rejected
 from syncer.records import Side
 from syncer.service.health import LedgerWatch, Readiness, readiness
-from syncer.service.http import Endpoints
+from syncer.service.http import Endpoints, EndpointServer
 from syncer.service.metrics import LedgerMetrics, RunMetrics
 from syncer.settings import load_settings
 
@@ -178,3 +180,22 @@ def test_ledger_metrics_show_quarantine_depth_lag_conflicts_and_lease(ledger: Le
         registry.get_sample_value("syncer_lease_info", {**on, "holder": "h:1", "epoch": "1"}) == 1
     )
     assert registry.get_sample_value("syncer_conflicts_logged_total", on) == 0
+
+
+def test_an_address_in_use_is_a_configuration_error() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ConfigError, match=f"service.listen: cannot listen on 127.0.0.1:{port}"):
+            EndpointServer(_app(), "127.0.0.1", port)
+
+
+def test_the_server_answers_over_http_until_stopped() -> None:
+    server = EndpointServer(_app(), "127.0.0.1", 0)
+    try:
+        assert httpx.get(f"http://127.0.0.1:{server.port}/healthz").json() == {"alive": True}
+    finally:
+        server.stop()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{server.port}/healthz")
