@@ -36,6 +36,15 @@ class LedgerWatch:
         ledger.ping()
         return [ledger.health(name) for name in self.pipelines]
 
+    def open_now(self) -> None:
+        """Open (and bring up to date) the ledger now, before any pass opens it too: two first
+        opens at once would both try to create a fresh ledger's tables. A ledger that cannot be
+        reached yet is opened on first use instead."""
+        try:
+            self._opened()
+        except Exception as exc:
+            log.warning("ledger not reachable at start", error=f"{type(exc).__name__}: {exc}")
+
     def close(self) -> None:
         with self._lock:
             if self._ledger is not None:

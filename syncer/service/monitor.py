@@ -51,6 +51,7 @@ class Monitor:
         address = self.settings.listen_host_port()
         if address is None:
             return None
+        self.watch.open_now()
         token = self.settings.token.get_secret_value() if self.settings.token else None
         app = Endpoints(alive, self.ready, self.registry, token)
         return EndpointServer(app, *address)

@@ -174,20 +174,27 @@ def test_daemon_is_not_ready_once_a_pipeline_goes_stale(dep: Deployment) -> None
     no successful pass the pipeline is stale."""
     base = _serve(dep, stale_after="1s")
     daemon = syncer(dep, "run")
-    wait_until(lambda: _status(f"{base}/readyz") == 503 and _ran(dep), "the pipeline goes stale")
+    wait_until(lambda: _stale_since(base) is not None, "the pipeline goes stale after a pass")
     response = _get(f"{base}/readyz")
-    assert response is not None
+    assert response is not None and response.status_code == 503
     body = response.json()
-    assert body["ready"] is False
-    assert list(body["stale"]) == ["contacts"] and body["stale"]["contacts"] is not None
+    assert body["ready"] is False and list(body["stale"]) == ["contacts"]
+    with dep.ledger() as ledger:
+        [run] = ledger.recent_runs("contacts")
+    assert run.status == "ok" and run.finished_at is not None
+    assert body["stale"]["contacts"] == run.finished_at.isoformat()
     assert _status(f"{base}/metrics") == 200  # no token configured: open
     daemon.send_signal(signal.SIGTERM)
     assert finish(daemon)[0] == 0
 
 
-def _ran(dep: Deployment) -> bool:
-    with dep.ledger() as ledger:
-        return any(run.status == "ok" for run in ledger.recent_runs("contacts"))
+def _stale_since(base: str) -> str | None:
+    """When the stale pipeline last succeeded, once /readyz says it is stale after a pass."""
+    response = _get(f"{base}/readyz")
+    if response is None or response.status_code != 503:
+        return None
+    since: str | None = response.json().get("stale", {}).get("contacts")
+    return since
 
 
 class _Gateway(BaseHTTPRequestHandler):
