@@ -43,7 +43,7 @@ def load(args: argparse.Namespace) -> Settings:
 
 @contextmanager
 def opened_ledger(settings: Settings) -> Iterator[Ledger]:
-    ledger = Ledger.open(settings.ledger.url)
+    ledger = Ledger.open(settings.ledger.connect_url())
     try:
         yield ledger
     finally:

@@ -1,8 +1,10 @@
 """Structured logs (JSON in containers, console on a TTY) with secret redaction.
 
-`configure_logging` is called once at the edge. Every event, whether it comes from structlog or
-from a stdlib logger such as httpx or sqlalchemy, is rendered by one `ProcessorFormatter` whose
-last step before the renderer is `redact_secrets`, so nothing reaches the stream unscrubbed.
+`configure_logging` is called once at the edge, at the level `SYNCER_LOG_LEVEL` names (info by
+default: one line per pass of the daemon, warnings and errors). Every event, whether it comes
+from structlog or from a stdlib logger such as httpx or sqlalchemy, is rendered by one
+`ProcessorFormatter` whose last step before the renderer is `redact_secrets`, so nothing reaches
+the stream unscrubbed.
 """
 
 from __future__ import annotations
@@ -106,8 +108,10 @@ def redact_secrets(_logger: WrappedLogger, _method: str, event_dict: EventDict) 
     return {key: _redact_item(key, value) for key, value in event_dict.items()}
 
 
-# Loggers that put whole URLs (with query strings) into INFO lines.
-QUIET_LOGGERS = ("httpx", "httpcore")
+# Loggers held at WARNING whatever the level: httpx and httpcore put whole URLs (with query
+# strings) into INFO lines; APScheduler says "Running job ..." and "executed successfully" for
+# every firing, which would bury the one line per pass the daemon writes itself.
+QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler")
 _LEVELS = ("debug", "info", "warning", "error", "critical")
 _LEADING_KEYS = ("timestamp", "level", "event", "logger")
 

@@ -73,9 +73,22 @@ class LedgerSettings(_Strict):
     # How long a run's lease outlives its last renewal: a replica that dies on another host
     # blocks its pipelines this long; a paused one is fenced once it has passed.
     lease_seconds: float = Field(600.0, gt=0, le=rules.MAX_DURATION_SECONDS)
+    # The password apart from the URL (inline, SYNCER_LEDGER__PASSWORD or a mounted secret
+    # file), so the URL can sit in a ConfigMap or a compose file; put into the URL to connect.
+    password: SecretStr | None = None
+    password_file: Path | None = None
 
     def __repr_args__(self) -> Any:
         yield "url", mask_url_password(self.url)
+
+    def connect_url(self) -> str:
+        """The URL to connect with: `password`, when set, in place of the URL's own."""
+        if self.password is None:
+            return self.url
+        from sqlalchemy.engine import make_url  # settings load without importing SQLAlchemy
+
+        url = make_url(self.url).set(password=self.password.get_secret_value())
+        return url.render_as_string(hide_password=False)
 
 
 class HubSpotSettings(_Strict):
@@ -231,6 +244,8 @@ class Settings(BaseSettings):
         password = urlsplit(self.ledger.url).password
         if password:
             secrets.append(unquote(password))
+        if self.ledger.password:
+            secrets.append(self.ledger.password.get_secret_value())
         return secrets + self.external.secret_values()
 
 
@@ -252,8 +267,9 @@ DEFAULT_CONFIG_PATH = Path("config/syncer.toml")
 
 def secret_pairs() -> list[tuple[str, str]]:
     """(section, key) of every secret that may be given inline as `key` or in a file named by
-    `key_file`: HubSpot's, and those of every kind of [external]."""
+    `key_file`: the ledger's, HubSpot's, the service's, and those of every kind of [external]."""
     sections: list[tuple[str, type[BaseModel]]] = [
+        ("ledger", LedgerSettings),
         ("hubspot", HubSpotSettings),
         ("service", ServiceSettings),
     ]

@@ -45,9 +45,11 @@ def hold_back(
     fieldmap: FieldMap,
     id_property: str,
     now: datetime,
+    released: dict[Side, set[str]] | None = None,
 ) -> int:
     """Take out of `collected` the records still waiting for their retry time and unchanged
-    since they were refused; return how many."""
+    since they were refused, except those `released` (their reason is gone); return how
+    many."""
     waiting = ledger.quarantine_waiting(pipeline, now)
     held = {
         side: {
@@ -55,6 +57,7 @@ def hold_back(
             for record_id, stored in waiting[side].items()
             if (record := collected[side].records.get(record_id)) is not None
             and stored in _fingerprints(record, side, fieldmap, id_property)
+            and record_id not in (released or {}).get(side, set())
         }
         for side in Side
     }

@@ -3,9 +3,9 @@
 Each chunk of planned pairs goes through three stages:
 1. run thread: build the writes and commit an intent for every create, before anything of the
    chunk is sent (a crash after the API accepted a create leaves the intent to reconcile);
-2. sender thread: refuse a key copied onto a linked record that another record already holds,
-   write to HubSpot and to the external side, archive where the delete policy says so, then
-   stamp new external ids in HubSpot;
+2. sender thread: refuse a key copied onto a linked record that another record already holds
+   (unless it gives it up in the chunk: key_moves.py), write to HubSpot and to the external
+   side, archive where the delete policy says so, then stamp new external ids in HubSpot;
 3. run thread: commit links, re-based hashes, conflicts, quarantine entries and resolved
    intents in one fenced transaction (see settle.py).
 A single sender thread carries the chunks in order, so the remote side sees exactly the writes
@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from syncer.connectors.base import Connector
 from syncer.engine import failpoints
 from syncer.engine.duplicates import adopt_duplicates
+from syncer.engine.key_moves import key_moves
 from syncer.engine.observer import LoggingObserver, RunObserver
 from syncer.engine.plan import PairPlan, external_id_of
 from syncer.engine.settle import Outcome, Settler, Tally, source_id
@@ -130,8 +131,8 @@ class Executor:
             raise _Stopped("an earlier chunk failed; this one was not sent")
         try:
             plans, outcomes = chunk.plans, chunk.outcomes
-            self._refuse_taken_keys(plans, outcomes)
             for side in Side:
+                self._move_keys(side, plans, outcomes)
                 writes = [w for w in chunk.writes[side] if side not in outcomes[int(w.key)].failed]
                 self._write_side(side, writes, chunk)
                 self._archive(side, chunk)
@@ -191,6 +192,8 @@ class Executor:
         pair = plan.pair
         target = pair.version(side)
         target_id = target.id if target else (pair.link.id_on(side) if pair.link else None)
+        if plan.create_on is side:
+            target_id = None  # a new record, even for a link (its archived twin is restored)
         if side is Side.HUBSPOT and (external_id := external_id_of(pair)) is not None:
             properties[self.id_property] = external_id
         if target_id is not None:
@@ -246,32 +249,19 @@ class Executor:
                     "the side returned no result for this record",
                 )
 
-    def _refuse_taken_keys(self, plans: Sequence[PairPlan], outcomes: list[Outcome]) -> None:
-        """A match key (email) copied onto a linked record must not be one another record of
-        that side already holds: that would make two records with one key. Looked up first."""
-        match = self.fieldmap.match
-        if match is None:
-            return  # no match key to copy
-        for side in Side:
-            wanted: dict[str, list[int]] = {}
-            for index, plan in enumerate(plans):
-                key = plan.writes.get(side, {}).get(match.hubspot)
-                if key is not None and plan.pair.link is not None:
-                    wanted.setdefault(key, []).append(index)
-            if not wanted:
-                continue
-            name = match.hubspot if side is Side.HUBSPOT else match.external
-            for record in self.connectors[side].find(name, list(wanted)):
-                for index in wanted.get(self.fieldmap.match_key(record, side) or "", []):
-                    pair = plans[index].pair
-                    if record.id != (pair.link.id_on(side) if pair.link else None):
-                        outcomes[index].failed[side] = Rejection(
-                            RejectionKind.DUPLICATE,
-                            "DUPLICATE_MATCH_KEY",
-                            f"{side.value} record {record.id} already holds {match.hubspot} "
-                            f"{record.properties.get(name)!r}; not copying it onto a second one",
-                            match.hubspot,
-                        )
+    def _move_keys(self, side: Side, plans: Sequence[PairPlan], outcomes: list[Outcome]) -> None:
+        """Refuse a key copied onto a linked record that another record holds, unless that
+        record gives it up in this chunk: then its key is cleared first (key_moves.py)."""
+        moves = key_moves(plans, side, self.fieldmap, self.connectors[side])
+        for index, rejection in moves.refused.items():
+            outcomes[index].failed[side] = rejection
+        if not moves.clears:
+            return
+        for result in self.connectors[side].write(list(moves.clears.values())):
+            if not result.ok:
+                outcomes[int(result.key)].failed[side] = result.rejection or Rejection(
+                    RejectionKind.NO_ANSWER, "NO_RESULT", "no result for clearing the match key"
+                )
 
     def _stamp_new_external_ids(self, plans: Sequence[PairPlan], outcomes: list[Outcome]) -> None:
         """A HubSpot record copied into the external CRM learns its new external id."""

@@ -106,9 +106,12 @@ def plan_pair(pair: Pair, fields: list[FieldSpec], policy: Policy) -> PairPlan:
     if pair.link is None and archived:
         return PairPlan(pair)  # an unlinked record that is gone: nothing to pair or create
     remembered = decode_sides(pair.link.archived_on) if pair.link else frozenset()
+    restored = _restored(pair, remembered)
+    if restored is not None and policy.deletes is DeletePolicy.ARCHIVE and len(archived) == 1:
+        return _plan_restore(pair, fields, policy, restored)
     # A twin to archive: a new archive, or (deletes=archive) one found earlier on one side
-    # only, e.g. a record an update found gone. Never after both were archived: a record
-    # restored then stays live, alone, rather than being archived again.
+    # only, e.g. a record an update found gone. Never after both were archived: a restore is
+    # planned above, before this rule could archive the restored record again.
     owed = policy.deletes is DeletePolicy.ARCHIVE and len(archived) == 1 and len(remembered) < 2
     if archived - remembered or owed:
         return _plan_archive(pair, archived, policy)
@@ -132,6 +135,28 @@ def _archived_now(pair: Pair) -> frozenset[Side]:
     return frozenset(out)
 
 
+def _restored(pair: Pair, remembered: frozenset[Side]) -> Side | None:
+    """The side whose record was remembered archived and is seen live again: restored."""
+    for side in remembered:
+        version = pair.version(side)
+        if version is not None and not version.archived:
+            return side
+    return None
+
+
+def _plan_restore(pair: Pair, fields: list[FieldSpec], policy: Policy, restored: Side) -> PairPlan:
+    """A record restored after deletes=archive archived its twin: the twin is restored too.
+    No side can be told to un-archive through the connector protocol (HubSpot's API has no
+    restore), so the twin is made anew from the restored record, edits included, and the link
+    is re-pointed to it. Where the pipeline may not create there, the restored record stays
+    live alone: the link keeps both sides archived, so it is never archived again."""
+    assert pair.link is not None
+    twin = restored.other
+    if twin not in policy.creates_to:
+        return PairPlan(pair, base=dict(pair.link.base), archived=frozenset(Side))
+    return _plan_create(pair, fields, policy, source=restored)
+
+
 def _plan_archive(pair: Pair, archived: frozenset[Side], policy: Policy) -> PairPlan:
     """A linked record was archived on one side: archive its twin, or just stop writing to it."""
     assert pair.link is not None
@@ -143,8 +168,11 @@ def _plan_archive(pair: Pair, archived: frozenset[Side], policy: Policy) -> Pair
     return plan
 
 
-def _plan_create(pair: Pair, fields: list[FieldSpec], policy: Policy) -> PairPlan:
-    source = Side.HUBSPOT if pair.hubspot is not None else Side.EXTERNAL
+def _plan_create(
+    pair: Pair, fields: list[FieldSpec], policy: Policy, source: Side | None = None
+) -> PairPlan:
+    if source is None:
+        source = Side.HUBSPOT if pair.hubspot is not None else Side.EXTERNAL
     version = pair.version(source)
     assert version is not None
     target = source.other

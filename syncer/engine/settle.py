@@ -88,8 +88,9 @@ class Settler:
         gone = _quarantine_failures(plan, outcome, commit)
         hub_id = outcome.ids.get(Side.HUBSPOT) or known_id(plan, Side.HUBSPOT)
         ext_id = outcome.ids.get(Side.EXTERNAL) or known_id(plan, Side.EXTERNAL)
-        if hub_id is None or ext_id is None:
-            return  # a create failed: no pair to remember yet
+        create_failed = plan.create_on is not None and plan.create_on not in outcome.ids
+        if hub_id is None or ext_id is None or create_failed:
+            return  # no pair to remember yet (a restore's link keeps its archived twin)
         base = dict(plan.base)
         for side in outcome.failed:
             for field_name in plan.writes.get(side, {}):

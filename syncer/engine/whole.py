@@ -8,7 +8,8 @@ listing takes, in order:
 1. the listing guard: a full listing that found nothing while pairs are linked is refused;
 2. a linked record a full listing did not show is gone: it is stood in as archived;
 3. quarantined records whose retry time has come are read again by id;
-4. in a sync, quarantined records re-read unchanged before their retry time wait for it
+4. in a sync, duplicate-key refusals whose key was let go are read again (freed_keys.py);
+   other quarantined records re-read unchanged before their retry time wait for it
    (backoff.py). Not in a migration: it matches full listings without look-ups, so a record
    left out could let its counterpart be created again.
 """
@@ -20,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from syncer.engine import backoff, guards
 from syncer.engine.collect import Collected, collect, gone
 from syncer.engine.context import RunState
+from syncer.engine.freed_keys import freed_refusals
 from syncer.engine.listing import merges_of
 from syncer.engine.page import Page
 from syncer.engine.report import Mode
@@ -52,7 +54,7 @@ class WholeListing:
         guards.check_listing(self.link_count, sides, force=self.state.ctx.force)
         self._missing_from_listing_is_archived()
         self._add_quarantine_retries()
-        self.held_back = self._hold_back()
+        self.held_back = self._hold_back(self._add_freed_refusals())
         yield Page(
             list(sides[Side.HUBSPOT].records.values()), list(sides[Side.EXTERNAL].records.values())
         )
@@ -93,7 +95,26 @@ class WholeListing:
                 for record in ctx.connectors[side].fetch(missing):
                     listed[record.id] = record
 
-    def _hold_back(self) -> int:
+    def _add_freed_refusals(self) -> dict[Side, set[str]]:
+        """Duplicate-key refusals whose key was let go go through the run at once (a sync's
+        step: a migration's full listings read every record anyway)."""
+        if self.state.mode is Mode.MIGRATE:
+            return {}
+        ctx = self.state.ctx
+        freed = freed_refusals(
+            ctx.ledger,
+            ctx.pipeline.name,
+            ctx.connectors,
+            {side: self.sides[side].records for side in Side},
+            fieldmap=self.state.fieldmap,
+            now=ctx.clock(),
+        )
+        for side, records in freed.items():
+            for record in records:
+                self.sides[side].records.setdefault(record.id, record)
+        return {side: {r.id for r in records} for side, records in freed.items()}
+
+    def _hold_back(self, released: dict[Side, set[str]]) -> int:
         if self.state.mode is Mode.MIGRATE:
             return 0
         ctx = self.state.ctx
@@ -104,6 +125,7 @@ class WholeListing:
             fieldmap=self.state.fieldmap,
             id_property=ctx.pipeline.external_id_property,
             now=ctx.clock(),
+            released=released,
         )
         if held:
             log.info("quarantined records left to their back-off", held=held)

@@ -83,7 +83,8 @@ class Passes:
         self.parked_until.pop(pipeline, None)
         try:
             for report in self.run_pass(pipeline):
-                log.info(
+                # Debug: the run's own "run finished" line is the one info line per pass.
+                log.debug(
                     "pass done", pipeline=pipeline, status=report.status.value, writes=report.writes
                 )
         except RunStopped as exc:

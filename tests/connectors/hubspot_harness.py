@@ -57,23 +57,39 @@ def pipeline(**overrides: object) -> PipelineSettings:
 
 
 def settings(base_url: str = "http://sandbox.test", **overrides: object) -> HubSpotSettings:
-    values: dict[str, object] = {"base_url": base_url, "token": SecretStr(TOKEN),
-                                 "burst_limit": 190, "search_per_second": 1000}
+    values: dict[str, object] = {
+        "base_url": base_url,
+        "token": SecretStr(TOKEN),
+        "burst_limit": 190,
+        "search_per_second": 1000,
+    }
     values.update(overrides)
     return HubSpotSettings.model_validate(values)
 
 
-def connect(app: HubSpotSandbox, *, pipeline_settings: PipelineSettings | None = None,
-            clock: Callable[[], datetime] | None = None, **overrides: object) -> HubSpotConnector:
-    return HubSpotConnector(settings(**overrides), pipeline_settings or pipeline(),
-                            transport=httpx.WSGITransport(app=app),
-                            clock=clock or (lambda: datetime.now(UTC)))
+def connect(
+    app: HubSpotSandbox,
+    *,
+    pipeline_settings: PipelineSettings | None = None,
+    clock: Callable[[], datetime] | None = None,
+    **overrides: object,
+) -> HubSpotConnector:
+    return HubSpotConnector(
+        settings(**overrides),
+        pipeline_settings or pipeline(),
+        transport=httpx.WSGITransport(app=app),
+        clock=clock or (lambda: datetime.now(UTC)),
+    )
 
 
 def contact(n: int, *, domain: str = "example.com", **extra: str) -> Write:
     email = f"person{n}@{domain}"
-    return Write(key=f"w{n}", properties={"email": email, "firstname": f"First{n}", **extra},
-                 unique_property="email", unique_value=email)
+    return Write(
+        key=f"w{n}",
+        properties={"email": email, "firstname": f"First{n}", **extra},
+        unique_property="email",
+        unique_value=email,
+    )
 
 
 def ids_of(records: Sequence[Record]) -> list[str]:
@@ -88,8 +104,14 @@ class TokenEndpoint:
     the way HubSpot does (400 invalid_grant / BAD_REFRESH_TOKEN).
     """
 
-    def __init__(self, *, access_token: str = TOKEN, refresh_token: str = "rt-secret-1",
-                 expires_in: int = 1800, numbered: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        access_token: str = TOKEN,
+        refresh_token: str = "rt-secret-1",
+        expires_in: int = 1800,
+        numbered: bool = False,
+    ) -> None:
         self.access_token = access_token
         self.numbered = numbered  # hand out access_token-1, -2, ...; GET /whoami takes the last
         self.refresh_token = refresh_token
@@ -116,9 +138,15 @@ class TokenEndpoint:
             def do_GET(self) -> None:
                 current = f"Bearer {endpoint.issued[-1]}" if endpoint.issued else None
                 ok = self.headers.get("Authorization") == current
-                payload = json.dumps({"ok": True} if ok else {
-                    "status": "error", "message": "The OAuth token used to make this call expired",
-                    "category": "EXPIRED_AUTHENTICATION"}).encode()
+                payload = json.dumps(
+                    {"ok": True}
+                    if ok
+                    else {
+                        "status": "error",
+                        "message": "The OAuth token used to make this call expired",
+                        "category": "EXPIRED_AUTHENTICATION",
+                    }
+                ).encode()
                 self.send_response(200 if ok else 401)
                 self.send_header("Content-Type", "application/json;charset=utf-8")
                 self.send_header("Content-Length", str(len(payload)))
@@ -136,22 +164,31 @@ class TokenEndpoint:
         )
         self._thread.start()
 
-    def answer(self, path: str, form: dict[str, str],
-               content_type: str | None) -> tuple[int, dict[str, object]]:
+    def answer(
+        self, path: str, form: dict[str, str], content_type: str | None
+    ) -> tuple[int, dict[str, object]]:
         self.grants.append(form)
         self.content_types.append(content_type or "")
         if path != "/oauth/v1/token" or form.get("grant_type") != "refresh_token":
             return 400, {"error": "unsupported_grant_type", "status": "BAD_GRANT_TYPE"}
         if form.get("refresh_token") != self.refresh_token:
             message = "refresh token is invalid, expired or revoked"
-            return 400, {"error": "invalid_grant", "error_description": message,
-                         "status": "BAD_REFRESH_TOKEN", "message": message}
+            return 400, {
+                "error": "invalid_grant",
+                "error_description": message,
+                "status": "BAD_REFRESH_TOKEN",
+                "message": message,
+            }
         token = self.access_token
         if self.numbered:
             token = f"{token}-{len(self.issued) + 1}"
         self.issued.append(token)
-        return 200, {"token_type": "bearer", "refresh_token": self.refresh_token,
-                     "access_token": token, "expires_in": self.expires_in}
+        return 200, {
+            "token_type": "bearer",
+            "refresh_token": self.refresh_token,
+            "access_token": token,
+            "expires_in": self.expires_in,
+        }
 
     def stop(self) -> None:
         self._server.shutdown()
@@ -161,5 +198,8 @@ class TokenEndpoint:
 
 def portal_client(app: HubSpotSandbox) -> httpx.Client:
     """A plain HTTP client on the sandbox, as another app on the same portal would be."""
-    return httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://sandbox.test",
-                        headers={"Authorization": f"Bearer {TOKEN}"})
+    return httpx.Client(
+        transport=httpx.WSGITransport(app=app),
+        base_url="http://sandbox.test",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )

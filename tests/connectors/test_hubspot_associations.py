@@ -16,13 +16,20 @@ PRIMARY_CONTACT_TO_COMPANY = AssociationType(1)
 
 
 def companies(hubspot_app: object, count: int) -> list[str]:
-    companies_pipeline = pipeline(name="companies", hubspot_object="companies",
-                                  fields={"name": "name"},
-                                  match={"hubspot": "legacy_id", "external": "id"})
+    companies_pipeline = pipeline(
+        name="companies",
+        hubspot_object="companies",
+        fields={"name": "name"},
+        match={"hubspot": "legacy_id", "external": "id"},
+    )
     other = connect(hubspot_app, pipeline_settings=companies_pipeline)  # type: ignore[arg-type]
     other.prepare()
-    results = other.write([Write(f"c{n}", {"name": f"Co {n}"}, unique_property="legacy_id",
-                                 unique_value=f"C-{n}") for n in range(count)])
+    results = other.write(
+        [
+            Write(f"c{n}", {"name": f"Co {n}"}, unique_property="legacy_id", unique_value=f"C-{n}")
+            for n in range(count)
+        ]
+    )
     return [str(r.id) for r in results]
 
 
@@ -33,12 +40,14 @@ def test_edges_are_created_read_with_their_types_and_removed() -> None:
     people = [str(r.id) for r in hubspot.write([contact(n) for n in range(3)])]
     firms = companies(app, 2)
     links = hubspot.associations("companies")
-    results = links.create([
-        Edge(people[0], firms[0], (UNLABELED_CONTACT_TO_COMPANY, PRIMARY_CONTACT_TO_COMPANY)),
-        Edge(people[1], firms[0], (UNLABELED_CONTACT_TO_COMPANY,)),
-        Edge(people[1], firms[1], (UNLABELED_CONTACT_TO_COMPANY,)),
-        Edge(people[2], "999999", (UNLABELED_CONTACT_TO_COMPANY,)),
-    ])
+    results = links.create(
+        [
+            Edge(people[0], firms[0], (UNLABELED_CONTACT_TO_COMPANY, PRIMARY_CONTACT_TO_COMPANY)),
+            Edge(people[1], firms[0], (UNLABELED_CONTACT_TO_COMPANY,)),
+            Edge(people[1], firms[1], (UNLABELED_CONTACT_TO_COMPANY,)),
+            Edge(people[2], "999999", (UNLABELED_CONTACT_TO_COMPANY,)),
+        ]
+    )
     assert [r.ok for r in results] == [True, True, True, False]
     assert results[3].key == f"{people[2]}->999999" and results[3].rejection is not None
     edges = links.read(people)
@@ -83,10 +92,17 @@ class PagedEdges:
         results = []
         for item in body["inputs"]:
             page = 2 if item.get("after") == "p2" else 1
-            result: dict[str, Any] = {"from": {"id": item["id"]}, "to": [
-                {"toObjectId": int(f"{page}00{item['id']}"),
-                 "associationTypes": [{"category": "HUBSPOT_DEFINED", "typeId": 279,
-                                       "label": None}]}]}
+            result: dict[str, Any] = {
+                "from": {"id": item["id"]},
+                "to": [
+                    {
+                        "toObjectId": int(f"{page}00{item['id']}"),
+                        "associationTypes": [
+                            {"category": "HUBSPOT_DEFINED", "typeId": 279, "label": None}
+                        ],
+                    }
+                ],
+            }
             if page == 1 and item["id"] == "1":
                 result["paging"] = {"next": {"after": "p2"}}
             results.append(result)
@@ -98,6 +114,10 @@ def test_an_ids_later_pages_of_edges_are_read_too() -> None:
     hubspot = HubSpotConnector(settings(), pipeline(), transport=httpx.MockTransport(handler))
     edges = hubspot.associations("companies").read(["1", "2"])
     assert {k: [e.to_id for e in v] for k, v in edges.items()} == {
-        "1": ["1001", "2001"], "2": ["1002"]}
-    assert [b["inputs"] for b in handler.bodies] == [[{"id": "1"}, {"id": "2"}],
-                                                    [{"id": "1", "after": "p2"}]]
+        "1": ["1001", "2001"],
+        "2": ["1002"],
+    }
+    assert [b["inputs"] for b in handler.bodies] == [
+        [{"id": "1"}, {"id": "2"}],
+        [{"id": "1", "after": "p2"}],
+    ]

@@ -16,10 +16,20 @@ from tests.connectors.hubspot_harness import contact, pipeline, settings
 
 
 def whole_batch_refusal(bad_email: str) -> dict[str, Any]:
-    detail = [{"isValid": False, "message": f"Email address {bad_email} is invalid",
-               "error": "INVALID_EMAIL", "name": "email"}]
-    return {"status": "error", "category": "VALIDATION_ERROR", "correlationId": "c0ffee",
-            "message": f"Property values were not valid: {json.dumps(detail)}"}
+    detail = [
+        {
+            "isValid": False,
+            "message": f"Email address {bad_email} is invalid",
+            "error": "INVALID_EMAIL",
+            "name": "email",
+        }
+    ]
+    return {
+        "status": "error",
+        "category": "VALIDATION_ERROR",
+        "correlationId": "c0ffee",
+        "message": f"Property values were not valid: {json.dumps(detail)}",
+    }
 
 
 class StrictUpserts:
@@ -35,8 +45,10 @@ class StrictUpserts:
         bad = [i["id"] for i in inputs if "@" not in i["id"]]
         if bad:
             return httpx.Response(400, json=whole_batch_refusal(bad[0]))
-        results = [{"id": str(1000 + n), "new": True, "properties": {"email": i["id"]}}
-                   for n, i in enumerate(inputs)]  # no trace ids echoed: match by email
+        results = [
+            {"id": str(1000 + n), "new": True, "properties": {"email": i["id"]}}
+            for n, i in enumerate(inputs)
+        ]  # no trace ids echoed: match by email
         return httpx.Response(200, json={"status": "COMPLETE", "results": results})
 
 
@@ -72,20 +84,36 @@ class SmallBatches:
         inputs = json.loads(request.content)["inputs"]
         self.batch_sizes.append(len(inputs))
         if len(inputs) > 10:
-            message = ("The maximum number of inputs supported in a batch is 10. Please reduce "
-                       "the number of items and try again")
-            return httpx.Response(400, json={"status": "error", "message": message,
-                                             "correlationId": "c0ffee",
-                                             "category": "VALIDATION_ERROR"})
-        results = [{"id": str(1000 + n), "new": True, "objectWriteTraceId": i["objectWriteTraceId"],
-                    "properties": {"email": i["id"]}} for n, i in enumerate(inputs)]
+            message = (
+                "The maximum number of inputs supported in a batch is 10. Please reduce "
+                "the number of items and try again"
+            )
+            return httpx.Response(
+                400,
+                json={
+                    "status": "error",
+                    "message": message,
+                    "correlationId": "c0ffee",
+                    "category": "VALIDATION_ERROR",
+                },
+            )
+        results = [
+            {
+                "id": str(1000 + n),
+                "new": True,
+                "objectWriteTraceId": i["objectWriteTraceId"],
+                "properties": {"email": i["id"]},
+            }
+            for n, i in enumerate(inputs)
+        ]
         return httpx.Response(200, json={"status": "COMPLETE", "results": results})
 
 
 def test_the_batch_size_adapts_to_the_maximum_hubspot_states() -> None:
     handler = SmallBatches()
-    hubspot = HubSpotConnector(settings(max_in_flight=1), pipeline(),
-                               transport=httpx.MockTransport(handler))
+    hubspot = HubSpotConnector(
+        settings(max_in_flight=1), pipeline(), transport=httpx.MockTransport(handler)
+    )
     first = hubspot.write([contact(n) for n in range(25)])
     later = hubspot.write([contact(n) for n in range(100, 125)])
     assert all(r.ok for r in first + later)

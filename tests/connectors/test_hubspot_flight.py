@@ -50,8 +50,12 @@ class FakeTime:
 class Recording(httpx.BaseTransport):
     """Passes requests to the sandbox, noting when (by `clock`) each one was sent."""
 
-    def __init__(self, app: HubSpotSandbox, clock: Callable[[], float],
-                 on_request: Callable[[int], None] = lambda n: None) -> None:
+    def __init__(
+        self,
+        app: HubSpotSandbox,
+        clock: Callable[[], float],
+        on_request: Callable[[int], None] = lambda n: None,
+    ) -> None:
         self._inner = httpx.WSGITransport(app=app)
         self._clock = clock
         self._on_request = on_request
@@ -66,15 +70,20 @@ class Recording(httpx.BaseTransport):
 
 
 def schedule_fault(app: HubSpotSandbox, **spec: object) -> None:
-    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://sandbox.test",
-                      headers={"Authorization": f"Bearer {TOKEN}"}) as admin:
+    with httpx.Client(
+        transport=httpx.WSGITransport(app=app),
+        base_url="http://sandbox.test",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    ) as admin:
         admin.post("/_sandbox/faults", json=spec).raise_for_status()
 
 
 def most_in_any_window(times: list[float], window: float) -> int:
     times = sorted(times)
-    return max((sum(1 for t in times[i:] if t < start + window)
-                for i, start in enumerate(times)), default=0)
+    return max(
+        (sum(1 for t in times[i:] if t < start + window) for i, start in enumerate(times)),
+        default=0,
+    )
 
 
 class Overlap(httpx.BaseTransport):
@@ -101,8 +110,9 @@ def test_batches_in_flight_hide_latency() -> None:
     elapsed, peaks = {}, {}
     for in_flight in (1, 4):
         transport = Overlap(sandbox(latency_ms=100))
-        hubspot = HubSpotConnector(settings(max_in_flight=in_flight), pipeline(),
-                                   transport=transport)
+        hubspot = HubSpotConnector(
+            settings(max_in_flight=in_flight), pipeline(), transport=transport
+        )
         hubspot.prepare()
         started = time.monotonic()
         results = hubspot.write([contact(n) for n in range(400)])
@@ -120,8 +130,13 @@ def test_a_429_storm_is_waited_out_and_no_window_exceeds_the_budget() -> None:
     app = sandbox()
     fake = FakeTime()
     transport = Recording(app, fake)
-    hubspot = HubSpotConnector(settings(burst_limit=20, max_in_flight=4), pipeline(),
-                               transport=transport, sleep=fake.sleep, monotonic=fake)
+    hubspot = HubSpotConnector(
+        settings(burst_limit=20, max_in_flight=4),
+        pipeline(),
+        transport=transport,
+        sleep=fake.sleep,
+        monotonic=fake,
+    )
     hubspot.prepare()
     schedule_fault(app, status=429, count=8, path_contains="/batch/upsert")
     results = hubspot.write([contact(n) for n in range(3000)])
@@ -130,8 +145,6 @@ def test_a_429_storm_is_waited_out_and_no_window_exceeds_the_budget() -> None:
     assert hubspot.counter.by_kind["batch/upsert"] == 30 + 8  # every refusal retried once
     assert most_in_any_window([t for t, _ in transport.sent], 10.0) <= 20
     assert max(fake.sleeps) >= 10.0  # the storm paused everyone for the window
-
-
 
 
 SECONDS_TO_UTC_MIDNIGHT = 86_400 - FROZEN_SECONDS % 86_400
@@ -156,8 +169,11 @@ def test_a_daily_429_parks_at_once_and_the_run_resumes_after_midnight() -> None:
     app = sandbox(clock=clock, daily_limit=6)
     hubspot = connect(app, clock=clock.now)
     hubspot.prepare()  # 4 calls; the headers say 2 are left
-    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://sandbox.test",
-                      headers={"Authorization": f"Bearer {TOKEN}"}) as other_app:
+    with httpx.Client(
+        transport=httpx.WSGITransport(app=app),
+        base_url="http://sandbox.test",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    ) as other_app:
         for _ in range(2):  # another app on the same account spends them
             other_app.get("/crm/v3/properties/contacts").raise_for_status()
     writes = [contact(n) for n in range(150)]
@@ -193,7 +209,8 @@ def token_endpoint() -> Iterator[TokenEndpoint]:
 
 
 def test_an_oauth_token_expiring_mid_run_is_refreshed_exactly_once(
-        token_endpoint: TokenEndpoint) -> None:
+    token_endpoint: TokenEndpoint,
+) -> None:
     app = sandbox()
     fake = FakeTime()
 
@@ -201,12 +218,21 @@ def test_an_oauth_token_expiring_mid_run_is_refreshed_exactly_once(
         if sent == 8:
             fake.seconds += 1800  # the access token is now stale
 
-    oauth = settings(token=None, client_id="app-1", client_secret=SecretStr("cs-1"),
-                     refresh_token=SecretStr(token_endpoint.refresh_token),
-                     oauth_token_url=token_endpoint.url, max_in_flight=4,
-                     allow_private_network=True)  # the token endpoint listens on loopback
-    hubspot = HubSpotConnector(oauth, pipeline(), monotonic=fake,
-                               transport=Recording(app, fake, expire_at_the_eighth_request))
+    oauth = settings(
+        token=None,
+        client_id="app-1",
+        client_secret=SecretStr("cs-1"),
+        refresh_token=SecretStr(token_endpoint.refresh_token),
+        oauth_token_url=token_endpoint.url,
+        max_in_flight=4,
+        allow_private_network=True,
+    )  # the token endpoint listens on loopback
+    hubspot = HubSpotConnector(
+        oauth,
+        pipeline(),
+        monotonic=fake,
+        transport=Recording(app, fake, expire_at_the_eighth_request),
+    )
     hubspot.prepare()  # 4 requests, one grant
     results = hubspot.write([contact(n) for n in range(1000)])  # 10 batches, 4 in flight
     assert all(r.ok for r in results) and len(app.records("contacts")) == 1000
@@ -216,7 +242,8 @@ def test_an_oauth_token_expiring_mid_run_is_refreshed_exactly_once(
 
 
 def test_oauth_secrets_come_from_files_and_are_registered_for_redaction(
-        token_endpoint: TokenEndpoint, tmp_path: Path) -> None:
+    token_endpoint: TokenEndpoint, tmp_path: Path
+) -> None:
     (tmp_path / "client_secret").write_text("cs-from-file\n")
     (tmp_path / "refresh_token").write_text(token_endpoint.refresh_token + "\n")
     config = tmp_path / "syncer.toml"
@@ -234,8 +261,9 @@ url = "sqlite:///x.db"
 """)
     loaded = load_settings(config, env={})
     assert {"cs-from-file", token_endpoint.refresh_token} <= set(loaded.secret_values())
-    hubspot = HubSpotConnector(loaded.hubspot, pipeline(),
-                               transport=httpx.WSGITransport(app=sandbox()))
+    hubspot = HubSpotConnector(
+        loaded.hubspot, pipeline(), transport=httpx.WSGITransport(app=sandbox())
+    )
     hubspot.prepare()
     assert token_endpoint.grants[0]["client_secret"] == "cs-from-file"
     hubspot.close()
@@ -246,8 +274,15 @@ def test_connectors_on_one_portal_share_its_budgets() -> None:
     app = sandbox(clock=clock, daily_limit=6)
     shared = PortalBudgets.from_settings(settings(burst_limit=50), now=clock.now)
     first, second = (
-        HubSpotConnector(settings(), pipeline(), transport=httpx.WSGITransport(app=app),
-                         clock=clock.now, budgets=shared) for _ in range(2))
+        HubSpotConnector(
+            settings(),
+            pipeline(),
+            transport=httpx.WSGITransport(app=app),
+            clock=clock.now,
+            budgets=shared,
+        )
+        for _ in range(2)
+    )
     first.prepare()  # 4 calls: the headers say 2 are left today
     second.fetch(["1"])
     second.fetch(["1"])

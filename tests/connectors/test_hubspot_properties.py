@@ -18,24 +18,28 @@ from tests.connectors.hubspot_harness import (
 
 
 def test_enumeration_values_must_be_options_and_are_named_when_not() -> None:
-    fields = {"lifecyclestage": {"external": "status",
-                                 "values": {"lead": "L", "customer": "C", "prospect": "P"}}}
+    fields = {
+        "lifecyclestage": {
+            "external": "status",
+            "values": {"lead": "L", "customer": "C", "prospect": "P"},
+        }
+    }
     hubspot = connect(sandbox(), pipeline_settings=pipeline(fields=fields))
     with pytest.raises(ConfigError, match=r"'prospect' is not an option.*options: customer"):
         hubspot.prepare()
 
 
 def test_known_options_and_compatible_types_pass() -> None:
-    fields = {"lifecyclestage": {"external": "status", "values": {"lead": "L"}},
-              "firstname": {"external": "first_name", "type": "number"},  # text holds anything
-              "createdate": {"external": "created", "type": "date",
-                             "direction": "to_external"}}
+    fields = {
+        "lifecyclestage": {"external": "status", "values": {"lead": "L"}},
+        "firstname": {"external": "first_name", "type": "number"},  # text holds anything
+        "createdate": {"external": "created", "type": "date", "direction": "to_external"},
+    }
     connect(sandbox(), pipeline_settings=pipeline(fields=fields)).prepare()
 
 
 def test_a_type_the_property_cannot_hold_is_refused() -> None:
-    fields = {"createdate": {"external": "created", "type": "boolean",
-                             "direction": "to_external"}}
+    fields = {"createdate": {"external": "created", "type": "boolean", "direction": "to_external"}}
     hubspot = connect(sandbox(), pipeline_settings=pipeline(fields=fields))
     with pytest.raises(ConfigError, match=r"'createdate' is a HubSpot datetime.*'boolean'"):
         hubspot.prepare()
@@ -52,9 +56,16 @@ def test_a_long_property_list_is_read_without_a_414() -> None:
     names = [f"custom_property_with_a_rather_long_name_{n:03}" for n in range(80)]
     with portal_client(app) as client:
         for name in names:
-            client.post("/crm/v3/properties/contacts", json={
-                "name": name, "label": name, "type": "string", "fieldType": "text",
-                "groupName": "contactinformation"}).raise_for_status()
+            client.post(
+                "/crm/v3/properties/contacts",
+                json={
+                    "name": name,
+                    "label": name,
+                    "type": "string",
+                    "fieldType": "text",
+                    "groupName": "contactinformation",
+                },
+            ).raise_for_status()
     hubspot = connect(app, pipeline_settings=pipeline(fields={n: n[-20:] for n in names}))
     hubspot.prepare()
     since = datetime.now(UTC) - timedelta(seconds=1)

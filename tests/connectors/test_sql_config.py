@@ -43,7 +43,8 @@ def with_sql(pipeline: PipelineSettings, **changes: str) -> PipelineSettings:
 
 
 def test_missing_column_names_the_key_the_column_and_what_exists(
-        sql_engine: sa.Engine, table: sa.Table) -> None:
+    sql_engine: sa.Engine, table: sa.Table
+) -> None:
     pipeline = with_sql(pipeline_for(table), updated_at="modified_on")
     with pytest.raises(ConfigError) as caught:
         connector(sql_engine, pipeline).prepare()
@@ -55,23 +56,36 @@ def test_missing_column_names_the_key_the_column_and_what_exists(
 
 def test_missing_mapped_field_names_its_mapping(sql_engine: sa.Engine, table: sa.Table) -> None:
     pipeline = pipeline_for(table)
-    pipeline = pipeline.model_copy(update={"fields": {**pipeline.fields, "phone": pipeline.fields[
-        "score"].model_copy(update={"external": "phone_number"})}})
-    with pytest.raises(ConfigError, match=r"pipelines\.contacts\.fields\.phone\.external: "
-                                          r"column 'phone_number' does not exist"):
+    pipeline = pipeline.model_copy(
+        update={
+            "fields": {
+                **pipeline.fields,
+                "phone": pipeline.fields["score"].model_copy(update={"external": "phone_number"}),
+            }
+        }
+    )
+    with pytest.raises(
+        ConfigError,
+        match=r"pipelines\.contacts\.fields\.phone\.external: "
+        r"column 'phone_number' does not exist",
+    ):
         connector(sql_engine, pipeline).prepare()
 
 
 def test_missing_table_names_external_object(sql_engine: sa.Engine, table: sa.Table) -> None:
     pipeline = pipeline_for(table).model_copy(update={"external_object": "no_such_table"})
-    with pytest.raises(ConfigError, match=r"pipelines\.contacts\.external_object: table "
-                                          r"'no_such_table' does not exist"):
+    with pytest.raises(
+        ConfigError,
+        match=r"pipelines\.contacts\.external_object: table "
+        r"'no_such_table' does not exist",
+    ):
         connector(sql_engine, pipeline).prepare()
 
 
 @pytest.mark.parametrize("key", ["primary_key", "updated_at", "deleted_flag"])
 def test_injected_identifier_is_refused_and_nothing_runs(
-        sql_engine: sa.Engine, table: sa.Table, key: str) -> None:
+    sql_engine: sa.Engine, table: sa.Table, key: str
+) -> None:
     hostile = f'id"; DROP TABLE {table.name}; --'
     pipeline = with_sql(pipeline_for(table), **{key: hostile})
     with pytest.raises(ConfigError, match=rf"pipelines\.contacts\.sql\.{key}: .* is not a valid"):
@@ -80,7 +94,8 @@ def test_injected_identifier_is_refused_and_nothing_runs(
 
 
 def test_an_injected_column_in_a_composite_key_is_refused(
-        sql_engine: sa.Engine, table: sa.Table) -> None:
+    sql_engine: sa.Engine, table: sa.Table
+) -> None:
     hostile = f'id"; DROP TABLE {table.name}; --'
     pipeline = with_sql(pipeline_for(table), primary_key=["id", hostile])  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match=r"pipelines\.contacts\.sql\.primary_key: .* not a valid"):
@@ -89,7 +104,8 @@ def test_an_injected_column_in_a_composite_key_is_refused(
 
 
 def test_a_composite_key_column_that_does_not_exist_is_named(
-        sql_engine: sa.Engine, table: sa.Table) -> None:
+    sql_engine: sa.Engine, table: sa.Table
+) -> None:
     pipeline = with_sql(pipeline_for(table), primary_key=["id", "lineNo"])  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match=r"sql\.primary_key: column 'lineNo' does not exist"):
         connector(sql_engine, pipeline).prepare()
@@ -97,13 +113,15 @@ def test_a_composite_key_column_that_does_not_exist_is_named(
 
 def test_injected_table_name_is_refused(sql_engine: sa.Engine, table: sa.Table) -> None:
     pipeline = pipeline_for(table).model_copy(
-        update={"external_object": f"{table.name}; DELETE FROM {table.name}"})
+        update={"external_object": f"{table.name}; DELETE FROM {table.name}"}
+    )
     with pytest.raises(ConfigError, match=r"pipelines\.contacts\.external_object"):
         connector(sql_engine, pipeline)
 
 
 def test_find_refuses_unknown_fields_and_binds_values(
-        sql_engine: sa.Engine, table: sa.Table) -> None:
+    sql_engine: sa.Engine, table: sa.Table
+) -> None:
     sql = connector(sql_engine, pipeline_for(table))
     with sql_engine.begin() as conn:
         conn.execute(sa.insert(table).values(email="a@x.org", first_name="A"))
@@ -115,8 +133,11 @@ def test_find_refuses_unknown_fields_and_binds_values(
 
 def test_text_deleted_flag_is_refused(sql_engine: sa.Engine, table: sa.Table) -> None:
     pipeline = with_sql(pipeline_for(table), deleted_flag="email")
-    with pytest.raises(ConfigError, match=r"deleted_flag: column 'email' has type .* expected a "
-                                          "boolean or integer column"):
+    with pytest.raises(
+        ConfigError,
+        match=r"deleted_flag: column 'email' has type .* expected a "
+        "boolean or integer column",
+    ):
         connector(sql_engine, pipeline).prepare()
 
 
@@ -127,15 +148,17 @@ def test_unknown_time_zone_names_the_key(sql_engine: sa.Engine, table: sa.Table)
 
 
 def test_password_is_injected_and_never_rendered(tmp_path: Path) -> None:
-    settings = SqlSettings(url="postgresql+psycopg://crm@db.internal/crm",
-                                password=SecretStr("s3cret-pw"))
+    settings = SqlSettings(
+        url="postgresql+psycopg://crm@db.internal/crm", password=SecretStr("s3cret-pw")
+    )
     url = database_url(settings)
     assert url.password == "s3cret-pw"
     assert "s3cret-pw" not in str(url)
     secret = tmp_path / "db_password"
     secret.write_text("from-file\n", encoding="utf-8")
-    engine = build_engine(SqlSettings(url="mysql+pymysql://crm@db.invalid/crm",
-                                           password_file=secret))  # does not connect
+    engine = build_engine(
+        SqlSettings(url="mysql+pymysql://crm@db.invalid/crm", password_file=secret)
+    )  # does not connect
     assert engine.url.password == "from-file"
     assert "from-file" not in safe_url(engine)
     engine.dispose()

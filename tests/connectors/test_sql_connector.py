@@ -41,8 +41,12 @@ def make_harness(sql_engine: sa.Engine, unique_name: str) -> Iterator[MakeHarnes
 
 
 def create(email: str, **properties: object) -> Write:
-    return Write(key=email, properties={"email": email, "first_name": "N", **properties},
-                 unique_property="email", unique_value=email.lower())
+    return Write(
+        key=email,
+        properties={"email": email, "first_name": "N", **properties},
+        unique_property="email",
+        unique_value=email.lower(),
+    )
 
 
 def test_without_updated_at_every_pass_returns_every_row(make_harness: MakeHarness) -> None:
@@ -58,18 +62,21 @@ def test_without_updated_at_every_pass_returns_every_row(make_harness: MakeHarne
         assert cursor == FULL_SCAN
 
 
-def test_naive_datetimes_are_wall_clock_in_the_configured_zone(
-        make_harness: MakeHarness) -> None:
+def test_naive_datetimes_are_wall_clock_in_the_configured_zone(make_harness: MakeHarness) -> None:
     harness = make_harness()
     paris = harness.connector(timezone="Europe/Paris", overlap_seconds=0)
     # Stored 14:10 and 13:50 naive, in Paris summer time: 12:10 and 11:50 UTC.
     with harness.engine.begin() as conn:
         for email, hour, minute in (("after@x.org", 14, 10), ("before@x.org", 13, 50)):
-            conn.execute(sa.insert(harness.table).values(
-                email=email, first_name="P", updated_at=datetime(2024, 5, 1, hour, minute)))
+            conn.execute(
+                sa.insert(harness.table).values(
+                    email=email, first_name="P", updated_at=datetime(2024, 5, 1, hour, minute)
+                )
+            )
     records, cursor, _ = read_all(paris.changes(Cursor(T0.isoformat()), UNTIL))
     assert [(r.properties["email"], r.modified_at) for r in records] == [
-        ("after@x.org", datetime(2024, 5, 1, 12, 10, tzinfo=UTC))]
+        ("after@x.org", datetime(2024, 5, 1, 12, 10, tzinfo=UTC))
+    ]
     assert cursor == Cursor(datetime(2024, 5, 1, 12, 10, tzinfo=UTC).isoformat())
 
     written = paris.write([create("w@x.org", last_seen=datetime(2024, 1, 2, 3, 4, tzinfo=UTC))])
@@ -77,7 +84,8 @@ def test_naive_datetimes_are_wall_clock_in_the_configured_zone(
     assert row["last_seen"] == datetime(2024, 1, 2, 4, 4)  # winter: UTC+1
     assert row["updated_at"] == datetime(2024, 5, 1, 14, 30)  # the clock's NOW, summer: UTC+2
     assert paris.fetch([str(written[0].id)])[0].properties["last_seen"] == datetime(
-        2024, 1, 2, 3, 4, tzinfo=UTC)
+        2024, 1, 2, 3, 4, tzinfo=UTC
+    )
 
 
 def test_cursor_never_moves_past_until_or_backwards(make_harness: MakeHarness) -> None:
@@ -91,8 +99,7 @@ def test_cursor_never_moves_past_until_or_backwards(make_harness: MakeHarness) -
     assert cursor == Cursor(datetime(1970, 1, 1, tzinfo=UTC).isoformat())
 
 
-def test_updates_bump_updated_at_so_other_readers_see_them(
-        make_harness: MakeHarness) -> None:
+def test_updates_bump_updated_at_so_other_readers_see_them(make_harness: MakeHarness) -> None:
     harness = make_harness()
     target = harness.seed("bump@x.org", modified_at=T0 - timedelta(days=1))
     connector = harness.connector()
@@ -119,7 +126,8 @@ def test_create_without_unique_index_is_still_idempotent(make_harness: MakeHarne
 
 
 def test_create_brings_back_a_soft_deleted_row_with_the_same_unique_key(
-        make_harness: MakeHarness) -> None:
+    make_harness: MakeHarness,
+) -> None:
     harness = make_harness()
     old = harness.seed("back@x.org", archived=True)
     result = harness.connector().write([create("back@x.org")])[0]
@@ -129,13 +137,16 @@ def test_create_brings_back_a_soft_deleted_row_with_the_same_unique_key(
     assert [row["is_deleted"] for row in harness.rows()] == [False]
 
 
-@pytest.mark.parametrize(("properties", "column", "kind"), [
-    ({"first_name": "x" * 41}, "first_name", RejectionKind.TOO_LONG),
-    ({"score": "not a number"}, "score", RejectionKind.INVALID_VALUE),
-])
-def test_invalid_values_are_rejected_as_invalid(make_harness: MakeHarness,
-                                                properties: dict[str, object], column: str,
-                                                kind: RejectionKind) -> None:
+@pytest.mark.parametrize(
+    ("properties", "column", "kind"),
+    [
+        ({"first_name": "x" * 41}, "first_name", RejectionKind.TOO_LONG),
+        ({"score": "not a number"}, "score", RejectionKind.INVALID_VALUE),
+    ],
+)
+def test_invalid_values_are_rejected_as_invalid(
+    make_harness: MakeHarness, properties: dict[str, object], column: str, kind: RejectionKind
+) -> None:
     harness = make_harness()
     if harness.engine.dialect.name == "sqlite" and column == "first_name":
         pytest.skip("SQLite does not enforce VARCHAR lengths")
@@ -164,12 +175,15 @@ def test_the_time_zone_of_naive_columns_is_the_configured_one(make_harness: Make
 
 
 def test_a_missing_required_value_is_a_constraint_the_engine_reads_as_required(
-        make_harness: MakeHarness) -> None:
+    make_harness: MakeHarness,
+) -> None:
     harness = make_harness()
     result = harness.connector().write([create("none@x.org", first_name=None)])[0]
     assert result.rejection is not None
     assert (result.rejection.code, result.rejection.kind) == (
-        "constraint", RejectionKind.REQUIRED_MISSING)
+        "constraint",
+        RejectionKind.REQUIRED_MISSING,
+    )
     assert harness.rows() == []
 
 
@@ -179,8 +193,7 @@ def test_unreadable_cursor_stops_the_run(make_harness: MakeHarness) -> None:
         list(connector.changes(Cursor("yesterday"), UNTIL))
 
 
-def test_quiet_passes_stop_rereading_once_the_newest_row_is_old(
-        make_harness: MakeHarness) -> None:
+def test_quiet_passes_stop_rereading_once_the_newest_row_is_old(make_harness: MakeHarness) -> None:
     harness = make_harness()
     bulk = [harness.seed(f"bulk{i}@x.org", modified_at=T0) for i in range(3)]
     connector = harness.connector(overlap_seconds=60)
@@ -200,7 +213,8 @@ def test_quiet_passes_stop_rereading_once_the_newest_row_is_old(
 
 
 def test_a_listing_ending_on_a_page_boundary_costs_no_extra_query(
-        make_harness: MakeHarness) -> None:
+    make_harness: MakeHarness,
+) -> None:
     harness = make_harness()
     for i in range(4):
         harness.seed(f"p{i}@x.org", modified_at=T0)

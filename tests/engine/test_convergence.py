@@ -235,6 +235,17 @@ class SyncMachine(RuleBasedStateMachine):
             self.ext.put(props, record.id)
 
     @rule(side=SIDES, pick=st.integers(0, 99))
+    def swap_emails(self, side: Side, pick: int) -> None:
+        """Two live records of one side trade emails (issue 3: a swap must converge)."""
+        live = [r for r in self.side(side).live() if r.properties.get("email")]
+        if len(live) < 2:
+            return
+        first, second = live[pick % len(live)], live[(pick + 1) % len(live)]
+        emails = first.properties["email"], second.properties["email"]
+        self.side(side).put({"email": emails[1]}, first.id)
+        self.side(side).put({"email": emails[0]}, second.id)
+
+    @rule(side=SIDES, pick=st.integers(0, 99))
     def archive(self, side: Side, pick: int) -> None:
         live = self.side(side).live()
         if not live:

@@ -31,11 +31,18 @@ def endpoint() -> Iterator[TokenEndpoint]:
     server.stop()
 
 
-def oauth(endpoint: TokenEndpoint, clock: Clock,
-          refresh_token: str = "rt-secret-1") -> OAuthRefresh:
-    return OAuthRefresh(endpoint.url, "client-1", SecretStr("cs-secret"), SecretStr(refresh_token),
-                        clock=clock, refresh_margin_seconds=60,
-                        allow_private_network=True)
+def oauth(
+    endpoint: TokenEndpoint, clock: Clock, refresh_token: str = "rt-secret-1"
+) -> OAuthRefresh:
+    return OAuthRefresh(
+        endpoint.url,
+        "client-1",
+        SecretStr("cs-secret"),
+        SecretStr(refresh_token),
+        clock=clock,
+        refresh_margin_seconds=60,
+        allow_private_network=True,
+    )
 
 
 def test_the_first_request_refreshes_with_a_form_encoded_grant(endpoint: TokenEndpoint) -> None:
@@ -43,14 +50,21 @@ def test_the_first_request_refreshes_with_a_form_encoded_grant(endpoint: TokenEn
     with httpx.Client(auth=auth, base_url=endpoint.base_url) as client:
         assert client.get("/whoami").status_code == 200
         assert client.get("/whoami").status_code == 200
-    assert endpoint.grants == [{"grant_type": "refresh_token", "client_id": "client-1",
-                                "client_secret": "cs-secret", "refresh_token": "rt-secret-1"}]
+    assert endpoint.grants == [
+        {
+            "grant_type": "refresh_token",
+            "client_id": "client-1",
+            "client_secret": "cs-secret",
+            "refresh_token": "rt-secret-1",
+        }
+    ]
     assert endpoint.content_types == ["application/x-www-form-urlencoded"]
     auth.close()
 
 
 def test_the_token_is_refreshed_before_it_expires_once_for_all_threads(
-        endpoint: TokenEndpoint) -> None:
+    endpoint: TokenEndpoint,
+) -> None:
     clock = Clock()
     auth = oauth(endpoint, clock)
     pool = InFlight(8)
@@ -76,11 +90,12 @@ def test_an_expired_token_401_gets_one_refresh_and_one_resend(endpoint: TokenEnd
     auth.close()
 
 
-def test_a_refused_refresh_token_is_an_auth_error_naming_no_secret(
-        endpoint: TokenEndpoint) -> None:
+def test_a_refused_refresh_token_is_an_auth_error_naming_no_secret(endpoint: TokenEndpoint) -> None:
     auth = oauth(endpoint, Clock(), refresh_token="rt-revoked")
-    with httpx.Client(auth=auth, base_url=endpoint.base_url) as client, \
-            pytest.raises(AuthError, match="BAD_REFRESH_TOKEN") as refused:
+    with (
+        httpx.Client(auth=auth, base_url=endpoint.base_url) as client,
+        pytest.raises(AuthError, match="BAD_REFRESH_TOKEN") as refused,
+    ):
         client.get("/whoami")
     assert "rt-revoked" not in str(refused.value) and "cs-secret" not in str(refused.value)
     assert "rt-revoked" not in repr(auth) and "cs-secret" not in repr(auth)

@@ -65,10 +65,10 @@ class Harness:
 
     def send(self, *, repeatable: bool = True) -> httpx.Response:
         request = httpx.Request("POST", "https://api.example.test/crm/v3/objects/x/batch/read")
-        budget = RollingWindowBudget(100, 10.0, clock=lambda: self.time.now,
-                                     sleep=self.time.sleep)
-        exchange = self.sender.send(request, kind="batch/read", budget=budget,
-                                    repeatable=repeatable)
+        budget = RollingWindowBudget(100, 10.0, clock=lambda: self.time.now, sleep=self.time.sleep)
+        exchange = self.sender.send(
+            request, kind="batch/read", budget=budget, repeatable=repeatable
+        )
         return exchange.response
 
 
@@ -84,12 +84,21 @@ def harness(replies: list[Reply], max_retries: int = 4, rate_limit_retries: int 
             raise reply
         return httpx.Response(reply, json={})
 
-    client = build_client("https://api.example.test", auth=BearerToken(SecretStr("s3cret")),
-                          timeout_seconds=5, transport=httpx.MockTransport(handler))
+    client = build_client(
+        "https://api.example.test",
+        auth=BearerToken(SecretStr("s3cret")),
+        timeout_seconds=5,
+        transport=httpx.MockTransport(handler),
+    )
     counter = CallCounter()
-    sender = RetryingSender(client, classify, RetryPolicy(max_retries, base_delay=0.1,
-                                                     max_rate_limit_retries=rate_limit_retries),
-                            counter, sleep=time.sleep, rng=lambda: 0.5)
+    sender = RetryingSender(
+        client,
+        classify,
+        RetryPolicy(max_retries, base_delay=0.1, max_rate_limit_retries=rate_limit_retries),
+        counter,
+        sleep=time.sleep,
+        rng=lambda: 0.5,
+    )
     return Harness(sender, time, counter, requests)
 
 
@@ -169,8 +178,10 @@ def test_a_create_refused_before_processing_is_repeated() -> None:
 
 def _errors() -> list[Callable[[], Exception]]:
     request = httpx.Request("GET", "https://api.example.test/")
-    return [lambda: httpx.ConnectError("refused", request=request),
-            lambda: httpx.ReadTimeout("slow", request=request)]
+    return [
+        lambda: httpx.ConnectError("refused", request=request),
+        lambda: httpx.ReadTimeout("slow", request=request),
+    ]
 
 
 def test_connect_errors_are_repeated_even_for_creates() -> None:

@@ -398,9 +398,49 @@ def test_is_noop_only_when_nothing_is_sent_and_nothing_new_is_remembered() -> No
         assert not not_quiet.is_noop
 
 
-def test_with_deletes_archive_a_restore_after_both_were_archived_is_not_undone() -> None:
-    result = plan(link("old", archived_on="both"), None, ext("new"), policy(deletes=ARCHIVE))
-    assert result.archive_on is None and result.writes == {}
+# -- restores: a record seen live again after deletes=archive archived both -----------------
+
+
+class Restore(NamedTuple):
+    restored: Side
+    twin_seen_archived: bool  # the twin read archived this run, or not read at all
+    creates: frozenset[Side]
+    create_on: Side | None
+    archived: frozenset[Side]
+
+
+RESTORES = [
+    Restore(EXT, False, BOTH, HUB, frozenset()),  # restored on HubSpot too, made anew, relinked
+    Restore(EXT, True, BOTH, HUB, frozenset()),
+    Restore(HUB, False, BOTH, EXT, frozenset()),
+    Restore(HUB, True, BOTH, EXT, frozenset()),
+    Restore(EXT, False, frozenset({EXT}), None, BOTH),  # no creates there: alone, not undone
+    Restore(HUB, True, frozenset({HUB}), None, BOTH),
+]
+
+
+@pytest.mark.parametrize("row", RESTORES)
+def test_issue2_with_deletes_archive_a_restore_restores_its_twin_with_the_edit(
+    row: Restore,
+) -> None:
+    live = hub("new") if row.restored is HUB else ext("new")
+    gone_twin = ext("old", archived=True) if row.restored is HUB else hub("old", archived=True)
+    twin = gone_twin if row.twin_seen_archived else None
+    h, e = (live, twin) if row.restored is HUB else (twin, live)
+    pol = policy(deletes=ARCHIVE, creates=row.creates)
+    result = plan(link("old", archived_on="both"), h, e, pol)
+    assert result.archive_on is None
+    assert (result.create_on, result.archived) == (row.create_on, row.archived)
+    if row.create_on is None:
+        assert result.writes == {} and result.is_noop
+    else:
+        assert result.writes == {row.create_on: {"firstname": "new"}}
+        assert result.base == {"firstname": value_hash("new")}
+
+
+def test_with_deletes_ignore_a_restore_after_both_were_archived_stays_alone() -> None:
+    result = plan(link("old", archived_on="both"), None, ext("new"), policy(deletes=IGNORE))
+    assert result.archive_on is None and result.create_on is None and result.writes == {}
     assert result.archived == frozenset({HUB})
 
 

@@ -1,0 +1,47 @@
+"""Match keys that move between records (hardening issue 3): two linked records swapping
+emails converge in one pass, and a record refused for a key another record held goes through
+as soon as that holder lets the key go, without waiting out its back-off."""
+
+from __future__ import annotations
+
+from syncer.records import Side
+from tests.engine.conftest import World
+
+
+def _linked_pair(world: World, email: str, name: str) -> tuple[str, str]:
+    ext = world.ext.put({"email": email, "first_name": name, "status": "L"})
+    world.run()
+    hub_id = world.ledger.links_for("contacts", Side.EXTERNAL, [ext.id])[ext.id].hubspot_id
+    return hub_id, ext.id
+
+
+def _emails(world: World) -> dict[str, str]:
+    return {r.properties["firstname"]: r.properties["email"] for r in world.hub.live()}
+
+
+def test_issue3_two_records_swapping_emails_converge_in_one_pass(world: World) -> None:
+    _, ann = _linked_pair(world, "ann@example.com", "Ann")
+    _, bob = _linked_pair(world, "bob@example.com", "Bob")
+    world.ext.put({"email": "bob@example.com"}, ann)
+    world.ext.put({"email": "ann@example.com"}, bob)
+    report = world.run()
+    assert (report.status, report.quarantined) == ("ok", 0)
+    assert world.ledger.quarantined("contacts") == []
+    assert _emails(world) == {"Ann": "bob@example.com", "Bob": "ann@example.com"}
+    links = world.ledger.links_for("contacts", Side.EXTERNAL, [ann, bob])
+    assert (links[ann].match_key, links[bob].match_key) == ("bob@example.com", "ann@example.com")
+    assert world.run().writes == 0
+
+
+def test_issue3_a_duplicate_key_is_retried_once_its_holder_lets_it_go(world: World) -> None:
+    hub_id, ann = _linked_pair(world, "ann@example.com", "Ann")
+    second = world.ext.put({"email": "ANN@example.com", "first_name": "Annie", "status": "C"})
+    assert world.run().status == "quarantined"
+    [entry] = world.ledger.quarantined("contacts")
+    assert (entry.record_id, entry.category) == (second.id, "DUPLICATE_MATCH_KEY")
+    world.ext.put({"email": "ann.new@example.com"}, ann)  # the holder moves to another key
+    world.run()
+    world.run()  # long before the refused record's retry time
+    assert world.ledger.quarantined("contacts") == []
+    assert _emails(world) == {"Ann": "ann.new@example.com", "Annie": "ann@example.com"}
+    assert world.hub.rows[hub_id].properties["email"] == "ann.new@example.com"
