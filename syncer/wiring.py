@@ -23,6 +23,7 @@ from syncer.settings_external import ExternalSettings, SqlSettings
 
 if TYPE_CHECKING:
     from syncer.connectors.hubspot import PortalBudgets
+    from syncer.connectors.sql.engines import SqlEngines
 
 Kind = TypeVar("Kind", bound=ExternalSettings)
 
@@ -30,14 +31,23 @@ Kind = TypeVar("Kind", bound=ExternalSettings)
 @dataclass(frozen=True, slots=True)
 class ExternalConnector(Generic[Kind]):
     """How a kind of external CRM is connected: its settings model and the factory that builds
-    its connector for one pipeline."""
+    its connector for one pipeline; `build_shared`, if the kind has one, builds it on what the
+    runs of one process share (SharedBudgets: a daemon's connections, say)."""
 
     settings: type[Kind]
     build: Callable[[Kind, PipelineSettings], Connector]
+    build_shared: Callable[[Kind, PipelineSettings, SharedBudgets], Connector] | None = None
 
-    def connect(self, settings: ExternalSettings, pipeline: PipelineSettings) -> Connector:
+    def connect(
+        self,
+        settings: ExternalSettings,
+        pipeline: PipelineSettings,
+        shared: SharedBudgets | None = None,
+    ) -> Connector:
         if not isinstance(settings, self.settings):
             raise TypeError(f"{type(settings).__name__} given for {self.settings.__name__}")
+        if shared is not None and self.build_shared is not None:
+            return self.build_shared(settings, pipeline, shared)
         return self.build(settings, pipeline)
 
 
@@ -49,25 +59,41 @@ def _sql_connector(settings: SqlSettings, pipeline: PipelineSettings) -> Connect
     return SqlConnector(settings, pipeline)
 
 
+def _shared_sql_connector(
+    settings: SqlSettings, pipeline: PipelineSettings, shared: SharedBudgets
+) -> Connector:
+    from syncer.connectors.sql import SqlConnector
+
+    return SqlConnector(settings, pipeline, engines=shared.sql_engines)
+
+
 # The connector of each `external.kind` (settings_external.KINDS lists their settings models).
 EXTERNAL_CONNECTORS: dict[str, ExternalConnector[Any]] = {
-    "sql": ExternalConnector(SqlSettings, _sql_connector),
+    "sql": ExternalConnector(SqlSettings, _sql_connector, _shared_sql_connector),
 }
 
 
 @dataclass(frozen=True, slots=True)
 class SharedBudgets:
-    """The rate budgets every run of one process draws on together: HubSpot's burst limit is
-    per app and its daily limit per account, whatever the pipeline, so pipelines running at
-    once (the daemon's) must spend from one budget."""
+    """What every run of one process draws on together. The rate budgets: HubSpot's burst
+    limit is per app and its daily limit per account, whatever the pipeline, so pipelines
+    running at once (the daemon's) must spend from one budget. The SQL engines and reflected
+    tables: built once per process, not once per pass (each pass's new engine left objects
+    behind, and the daemon grew)."""
 
     hubspot: PortalBudgets
+    sql_engines: SqlEngines
 
     @classmethod
     def of(cls, settings: Settings) -> SharedBudgets:
         from syncer.connectors.hubspot import PortalBudgets
+        from syncer.connectors.sql.engines import SqlEngines
 
-        return cls(PortalBudgets.from_settings(settings.hubspot))
+        return cls(PortalBudgets.from_settings(settings.hubspot), SqlEngines())
+
+    def close(self) -> None:
+        """Close the process's connections (when it stops)."""
+        self.sql_engines.close()
 
 
 def owner_name() -> str:
@@ -97,7 +123,7 @@ def build_connectors(
     own. `kept_schemas`: the ledger's copy of the property catalogue, read instead of HubSpot's."""
     from syncer.connectors.hubspot import HubSpotConnector
 
-    external = external_connector(settings.external, pipeline)
+    external = external_connector(settings.external, pipeline, budgets)
     try:
         hubspot = HubSpotConnector(
             settings.hubspot,
@@ -111,15 +137,18 @@ def build_connectors(
     return {Side.HUBSPOT: hubspot, Side.EXTERNAL: external}
 
 
-def external_connector(settings: ExternalSettings, pipeline: PipelineSettings) -> Connector:
-    """The connector of `settings.kind`, from the registry."""
+def external_connector(
+    settings: ExternalSettings, pipeline: PipelineSettings, shared: SharedBudgets | None = None
+) -> Connector:
+    """The connector of `settings.kind`, from the registry; on `shared`, the process's
+    connections, if the kind keeps any."""
     registered = EXTERNAL_CONNECTORS.get(settings.kind)
     if registered is None:
         known = ", ".join(repr(kind) for kind in EXTERNAL_CONNECTORS)
         raise ConfigError(
             f"external.kind: no connector for {settings.kind!r} (known kinds: {known})"
         )
-    return registered.connect(settings, pipeline)
+    return registered.connect(settings, pipeline, shared)
 
 
 @contextmanager

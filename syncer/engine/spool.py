@@ -11,11 +11,18 @@ million). It goes into a temporary SQLite file instead, and comes back a few rec
 - any other record comes back with the first page holding its match key;
 - the records no page claimed come back last, in pages ordered by key, so that records sharing
   one meet in the same page.
+
+The file holds customer data: its folder is its owner's only (0700) and so is the file (0600).
+The folder's name carries the process id, so that a spool a killed process left behind is
+recognised and removed when the next spool is opened.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -26,6 +33,7 @@ from typing import Any
 from syncer.batches import chunks
 from syncer.ledger.values import version_stamp
 from syncer.mapping.apply import FieldMap
+from syncer.private_files import create_owner_only
 from syncer.records import Record, Side
 
 _SCHEMA = """
@@ -52,6 +60,8 @@ _COLUMNS = "id, modified, archived, properties"
 _IN_LIST = 500  # values per statement, well under SQLite's bound-parameter limit
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
+_PREFIX = "syncer-spool-"
+_SPOOL_FOLDER = re.compile(rf"^{_PREFIX}(\d+)-")
 
 
 class Spool:
@@ -62,8 +72,13 @@ class Spool:
         self._fieldmap = fieldmap
         self._side = side
         self._id_property = carried_id_property
-        self._directory = tempfile.TemporaryDirectory(prefix=f"syncer-{side.value}-spool-")
-        self._db = sqlite3.connect(Path(self._directory.name) / "spool.db")
+        remove_stale_spools(Path(tempfile.gettempdir()))
+        # mkdtemp makes the folder 0700; the file inside is created 0600.
+        prefix = f"{_PREFIX}{os.getpid()}-{side.value}-"
+        self._directory = tempfile.TemporaryDirectory(prefix=prefix)
+        path = Path(self._directory.name) / "spool.db"
+        create_owner_only(path)
+        self._db = sqlite3.connect(path)
         # A scratch file: nothing to recover after a crash, so no journal and no fsync.
         self._db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + _SCHEMA)
         self._indexed = False
@@ -206,6 +221,28 @@ class Spool:
             record.archived,
             json.dumps(dict(record.properties), separators=(",", ":")),
         )
+
+
+def remove_stale_spools(directory: Path) -> list[Path]:
+    """Remove the spool folders in `directory` whose process is gone (a SIGKILL or a power cut
+    skips the cleanup); the folders removed."""
+    removed = []
+    for folder in directory.glob(f"{_PREFIX}*"):
+        named = _SPOOL_FOLDER.match(folder.name)
+        if named and folder.is_dir() and not _alive(int(named.group(1))):
+            shutil.rmtree(folder, ignore_errors=True)  # another process may be removing it too
+            removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    return True
 
 
 def readable_key(fieldmap: FieldMap, record: Record, side: Side) -> str | None:

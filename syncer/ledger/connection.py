@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
 
 from syncer.errors import ConfigError, FatalError, SyncerError
 from syncer.ledger import migrate
 from syncer.logs import mask_url_password
+from syncer.private_files import create_owner_only
 
 
 def connect(url: str) -> sa.Engine:
@@ -18,6 +21,7 @@ def connect(url: str) -> sa.Engine:
         raise ConfigError(f"ledger.url: cannot use {mask_url_password(url)!r}: {exc}") from None
     sa.event.listen(engine, "handle_error", _ledger_unavailable)
     if engine.dialect.name == "sqlite":
+        _create_sqlite_file(engine.url)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     try:
         migrate.upgrade(engine)
@@ -25,6 +29,17 @@ def connect(url: str) -> sa.Engine:
         engine.dispose()
         raise _open_failure(exc) from None
     return engine
+
+
+def _create_sqlite_file(url: sa.URL) -> None:
+    """A new SQLite ledger holds emails and names: it is created readable by its owner only.
+    In-memory databases and URI filenames (`file:...?mode=ro`) are left to SQLite."""
+    database = url.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.parent.is_dir():  # a missing folder is SQLite's error to report, as before
+        create_owner_only(path)
 
 
 def _open_failure(exc: sa.exc.DBAPIError) -> SyncerError:

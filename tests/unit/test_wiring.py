@@ -120,3 +120,32 @@ def test_the_service_imports_neither_the_commands_nor_a_connector(path: Path) ->
     it (an import cycle) nor knows what the connectors are."""
     forbidden = ("syncer.commands", "syncer.connectors", "syncer.wiring")
     assert not {m for m in imported_modules(path) if m.startswith(forbidden)}
+
+
+def test_issue9_the_runs_of_one_process_share_the_sql_engine(tmp_path: Path) -> None:
+    """The daemon's passes (one SharedBudgets for the process) use the process's engine and
+    leave it open for the next pass; they build none of their own."""
+    import sqlalchemy as sa
+
+    from syncer.wiring import SharedBudgets
+
+    url = f"sqlite:///{tmp_path}/crm.db"
+    with sa.create_engine(url).begin() as conn:
+        conn.execute(sa.text("CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT)"))
+    settings = Settings(
+        hubspot={"token": "pat-test"}, external={"kind": "sql", "url": url}, pipelines=[PIPELINE]
+    )
+    shared = SharedBudgets.of(settings)
+    checkouts: list[object] = []
+    try:
+        engine = shared.sql_engines.engine(settings.external)
+        sa.event.listen(engine, "checkout", lambda *_: checkouts.append(1))
+        for _ in range(2):
+            connector = external_connector(settings.external, PIPELINE, shared)
+            connector.prepare()
+            connector.close()
+        assert len(checkouts) >= 2  # both passes read the table through the shared engine
+        with engine.connect() as conn:  # and neither disposed of it
+            assert conn.execute(sa.text("SELECT count(*) FROM customers")).scalar() == 0
+    finally:
+        shared.close()

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from syncer.connectors.base import Capabilities
 from syncer.connectors.sql.connection import build_engine
+from syncer.connectors.sql.engines import SqlEngines
 from syncer.connectors.sql.reading import TableReader
 from syncer.connectors.sql.schema import (
     TableSchema,
@@ -36,7 +37,8 @@ def _utc_now() -> datetime:
 
 
 class SqlConnector:
-    """A `Connector` for one pipeline's table (`pipeline.external_object`)."""
+    """A `Connector` for one pipeline's table (`pipeline.external_object`). `engines`: the
+    process's engines and reflected tables (a daemon's), used instead of building its own."""
 
     capabilities = Capabilities(bulk_writes=True)
 
@@ -46,12 +48,16 @@ class SqlConnector:
         pipeline: PipelineSettings,
         *,
         engine: sa.Engine | None = None,
+        engines: SqlEngines | None = None,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         check_identifiers(pipeline)
         self.counter = CallCounter()
         self._settings = settings
         self._pipeline = pipeline
+        self._engines = engines
+        if engine is None and engines is not None:
+            engine = engines.engine(settings)
         self._owns_engine = engine is None
         self._engine = engine if engine is not None else build_engine(settings)
         self._clock = clock
@@ -64,7 +70,10 @@ class SqlConnector:
 
     def prepare(self) -> None:
         self.counter.add("reflect")
-        self._schema = reflect_table(self._engine, self._pipeline)
+        if self._engines is not None:
+            self._schema = self._engines.table(self._engine, self._pipeline)
+        else:
+            self._schema = reflect_table(self._engine, self._pipeline)
 
     def field_types(self) -> dict[str, FieldType]:
         return {c.name: field_type(c.type) for c in self._table().read_columns}

@@ -1,0 +1,90 @@
+"""The external databases' engines of one process, built once, and their tables, reflected once.
+
+The daemon runs a pipeline's pass again and again. Building the engine for each pass built a
+new dialect each time too, and SQLAlchemy keeps each dialect's catalogue queries in caches
+shared by the process: on PostgreSQL some 3,500 objects a pass, never freed. So a process keeps
+one engine per database and one reflection per table. Before each pass reuses a reflection it
+reads the table's columns (one catalogue query, much less than a reflection), and reflects
+again when they changed: a column dropped or renamed between passes is still reported, naming
+its field, before any statement uses it.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from syncer.connectors.sql.connection import build_engine, database_url
+from syncer.connectors.sql.schema import TableSchema, reflect_table, split_table_name
+from syncer.settings import PipelineSettings
+from syncer.settings_external import SqlSettings
+
+Columns = tuple[tuple[str, str, bool], ...]  # name, type, nullable: what reflection depends on
+
+
+@dataclass(frozen=True, slots=True)
+class _Reflected:
+    columns: Columns | None
+    schema: TableSchema
+
+
+class SqlEngines:
+    """Engines by database URL and reflected tables by pipeline, for every run of the process.
+    Thread-safe: the daemon runs several pipelines at once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._engines: dict[str, tuple[sa.URL, sa.Engine]] = {}  # by the configured URL
+        self._tables: dict[tuple[int, str], _Reflected] = {}  # by engine and pipeline
+
+    def engine(self, settings: SqlSettings) -> sa.Engine:
+        """The engine of `settings.url`; a new one, the old disposed, when the password (read
+        from its file for each run) changed."""
+        url = database_url(settings)
+        with self._lock:
+            kept = self._engines.get(settings.url)
+            if kept is not None and kept[0] == url:
+                return kept[1]
+            engine = build_engine(settings)
+            self._engines[settings.url] = (url, engine)
+            if kept is not None:
+                gone = id(kept[1])
+                self._tables = {k: v for k, v in self._tables.items() if k[0] != gone}
+        if kept is not None:
+            kept[1].dispose()
+        return engine
+
+    def table(self, engine: sa.Engine, pipeline: PipelineSettings) -> TableSchema:
+        """The pipeline's table as reflected, again when its columns changed since."""
+        key = (id(engine), pipeline.name)
+        columns = _columns(engine, pipeline)
+        with self._lock:
+            kept = self._tables.get(key)
+        if kept is not None and kept.columns == columns:
+            return kept.schema
+        schema = reflect_table(engine, pipeline)
+        with self._lock:
+            self._tables[key] = _Reflected(columns, schema)
+        return schema
+
+    def close(self) -> None:
+        with self._lock:
+            engines = [engine for _url, engine in self._engines.values()]
+            self._engines.clear()
+            self._tables.clear()
+        for engine in engines:
+            engine.dispose()
+
+
+def _columns(engine: sa.Engine, pipeline: PipelineSettings) -> Columns | None:
+    """The table's columns as the catalogue lists them now; None when there is no such table
+    (reflecting then reports it)."""
+    schema, table = split_table_name(pipeline)
+    try:
+        listed: list[Any] = sa.inspect(engine).get_columns(table, schema=schema)
+    except sa.exc.NoSuchTableError:
+        return None
+    return tuple((c["name"], repr(c["type"]), bool(c["nullable"])) for c in listed)
