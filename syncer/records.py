@@ -64,6 +64,16 @@ class Write:
     unique_value: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class FieldShape:
+    """What a field holds beyond its type: a text's maximum length, a decimal's precision and
+    scale (digits in all, digits after the point). None where the side sets no limit."""
+
+    length: int | None = None
+    precision: int | None = None
+    scale: int | None = None
+
+
 class RejectionKind(enum.StrEnum):
     """What a refusal means to the engine, whichever side said it. Each connector maps its own
     codes to one of these and keeps the code itself in `Rejection.code` for the operator."""

@@ -52,7 +52,7 @@ from syncer.errors import ConfigError
 from syncer.logs import mask_url_password
 from syncer.mapping.targets import write_conflicts
 from syncer.policies import ConflictPolicy, DeletePolicy, Direction
-from syncer.records import FieldType
+from syncer.records import FieldType, Side
 from syncer.settings_external import (
     DEFAULT_KIND,
     KINDS,
@@ -142,10 +142,28 @@ class MatchRule(_Strict):
 
 
 class FieldMapping(_Strict):
-    external: SqlName
+    external: SqlName | None = None
+    # A constant instead of a column: the HubSpot property is set to it (a field with no column).
+    value: str | None = None
     direction: Direction = Direction.BOTH
     values: dict[str, str] = Field(default_factory=dict)
     type: FieldType | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _constants_go_to_hubspot(cls, data: object) -> object:
+        """A constant has no column to copy to: it only ever flows to HubSpot."""
+        if isinstance(data, dict) and "value" in data and "direction" not in data:
+            return {**data, "direction": Direction.TO_HUBSPOT}
+        return data
+
+    @model_validator(mode="after")
+    def _a_column_or_a_constant(self) -> FieldMapping:
+        if (self.external is None) == (self.value is None):
+            raise ValueError("give a field either external (its column) or value (a constant)")
+        if self.value is not None and self.direction is not Direction.TO_HUBSPOT:
+            raise ValueError('a constant (value) only sets HubSpot: direction = "to_hubspot"')
+        return self
 
 
 class PipelineSettings(_Strict):
@@ -156,6 +174,8 @@ class PipelineSettings(_Strict):
     match: MatchRule | None = None
     external_id_property: HubSpotName = "syncer_external_id"
     direction: Direction = Direction.BOTH
+    # The sides unmatched records may be created on; None: every side `direction` writes to.
+    create_in: list[Side] | None = None
     conflict: ConflictPolicy = ConflictPolicy.NEWEST
     deletes: DeletePolicy = DeletePolicy.IGNORE
     interval: Annotated[str | None, AfterValidator(rules.interval)] = "5m"
@@ -178,6 +198,36 @@ class PipelineSettings(_Strict):
             raise ValueError("set interval or cron, not both")
         return self
 
+    @model_validator(mode="after")
+    def _constants_within_direction(self) -> PipelineSettings:
+        if self.direction is Direction.TO_EXTERNAL:
+            for key, mapping in self.fields.items():
+                if mapping.value is not None:
+                    raise ValueError(
+                        f"fields.{key} is a constant, which only sets HubSpot; direction = "
+                        '"to_external" never writes there'
+                    )
+        return self
+
+    @model_validator(mode="after")
+    def _creates_within_direction(self) -> PipelineSettings:
+        if self.create_in is None:
+            return self
+        if not self.create_in:
+            raise ValueError("create_in names no side: leave it out to create on every side")
+        for side in self.create_in:
+            if not self.direction.flows_to(side):
+                raise ValueError(
+                    f'create_in names "{side}", which direction = "{self.direction}" never '
+                    "writes to"
+                )
+        return self
+
+    def creates_to(self) -> frozenset[Side]:
+        """The sides unmatched records are created on: `create_in`, else `direction`'s."""
+        flowing = frozenset(side for side in Side if self.direction.flows_to(side))
+        return flowing if self.create_in is None else frozenset(self.create_in)
+
     def interval_seconds(self) -> float | None:
         """Seconds between incremental passes; None when `cron` schedules the pipeline."""
         if self.cron is not None or self.interval is None:
@@ -193,7 +243,7 @@ class PipelineSettings(_Strict):
     def external_fields(self) -> list[str]:
         """Every external field the pipeline reads: mapped fields and the match key."""
         match = [self.match.external] if self.match else []
-        names = [m.external for m in self.fields.values()] + match
+        names = [m.external for m in self.fields.values() if m.external is not None] + match
         return list(dict.fromkeys(names))
 
 

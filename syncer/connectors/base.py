@@ -23,7 +23,16 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from syncer.records import CallCounter, ChangePage, Cursor, FieldType, Record, Write, WriteResult
+from syncer.records import (
+    CallCounter,
+    ChangePage,
+    Cursor,
+    FieldShape,
+    FieldType,
+    Record,
+    Write,
+    WriteResult,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +50,9 @@ class Capabilities:
     # SQL updated_at: a late commit carries its transaction's start), where an older time can
     # be the newest row.
     ordered_versions: bool = False
+    # Implements DescribesFields: values are normalised to each field's declared length,
+    # precision and scale before they are compared, and refused before sending if they cannot fit.
+    field_shapes: bool = False
 
 
 class Connector(Protocol):
@@ -93,6 +105,17 @@ class Connector(Protocol):
 
     def close(self) -> None:
         """Release connections."""
+        ...
+
+
+@runtime_checkable
+class DescribesFields(Protocol):
+    """Capability `field_shapes`: a side whose fields declare limits (a SQL column's length,
+    a DECIMAL's precision and scale) says them, so a value is compared as the side will keep
+    it: a number rounded to the column's scale is no change on the next pass."""
+
+    def field_shapes(self) -> dict[str, FieldShape]:
+        """The limits of the fields that have any, by the connector's own field name."""
         ...
 
 

@@ -61,8 +61,9 @@ class RunState:
 
     def policy(self) -> Policy:
         pipeline = self.ctx.pipeline
-        creates = frozenset(side for side in Side if pipeline.direction.flows_to(side))
-        return Policy(pipeline.conflict, pipeline.deletes, creates)
+        flowing = frozenset(side for side in Side if pipeline.direction.flows_to(side))
+        creates = pipeline.creates_to()
+        return Policy(pipeline.conflict, pipeline.deletes, creates, withheld=flowing - creates)
 
     def executor(self) -> Executor:
         ctx, epoch = self.ctx, self.epoch

@@ -229,7 +229,7 @@ class Executor:
                 "external CRM without risking a duplicate",
                 match.hubspot,
             )
-        return Write(str(index), properties, unique_property=match.external, unique_value=key)
+        return Write(str(index), properties, unique_property=match.column, unique_value=key)
 
     def _write_side(self, side: Side, writes: list[Write], chunk: _Chunk) -> None:
         if not writes:

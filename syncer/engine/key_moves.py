@@ -49,7 +49,7 @@ def key_moves(
                 wanted.setdefault(key, []).append(index)
     if not wanted:
         return moves
-    name = match.hubspot if side is Side.HUBSPOT else match.external
+    name = match.hubspot if side is Side.HUBSPOT else match.column
     for record in connector.find(name, list(wanted)):
         key = fieldmap.match_key(record, side) or ""
         for index in wanted.get(key, []):

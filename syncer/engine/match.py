@@ -206,7 +206,7 @@ class Matcher:
             return
         other, match = side.other, self.fieldmap.match
         assert match is not None, "looked up by key only when there is one"
-        name = match.hubspot if other is Side.HUBSPOT else match.external
+        name = match.hubspot if other is Side.HUBSPOT else match.column
         found = self.connectors[other].find(name, [k for k in wanted if k])
         linked = self.ledger.links_for(self.pipeline, other, [r.id for r in found])
         for record in found:

@@ -38,6 +38,7 @@ class PageRunner:
         self.executor: Executor | None = None if state.ctx.dry_run else state.executor()
         self.planned: list[PlannedAction] = []
         self.rejected = 0  # a dry run's rejections (an executor counts its own)
+        self.withheld = dict.fromkeys(Side, 0)  # creates `create_in` does not allow, by side
 
     def run(self, page: Page) -> None:
         matched = self.matcher.match(page.hubspot, page.external, page.held)
@@ -53,6 +54,8 @@ class PageRunner:
         """The report: what was done (or planned), and the records quarantined, those left to
         their back-off included."""
         report = self.state.report
+        for side in Side:
+            report.not_created[side.value] = self.withheld[side]
         if self.executor is None:
             report.planned = self.planned
             report.quarantined = self.rejected + held_back
@@ -68,5 +71,8 @@ class PageRunner:
 
     def _plans(self, pairs: Sequence[Pair]) -> list[PairPlan]:
         fields = self.state.fieldmap.fields
-        planned = (plan_pair(pair, fields, self.policy) for pair in pairs)
+        planned = [plan_pair(pair, fields, self.policy) for pair in pairs]
+        for plan in planned:
+            if plan.create_withheld is not None:
+                self.withheld[plan.create_withheld] += 1
         return [plan for plan in planned if not plan.is_noop]

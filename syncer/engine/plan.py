@@ -56,6 +56,9 @@ class Policy:
     conflict: ConflictPolicy
     deletes: DeletePolicy
     creates_to: frozenset[Side]  # sides the pipeline may create records on
+    # Sides values flow to but `create_in` keeps creates from: such a record is left uncreated
+    # and counted, every time it is planned, rather than silently dropped.
+    withheld: frozenset[Side] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,7 @@ class PairPlan:
     pair: Pair
     writes: dict[Side, Canonical] = field(default_factory=dict)
     create_on: Side | None = None
+    create_withheld: Side | None = None  # a create `create_in` does not allow: reported only
     archive_on: Side | None = None
     base: dict[str, str] = field(default_factory=dict)  # hashes once every write succeeds
     conflicts: list[FieldConflict] = field(default_factory=list)
@@ -178,11 +182,13 @@ def _plan_create(
     target = source.other
     plan = PairPlan(pair)
     if target not in policy.creates_to:
+        plan.create_withheld = target if target in policy.withheld else None
         return plan
     values = {f.hubspot: version.values.get(f.hubspot) for f in fields if f.flows_to(target)}
     plan.create_on = target
     plan.writes[target] = values
-    plan.base = {f.hubspot: value_hash(values.get(f.hubspot)) for f in fields}
+    # A constant is what the external side holds for every record, the new one included.
+    plan.base = {f.hubspot: value_hash(values.get(f.hubspot, f.constant)) for f in fields}
     return plan
 
 

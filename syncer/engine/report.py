@@ -70,6 +70,8 @@ class RunReport:
     linked: int = 0
     conflicts: int = 0
     quarantined: int = 0
+    # Unmatched records left uncreated because `create_in` excludes the side (by that side).
+    not_created: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Side})
     collected: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Side})
     api_calls: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Side})
     seconds: float = 0.0
@@ -88,6 +90,7 @@ class RunReport:
             "linked": self.linked,
             "conflicts": self.conflicts,
             "quarantined": self.quarantined,
+            "not_created": self.not_created,
             "collected": self.collected,
         }
 
@@ -118,6 +121,12 @@ class RunReport:
             f"  quarantined{self.quarantined:>7}",
             f"  API calls  {self.api_calls[h]:>7} HubSpot, {self.api_calls[e]:>7} external",
         ]
+        if any(self.not_created.values()):
+            lines.insert(
+                -1,
+                f"  not created{self.not_created[h]:>7} in HubSpot, "
+                f"{self.not_created[e]:>7} external (not in create_in)",
+            )
         if self.error:
             lines.append(f"  error: {self.error}")
         return "\n".join(lines)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 import uuid
 
+from syncer.connectors.base import DescribesFields
 from syncer.engine import failpoints, reconcile
 from syncer.engine.collector_pacing import fewer_collections
 from syncer.engine.context import PipelineRun, RunState
@@ -112,11 +113,15 @@ def _prepare(ctx: PipelineRun) -> FieldMap:
     for connector in ctx.connectors.values():
         connector.prepare()
     external = ctx.connectors[Side.EXTERNAL]
+    shapes = None
+    if external.capabilities.field_shapes and isinstance(external, DescribesFields):
+        shapes = external.field_shapes()
     return compile_mapping(
         ctx.pipeline,
         ctx.connectors[Side.HUBSPOT].field_types(),
         external.field_types(),
         external.time_zone,
+        shapes,
     )
 
 

@@ -14,8 +14,9 @@ from datetime import tzinfo
 from typing import Any
 
 from syncer.mapping.convert import normalise_email, to_canonical, to_hubspot_text, to_native
+from syncer.mapping.fit import check_length, fit_number
 from syncer.policies import Direction
-from syncer.records import FieldType, Record, Side
+from syncer.records import FieldShape, FieldType, Record, Side
 
 Canonical = dict[str, str | None]
 
@@ -23,16 +24,25 @@ Canonical = dict[str, str | None]
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
     hubspot: str
-    external: str
+    external: str | None  # None for a constant: a HubSpot property with no column
     direction: Direction
     canonical_type: FieldType
     external_type: FieldType
     to_external_values: Mapping[str, str]
     to_hubspot_values: Mapping[str, str]
     is_email: bool
+    external_shape: FieldShape | None = None  # the external field's length, precision, scale
+    constant: str | None = None  # what the external side always holds for a constant field
 
     def flows_to(self, side: Side) -> bool:
         return self.direction.flows_to(side)
+
+    @property
+    def column(self) -> str:
+        """The external field, for a spec that has one: a match key always does."""
+        if self.external is None:
+            raise ValueError(f"{self.hubspot!r} is a constant: it has no external field")
+        return self.external
 
 
 class FieldMap:
@@ -54,7 +64,7 @@ class FieldMap:
     def match_key(self, record: Record, side: Side) -> str | None:
         if self.match is None:
             return None
-        name = self.match.hubspot if side is Side.HUBSPOT else self.match.external
+        name = self.match.hubspot if side is Side.HUBSPOT else self.match.column
         value = record.properties.get(name)
         if self.match.is_email:
             return normalise_email(value)
@@ -67,14 +77,15 @@ class FieldMap:
             spec = self._by_key[key]
             if side is Side.HUBSPOT:
                 out[spec.hubspot] = to_hubspot_text(text)
-            else:
+            elif spec.external is not None:
                 mapped = spec.to_external_values.get(text, text) if text is not None else None
                 out[spec.external] = to_native(mapped, spec.external_type, self.external_tz)
         return out
 
     def _canonical_one(self, spec: FieldSpec, record: Record, side: Side) -> str | None:
-        name = spec.hubspot if side is Side.HUBSPOT else spec.external
-        raw = record.properties.get(name)
+        name = spec.hubspot if side is Side.HUBSPOT or spec.external is None else spec.external
+        raw = spec.constant if side is Side.EXTERNAL and spec.external is None else None
+        raw = record.properties.get(name) if raw is None else raw
         try:
             if spec.is_email:
                 return normalise_email(raw)
@@ -83,6 +94,19 @@ class FieldMap:
                 if text is not None:
                     text = spec.to_hubspot_values.get(text, text)
                 return to_canonical(text, spec.canonical_type, self.external_tz)
-            return to_canonical(raw, spec.canonical_type)
+            return _fitted(spec, to_canonical(raw, spec.canonical_type))
         except ValueError as exc:
             raise ValueError(f"field {name!r}: {exc}") from None
+
+
+def _fitted(spec: FieldSpec, text: str | None) -> str | None:
+    """A HubSpot value as the external field will keep it, when it is copied there: rounded to
+    a DECIMAL's scale; ValueError when it cannot fit the column at all."""
+    shape = spec.external_shape
+    if shape is None or text is None or not spec.flows_to(Side.EXTERNAL):
+        return text
+    if spec.external_type is FieldType.NUMBER and spec.canonical_type is FieldType.NUMBER:
+        return fit_number(text, shape)
+    if spec.external_type is FieldType.TEXT:
+        check_length(spec.to_external_values.get(text, text), shape)
+    return text

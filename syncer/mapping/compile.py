@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, tzinfo
 
 from syncer.errors import ConfigError
 from syncer.mapping.apply import FieldMap, FieldSpec
 from syncer.policies import Direction
-from syncer.records import FieldType
+from syncer.records import FieldShape, FieldType
 from syncer.settings import FieldMapping, PipelineSettings
 
 
@@ -17,11 +18,15 @@ def compile_mapping(
     hubspot_types: Mapping[str, FieldType],
     external_types: Mapping[str, FieldType],
     external_zone: tzinfo = UTC,
+    external_shapes: Mapping[str, FieldShape] | None = None,
 ) -> FieldMap:
     """Build the mapping from configuration and both sides' field types; `external_zone` is
-    the zone of the external side's date-times that carry none (its connector's `time_zone`)."""
+    the zone of the external side's date-times that carry none (its connector's `time_zone`);
+    `external_shapes` the declared limits of its fields, values are fitted to."""
     types = (hubspot_types, external_types)
     fields = [_spec(pipeline, key, m, types) for key, m in pipeline.fields.items()]
+    shapes = external_shapes or {}
+    fields = [replace(f, external_shape=shapes.get(f.external or "")) for f in fields]
     rule = pipeline.match
     match = None
     if rule is not None:
@@ -43,18 +48,19 @@ def _spec(
     external = mapping.external
     if key not in hubspot_types:
         raise ConfigError(f"pipelines.{pipeline.name}.fields.{key}: HubSpot has no such property")
-    if external not in external_types:
+    if external is not None and external not in external_types:
         raise ConfigError(
             f"pipelines.{pipeline.name}.fields.{key}: external field {external!r} does not exist"
         )
-    is_email = key == "email"
+    canonical_type = mapping.type or hubspot_types[key]
     return FieldSpec(
         hubspot=key,
         external=external,
         direction=mapping.direction if pipeline.direction is Direction.BOTH else pipeline.direction,
-        canonical_type=mapping.type or hubspot_types[key],
-        external_type=external_types[external],
+        canonical_type=canonical_type,
+        external_type=canonical_type if external is None else external_types[external],
         to_external_values=dict(mapping.values),
         to_hubspot_values={v: k for k, v in mapping.values.items()},
-        is_email=is_email,
+        is_email=key == "email",
+        constant=mapping.value,  # a field with no column: what the external side holds
     )

@@ -74,8 +74,9 @@ def _writes(
             mapping.direction if pipeline.direction is Direction.BOTH else pipeline.direction
         )
         setting = f"{prefix}.fields.{key}"
+        source = mapping.external if mapping.external is not None else f"{mapping.value!r}"
         if direction.flows_to(Side.HUBSPOT):
-            writes.append((Side.HUBSPOT, key, _Writer(setting, mapping.external)))
-        if direction.flows_to(Side.EXTERNAL):
+            writes.append((Side.HUBSPOT, key, _Writer(setting, source)))
+        if direction.flows_to(Side.EXTERNAL) and mapping.external is not None:
             writes.append((Side.EXTERNAL, mapping.external, _Writer(setting, key)))
     return writes

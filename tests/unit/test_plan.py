@@ -36,8 +36,9 @@ def policy(
     conflict: ConflictPolicy = NEWEST,
     deletes: DeletePolicy = IGNORE,
     creates: frozenset[Side] = BOTH,
+    withheld: frozenset[Side] = frozenset(),
 ) -> Policy:
-    return Policy(conflict, deletes, creates)
+    return Policy(conflict, deletes, creates, withheld)
 
 
 def hub(
@@ -316,7 +317,60 @@ def test_creates_go_only_to_the_sides_the_policy_allows(
 
 
 def test_a_create_the_direction_forbids_is_a_noop() -> None:
-    assert plan(None, hub("Ann"), None, policy(creates=frozenset({HUB}))).is_noop
+    result = plan(None, hub("Ann"), None, policy(creates=frozenset({HUB})))
+    assert result.is_noop and result.create_withheld is None
+
+
+@pytest.mark.parametrize(
+    ("creates", "withheld", "source", "create_on", "kept_from"),
+    [
+        # create_in = ["hubspot"] with direction = "both": external records go to HubSpot only
+        (frozenset({HUB}), frozenset({EXT}), EXT, HUB, None),
+        (frozenset({HUB}), frozenset({EXT}), HUB, None, EXT),
+        # create_in = ["external"]
+        (frozenset({EXT}), frozenset({HUB}), HUB, EXT, None),
+        (frozenset({EXT}), frozenset({HUB}), EXT, None, HUB),
+    ],
+)
+def test_a_create_create_in_keeps_out_is_reported_not_sent(
+    creates: frozenset[Side],
+    withheld: frozenset[Side],
+    source: Side,
+    create_on: Side | None,
+    kept_from: Side | None,
+) -> None:
+    h, e = (hub("Ann"), None) if source is HUB else (None, ext("Ann"))
+    result = plan(None, h, e, policy(creates=creates, withheld=withheld))
+    assert (result.create_on, result.create_withheld) == (create_on, kept_from)
+    assert bool(result.writes) is (create_on is not None)
+    assert result.is_noop is (create_on is None)  # nothing sent, nothing remembered
+
+
+def constant(value: str = "Classic cars") -> FieldSpec:
+    return FieldSpec(
+        "hs_folder", None, TO_HUB, FieldType.TEXT, FieldType.TEXT, {}, {}, False, constant=value
+    )
+
+
+def test_a_create_in_hubspot_carries_the_constant() -> None:
+    # The mapping reads the constant as the external record's value (FieldMap.canonical).
+    e = Version("e1", {"firstname": "Ann", "hs_folder": "Classic cars"}, EARLY, False)
+    result = plan(None, None, e, fields=[spec(), constant()])
+    assert result.writes == {HUB: {"firstname": "Ann", "hs_folder": "Classic cars"}}
+    assert result.base["hs_folder"] == value_hash("Classic cars")
+
+
+def test_a_create_from_hubspot_takes_the_constant_as_what_the_table_holds() -> None:
+    h = Version("h1", {"firstname": "Ann", "hs_folder": "Vans"}, EARLY, False, None)
+    result = plan(None, h, None, fields=[spec(), constant()])
+    assert result.writes == {EXT: {"firstname": "Ann"}}  # no column to write it to
+    assert result.base["hs_folder"] == value_hash("Classic cars")
+
+
+def test_create_in_does_not_touch_linked_records() -> None:
+    only_hub = policy(creates=frozenset({HUB}), withheld=frozenset({EXT}))
+    result = plan(link("old"), hub("new"), ext("old"), only_hub)
+    assert result.writes == {EXT: {"firstname": "new"}} and result.create_withheld is None
 
 
 def test_a_create_sends_only_the_fields_that_flow_to_the_target() -> None:

@@ -20,6 +20,7 @@ from syncer.connectors.sql.reading import TableReader
 from syncer.connectors.sql.schema import (
     TableSchema,
     check_identifiers,
+    field_shape,
     field_type,
     reflect_table,
     zone_of,
@@ -27,7 +28,16 @@ from syncer.connectors.sql.schema import (
 from syncer.connectors.sql.uniqueness import verify_unique
 from syncer.connectors.sql.values import decode_cursor, match_key
 from syncer.connectors.sql.writing import TableWriter
-from syncer.records import CallCounter, ChangePage, Cursor, FieldType, Record, Write, WriteResult
+from syncer.records import (
+    CallCounter,
+    ChangePage,
+    Cursor,
+    FieldShape,
+    FieldType,
+    Record,
+    Write,
+    WriteResult,
+)
 from syncer.settings import PipelineSettings
 from syncer.settings_external import SqlSettings
 
@@ -40,7 +50,7 @@ class SqlConnector:
     """A `Connector` for one pipeline's table (`pipeline.external_object`). `engines`: the
     process's engines and reflected tables (a daemon's), used instead of building its own."""
 
-    capabilities = Capabilities(bulk_writes=True)
+    capabilities = Capabilities(bulk_writes=True, field_shapes=True)
 
     def __init__(
         self,
@@ -77,6 +87,11 @@ class SqlConnector:
 
     def field_types(self) -> dict[str, FieldType]:
         return {c.name: field_type(c.type) for c in self._table().read_columns}
+
+    def field_shapes(self) -> dict[str, FieldShape]:
+        dialect = self._engine.dialect.name
+        shapes = {c.name: field_shape(c.type, dialect) for c in self._table().read_columns}
+        return {name: shape for name, shape in shapes.items() if shape is not None}
 
     def changes(self, since: Cursor | None, until: datetime) -> Iterator[ChangePage]:
         """Full listing when `since` is None; rows changed since the cursor's watermark otherwise.

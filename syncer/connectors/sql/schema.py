@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
 from syncer.errors import ConfigError
-from syncer.records import FieldType
+from syncer.records import FieldShape, FieldType
 from syncer.settings import PipelineSettings
 from syncer.settings_external import SqlTableSettings
 
@@ -43,7 +43,11 @@ def configured_columns(pipeline: PipelineSettings) -> list[tuple[str, str]]:
         named.append((f"{prefix}.sql.deleted_flag", sql.deleted_flag))
     if pipeline.match is not None:
         named.append((f"{prefix}.match.external", pipeline.match.external))
-    named += [(f"{prefix}.fields.{hub}.external", m.external) for hub, m in pipeline.fields.items()]
+    named += [
+        (f"{prefix}.fields.{hub}.external", m.external)
+        for hub, m in pipeline.fields.items()
+        if m.external is not None  # a constant has no column
+    ]
     return named
 
 
@@ -169,6 +173,23 @@ def field_type(column_type: sa.types.TypeEngine[Any]) -> FieldType:
     if isinstance(column_type, (sa.Integer, sa.Numeric)):
         return FieldType.NUMBER
     return FieldType.TEXT
+
+
+def field_shape(column_type: sa.types.TypeEngine[Any], dialect: str) -> FieldShape | None:
+    """The limits a column's values are kept to: a fixed-point column's scale (its values come
+    back rounded to it), and where the database enforces them (not SQLite, which stores any
+    length and any number of digits whatever the declaration), its precision and a text's
+    length."""
+    enforced = dialect != "sqlite"
+    if isinstance(column_type, sa.Numeric) and not isinstance(column_type, (sa.Float, sa.Integer)):
+        if column_type.scale is None:
+            return None
+        precision = column_type.precision if enforced else None
+        return FieldShape(precision=precision, scale=column_type.scale)
+    length = getattr(column_type, "length", None)
+    if enforced and field_type(column_type) is FieldType.TEXT and isinstance(length, int):
+        return FieldShape(length=length)
+    return None
 
 
 def _partial(index: sa.Index) -> bool:

@@ -86,7 +86,10 @@ class TableWriter:
             except sa.exc.StatementError as exc:
                 if not is_record_error(exc):
                     raise call_failure(exc, "write") from exc
-                key, columns = describe(item)
+                key, written = describe(item)
+                # The written columns first: a refusal may name a column the write left out
+                # (NOT NULL without a default), so every column of the table is a candidate.
+                columns = [*written, *(c.name for c in self._schema.table.columns)]
                 results.append(WriteResult(key, None, rejection=rejection_for(exc, columns)))
         return results
 
