@@ -137,6 +137,7 @@ _LINES = {
     "read": r"read\s+(\d+) from HubSpot,\s+(\d+) external",
     "created": r"created\s+(\d+) in HubSpot,\s+(\d+) external",
     "updated": r"updated\s+(\d+) in HubSpot,\s+(\d+) external",
+    "archived": r"archived\s+(\d+) in HubSpot,\s+(\d+) external",
     "api_calls": r"API calls\s+(\d+) HubSpot,\s+(\d+) external",
 }
 

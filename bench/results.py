@@ -58,3 +58,15 @@ def write(results: dict[str, Any], path: Path = RESULTS / "latest.json") -> Path
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=2, default=str) + "\n")
     return path
+
+
+def merge_section(
+    name: str, figures: dict[str, Any], path: Path = RESULTS / "latest.json", *,
+    keep_inner: bool = False,
+) -> Path:
+    """Replace one section of the results file, keeping the others' figures; with `keep_inner`,
+    replace only the entries of the section that `figures` names."""
+    results = json.loads(path.read_text()) if path.exists() else {}
+    kept = results.get(name, {}) if keep_inner else {}
+    results[name] = {**kept, **figures}
+    return write(results, path)

@@ -8,12 +8,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from collections.abc import Callable
 from typing import Any
 
 from bench import engine, linked, reads, scale, writes
-from bench.results import machine, write
+from bench.results import RESULTS, machine, write
 
 
 def suite(divisor: int) -> list[tuple[str, Callable[[], dict[str, Any]]]]:
@@ -28,6 +29,16 @@ def suite(divisor: int) -> list[tuple[str, Callable[[], dict[str, Any]]]]:
         ("engine_postgresql_ledger", lambda: engine.run(n(100_000), "postgresql")),
         ("scale", lambda: scale.run(n(20_000), n(200_000))),
     ]
+
+
+KEPT = ("chaos",)  # sections written by benchmarks outside this suite (python -m bench.chaos)
+
+
+def kept_sections() -> dict[str, Any]:
+    """The sections of the previous results file that this suite does not produce."""
+    path = RESULTS / "latest.json"
+    previous = json.loads(path.read_text()) if path.exists() else {}
+    return {name: previous[name] for name in KEPT if name in previous}
 
 
 def main() -> None:
@@ -56,7 +67,7 @@ def main() -> None:
         for part in results.values() if isinstance(part, dict)
         for figures in part.values() if isinstance(figures, dict) and "verdict" in figures
     ]
-    path = write(results)
+    path = write({**kept_sections(), **results})
     print(f"suite finished in {results['suite_seconds']:.0f} s; results in {path}")
     for line in results["verdicts"]:
         print(line)
