@@ -9,6 +9,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from syncer.engine import failpoints
 from syncer.engine.observer import FanOut, LoggingObserver, RunObserver
@@ -25,6 +26,9 @@ from syncer.service.signals import stopped_by_signals
 from syncer.settings import Settings, load_settings
 from syncer.status_view import pipeline_status, render_status
 from syncer.wiring import SharedBudgets, pipeline_run, select_pipelines
+
+if TYPE_CHECKING:
+    from syncer.service.monitor import Monitor
 
 EXIT_OK, EXIT_QUARANTINED = 0, 4
 
@@ -100,46 +104,59 @@ def daemon(args: argparse.Namespace) -> int:
     from syncer.service.daemon import serve
 
     settings = load(args)
-    with stopped_by_signals() as stop:
-        serve(settings.pipelines, stop, scheduled_pass(settings, stop))
+    budgets = SharedBudgets.of(settings)
+    monitor = monitor_for(settings)
+    monitor.watch_rate_limits("hubspot", budgets.hubspot)
+    try:
+        with stopped_by_signals() as stop:
+            observer = FanOut(LoggingObserver(), monitor.runs)
+            run_pass = scheduled_pass(settings, stop, observer, budgets)
+            serve(settings.pipelines, stop, run_pass, monitor)
+    finally:
+        monitor.close()
     return EXIT_OK
 
 
+def monitor_for(settings: Settings) -> Monitor:
+    """The metrics and probes of this process; the ledger they read is opened on first use."""
+    # Imported here: only `syncer run`, and a `sync` that pushes, load the metrics client.
+    from syncer.service.monitor import Monitor
+
+    names = [p.name for p in settings.pipelines]
+    return Monitor(settings.service, names, lambda: Ledger.open(settings.ledger.url))
+
+
 def scheduled_pass(
-    settings: Settings, stop: threading.Event | None = None
+    settings: Settings,
+    stop: threading.Event | None = None,
+    observer: RunObserver | None = None,
+    budgets: SharedBudgets | None = None,
 ) -> Callable[[str], list[RunReport]]:
     """One incremental pass of a pipeline, as the daemon runs them: several at once, spending
-    from one rate budget."""
-    budgets = SharedBudgets.of(settings)
+    from one rate budget (`budgets`, or one made for these passes)."""
+    shared = budgets or SharedBudgets.of(settings)
 
     def run_pass(pipeline: str) -> list[RunReport]:
-        return run_modes(settings, Mode.SYNC, pipeline, budgets=budgets, stop=stop)
+        return run_modes(
+            settings, Mode.SYNC, pipeline, budgets=shared, stop=stop, observer=observer
+        )
 
     return run_pass
 
 
-def watched_run() -> RunObserver:
-    """A one-shot run's observers: its log lines, and its progress for the operator (redrawn
-    on a terminal, a log line every few seconds elsewhere)."""
-    progress = ProgressObserver(sys.stderr, terminal=sys.stderr.isatty())
-    return FanOut(progress, LoggingObserver())  # the display's last drawing above the log line
+def watched_run(dry_run: bool, *others: RunObserver) -> RunObserver:
+    """A one-shot run's observers: its progress for the operator (redrawn on a terminal, a log
+    line every few seconds elsewhere; a dry run writes nothing to follow), its log lines, and
+    `others` (the Pushgateway's)."""
+    progress = [] if dry_run else [ProgressObserver(sys.stderr, terminal=sys.stderr.isatty())]
+    return FanOut(*progress, LoggingObserver(), *others)  # the display's last drawing first
 
 
 def _run(
     args: argparse.Namespace, mode: Mode, *, dry_run: bool = False, as_json: bool = False
 ) -> int:
     settings = load(args)
-    observer = None if dry_run else watched_run()
-    with stopped_by_signals() as stop:
-        reports = run_modes(
-            settings,
-            mode,
-            args.pipeline,
-            force=args.force,
-            dry_run=dry_run,
-            stop=stop,
-            observer=observer,
-        )
+    reports = _run_and_push(settings, mode, args, dry_run)
     if as_json:
         print(plans_json(reports))
     else:
@@ -152,6 +169,31 @@ def exit_code(reports: list[RunReport]) -> int:
     """4 when something new needs a look: a record refused for the first time, or refused
     again since it changed. Old, unchanged refusals already on record do not alert again."""
     return EXIT_QUARANTINED if any(r.new_quarantined for r in reports) else EXIT_OK
+
+
+def _run_and_push(
+    settings: Settings, mode: Mode, args: argparse.Namespace, dry_run: bool
+) -> list[RunReport]:
+    """Run the selected pipelines; unless it is a dry run, push what they did to the
+    Pushgateway when `[service] pushgateway` is set, however the runs ended."""
+    pushing = settings.service.pushgateway is not None and not dry_run
+    monitor = monitor_for(settings) if pushing else None
+    observer = watched_run(dry_run, *([monitor.runs] if monitor else []))
+    try:
+        with stopped_by_signals() as stop:
+            return run_modes(
+                settings,
+                mode,
+                args.pipeline,
+                force=args.force,
+                dry_run=dry_run,
+                stop=stop,
+                observer=observer,
+            )
+    finally:
+        if monitor is not None:
+            monitor.push(args.pipeline)
+            monitor.close()
 
 
 def status(args: argparse.Namespace) -> int:

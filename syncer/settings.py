@@ -61,6 +61,7 @@ from syncer.settings_external import (
     SqlTableSettings,
 )
 from syncer.settings_rules import HubSpotName, HubSpotObject, PipelineName, SqlName
+from syncer.settings_service import ServiceSettings
 
 
 class _Strict(BaseModel):
@@ -258,6 +259,7 @@ class Settings(BaseSettings):
         default_factory=lambda: {"kind": DEFAULT_KIND}, validate_default=True
     )
     pipelines: list[PipelineSettings] = Field(default_factory=list)
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -286,7 +288,8 @@ class Settings(BaseSettings):
 
     def secret_values(self) -> list[str]:
         """Every secret in these settings, for `syncer.logs.register_secret` at the edge."""
-        held = (self.hubspot.token, self.hubspot.client_secret, self.hubspot.refresh_token)
+        hub = self.hubspot
+        held = (hub.token, hub.client_secret, hub.refresh_token, self.service.token)
         secrets = [s.get_secret_value() for s in held if s]
         password = urlsplit(self.ledger.url).password
         if password:
@@ -314,10 +317,11 @@ DEFAULT_CONFIG_PATH = Path("config/syncer.toml")
 
 def secret_pairs() -> list[tuple[str, str]]:
     """(section, key) of every secret that may be given inline as `key` or in a file named by
-    `key_file`: the ledger's, HubSpot's, and those of every kind of [external]."""
+    `key_file`: the ledger's, HubSpot's, the service's, and those of every kind of [external]."""
     sections: list[tuple[str, type[BaseModel]]] = [
         ("ledger", LedgerSettings),
         ("hubspot", HubSpotSettings),
+        ("service", ServiceSettings),
     ]
     sections += [("external", model) for model in KINDS.values()]
     pairs = (

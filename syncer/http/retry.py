@@ -71,8 +71,11 @@ class RetryingSender:
         daily: DailyBudget | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: Callable[[], float] = random.random,
+        on_rate_limited: Callable[[str], None] = lambda policy: None,
     ) -> None:
+        """`on_rate_limited`: told the policy of every 429 the server answers."""
         self._client = client
+        self._on_rate_limited = on_rate_limited
         self._daily = daily
         self._classify = classify
         self._policy = policy
@@ -90,6 +93,8 @@ class RetryingSender:
             if response is not None and outcome.verdict in (Verdict.OK, Verdict.REJECTED):
                 return Exchange(response, outcome)
             rate_limited = outcome.verdict is Verdict.RATE_LIMITED
+            if rate_limited:
+                self._on_rate_limited(outcome.policy or "UNKNOWN")
             self._raise_unless_retryable(
                 outcome, kind, repeatable, refusals if rate_limited else failures
             )

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from syncer.batches import chunks
-from syncer.ledger import journal, leases, quarantine
+from syncer.ledger import journal, leases, quarantine, watch
 from syncer.ledger.commit_rows import log_conflicts, save_cursor
 from syncer.ledger.connection import connect
 from syncer.ledger.link_rows import IDS, link_from_row, save_links
@@ -26,6 +26,7 @@ from syncer.ledger.values import (
     Commit,
     Intent,
     Link,
+    PipelineHealth,
     QuarantineEntry,
     QuarantineSelector,
     Rejected,
@@ -201,6 +202,16 @@ class Ledger:
         """Stop retrying the open entries selected (`syncer errors discard`); they stay on
         record, and stay discarded until their record changes."""
         return quarantine.discard(self._engine, _selector(pipeline, selector))
+
+    # -- what the daemon's endpoints watch (watch.py) ----------------------------------------
+
+    def ping(self) -> None:
+        """One round trip to the ledger database; raises if it cannot be reached."""
+        watch.ping(self._engine)
+
+    def health(self, pipeline: str) -> PipelineHealth:
+        """Quarantine depth, conflicts logged, last successful run and lease holder."""
+        return watch.pipeline_health(self._engine, pipeline)
 
     # -- schemas kept between runs (schema_cache.py) -----------------------------------------
 

@@ -223,3 +223,20 @@ class Commit:
     intents_applied: list[str] = field(default_factory=list)
     intents_failed: list[str] = field(default_factory=list)
     now: datetime | None = None  # the run's clock; quarantine back-off is scheduled by it
+
+
+# -- what the service watches ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineHealth:
+    """A pipeline's state in the ledger as the daemon's endpoints report it: the same figures
+    on every replica, since they are read from the one ledger."""
+
+    pipeline: str
+    quarantine_depth: int  # open quarantine entries
+    oldest_unsynced: datetime | None  # when the oldest record still in quarantine was first seen
+    conflicts_logged: int  # conflicts decided by policy since the pipeline began
+    last_success: datetime | None  # when the newest run that went through finished
+    lease_owner: str | None  # host:pid of the newest lease holder (the lease may have expired)
+    lease_epoch: int | None

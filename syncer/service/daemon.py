@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -21,6 +22,9 @@ from syncer.errors import LeaseHeld, RateLimited, RunStopped
 from syncer.logs import get_logger
 from syncer.settings import PipelineSettings
 
+if TYPE_CHECKING:
+    from syncer.service.monitor import Monitor
+
 log = get_logger(__name__)
 
 # One incremental pass of the named pipeline; its runs' reports. Built by the caller, which
@@ -29,9 +33,14 @@ PassRunner = Callable[[str], Sequence[RunReport]]
 
 
 def serve(
-    pipelines: Sequence[PipelineSettings], stop: threading.Event, run_pass: PassRunner
+    pipelines: Sequence[PipelineSettings],
+    stop: threading.Event,
+    run_pass: PassRunner,
+    monitor: Monitor | None = None,
 ) -> None:
-    """Run the schedule until `stop` is set; waits for running passes to finish."""
+    """Run the schedule until `stop` is set; waits for running passes to finish. `monitor`
+    serves the endpoints meanwhile, if it has an address to listen on; they answer until the
+    last pass has finished."""
     scheduler = BackgroundScheduler(timezone="UTC")
     passes = Passes(run_pass)
     for pipeline in pipelines:
@@ -45,10 +54,16 @@ def serve(
             misfire_grace_time=None,
             next_run_time=datetime.now(UTC),  # the first pass starts at once
         )
-    scheduler.start()
-    log.info("daemon started", pipelines=[p.name for p in pipelines])
-    stop.wait()
-    scheduler.shutdown(wait=True)
+    # Listening first: an address in use ends the daemon before any pass has started.
+    endpoints = monitor.serve(alive=lambda: scheduler.running) if monitor else None
+    try:
+        scheduler.start()
+        log.info("daemon started", pipelines=[p.name for p in pipelines])
+        stop.wait()
+        scheduler.shutdown(wait=True)
+    finally:
+        if endpoints is not None:
+            endpoints.stop()
     log.info("daemon stopped")
 
 

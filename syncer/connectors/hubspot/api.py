@@ -72,6 +72,7 @@ class HubSpotApi:
             counter,
             daily=self.budgets.daily,
             sleep=sleep,
+            on_rate_limited=self.budgets.rate_limited_by.add,
         )
 
     def call(

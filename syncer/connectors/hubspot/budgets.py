@@ -5,9 +5,10 @@ thread-safe."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from syncer.http import RollingWindowBudget
@@ -17,11 +18,41 @@ from syncer.settings import HubSpotSettings
 from .outcomes import BURST_WINDOW_SECONDS
 
 
+class Tally:
+    """Counts by name, from several threads at once."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def add(self, name: str) -> None:
+        with self._lock:
+            self._counts[name] = self._counts.get(name, 0) + 1
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counts)
+
+
 @dataclass(frozen=True, slots=True)
 class PortalBudgets:
     burst: RollingWindowBudget
     search: RollingWindowBudget
     daily: DailyBudget
+    # 429s HubSpot answered, by the policy it named (TEN_SECONDLY_ROLLING, SECONDLY, DAILY...)
+    rate_limited_by: Tally = field(default_factory=Tally)
+
+    def remaining(self) -> dict[str, float]:
+        """Requests each budget allows now, as far as this process knows: "burst" (this
+        ten-second window), "search" (this second), "daily" (today, in the portal's zone)."""
+        return {
+            "burst": max(0, self.burst.limit - self.burst.in_window()),
+            "search": max(0, self.search.limit - self.search.in_window()),
+            "daily": self.daily.remaining,
+        }
+
+    def rate_limited(self) -> dict[str, int]:
+        return self.rate_limited_by.counts()
 
     @classmethod
     def from_settings(
