@@ -86,9 +86,16 @@ def customers(name: str) -> sa.Table:
 
 
 @contextmanager
-def deployment(workdir: Path, sandbox: Sandbox, *, ledger: str = "sqlite",
-               burst_limit: int = 190, daily_limit: int = 625_000, search_per_second: int = 5,
-               overlap_seconds: float = 120.0) -> Iterator[Deployment]:
+def deployment(
+    workdir: Path,
+    sandbox: Sandbox,
+    *,
+    ledger: str = "sqlite",
+    burst_limit: int = 190,
+    daily_limit: int = 625_000,
+    search_per_second: int = 5,
+    overlap_seconds: float = 120.0,
+) -> Iterator[Deployment]:
     """A fresh table and ledger; the limits are what the syncer is told, not the sandbox."""
     workdir.mkdir(parents=True, exist_ok=True)
     name = f"bench_{uuid.uuid4().hex[:8]}"
@@ -98,11 +105,19 @@ def deployment(workdir: Path, sandbox: Sandbox, *, ledger: str = "sqlite",
     table.create(engine)
     ledger_url, drop_ledger = _ledger(workdir, name, ledger)
     config = workdir / f"{name}.toml"
-    config.write_text(CONFIG.format(
-        ledger=ledger_url, url=sandbox.url, token=TOKEN, sql_url=sql_url, table=name,
-        burst_limit=burst_limit, daily_limit=daily_limit, search_per_second=search_per_second,
-        overlap_seconds=overlap_seconds,
-    ))
+    config.write_text(
+        CONFIG.format(
+            ledger=ledger_url,
+            url=sandbox.url,
+            token=TOKEN,
+            sql_url=sql_url,
+            table=name,
+            burst_limit=burst_limit,
+            daily_limit=daily_limit,
+            search_per_second=search_per_second,
+            overlap_seconds=overlap_seconds,
+        )
+    )
     try:
         yield Deployment(workdir, sandbox, engine, table, config, ledger_url)
     finally:
@@ -146,8 +161,13 @@ def seed_sql(dep: Deployment, count: int, *, history: timedelta | None = None) -
     with dep.engine.begin() as conn:
         for first in range(0, count, 5000):
             rows = [
-                {"id": i + 1, "email": f"row{i}@legacy.test", "first_name": f"Sql{i}",
-                 "last_name": "S", "updated_at": start + step * (i + 1) if history else now}
+                {
+                    "id": i + 1,
+                    "email": f"row{i}@legacy.test",
+                    "first_name": f"Sql{i}",
+                    "last_name": "S",
+                    "updated_at": start + step * (i + 1) if history else now,
+                }
                 for i in range(first, min(first + 5000, count))
             ]
             conn.execute(sa.insert(dep.table), rows)
@@ -157,17 +177,21 @@ def seed_hubspot(dep: Deployment, count: int, *, twins: bool = False, threads: i
     """`count` contacts by batch create, a few batches in flight (the sandbox is unlimited).
     With `twins`, contact i is SQL row i with its legacy_id (as a completed migration leaves
     it); otherwise contacts of their own."""
+
     def properties(i: int) -> dict[str, str]:
         if twins:
-            return {"email": f"row{i}@legacy.test", "firstname": f"Sql{i}", "lastname": "S",
-                    "legacy_id": str(i + 1)}
+            return {
+                "email": f"row{i}@legacy.test",
+                "firstname": f"Sql{i}",
+                "lastname": "S",
+                "legacy_id": str(i + 1),
+            }
         return {"email": f"hub{i}@example.com", "firstname": f"Hub{i}", "lastname": "H"}
 
     def create(first: int) -> None:
         inputs = [{"properties": properties(i)} for i in range(first, min(first + 100, count))]
         with dep.hub_client() as client:
-            response = client.post("/crm/v3/objects/contacts/batch/create",
-                                   json={"inputs": inputs})
+            response = client.post("/crm/v3/objects/contacts/batch/create", json={"inputs": inputs})
             response.raise_for_status()
 
     with ThreadPoolExecutor(threads) as pool:
@@ -177,20 +201,25 @@ def seed_hubspot(dep: Deployment, count: int, *, twins: bool = False, threads: i
 def edit_sql(dep: Deployment, ids: list[int]) -> None:
     """What the legacy app does: change a field and bump updated_at."""
     with dep.engine.begin() as conn:
-        statement = (sa.update(dep.table).where(dep.table.c.id == sa.bindparam("row_id"))
-                     .values(first_name=sa.bindparam("name"), updated_at=sa.bindparam("stamp")))
+        statement = (
+            sa.update(dep.table)
+            .where(dep.table.c.id == sa.bindparam("row_id"))
+            .values(first_name=sa.bindparam("name"), updated_at=sa.bindparam("stamp"))
+        )
         stamp = now_naive()
-        conn.execute(statement, [{"row_id": i, "name": f"Edited{i}", "stamp": stamp}
-                                 for i in ids])
+        conn.execute(statement, [{"row_id": i, "name": f"Edited{i}", "stamp": stamp} for i in ids])
 
 
 def edit_hubspot(dep: Deployment, ids: list[str]) -> None:
     with dep.hub_client() as client:
         for first in range(0, len(ids), 100):
-            inputs = [{"id": i, "properties": {"lastname": f"Changed{i}"}}
-                      for i in ids[first:first + 100]]
-            client.post("/crm/v3/objects/contacts/batch/update",
-                        json={"inputs": inputs}).raise_for_status()
+            inputs = [
+                {"id": i, "properties": {"lastname": f"Changed{i}"}}
+                for i in ids[first : first + 100]
+            ]
+            client.post(
+                "/crm/v3/objects/contacts/batch/update", json={"inputs": inputs}
+            ).raise_for_status()
 
 
 def hub_ids(dep: Deployment) -> list[str]:

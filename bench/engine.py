@@ -20,7 +20,9 @@ from bench.procs import run_syncer, sandbox, sized_run_args
 from bench.results import show, verdict
 
 UNLIMITED: dict[str, Any] = {
-    "burst_limit": 1_000_000, "daily_limit": 100_000_000, "search_per_second": 10_000
+    "burst_limit": 1_000_000,
+    "daily_limit": 100_000_000,
+    "search_per_second": 10_000,
 }
 # The default overlap (120 s) re-reads the last two minutes of changes on every pass; in
 # bench.linked the set-up happened seconds ago, so a short overlap, waited out, stands for
@@ -31,9 +33,7 @@ OVERLAP_SECONDS = 5.0
 REPEATS = 3
 
 
-def engine_cost(
-    dep: Deployment, contacts: int, profile: Path | None
-) -> dict[str, Any]:
+def engine_cost(dep: Deployment, contacts: int, profile: Path | None) -> dict[str, Any]:
     run = run_syncer("migrate", "-c", str(dep.config), profile=profile)
     if run.exit_code != 0:
         raise RuntimeError(f"migrate failed ({run.exit_code}):\n{run.output[-3000:]}")
@@ -56,18 +56,23 @@ def _median_run(runs: list[dict[str, Any]], ledger: str) -> dict[str, Any]:
     name = "3 engine cost" if ledger == "sqlite" else f"8 engine cost, {ledger} ledger"
     show(name, figures)
     figures["verdict"] = verdict(
-        name, figures["records_per_cpu_second"] >= 10_000,
+        name,
+        figures["records_per_cpu_second"] >= 10_000,
         f"{figures['records_per_cpu_second']:,.0f} records per CPU second, median of "
         f"{len(runs)} runs {figures['records_per_cpu_second_runs']} (target >= 10,000), "
-        f"{figures['records_per_second']:,.0f} records per wall second")
+        f"{figures['records_per_second']:,.0f} records per wall second",
+    )
     return figures
 
 
 def run(contacts: int, ledger: str, profile: Path | None = None) -> dict[str, Any]:
     runs = []
     for _ in range(1 if profile is not None else REPEATS):
-        with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp, sandbox() as box, \
-                deployment(Path(tmp), box, ledger=ledger, **UNLIMITED) as dep:
+        with (
+            tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp,
+            sandbox() as box,
+            deployment(Path(tmp), box, ledger=ledger, **UNLIMITED) as dep,
+        ):
             seed_sql(dep, contacts)
             runs.append(engine_cost(dep, contacts, profile))
     return {"ledger": ledger, "engine_cost": _median_run(runs, ledger)}

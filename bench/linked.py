@@ -48,10 +48,13 @@ def link_everything(dep: Deployment, contacts: int) -> dict[str, Any]:
     run = run_syncer("migrate", "-c", str(dep.config))
     if run.exit_code != 0:
         raise RuntimeError(f"migrate failed ({run.exit_code}):\n{run.output[-3000:]}")
-    figures = {"seconds": run.seconds, "cpu_seconds": run.cpu_seconds,
-               "peak_rss_mb": run.peak_rss_mb,
-               "report": {k: run.report.get(k) for k in ("read", "created", "updated")},
-               "api_calls": run.report.get("api_calls")}
+    figures = {
+        "seconds": run.seconds,
+        "cpu_seconds": run.cpu_seconds,
+        "peak_rss_mb": run.peak_rss_mb,
+        "report": {k: run.report.get(k) for k in ("read", "created", "updated")},
+        "api_calls": run.report.get("api_calls"),
+    }
     show("set-up: link-only migration (not a target)", figures)
     time.sleep(OVERLAP_SECONDS + 1)
     return figures
@@ -73,15 +76,17 @@ def quiet_cost(dep: Deployment, profile: Path | None = None) -> dict[str, Any]:
     show("4 quiet cost", figures)
     met = max(calls.values(), default=99) <= 2 and run.seconds < 2
     figures["verdict"] = verdict(
-        "4 quiet cost", met,
-        f"{calls} calls per side (target <= 2), {run.seconds:.2f} s (target < 2 s)")
+        "4 quiet cost",
+        met,
+        f"{calls} calls per side (target <= 2), {run.seconds:.2f} s (target < 2 s)",
+    )
     return figures
 
 
 def incremental_cost(dep: Deployment, contacts: int) -> dict[str, Any]:
     changed = contacts // 100
     sql_ids = list(range(1, changed // 2 + 1))
-    hub = hub_ids(dep)[-(changed - changed // 2):]  # other contacts than the SQL edits
+    hub = hub_ids(dep)[-(changed - changed // 2) :]  # other contacts than the SQL edits
     edit_sql(dep, sql_ids)
     edit_hubspot(dep, hub)
     dep.sandbox.reset_stats()
@@ -105,16 +110,22 @@ def incremental_cost(dep: Deployment, contacts: int) -> dict[str, Any]:
     }
     show("5 incremental cost", figures)
     figures["verdict"] = verdict(
-        "5 incremental cost", used <= 1.1 * (hub_minimum + sql_minimum),
+        "5 incremental cost",
+        used <= 1.1 * (hub_minimum + sql_minimum),
         f"{used} calls for a minimum of {hub_minimum + sql_minimum} "
-        f"({figures['ratio_to_minimum']:.2f} x, target <= 1.1 x)")
+        f"({figures['ratio_to_minimum']:.2f} x, target <= 1.1 x)",
+    )
     return figures
 
 
 def run(contacts: int, ledger: str = "sqlite", profile: Path | None = None) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="bench-linked-") as tmp, sandbox() as box, \
-            deployment(Path(tmp), box, ledger=ledger, overlap_seconds=OVERLAP_SECONDS,
-                       **UNLIMITED) as dep:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-linked-") as tmp,
+        sandbox() as box,
+        deployment(
+            Path(tmp), box, ledger=ledger, overlap_seconds=OVERLAP_SECONDS, **UNLIMITED
+        ) as dep,
+    ):
         return {
             "ledger": ledger,
             "contacts": contacts,

@@ -59,9 +59,23 @@ def sandbox(
     """`python -m syncer sandbox hubspot` in its own process; 0 means unlimited."""
     port = free_port()
     command = [
-        sys.executable, "-m", "syncer", "sandbox", "hubspot", "--port", str(port),
-        "--token", TOKEN, "--burst-limit", str(burst_limit), "--latency-ms", str(latency_ms),
-        "--daily-limit", str(daily_limit), "--search-per-second", str(search_per_second),
+        sys.executable,
+        "-m",
+        "syncer",
+        "sandbox",
+        "hubspot",
+        "--port",
+        str(port),
+        "--token",
+        TOKEN,
+        "--burst-limit",
+        str(burst_limit),
+        "--latency-ms",
+        str(latency_ms),
+        "--daily-limit",
+        str(daily_limit),
+        "--search-per-second",
+        str(search_per_second),
     ]
     process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.DEVNULL)
     try:
@@ -101,8 +115,9 @@ class Measured:
     output: str
 
 
-def run_syncer(*args: str, env: dict[str, str] | None = None,
-               profile: Path | None = None) -> Measured:
+def run_syncer(
+    *args: str, env: dict[str, str] | None = None, profile: Path | None = None
+) -> Measured:
     """Run `python -m syncer ARGS` and measure it; with `profile`, under pyinstrument."""
     launcher = [sys.executable]
     if profile is not None:
@@ -111,11 +126,20 @@ def run_syncer(*args: str, env: dict[str, str] | None = None,
         launcher += ["-m", "bench.peak"]  # the child's own peak memory (see bench/peak.py)
     with tempfile.NamedTemporaryFile(prefix="bench-peak-", delete=False) as peak_file:
         peak_path = Path(peak_file.name)
-    environment = {**os.environ, "SYNCER_LOG_LEVEL": "warning", "BENCH_PEAK_FILE": str(peak_path),
-                   **(env or {})}
+    environment = {
+        **os.environ,
+        "SYNCER_LOG_LEVEL": "warning",
+        "BENCH_PEAK_FILE": str(peak_path),
+        **(env or {}),
+    }
     start = time.perf_counter()
-    process = subprocess.Popen([*launcher, "syncer", *args], cwd=REPO, env=environment,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [*launcher, "syncer", *args],
+        cwd=REPO,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     assert process.stdout is not None
     output = process.stdout.read().decode(errors="replace")
     _, status, usage = os.wait4(process.pid, 0)
@@ -157,10 +181,15 @@ def parse_report(output: str) -> dict[str, Any]:
 
 def sized_run_args(doc: str | None, *, profiled: str) -> argparse.Namespace:
     """The command line shared by the 100,000-contact benchmarks."""
-    parser = argparse.ArgumentParser(description=doc,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--ledger", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--profile", type=Path, default=None,
-                        help=f"write a pyinstrument text profile of the {profiled} here")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help=f"write a pyinstrument text profile of the {profiled} here",
+    )
     return parser.parse_args()

@@ -31,9 +31,11 @@ PAGE, SEARCH_PER_SECOND = 200, 5
 
 
 def run(contacts: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="bench-reads-") as tmp, \
-            sandbox(burst_limit=0, daily_limit=0, search_per_second=SEARCH_PER_SECOND) as box, \
-            deployment(Path(tmp), box, burst_limit=1_000_000) as dep:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-reads-") as tmp,
+        sandbox(burst_limit=0, daily_limit=0, search_per_second=SEARCH_PER_SECOND) as box,
+        deployment(Path(tmp), box, burst_limit=1_000_000) as dep,
+    ):
         settings = load_settings(dep.config, {})
         connector = HubSpotConnector(settings.hubspot, settings.pipelines[0])
         connector.prepare()
@@ -63,9 +65,11 @@ def run(contacts: int) -> dict[str, Any]:
     show("2 ceiling ratio, reads", figures)
     met = figures["ceiling_ratio"] >= 0.9 and len(seen) == contacts
     figures["verdict"] = verdict(
-        "2 ceiling ratio, reads", met,
+        "2 ceiling ratio, reads",
+        met,
         f"ceiling_ratio = {figures['ceiling_ratio']:.3f} (target >= 0.90), "
-        f"{len(seen):,} of {contacts:,} collected")
+        f"{len(seen):,} of {contacts:,} collected",
+    )
     return figures
 
 
@@ -78,8 +82,9 @@ def _cursor_of_empty_listing(connector: HubSpotConnector) -> Cursor:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--contacts", type=int, default=50_000)
     args = parser.parse_args()
     run(args.contacts)

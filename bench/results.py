@@ -29,11 +29,20 @@ def show(name: str, figures: dict[str, Any]) -> None:
 
 
 def machine() -> dict[str, Any]:
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], check=False, cwd=REPO,
-                            capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                           check=False, cwd=REPO,
-                           capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "host": platform.node(),
@@ -61,7 +70,10 @@ def write(results: dict[str, Any], path: Path = RESULTS / "latest.json") -> Path
 
 
 def merge_section(
-    name: str, figures: dict[str, Any], path: Path = RESULTS / "latest.json", *,
+    name: str,
+    figures: dict[str, Any],
+    path: Path = RESULTS / "latest.json",
+    *,
     keep_inner: bool = False,
 ) -> Path:
     """Replace one section of the results file, keeping the others' figures; with `keep_inner`,

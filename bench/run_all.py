@@ -42,11 +42,16 @@ def kept_sections() -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--only", action="append", default=None,
-                        help="run only these parts (writes, reads, engine_sqlite_ledger, ...)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=None,
+        help="run only these parts (writes, reads, engine_sqlite_ledger, ...)",
+    )
     args = parser.parse_args()
     results: dict[str, Any] = {"machine": machine(), "quick": args.quick}
     started = time.perf_counter()
@@ -64,8 +69,10 @@ def main() -> None:
     results["suite_seconds"] = time.perf_counter() - started
     results["verdicts"] = [
         figures["verdict"]
-        for part in results.values() if isinstance(part, dict)
-        for figures in part.values() if isinstance(figures, dict) and "verdict" in figures
+        for part in results.values()
+        if isinstance(part, dict)
+        for figures in part.values()
+        if isinstance(figures, dict) and "verdict" in figures
     ]
     path = write({**kept_sections(), **results})
     print(f"suite finished in {results['suite_seconds']:.0f} s; results in {path}")

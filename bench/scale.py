@@ -24,8 +24,11 @@ from bench.results import show, verdict
 def migrate(contacts: int, profile: Path | None = None, *, hubspot: int = 0) -> Measured:
     """`contacts` SQL rows into a sandbox already holding `hubspot` contacts of its own (each
     side's records are then created on the other)."""
-    with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp, sandbox() as box, \
-            deployment(Path(tmp), box, **UNLIMITED) as dep:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp,
+        sandbox() as box,
+        deployment(Path(tmp), box, **UNLIMITED) as dep,
+    ):
         seed_sql(dep, contacts)
         seed_hubspot(dep, hubspot)
         run = run_syncer("migrate", "-c", str(dep.config), profile=profile)
@@ -55,15 +58,18 @@ def run(small: int, large: int) -> dict[str, Any]:
     show("6 scale", figures)
     met = figures["rss_ratio"] <= 1.3 and high.peak_rss_mb < 300
     figures["verdict"] = verdict(
-        "6 scale", met,
+        "6 scale",
+        met,
         f"peak RSS {high.peak_rss_mb:.0f} MB at {large:,} vs {low.peak_rss_mb:.0f} MB at "
-        f"{small:,}: {figures['rss_ratio']:.2f} x (target <= 1.3 x and < 300 MB)")
+        f"{small:,}: {figures['rss_ratio']:.2f} x (target <= 1.3 x and < 300 MB)",
+    )
     return figures
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--small", type=int, default=20_000)
     parser.add_argument("--large", type=int, default=200_000)
     args = parser.parse_args()

@@ -46,8 +46,11 @@ def soak(passes: int, ledger: str = "sqlite", every: int = 100) -> dict[str, Any
     deploy.SQL_URL = deploy.POSTGRES_URL  # the legacy CRM on PostgreSQL, as in the issue
     configure_logging(level="warning", stream=sys.stderr)
     samples: dict[int, float] = {}
-    with tempfile.TemporaryDirectory(prefix="bench-soak-") as tmp, sandbox() as box, \
-            deployment(Path(tmp), box, ledger=ledger, **UNLIMITED) as dep:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-soak-") as tmp,
+        sandbox() as box,
+        deployment(Path(tmp), box, ledger=ledger, **UNLIMITED) as dep,
+    ):
         seed_sql(dep, ROWS)
         run_pass = scheduled_pass(load_settings(dep.config, os.environ))
         _must_succeed(run_pass("contacts"), "the first pass (a migration of the table)")
@@ -90,10 +93,12 @@ def main() -> None:
     show("soak memory", figures)
     ratio = figures["growth_ratio"]
     verdict(
-        "soak memory", 0.9 <= ratio <= 1.1,
+        "soak memory",
+        0.9 <= ratio <= 1.1,
         f"RSS {figures['baseline_rss_mb']:.1f} MB at pass {figures['baseline_pass']} -> "
         f"{figures['last_rss_mb']:.1f} MB at pass {figures['passes']} ({ratio:.3f} x; "
-        "target within +-10 %)")
+        "target within +-10 %)",
+    )
 
 
 if __name__ == "__main__":

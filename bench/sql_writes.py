@@ -66,8 +66,9 @@ def cursor_calls(engine: sa.Engine) -> Callable[[], int]:
     return lambda: count[0]
 
 
-def timed(label: str, rows: int, connector: SqlConnector, calls: Callable[[], int],
-          writes: list[Write]) -> dict[str, float]:
+def timed(
+    label: str, rows: int, connector: SqlConnector, calls: Callable[[], int], writes: list[Write]
+) -> dict[str, float]:
     statements, cursor = connector.counter.calls, calls()
     start = time.perf_counter()
     results = connector.write(writes)
@@ -78,9 +79,11 @@ def timed(label: str, rows: int, connector: SqlConnector, calls: Callable[[], in
         "statements_per_1000": (connector.counter.calls - statements) * 1000 / rows,
         "cursor_calls_per_1000": (calls() - cursor) * 1000 / rows,
     }
-    print(f"  {label:<8} {figures['rows_per_second']:>9.0f} rows/s  "
-          f"{figures['statements_per_1000']:>7.1f} statements/1000  "
-          f"{figures['cursor_calls_per_1000']:>7.1f} cursor calls/1000")
+    print(
+        f"  {label:<8} {figures['rows_per_second']:>9.0f} rows/s  "
+        f"{figures['statements_per_1000']:>7.1f} statements/1000  "
+        f"{figures['cursor_calls_per_1000']:>7.1f} cursor calls/1000"
+    )
     return figures
 
 
@@ -93,8 +96,12 @@ def measure(url: str, rows: int) -> dict[str, dict[str, float]]:
         connector.prepare()
         calls = cursor_calls(engine)
         creates = [
-            Write(key=f"c{i}", properties={"first_name": f"F{i}", "last_name": "L", "status": "L"},
-                  unique_property="email", unique_value=f"p{i}@bench.test")
+            Write(
+                key=f"c{i}",
+                properties={"first_name": f"F{i}", "last_name": "L", "status": "L"},
+                unique_property="email",
+                unique_value=f"p{i}@bench.test",
+            )
             for i in range(rows)
         ]
         print(f"{engine.dialect.name}: {rows} rows")

@@ -31,10 +31,13 @@ RATE = BURST / WINDOW_SECONDS
 
 
 def ours(contacts: int, profile: Path | None = None) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="bench-writes-") as tmp, \
-            sandbox(burst_limit=BURST, latency_ms=LATENCY_MS, daily_limit=0,
-                    search_per_second=5) as box, \
-            deployment(Path(tmp), box, burst_limit=BURST) as dep:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-writes-") as tmp,
+        sandbox(
+            burst_limit=BURST, latency_ms=LATENCY_MS, daily_limit=0, search_per_second=5
+        ) as box,
+        deployment(Path(tmp), box, burst_limit=BURST) as dep,
+    ):
         seed_sql(dep, contacts)
         run = run_syncer("migrate", "-c", str(dep.config), profile=profile)
         stats = box.stats()
@@ -56,9 +59,11 @@ def ours(contacts: int, profile: Path | None = None) -> dict[str, Any]:
     show("1 ceiling ratio, writes", figures)
     met = figures["ceiling_ratio"] >= 0.9 and figures["rate_limited_429"] == 0
     figures["verdict"] = verdict(
-        "1 ceiling ratio, writes", met,
+        "1 ceiling ratio, writes",
+        met,
         f"ceiling_ratio = {figures['ceiling_ratio']:.3f} (target >= 0.90), "
-        f"{figures['rate_limited_429']} x 429 (target 0)")
+        f"{figures['rate_limited_429']} x 429 (target 0)",
+    )
     return figures
 
 
@@ -72,24 +77,34 @@ def by_hand(contacts: int) -> dict[str, Any]:
     from urllib3.util.retry import Retry
 
     retry = Retry(total=10, backoff_factor=0.5, status_forcelist=(429,), allowed_methods=None)
-    with sandbox(burst_limit=BURST, latency_ms=LATENCY_MS, daily_limit=0,
-                 search_per_second=5) as box:
+    with sandbox(
+        burst_limit=BURST, latency_ms=LATENCY_MS, daily_limit=0, search_per_second=5
+    ) as box:
         client = HubSpot(access_token=TOKEN, retry=retry, host=box.url)
         start = time.perf_counter()
         for first in range(0, contacts, BATCH):
             inputs = [
                 SimplePublicObjectBatchInputUpsert(
-                    id=f"row{i}@legacy.test", id_property="email",
-                    properties={"email": f"row{i}@legacy.test", "firstname": f"Sql{i}",
-                                "lastname": "S"})
+                    id=f"row{i}@legacy.test",
+                    id_property="email",
+                    properties={
+                        "email": f"row{i}@legacy.test",
+                        "firstname": f"Sql{i}",
+                        "lastname": "S",
+                    },
+                )
                 for i in range(first, min(first + BATCH, contacts))
             ]
             client.crm.contacts.batch_api.upsert(
-                BatchInputSimplePublicObjectBatchInputUpsert(inputs=inputs))
+                BatchInputSimplePublicObjectBatchInputUpsert(inputs=inputs)
+            )
         seconds = time.perf_counter() - start
         stats = box.stats()
-    return {"seconds": seconds, "hubspot_requests": stats.get("requests", 0),
-            "rate_limited_429": stats.get("rate_limited", 0)}
+    return {
+        "seconds": seconds,
+        "hubspot_requests": stats.get("requests", 0),
+        "rate_limited_429": stats.get("rate_limited", 0),
+    }
 
 
 def run(contacts: int, profile: Path | None = None) -> dict[str, Any]:
@@ -98,15 +113,18 @@ def run(contacts: int, profile: Path | None = None) -> dict[str, Any]:
     theirs["speed_up"] = theirs["seconds"] / mine["seconds"]
     show("7 baseline: hubspot-api-client batch upsert loop", theirs)
     theirs["verdict"] = verdict(
-        "7 baseline", theirs["speed_up"] >= 1.0,
+        "7 baseline",
+        theirs["speed_up"] >= 1.0,
         f"syncer {mine['seconds']:.1f} s vs hand-written loop {theirs['seconds']:.1f} s: "
-        f"speed-up {theirs['speed_up']:.2f} x")
+        f"speed-up {theirs['speed_up']:.2f} x",
+    )
     return {"ceiling_writes": mine, "baseline": theirs}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--contacts", type=int, default=20_000)
     parser.add_argument("--profile", type=Path, default=None)
     args = parser.parse_args()

@@ -24,10 +24,18 @@ NOW = datetime(2024, 5, 1, 12, 30, 0, tzinfo=UTC)
 MakeHarness = Callable[..., SqlHarness]
 # The database's own codes, kept in Rejection.code for the operator ("invalid_value" when
 # SQLAlchemy refused the value while binding it, before the database saw it).
-DATA_CODES = {"sqlite": {"invalid_value"}, "postgresql": {"22001", "22P02"},
-              "mysql": {"1406", "1366"}, "mariadb": {"1406", "1366"}}
-NOT_NULL_CODE = {"sqlite": "SQLITE_CONSTRAINT_NOTNULL", "postgresql": "23502",
-                 "mysql": "1048", "mariadb": "1048"}
+DATA_CODES = {
+    "sqlite": {"invalid_value"},
+    "postgresql": {"22001", "22P02"},
+    "mysql": {"1406", "1366"},
+    "mariadb": {"1406", "1366"},
+}
+NOT_NULL_CODE = {
+    "sqlite": "SQLITE_CONSTRAINT_NOTNULL",
+    "postgresql": "23502",
+    "mysql": "1048",
+    "mariadb": "1048",
+}
 
 
 @pytest.fixture
