@@ -16,6 +16,11 @@ from pathlib import Path
 from syncer import __version__
 from syncer.errors import ConfigError, GuardRefused, LeaseHeld, SyncerError
 
+_DESCRIPTION = (
+    "Keep HubSpot and a legacy CRM in a SQL database in agreement, in both directions. "
+    "Exit codes: 0 ok; 1 failure; 2 bad configuration or usage; 3 another run holds the "
+    "pipeline's lease; 4 finished, but something new was quarantined."
+)
 EXIT_OK, EXIT_FAILURE, EXIT_CONFIG, EXIT_LEASE, EXIT_QUARANTINED = 0, 1, 2, 3, 4
 
 
@@ -55,7 +60,7 @@ def _tell(text: str) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="syncer", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="syncer", description=_DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"syncer {__version__}")
     commands = parser.add_subparsers(title="commands")
     _add_run_commands(commands)
@@ -122,21 +127,27 @@ def _add_admin_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
 
 def _add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sandbox = commands.add_parser("sandbox", help="serve a HubSpot-compatible sandbox")
-    sandbox.add_argument("kind", choices=["hubspot"])
-    sandbox.add_argument("--host", default="127.0.0.1")
-    sandbox.add_argument("--port", type=int, default=8000)
-    sandbox.add_argument("--token", default=os.environ.get("SYNCER_SANDBOX_TOKEN", "sandbox-token"))
-    sandbox.add_argument(
-        "--burst-limit", type=int, default=190, help="requests per rolling 10 s (0 = unlimited)"
+    sandbox.add_argument("kind", choices=["hubspot"], help="which service to imitate")
+    flag = sandbox.add_argument
+    flag("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    flag("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
+    flag(
+        "--token",
+        default=os.environ.get("SYNCER_SANDBOX_TOKEN", "sandbox-token"),
+        help="the bearer token it accepts (default: $SYNCER_SANDBOX_TOKEN, else sandbox-token)",
     )
-    sandbox.add_argument("--daily-limit", type=int, default=625_000)
-    sandbox.add_argument("--latency-ms", type=int, default=0)
-    sandbox.add_argument("--fault-rate", type=float, default=0.0)
-    sandbox.add_argument("--search-lag-ms", type=int, default=0)
-    sandbox.add_argument(
-        "--search-per-second", type=int, default=5, help="searches per second (0 = unlimited)"
+    flag("--burst-limit", type=int, default=190, help="requests per rolling 10 s (0 = unlimited)")
+    flag("--daily-limit", type=int, default=625_000, help="requests per day (0 = unlimited)")
+    flag("--latency-ms", type=int, default=0, help="added to every answer, in milliseconds")
+    flag(
+        "--fault-rate",
+        type=float,
+        default=0.0,
+        help="chance, 0 to 1, that a request is answered 500, 502 or 503 before it applies",
     )
-    sandbox.add_argument("--seed", type=int, default=0)
+    flag("--search-lag-ms", type=int, default=0, help="how long a write takes to reach search")
+    flag("--search-per-second", type=int, default=5, help="searches per second (0 = unlimited)")
+    flag("--seed", type=int, default=0, help="seed of the fault draws, for repeatable runs")
     sandbox.set_defaults(handler=_lazy("syncer.commands", "sandbox"))
 
 
