@@ -20,7 +20,7 @@ from syncer.sandbox.hubspot import HubSpotSandbox, SandboxConfig, serve_in_threa
 
 TOKEN = "pat-na1-it-00000000-0000-0000-0000-000000000000"
 
-CONFIG = """\
+CONNECTIONS = """\
 [ledger]
 url = "{ledger}"
 
@@ -33,6 +33,9 @@ allow_private_network = true
 kind = "sql"
 url = "{sql_url}"
 
+"""
+
+PIPELINES = """\
 [[pipelines]]
 name = "contacts"
 external_object = "{table}"
@@ -50,6 +53,15 @@ firstname = "first_name"
 lastname = "last_name"
 lifecyclestage = {{ external = "status", values = {{ lead = "L", customer = "C" }} }}
 """
+
+
+def config_text(
+    pipelines: str, *, ledger: str, url: str, token: str, sql_url: str, **fields: object
+) -> str:
+    """An end-to-end test's config: the connection sections every one shares, then its own
+    pipelines (a template formatted with `fields`)."""
+    head = CONNECTIONS.format(ledger=ledger, url=url, token=token, sql_url=sql_url)
+    return head + pipelines.format(**fields)
 
 
 @dataclass
@@ -107,7 +119,8 @@ def deployment(
     config = tmp_path / "syncer.toml"
     ledger_url = ledger_url or f"sqlite:///{tmp_path / 'ledger.db'}"
     config.write_text(
-        CONFIG.format(
+        config_text(
+            PIPELINES,
             ledger=ledger_url,
             url=server.url,
             token=TOKEN,

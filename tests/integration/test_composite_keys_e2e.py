@@ -16,19 +16,11 @@ import sqlalchemy as sa
 
 from syncer.cli import main
 from syncer.sandbox.hubspot import HubSpotSandbox, SandboxConfig, serve_in_thread
+from tests.integration.harness import config_text
 
 TOKEN = "pat-na1-lines"
 
-CONFIG = """\
-[ledger]
-url = "sqlite:///{ledger}"
-[hubspot]
-base_url = "{url}"
-token = "{token}"
-allow_private_network = true
-[external]
-kind = "sql"
-url = "{sql_url}"
+PIPELINES = """\
 [[pipelines]]
 name = "lines"
 hubspot_object = "line_items"
@@ -56,8 +48,9 @@ class Lines:
 
     def configure(self, primary_key: str, ledger: Path, url: str, sql_url: str) -> None:
         self.config.write_text(
-            CONFIG.format(
-                ledger=ledger,
+            config_text(
+                PIPELINES,
+                ledger=f"sqlite:///{ledger}",
                 url=url,
                 token=TOKEN,
                 sql_url=sql_url,

@@ -17,20 +17,11 @@ import sqlalchemy as sa
 from syncer.cli import main
 from syncer.ledger.store import Ledger
 from syncer.sandbox.hubspot import HubSpotSandbox, SandboxConfig, serve_in_thread
+from tests.integration.harness import config_text
 
 TOKEN = "pat-na1-legacy"
 
-CONFIG = """\
-[ledger]
-url = "sqlite:///{ledger}"
-[hubspot]
-base_url = "{url}"
-token = "{token}"
-allow_private_network = true
-[external]
-kind = "sql"
-url = "{sql_url}"
-
+PIPELINES = """\
 [[pipelines]]
 name = "contacts"
 external_object = "{accounts}"
@@ -104,8 +95,9 @@ def legacy(tmp_path: Path, sql_url: str, unique_name: str) -> Iterator[Legacy]:
     config = tmp_path / "syncer.toml"
     ledger = tmp_path / "ledger.db"
     config.write_text(
-        CONFIG.format(
-            ledger=ledger,
+        config_text(
+            PIPELINES,
+            ledger=f"sqlite:///{ledger}",
             url=server.url,
             token=TOKEN,
             sql_url=sql_url,

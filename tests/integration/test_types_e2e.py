@@ -12,19 +12,11 @@ import sqlalchemy as sa
 
 from syncer.cli import main
 from syncer.sandbox.hubspot import HubSpotSandbox, SandboxConfig, serve_in_thread
+from tests.integration.harness import config_text
 
 TOKEN = "pat-na1-types"
 
-CONFIG = """\
-[ledger]
-url = "sqlite:///{ledger}"
-[hubspot]
-base_url = "{url}"
-token = "{token}"
-allow_private_network = true
-[external]
-kind = "sql"
-url = "{sql_url}"
+PIPELINES = """\
 [[pipelines]]
 name = "contacts"
 external_object = "{table}"
@@ -85,8 +77,9 @@ def test_typed_values_convert_both_ways(tmp_path: Path, sql_url: str, unique_nam
     table.create(engine)
     config = tmp_path / "syncer.toml"
     config.write_text(
-        CONFIG.format(
-            ledger=tmp_path / "l.db",
+        config_text(
+            PIPELINES,
+            ledger=f"sqlite:///{tmp_path / 'l.db'}",
             url=server.url,
             token=TOKEN,
             sql_url=sql_url,
