@@ -45,6 +45,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from syncer import relations
 from syncer import settings_rules as rules
 from syncer import settings_sources as sources
 from syncer.addresses import url_refusal
@@ -59,6 +60,12 @@ from syncer.settings_external import (
     ExternalSettings,
     SqlSettings,
     SqlTableSettings,
+)
+from syncer.settings_relations import (
+    AssociationSettings,
+    AssociationSweep,
+    JoinAssociationSettings,
+    OwnersSettings,
 )
 from syncer.settings_rules import HubSpotName, HubSpotObject, PipelineName, SqlName
 from syncer.settings_service import ServiceSettings
@@ -148,6 +155,8 @@ class FieldMapping(_Strict):
     direction: Direction = Direction.BOTH
     values: dict[str, str] = Field(default_factory=dict)
     type: FieldType | None = None
+    # The column holds a user's key ([owners] table); the property a HubSpot owner id.
+    owner: bool = False
 
     @model_validator(mode="before")
     @classmethod
@@ -183,6 +192,8 @@ class PipelineSettings(_Strict):
     overlap_seconds: float = Field(120.0, ge=0, le=rules.MAX_DURATION_SECONDS)
     sql: SqlTableSettings | None = None
     fields: dict[HubSpotName, FieldMapping] = Field(default_factory=dict)
+    associations: list[AssociationSettings] = Field(default_factory=list)
+    association_sweep: AssociationSweep = "1d"
 
     @field_validator("fields", mode="before")
     @classmethod
@@ -259,6 +270,8 @@ class Settings(BaseSettings):
         default_factory=lambda: {"kind": DEFAULT_KIND}, validate_default=True
     )
     pipelines: list[PipelineSettings] = Field(default_factory=list)
+    associations: list[JoinAssociationSettings] = Field(default_factory=list)
+    owners: OwnersSettings | None = None
     service: ServiceSettings = Field(default_factory=ServiceSettings)
 
     @classmethod
@@ -282,9 +295,16 @@ class Settings(BaseSettings):
         for index, pipeline in enumerate(self.pipelines):
             key_columns = pipeline.sql.key_columns() if pipeline.sql else None
             problems += write_conflicts(pipeline, index, key_columns)
+        problems += relation_problems(self)
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+    def pipelines_in_order(self) -> list[PipelineSettings]:
+        """Every pipeline, each after those its records point at (syncer/relations.py)."""
+        by_name = {p.name: p for p in self.pipelines}
+        order = relations.run_order(list(by_name), relations.dependencies(self))
+        return [by_name[name] for name in order]
 
     def secret_values(self) -> list[str]:
         """Every secret in these settings, for `syncer.logs.register_secret` at the edge."""
@@ -297,6 +317,33 @@ class Settings(BaseSettings):
         if self.ledger.password:
             secrets.append(self.ledger.password.get_secret_value())
         return secrets + self.external.secret_values()
+
+
+def relation_problems(settings: Settings) -> list[str]:
+    """Associations to pipelines that do not exist, cycles, owner fields without [owners]."""
+    problems: list[str] = []
+    names = [p.name for p in settings.pipelines]
+    try:
+        relations.run_order(names, relations.dependencies(settings))
+    except ValueError as exc:
+        problems.append(str(exc))
+    for index, join in enumerate(settings.associations):
+        for name in join.between:
+            if name not in names:
+                problems.append(f"associations[{index}].between: no pipeline is named {name!r}")
+    for pipeline in settings.pipelines:
+        for a_index, assoc in enumerate(pipeline.associations):
+            try:
+                relations.narrower(pipeline.direction, assoc.direction)
+            except ValueError as exc:
+                problems.append(f"pipelines.{pipeline.name}.associations[{a_index}]: {exc}")
+        owned = [key for key, m in pipeline.fields.items() if m.owner]
+        if owned and settings.owners is None:
+            problems.append(
+                f"pipelines.{pipeline.name}.fields.{owned[0]}: owner = true needs an [owners] "
+                "section (the users table, its key and email columns)"
+            )
+    return problems
 
 
 def _duplicate_names(pipelines: list[PipelineSettings]) -> list[str]:

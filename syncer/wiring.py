@@ -104,8 +104,8 @@ def owner_name() -> str:
 def select_pipelines(settings: Settings, name: str | None) -> list[PipelineSettings]:
     if not settings.pipelines:
         raise ConfigError("pipelines: the configuration defines no pipeline")
-    if name is None:
-        return list(settings.pipelines)
+    if name is None:  # each pipeline after those its records point at
+        return settings.pipelines_in_order()
     chosen = [p for p in settings.pipelines if p.name == name]
     if not chosen:
         known = ", ".join(p.name for p in settings.pipelines)

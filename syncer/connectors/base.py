@@ -42,7 +42,11 @@ class Capabilities:
 
     merges: bool = False  # implements ReportsMerges: records name the ids merged into them
     archives: bool = False  # implements ReportsArchives: lists what was archived since a time
-    associations: bool = False  # implements HasAssociations: edges between records of two objects
+    # Reads and writes the association fields it is given (syncer/relations.py): each record
+    # carries, under the field's name, the list of this side's ids of the records it points at;
+    # a write sets that whole list. HasAssociations also reads them apart, for the sweep.
+    associations: bool = False
+    owners: bool = False  # implements HasOwners: says each owner's (user's) email
     bulk_writes: bool = False  # one call writes many records (batches worth filling)
     # An older modification time means an older version: the side stamps each write itself,
     # on its own clock, so a read showing an older time than one already seen is a lagging
@@ -177,6 +181,16 @@ class HasAssociations(Protocol):
 
     def associations(self, to_object: str) -> AssociationEdges[Any]:
         """The edges from this connector's object to `to_object` (the side's name for it)."""
+        ...
+
+
+@runtime_checkable
+class HasOwners(Protocol):
+    """Capability `owners`: a side whose records name users (HubSpot's owners, the external
+    users table of `[owners]`) says each user's email, which is how the two sides' users pair."""
+
+    def owner_emails(self) -> dict[str, str]:
+        """{owner id or user key, as owner fields hold it: email}; read once per run."""
         ...
 
 
