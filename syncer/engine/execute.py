@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from syncer.connectors.base import Connector
 from syncer.engine import failpoints
 from syncer.engine.duplicates import adopt_duplicates
-from syncer.engine.key_moves import key_moves
+from syncer.engine.key_moves import clear_intents, clears_given, key_moves
 from syncer.engine.observer import LoggingObserver, RunObserver
 from syncer.engine.plan import PairPlan, external_id_of
 from syncer.engine.settle import Outcome, Settler, Tally, source_id
@@ -53,6 +53,7 @@ class _Chunk:
     outcomes: list[Outcome]
     writes: dict[Side, list[Write]]
     intents: dict[int, Intent]  # by index into plans: the creates
+    clears: dict[Side, dict[int, Intent]] = field(default_factory=dict)  # by the giver's index
     sent: Future[None] | None = None
     tally: Tally = field(default_factory=Tally)  # this chunk's alone: the sender counts into it
 
@@ -132,7 +133,7 @@ class Executor:
         try:
             plans, outcomes = chunk.plans, chunk.outcomes
             for side in Side:
-                self._move_keys(side, plans, outcomes)
+                self._move_keys(side, chunk)
                 writes = [w for w in chunk.writes[side] if side not in outcomes[int(w.key)].failed]
                 self._write_side(side, writes, chunk)
                 self._archive(side, chunk)
@@ -149,6 +150,9 @@ class Executor:
         settler = Settler(match, self.conflict_policy, chunk.tally)
         commit = settler.commit_for(chunk.plans, chunk.outcomes, chunk.intents, self.clock())
         commit.rejected.extend(rejected)
+        commit.intents_applied.extend(
+            clears_given(chunk.clears, [o.failed for o in chunk.outcomes])
+        )
         chunk.tally.quarantined += len(commit.rejected)
         chunk.tally.new_quarantined += self.ledger.new_refusals(self.pipeline, commit.rejected)
         failpoints.hit("before_ledger_commit")
@@ -250,19 +254,24 @@ class Executor:
                     "the side returned no result for this record",
                 )
 
-    def _move_keys(self, side: Side, plans: Sequence[PairPlan], outcomes: list[Outcome]) -> None:
+    def _move_keys(self, side: Side, chunk: _Chunk) -> None:
         """Refuse a key copied onto a linked record that another record holds, unless that
-        record gives it up in this chunk: then its key is cleared first (key_moves.py)."""
-        moves = key_moves(plans, side, self.fieldmap, self.connectors[side])
+        record gives it up in this chunk: then its key is cleared first, under an intent
+        committed before the clear is sent (key_moves.py)."""
+        outcomes = chunk.outcomes
+        moves = key_moves(chunk.plans, side, self.fieldmap, self.connectors[side])
         for index, rejection in moves.refused.items():
             outcomes[index].failed[side] = rejection
         if not moves.clears:
             return
+        chunk.clears[side] = clear_intents(side, moves, self.fieldmap)
+        self.ledger.record_intents(self.pipeline, self.run_id, list(chunk.clears[side].values()))
         for result in self.connectors[side].write(list(moves.clears.values())):
             if not result.ok:
                 outcomes[int(result.key)].failed[side] = result.rejection or Rejection(
                     RejectionKind.NO_ANSWER, "NO_RESULT", "no result for clearing the match key"
                 )
+        failpoints.hit("after_key_clears")
 
     def _stamp_new_external_ids(self, plans: Sequence[PairPlan], outcomes: list[Outcome]) -> None:
         """A HubSpot record copied into the external CRM learns its new external id."""

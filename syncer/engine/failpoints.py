@@ -17,6 +17,7 @@ from collections.abc import Mapping
 
 POINTS = (
     "after_intents",
+    "after_key_clears",
     "after_remote_accept",
     "before_ledger_commit",
     "before_cursor_commit",

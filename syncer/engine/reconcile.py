@@ -3,7 +3,9 @@
 Each pending create is looked up on its side by its unique key: found means the write was
 applied, so the pair is linked (with no base yet, so the next plan compares both sides afresh);
 not found means it never landed, and the source change will be collected and planned again,
-because the cursor did not move past it.
+because the cursor did not move past it. A pending match-key clear (a swap cut short between
+its clears and its writes) is completed: the record gets its linked twin's key back
+(key_moves.py), before anything is collected.
 """
 
 from __future__ import annotations
@@ -12,23 +14,37 @@ from collections import defaultdict
 
 from syncer.connectors.base import Connector
 from syncer.engine.duplicates import records_holding
+from syncer.engine.key_moves import CLEAR, complete_clears
 from syncer.ledger.store import Ledger
 from syncer.ledger.values import Commit, Intent, Link
 from syncer.logs import get_logger
+from syncer.mapping.apply import FieldMap
 from syncer.records import Side
 
 log = get_logger(__name__)
 
 
 def pending_intents(
-    ledger: Ledger, pipeline: str, epoch: int, connectors: dict[Side, Connector], run_id: str
+    ledger: Ledger,
+    pipeline: str,
+    epoch: int,
+    connectors: dict[Side, Connector],
+    run_id: str,
+    *,
+    fieldmap: FieldMap,
 ) -> None:
     pending = ledger.pending_intents(pipeline)
     if not pending:
         return
     commit = Commit()
+    clears = [i for i in pending if i.operation == CLEAR]
+    applied, failed = complete_clears(clears, ledger, pipeline, connectors, fieldmap)
+    commit.intents_applied.extend(applied)
+    commit.intents_failed.extend(failed)
     groups: dict[tuple[Side, str], list[Intent]] = defaultdict(list)
     for intent in pending:
+        if intent.operation == CLEAR:
+            continue
         if intent.operation == "create" and intent.unique_property and intent.unique_value:
             groups[(intent.side, intent.unique_property)].append(intent)
         else:

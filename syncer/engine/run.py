@@ -73,7 +73,7 @@ def _run(ctx: PipelineRun, mode: Mode, epoch: int, report: RunReport) -> None:
     fieldmap = _prepare(ctx)
     if not ctx.dry_run:
         reconcile.pending_intents(
-            ctx.ledger, ctx.pipeline.name, epoch, ctx.connectors, report.run_id
+            ctx.ledger, ctx.pipeline.name, epoch, ctx.connectors, report.run_id, fieldmap=fieldmap
         )
     state = RunState(ctx, mode, epoch, report, fieldmap, until=ctx.clock())
     link_count = ctx.ledger.link_count(ctx.pipeline.name)
