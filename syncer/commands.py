@@ -17,7 +17,7 @@ from syncer.engine.report import Mode, RunReport
 from syncer.engine.run import run_pipeline
 from syncer.errors import RunStopped
 from syncer.ledger.store import Ledger
-from syncer.ledger.values import QuarantineSelector
+from syncer.ledger.values import CLEAR_KEYS, MatchKeyForm, QuarantineSelector
 from syncer.logs import configure_logging, register_secret
 from syncer.plan_view import plans_json, render_plan
 from syncer.progress import ProgressObserver
@@ -45,7 +45,9 @@ def load(args: argparse.Namespace) -> Settings:
 
 @contextmanager
 def opened_ledger(settings: Settings) -> Iterator[Ledger]:
-    ledger = Ledger.open(settings.ledger.connect_url())
+    secret = settings.ledger.match_key_secret_bytes()
+    keys = MatchKeyForm(secret) if secret is not None else CLEAR_KEYS
+    ledger = Ledger.open(settings.ledger.connect_url(), keys)
     try:
         yield ledger
     finally:

@@ -75,6 +75,9 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+MIN_KEY_SECRET = 16  # characters of match_key_secret: a short key would make emails guessable
+
+
 class LedgerSettings(_Strict):
     url: Annotated[str, AfterValidator(rules.ledger_url)] = "sqlite:///syncer.db"
     # How long a run's lease outlives its last renewal: a replica that dies on another host
@@ -84,9 +87,33 @@ class LedgerSettings(_Strict):
     # file), so the URL can sit in a ConfigMap or a compose file; put into the URL to connect.
     password: SecretStr | None = None
     password_file: Path | None = None
+    # Match keys (emails, unique ids) kept in links and intents as keyed hashes (HMAC-SHA256)
+    # under match_key_secret, for those who must not keep emails at rest; see the README for
+    # what it costs. Turning it on converts an existing ledger; there is no way back.
+    hash_match_keys: bool = False
+    match_key_secret: SecretStr | None = None
+    match_key_secret_file: Path | None = None
 
     def __repr_args__(self) -> Any:
         yield "url", mask_url_password(self.url)
+
+    @model_validator(mode="after")
+    def _hash_has_a_key(self) -> LedgerSettings:
+        secret = self.match_key_secret
+        if self.hash_match_keys and secret is None:
+            raise ValueError(
+                "hash_match_keys = true needs match_key_secret (or match_key_secret_file): "
+                "the key of the hash"
+            )
+        if secret is not None and len(secret.get_secret_value()) < MIN_KEY_SECRET:
+            raise ValueError(f"match_key_secret: expected at least {MIN_KEY_SECRET} characters")
+        return self
+
+    def match_key_secret_bytes(self) -> bytes | None:
+        """The key match keys are hashed with, when they are; None: kept in clear."""
+        if not self.hash_match_keys or self.match_key_secret is None:
+            return None
+        return self.match_key_secret.get_secret_value().encode("utf-8")
 
     def connect_url(self) -> str:
         """The URL to connect with: `password`, when set, in place of the URL's own."""
@@ -314,8 +341,9 @@ class Settings(BaseSettings):
         password = urlsplit(self.ledger.url).password
         if password:
             secrets.append(unquote(password))
-        if self.ledger.password:
-            secrets.append(self.ledger.password.get_secret_value())
+        for held_secret in (self.ledger.password, self.ledger.match_key_secret):
+            if held_secret:
+                secrets.append(held_secret.get_secret_value())
         return secrets + self.external.secret_values()
 
 

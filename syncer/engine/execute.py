@@ -147,7 +147,7 @@ class Executor:
         assert chunk.sent is not None
         chunk.sent.result()  # what the sender met is raised here, before anything is committed
         match = self.fieldmap.match.hubspot if self.fieldmap.match is not None else None
-        settler = Settler(match, self.conflict_policy, chunk.tally)
+        settler = Settler(match, self.conflict_policy, chunk.tally, self.ledger.stored_key)
         commit = settler.commit_for(chunk.plans, chunk.outcomes, chunk.intents, self.clock())
         commit.rejected.extend(rejected)
         commit.intents_applied.extend(

@@ -64,7 +64,9 @@ def set_aside_archived(sides: dict[Side, SideRecords], free: Free, out: Matched)
 def current_key(link: Link, sides: dict[Side, SideRecords]) -> str | None:
     """The pair's match key as this run sees it: a live record read now says it (even as None,
     a cleared key); the link's remembered key when neither was read live (an archived record's
-    key is frozen, or unknown when a full listing stands in an empty record for it)."""
+    key is frozen, or unknown when a full listing stands in an empty record for it). That one
+    is as the ledger keeps it (a hash with `hash_match_keys`): it is only ever kept again
+    (settle.py), never written to a side, since no record of the pair is written unread."""
     for side in (Side.EXTERNAL, Side.HUBSPOT):
         version = sides[side].versions.get(link.id_on(side))
         if version is not None and not version.archived:

@@ -11,6 +11,7 @@ its clears and its writes) is completed: the record gets its linked twin's key b
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 
 from syncer.connectors.base import Connector
 from syncer.engine.duplicates import records_holding
@@ -19,7 +20,7 @@ from syncer.ledger.store import Ledger
 from syncer.ledger.values import Commit, Intent, Link
 from syncer.logs import get_logger
 from syncer.mapping.apply import FieldMap
-from syncer.records import Side
+from syncer.records import Record, Side
 
 log = get_logger(__name__)
 
@@ -42,7 +43,7 @@ def pending_intents(
     commit.intents_applied.extend(applied)
     commit.intents_failed.extend(failed)
     groups: dict[tuple[Side, str], list[Intent]] = defaultdict(list)
-    for intent in pending:
+    for intent in _in_clear(pending, ledger, connectors, fieldmap):
         if intent.operation == CLEAR:
             continue
         if intent.operation == "create" and intent.unique_property and intent.unique_value:
@@ -69,3 +70,42 @@ def pending_intents(
     log.info(
         "intents reconciled", applied=len(commit.intents_applied), failed=len(commit.intents_failed)
     )
+
+
+def _in_clear(
+    intents: list[Intent], ledger: Ledger, connectors: dict[Side, Connector], fieldmap: FieldMap
+) -> list[Intent]:
+    """The creates' unique values as the sides hold them. A ledger that hashes match keys kept
+    only their hash: each is recovered from the create's source record, its match key (or its
+    own id, for a HubSpot create keyed on the external id) when that hashes the same. One whose
+    source changed its key since cannot be looked up, and fails like a create that never
+    landed (the cost of `hash_match_keys`, in the README)."""
+    if not ledger.keys_hashed:
+        return intents
+    creates = [i for i in intents if i.operation == "create" and i.source_id and i.unique_value]
+    sources: dict[Side, dict[str, Record]] = {}
+    for side in Side:
+        ids = [str(i.source_id) for i in creates if i.side is side.other]
+        sources[side] = {r.id: r for r in connectors[side].fetch(ids)} if ids else {}
+    create_ids = {i.id for i in creates}
+    out: list[Intent] = []
+    for intent in intents:
+        if intent.id not in create_ids:
+            out.append(intent)
+            continue
+        source = sources[intent.side.other].get(str(intent.source_id))
+        candidates = [intent.source_id, _key_of(source, intent.side.other, fieldmap)]
+        plain = next(
+            (c for c in candidates if c and ledger.stored_key(c) == intent.unique_value), None
+        )
+        if plain is None:
+            log.warning("pending create cannot be looked up", intent=intent.id)
+        out.append(replace(intent, unique_value=plain))
+    return out
+
+
+def _key_of(record: Record | None, side: Side, fieldmap: FieldMap) -> str | None:
+    try:
+        return fieldmap.match_key(record, side) if record is not None else None
+    except ValueError:
+        return None  # unreadable now: the create's key cannot be recovered from it

@@ -8,7 +8,7 @@ out not to exist is archived, not an error.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -68,6 +68,8 @@ class Settler:
     match_property: str | None  # the match field by its canonical name, if there is one
     conflict_policy: ConflictPolicy
     tally: Tally
+    # A match key as the ledger keeps it (Ledger.stored_key): hashed with hash_match_keys.
+    stored_key: Callable[[str | None], str | None] = lambda key: key
 
     def commit_for(
         self,
@@ -125,13 +127,17 @@ class Settler:
         self._conflicts(plan, hub_id, ext_id, commit)
 
     def _agreed_key(self, plan: PairPlan) -> str | None:
-        """The match key both sides hold after this run: a copied new key replaces the old."""
+        """The match key both sides hold after this run, as the ledger keeps it: a copied new
+        key replaces the old; a key no live record said this run is the link's, kept as is."""
         for values in plan.writes.values():
             if (
                 self.match_property is not None and self.match_property in values
             ):  # copied, even as None: a cleared key holds none
-                return values[self.match_property]
-        return plan.pair.match_key
+                return self.stored_key(values[self.match_property])
+        key, link = plan.pair.match_key, plan.pair.link
+        if link is not None and key == link.match_key:
+            return key  # remembered, not read (match_sides.current_key): stored already
+        return self.stored_key(key)
 
     def _conflicts(self, plan: PairPlan, hub_id: str, ext_id: str, commit: Commit) -> None:
         for c in plan.conflicts:

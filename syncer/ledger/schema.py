@@ -138,3 +138,12 @@ schema_cache = sa.Table(
     sa.Column("fetched_at", _ts, nullable=False),
     sa.Column("body", sa.Text, nullable=False),  # JSON
 )
+
+# What a ledger keeps about itself: `match_keys` says how its match keys are kept ("clear" or a
+# check of the secret they are hashed under; see ledger/match_keys.py).
+ledger_options = sa.Table(
+    "ledger_options",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(255), nullable=False),
+)

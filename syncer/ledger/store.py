@@ -9,13 +9,14 @@ journal, quarantine, link_rows, schema_cache) are its internals.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from syncer.batches import chunks
-from syncer.ledger import journal, leases, quarantine, watch
+from syncer.ledger import journal, leases, match_keys, quarantine, watch
 from syncer.ledger.commit_rows import log_conflicts, save_cursor
 from syncer.ledger.connection import connect
 from syncer.ledger.link_rows import IDS, link_from_row, save_links
@@ -23,9 +24,11 @@ from syncer.ledger.schema import conflicts, cursors, links
 from syncer.ledger.schema_cache import SchemaCache
 from syncer.ledger.statistics import Growth, refresh_statistics
 from syncer.ledger.values import (
+    CLEAR_KEYS,
     Commit,
     Intent,
     Link,
+    MatchKeyForm,
     PipelineHealth,
     QuarantineEntry,
     QuarantineSelector,
@@ -43,14 +46,33 @@ class Ledger:
     one door to the ledger, and each method past the link reads and the fenced commit is a
     one-line delegate to the internal module that owns that table."""
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, keys: MatchKeyForm = CLEAR_KEYS) -> None:
         self._engine = engine
         self._links_growth = Growth()
+        self._keys = keys
 
     @classmethod
-    def open(cls, url: str) -> Ledger:
-        """Connect and upgrade the schema to the newest revision."""
-        return cls(connect(url))
+    def open(cls, url: str, keys: MatchKeyForm | None = None) -> Ledger:
+        """Connect and upgrade the schema to the newest revision. With `keys`, the ledger is
+        made to keep match keys in that form (converted when hashing is turned on; refused,
+        ConfigError, when it cannot be); without, it is opened as it is, for reading."""
+        engine = connect(url)
+        if keys is not None:
+            try:
+                match_keys.adopt(engine, keys)
+            except BaseException:
+                engine.dispose()
+                raise
+        return cls(engine, keys or CLEAR_KEYS)
+
+    @property
+    def keys_hashed(self) -> bool:
+        """Whether match keys are kept as keyed hashes (`[ledger] hash_match_keys`)."""
+        return self._keys.hashed
+
+    def stored_key(self, key: str | None) -> str | None:
+        """A match key as this ledger keeps it in links (Link.match_key) and intents."""
+        return self._keys.stored(key)
 
     def close(self) -> None:
         self._engine.dispose()
@@ -69,13 +91,17 @@ class Ledger:
         return found
 
     def links_by_match_key(self, pipeline: str, keys: Iterable[str]) -> dict[str, Link]:
+        """The links holding each of `keys` (match keys as records hold them), by that key."""
+        asked = {str(self._keys.stored(key)): key for key in set(keys)}
         found: dict[str, Link] = {}
-        for chunk in chunks(list(set(keys)), 500):
+        for chunk in chunks(list(asked), 500):
             query = sa.select(links).where(
                 links.c.pipeline == pipeline, links.c.match_key.in_(chunk)
             )
             with self._engine.connect() as conn:
-                found.update({row.match_key: link_from_row(row) for row in conn.execute(query)})
+                found.update(
+                    {asked[row.match_key]: link_from_row(row) for row in conn.execute(query)}
+                )
         return found
 
     def linked_ids(self, pipeline: str) -> Iterator[tuple[str, str]]:
@@ -159,8 +185,9 @@ class Ledger:
         return journal.recent_runs(self._engine, pipeline, limit)
 
     def record_intents(self, pipeline: str, run_id: str, intents: Sequence[Intent]) -> None:
-        """Commit intents before their writes are sent."""
-        journal.record_intents(self._engine, pipeline, run_id, intents)
+        """Commit intents before their writes are sent; unique values kept as match keys are."""
+        kept = [replace(i, unique_value=self._keys.stored(i.unique_value)) for i in intents]
+        journal.record_intents(self._engine, pipeline, run_id, kept)
 
     def pending_intents(self, pipeline: str) -> list[Intent]:
         """Intents a crashed run left neither applied nor failed."""

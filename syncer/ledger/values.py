@@ -9,6 +9,7 @@ the ledger's vocabulary can use it without loading the database machinery; the s
 from __future__ import annotations
 
 import hashlib
+import hmac
 import itertools
 import uuid
 from dataclasses import dataclass, field
@@ -33,6 +34,38 @@ def value_hash(text: str | None) -> str:
     """A short, stable hash of one canonical value; None has its own hash."""
     data = (_NONE if text is None else "v:" + text).encode("utf-8", "surrogatepass")
     return hashlib.blake2b(data, digest_size=10).hexdigest()
+
+
+# -- match keys at rest ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MatchKeyForm:
+    """How the ledger keeps match keys (emails, unique ids) in links and intents: in clear, or
+    as a keyed hash (HMAC-SHA256 under a secret of the operator's) for those who must not keep
+    emails at rest. A hash is looked up by hashing the key asked for, so the ledger can still
+    answer "which link holds this key"; it can no longer say what the key was."""
+
+    secret: bytes | None = None  # None: in clear
+
+    @property
+    def hashed(self) -> bool:
+        return self.secret is not None
+
+    def stored(self, key: str | None) -> str | None:
+        """`key` as the ledger keeps it."""
+        if key is None or self.secret is None:
+            return key
+        return hmac.digest(self.secret, key.encode("utf-8", "surrogatepass"), "sha256").hex()
+
+    def check(self) -> str:
+        """What the ledger remembers of its form: "clear", or a hash of a fixed text under the
+        secret, so a ledger opened with another secret is refused rather than silently unable
+        to find its own keys."""
+        return "clear" if self.secret is None else "hmac-sha256:" + str(self.stored("syncer"))[:16]
+
+
+CLEAR_KEYS = MatchKeyForm()
 
 
 # -- links -----------------------------------------------------------------------------------
@@ -70,7 +103,7 @@ class Link:
     id: int | None
     hubspot_id: str
     external_id: str
-    match_key: str | None
+    match_key: str | None  # as the ledger keeps it (MatchKeyForm.stored): hashed if it hashes
     base: dict[str, str]
     archived_on: str | None = None  # the side(s) whose record is archived: hubspot|external|both
     # Per side, the version_stamp of the newest version the pair was settled with; None when
