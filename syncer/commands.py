@@ -16,9 +16,10 @@ from syncer.engine.observer import FanOut, LoggingObserver, RunObserver
 from syncer.engine.report import Mode, RunReport
 from syncer.engine.run import run_pipeline
 from syncer.errors import RunStopped
+from syncer.http.client import ignored_proxy_variables
 from syncer.ledger.store import Ledger
 from syncer.ledger.values import CLEAR_KEYS, MatchKeyForm, QuarantineSelector
-from syncer.logs import configure_logging, register_secret
+from syncer.logs import configure_logging, get_logger, register_secret
 from syncer.plan_view import plans_json, render_plan
 from syncer.progress import ProgressObserver
 from syncer.records import Side
@@ -40,6 +41,12 @@ def load(args: argparse.Namespace) -> Settings:
     for secret in settings.secret_values():
         register_secret(secret)
     failpoints.arm_from_env(os.environ)
+    if proxies := ignored_proxy_variables(os.environ):  # names only: a value may hold a password
+        get_logger(__name__).warning(
+            "proxy variables not used: syncer connects to HubSpot directly, to addresses it "
+            "checked (a proxy would hide where the token goes)",
+            variables=proxies,
+        )
     return settings
 
 

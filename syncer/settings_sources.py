@@ -166,10 +166,20 @@ def describe_errors(exc: ValidationError) -> list[Problem]:
     return problems
 
 
+# Keys refused on purpose: the reason instead of "unknown key".
+REFUSED_KEYS: dict[tuple[str, ...], str] = {
+    ("hubspot", "proxy"): (
+        "not supported: through a proxy, syncer could not check the address its token is sent "
+        "to (the private-network guard); HTTP(S)_PROXY variables are not used either. Let "
+        "syncer reach HubSpot directly (allow api.hubapi.com in your egress rules)"
+    ),
+}
+
+
 def _expectation(error: ErrorDetails) -> str:
     kind, ctx = error["type"], error.get("ctx", {})
     if kind == "extra_forbidden":
-        return "unknown key"
+        return REFUSED_KEYS.get(tuple(str(p) for p in error["loc"]), "unknown key")
     if kind == "missing":
         return "required key is missing"
     if kind in ("value_error", "assertion_error"):

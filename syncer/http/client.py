@@ -3,7 +3,7 @@ transport (or a test's), and no redirects followed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import httpx
 
@@ -12,6 +12,15 @@ from syncer.http.guard import GuardedTransport
 ResponseHook = Callable[[httpx.Response], None]
 
 USER_AGENT = "syncer/0.1 (+https://github.com/syncer)"
+
+# Honoured by httpx and most tools; not by syncer, whose transport connects only to addresses
+# it checked (guard.py): through a proxy, the address a secret reaches could not be checked.
+PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY")
+
+
+def ignored_proxy_variables(env: Mapping[str, str]) -> list[str]:
+    """The proxy variables set in `env`, any case, for a warning that they are not used."""
+    return sorted(name for name, value in env.items() if name.upper() in PROXY_VARIABLES and value)
 
 
 def build_client(
