@@ -1,15 +1,9 @@
 """Two pipelines that point at each other's records, on in-memory CRMs: companies, and contacts
-whose `@companies` association points at them (and whose owner is a user of each side).
-
-`RelationsMemory` is a stand-in for the memory connector's relations (being added to
-syncer/connectors/memory.py with the same constructor): each record shows every association
-field as a list of this side's ids, and a write of one replaces the list.
-"""
+whose `@companies` association points at them (and whose owner is a user of each side)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from syncer.connectors.memory import MemoryConnector
@@ -32,56 +26,6 @@ COMPANIES = AssociationField(
     direction=Direction.BOTH,
     columns=("company_id",),
 )
-
-
-class RelationsMemory(MemoryConnector):
-    def __init__(
-        self,
-        types: Mapping[str, FieldType],
-        *,
-        associations: Sequence[AssociationField] = (),
-        owners: Mapping[str, str] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(types, **kwargs)
-        self.capabilities = replace(
-            self.capabilities, associations=bool(associations), owners=owners is not None
-        )
-        self.association_names = [a.name for a in associations]
-        self.owners = dict(owners or {})
-
-    def associate(self, record_id: str, name: str, ids: Sequence[str]) -> None:
-        """Point a record elsewhere WITHOUT stamping its time (HubSpot may do so)."""
-        old = self.rows[record_id]
-        self.rows[record_id] = replace(old, properties={**old.properties, name: list(ids)})
-
-    def changes(self, since: Any, until: Any) -> Any:
-        for page in super().changes(since, until):
-            yield replace(page, records=[self._shown(r) for r in page.records])
-
-    def fetch(self, ids: Sequence[str]) -> list[Record]:
-        return [self._shown(r) for r in super().fetch(ids)]
-
-    def find(self, name: str, values: Sequence[str]) -> list[Record]:
-        return [self._shown(r) for r in super().find(name, values)]
-
-    def association_values(self, ids: Sequence[str]) -> dict[str, dict[str, list[str]]]:
-        self.counter.add("associations")
-        live = {r.id: r for r in super().fetch(ids)}
-        self.counter.calls -= 1  # the fetch above is this one call
-        self.counter.by_kind["fetch"] -= 1
-        return {
-            i: {n: list(r.properties.get(n) or []) for n in self.association_names}
-            for i, r in live.items()
-        }
-
-    def owner_emails(self) -> dict[str, str]:
-        self.counter.add("owners")
-        return dict(self.owners)
-
-    def _shown(self, record: Record) -> Record:
-        lists = {n: list(record.properties.get(n) or []) for n in self.association_names}
-        return replace(record, properties={**record.properties, **lists})
 
 
 COMPANY_HUB = {
@@ -130,10 +74,10 @@ def contacts_pipeline(owner: bool = False) -> PipelineSettings:
 class Relations:
     ledger: Ledger
     clock: Clock
-    hub_companies: RelationsMemory
-    ext_companies: RelationsMemory
-    hub_contacts: RelationsMemory
-    ext_contacts: RelationsMemory
+    hub_companies: MemoryConnector
+    ext_companies: MemoryConnector
+    hub_contacts: MemoryConnector
+    ext_contacts: MemoryConnector
     contacts: PipelineSettings = field(default_factory=contacts_pipeline)
     unknown_owner: UnknownOwner = UnknownOwner.QUARANTINE
 
@@ -171,16 +115,16 @@ def make_relations(ledger: Ledger) -> Relations:
     return Relations(
         ledger,
         clock,
-        hub_companies=RelationsMemory(COMPANY_HUB, clock=clock, ordered_versions=True),
-        ext_companies=RelationsMemory(COMPANY_EXT, clock=clock, exact_keys=frozenset({"domain"})),
-        hub_contacts=RelationsMemory(
+        hub_companies=MemoryConnector(COMPANY_HUB, clock=clock, ordered_versions=True),
+        ext_companies=MemoryConnector(COMPANY_EXT, clock=clock, exact_keys=frozenset({"domain"})),
+        hub_contacts=MemoryConnector(
             CONTACT_HUB,
             clock=clock,
             ordered_versions=True,
             associations=[COMPANIES],
             owners=hub_owners,
         ),
-        ext_contacts=RelationsMemory(
+        ext_contacts=MemoryConnector(
             CONTACT_EXT, clock=clock, associations=[COMPANIES], owners=ext_owners
         ),
     )

@@ -19,7 +19,7 @@ from syncer.mapping.compile import compile_mapping
 from syncer.mapping.references import PENDING, AssociationRef, OwnerRef
 from syncer.records import FieldType, Record, Side
 from syncer.settings import PipelineSettings
-from tests.engine.relations_world import COMPANIES, RelationsMemory
+from tests.engine.relations_world import COMPANIES
 
 HUB, EXT = Side.HUBSPOT, Side.EXTERNAL
 FIELD = COMPANIES.name
@@ -63,8 +63,8 @@ def fieldmap(ledger: Ledger, owner: bool = False) -> FieldMap:
     hub_types = {"email": FieldType.TEXT, "hubspot_owner_id": FieldType.ENUMERATION}
     ext_types = {"email": FieldType.TEXT, "rep": FieldType.NUMBER}
     mapping = compile_mapping(pipeline(owner), hub_types, ext_types, associations=[COMPANIES])
-    hub = RelationsMemory({}, owners={"7": "Ann@Example.com"})
-    ext = RelationsMemory({}, owners={"1002": "ann@example.com"})
+    hub = MemoryConnector({}, owners={"7": "Ann@Example.com"})
+    ext = MemoryConnector({}, owners={"1002": "ann@example.com"})
     refs = [s.reference for s in mapping.fields if isinstance(s.reference, AssociationRef)]
     mapping.resolver = LinkResolver(ledger, {HUB: hub, EXT: ext}, refs)
     return mapping
@@ -150,7 +150,7 @@ def test_owners_are_their_email_and_back(ledger: Ledger) -> None:
 def test_an_owner_with_no_twin_of_that_email_names_it(ledger: Ledger) -> None:
     mapping = fieldmap(ledger, owner=True)
     assert isinstance(mapping.resolver, LinkResolver)
-    mapping.resolver.connectors[EXT] = RelationsMemory({}, owners={"1003": "bob@example.com"})
+    mapping.resolver.connectors[EXT] = MemoryConnector({}, owners={"1003": "bob@example.com"})
     with pytest.raises(ValueError, match=r"bob@example\.com"):
         mapping.canonical(record("e1", [], rep=1003), EXT)
 
