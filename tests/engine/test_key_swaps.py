@@ -4,7 +4,9 @@ as soon as that holder lets the key go, without waiting out its back-off."""
 
 from __future__ import annotations
 
-from syncer.records import Side
+from typing import Any
+
+from syncer.records import Rejection, RejectionKind, Side
 from tests.engine.conftest import World
 
 
@@ -45,3 +47,29 @@ def test_issue3_a_duplicate_key_is_retried_once_its_holder_lets_it_go(world: Wor
     assert world.ledger.quarantined("contacts") == []
     assert _emails(world) == {"Ann": "ann.new@example.com", "Annie": "ann@example.com"}
     assert world.hub.rows[hub_id].properties["email"] == "ann.new@example.com"
+
+
+def test_a_giver_whose_own_write_is_refused_gets_its_twins_key_next_run(world: World) -> None:
+    """Ann hands her email to Bob while her own write (a new email, a refused first name) is
+    refused: she is left cleared. Her clear intent stays pending, and the next run gives her
+    her row's new email instead of reading the blank as an edit and carrying it to the row."""
+    ann_hub, ann = _linked_pair(world, "ann@example.com", "Ann")
+    _, bob = _linked_pair(world, "bob@example.com", "Bob")
+    validate = world.hub.validate
+
+    def refuse_a_name(props: Any) -> Rejection | None:
+        if props.get("firstname") == "Refused":
+            return Rejection(RejectionKind.INVALID_VALUE, "INVALID", "refused", "firstname")
+        return validate(props) if validate is not None else None
+
+    world.hub.validate = refuse_a_name
+    world.ext.put({"email": "ann.new@example.com", "first_name": "Refused"}, ann)
+    world.ext.put({"email": "ann@example.com"}, bob)
+    assert world.run().status == "quarantined"
+    assert world.hub.rows[ann_hub].properties.get("email") in (None, "")
+    assert [i.operation for i in world.ledger.pending_intents("contacts")] == ["clear_key"]
+
+    world.run()
+    assert world.hub.rows[ann_hub].properties["email"] == "ann.new@example.com"
+    assert world.ext.rows[ann].properties["email"] == "ann.new@example.com"
+    assert world.ledger.pending_intents("contacts") == []
