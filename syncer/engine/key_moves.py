@@ -9,8 +9,9 @@ the two calls those records hold no key. Each clear is therefore an intent of it
 (`clear_intents`), committed before it is sent and resolved with its chunk: one a crash left
 pending is completed by the next run's reconcile (`complete_clears`), which gives the record
 the key its linked twin holds, before anything is collected, so no blank is ever read as an
-edit and carried across by the conflict policy. A giver whose own write was refused keeps its
-clear intent pending too, and is completed the same way.
+edit and carried across by the conflict policy. A giver whose own write the side refused
+keeps its clear intent pending too, and is completed the same way; one whose new key another
+record holds is not cleared at all (its taker is refused instead).
 """
 
 from __future__ import annotations
@@ -61,20 +62,36 @@ def key_moves(
     if not wanted:
         return moves
     name = match.hubspot if side is Side.HUBSPOT else match.column
-    for record in connector.find(name, list(wanted)):
+    takers: dict[int, list[tuple[int, Rejection]]] = {}  # giver -> who takes its key, and how
+    for record in connector.find(name, list(wanted)):  # refused if the giver ends up keeping it
         key = fieldmap.match_key(record, side) or ""
         for index in wanted.get(key, []):
             link = plans[index].pair.link
             if link is None or record.id == link.id_on(side):
                 continue
+            refusal = _duplicate(side, record.id, match.hubspot, record.properties.get(name))
             giver = giving.get(record.id)
             if giver is not None and _new_key(plans[giver], side, fieldmap) != key:
                 clear = fieldmap.native({match.hubspot: None}, side)
                 moves.clears[giver] = Write(str(giver), clear, target_id=record.id)
+                takers.setdefault(giver, []).append((index, refusal))
             else:
-                held = record.properties.get(name)
-                moves.refused[index] = _duplicate(side, record.id, match.hubspot, held)
+                moves.refused[index] = refusal
+    _keep_refused_givers_keys(moves, takers)
     return moves
+
+
+def _keep_refused_givers_keys(
+    moves: KeyMoves, takers: dict[int, list[tuple[int, Rejection]]]
+) -> None:
+    """A giver whose own new key is refused keeps the key it holds: it is not cleared (it
+    would be left blank), and whoever was to take that key is refused as a duplicate, which
+    may in turn leave another giver holding its key, down a chain of moves."""
+    while kept := [giver for giver in moves.clears if giver in moves.refused]:
+        for giver in kept:
+            del moves.clears[giver]
+            for index, refusal in takers.get(giver, []):
+                moves.refused[index] = refusal
 
 
 def clear_intents(side: Side, moves: KeyMoves, fieldmap: FieldMap) -> dict[int, Intent]:

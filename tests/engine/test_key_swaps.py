@@ -73,3 +73,25 @@ def test_a_giver_whose_own_write_is_refused_gets_its_twins_key_next_run(world: W
     assert world.hub.rows[ann_hub].properties["email"] == "ann.new@example.com"
     assert world.ext.rows[ann].properties["email"] == "ann.new@example.com"
     assert world.ledger.pending_intents("contacts") == []
+
+
+def test_a_giver_whose_new_key_is_held_keeps_its_own_and_its_taker_is_refused(
+    world: World,
+) -> None:
+    """Bob's row takes Ann's email while Ann's row takes Carol's, which Carol keeps: Ann's
+    move is refused, so Ann must keep her email (not be cleared and left blank) and Bob's
+    move is refused in turn, both quarantined as duplicates; nothing is left blank."""
+    ann_hub, ann = _linked_pair(world, "ann@example.com", "Ann")
+    bob_hub, bob = _linked_pair(world, "bob@example.com", "Bob")
+    _linked_pair(world, "carol@example.com", "Carol")
+    world.ext.put({"email": "carol@example.com"}, ann)
+    world.ext.put({"email": "ann@example.com"}, bob)
+    assert world.run().status == "quarantined"
+    assert world.hub.rows[ann_hub].properties["email"] == "ann@example.com"
+    assert world.hub.rows[bob_hub].properties["email"] == "bob@example.com"
+    refused = {(e.record_id, e.category) for e in world.ledger.quarantined("contacts")}
+    assert refused == {(ann, "DUPLICATE_MATCH_KEY"), (bob, "DUPLICATE_MATCH_KEY")}
+    assert world.ledger.pending_intents("contacts") == []
+    world.run()
+    assert world.hub.rows[ann_hub].properties["email"] == "ann@example.com"
+    assert world.ext.rows[ann].properties["email"] == "carol@example.com"  # its edit is kept
