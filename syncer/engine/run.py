@@ -26,6 +26,7 @@ from syncer.engine.report import Mode, RunReport, RunStatus
 from syncer.engine.revisit import revisit_pages
 from syncer.engine.side_events import apply_side_events
 from syncer.engine.stream import StreamedListing, streams
+from syncer.engine.sweep import sweep
 from syncer.engine.whole import WholeListing
 from syncer.errors import RunStopped
 from syncer.ledger.values import Commit
@@ -106,7 +107,7 @@ def _run_pages(state: RunState, listing: Listing, link_count: int) -> None:
     try:
         for page in listing.pages():
             runner.run(page)
-        for page in revisit_pages(state):
+        for page in revisit_pages(state, sweep(state)):
             runner.run(page)
     finally:  # what was listed and what the committed chunks did, however the run ends
         for side, count in listing.collected.items():

@@ -43,10 +43,11 @@ CONTACT_HUB = {
 CONTACT_EXT = {"email": FieldType.TEXT, "first_name": FieldType.TEXT, "rep": FieldType.TEXT}
 
 
-def companies_pipeline() -> PipelineSettings:
+def companies_pipeline(deletes: str = "ignore") -> PipelineSettings:
     return PipelineSettings.model_validate(
         {
             "name": "companies",
+            "deletes": deletes,
             "hubspot_object": "companies",
             "external_object": "companies",
             "match": {"hubspot": "domain", "external": "domain"},
@@ -80,10 +81,11 @@ class Relations:
     ext_contacts: MemoryConnector
     contacts: PipelineSettings = field(default_factory=contacts_pipeline)
     unknown_owner: UnknownOwner = UnknownOwner.QUARANTINE
+    companies_deletes: str = "ignore"
 
     def run(self, pipeline: str, mode: Mode = Mode.SYNC, *, dry_run: bool = False) -> RunReport:
         if pipeline == "companies":
-            settings, fields = companies_pipeline(), ()
+            settings, fields = companies_pipeline(self.companies_deletes), ()
             connectors = {Side.HUBSPOT: self.hub_companies, Side.EXTERNAL: self.ext_companies}
         else:
             settings, fields = self.contacts, (COMPANIES,)

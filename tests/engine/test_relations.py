@@ -5,13 +5,17 @@ when the company links, owners pair by email, and a quiet pass writes nothing.""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 
-from syncer.engine.report import Mode
+from syncer.engine.report import Mode, PlanAction
 from syncer.ledger.store import Ledger
+from syncer.plan_view import render_plan
+from syncer.records import Side
 from syncer.settings_relations import UnknownOwner
-from tests.engine.relations_world import Relations, contacts_pipeline, make_relations
+from syncer.status_view import association_columns, pipeline_status, render_status
+from tests.engine.relations_world import COMPANIES, Relations, contacts_pipeline, make_relations
 
 
 @pytest.fixture
@@ -54,7 +58,11 @@ def test_a_reference_to_a_company_not_linked_yet_waits_then_completes(world: Rel
     world.run("contacts", Mode.MIGRATE)  # before its companies: the reference cannot resolve
     ann = world.hub_contact("ann@x.com")
     assert ann.properties.get("@companies") in (None, [])
+    world.clock.now += timedelta(hours=3)
     [pending] = world.ledger.pending_references("contacts")
+    info = pipeline_status(world.ledger, "contacts", now=world.clock.now)
+    assert (info["pending"]["count"], info["pending"]["oldest_age_seconds"]) == (1, 3 * 3600)
+    assert "pending references: 1 (oldest 3h)" in render_status({"contacts": info})
     assert (pending.ref.target_id, pending.ref.field, pending.dangling) == (
         "502",
         "@companies",
@@ -78,7 +86,22 @@ def test_a_reference_to_a_key_that_exists_nowhere_is_reported_dangling(world: Re
     world.run("contacts")
     [pending] = world.ledger.pending_references("contacts")
     assert pending.dangling
-    assert pending.ref.record_id == world.ext_contacts.live()[0].id
+    row = world.ext_contacts.live()[0].id
+    assert pending.ref.record_id == row
+    info = pipeline_status(world.ledger, "contacts", association_columns([COMPANIES]))
+    assert info["pending"]["count"] == 1
+    assert info["pending"]["dangling"] == [
+        {
+            "side": "external",
+            "row": row,
+            "field": "@companies",
+            "column": "company_id",
+            "target": "599",
+            "to_pipeline": "companies",
+        }
+    ]
+    shown = render_status({"contacts": info})
+    assert f"dangling: external row {row}, column company_id: 599 exists nowhere" in shown
 
 
 def test_a_moved_foreign_key_moves_the_association_and_back(world: Relations) -> None:
@@ -120,3 +143,67 @@ def test_an_unknown_owner_can_be_left_unset(world: Relations) -> None:
     assert bob.properties.get("hubspot_owner_id") is None
     assert bob.properties["firstname"] == "Bob"
     assert _writes(world) == 0
+
+
+def test_an_edge_moved_without_a_new_modification_time_is_caught_by_the_sweep(
+    world: Relations,
+) -> None:
+    _companies(world)
+    row = world.ext_contacts.put({"email": "ann@x.com", "first_name": "Ann", "@companies": ["501"]})
+    world.run("companies", Mode.MIGRATE)
+    world.run("contacts", Mode.MIGRATE)  # a migration counts as a sweep
+    world.clock.now += timedelta(hours=1)
+    world.run("contacts")  # past the overlap: the records the migration wrote are not re-read
+    ann = world.hub_contact("ann@x.com")
+    world.hub_contacts.associate(ann.id, "@companies", [world.hub_company_id("globex.com")])
+    world.clock.now += timedelta(hours=1)
+    quiet = world.run("contacts")
+    assert quiet.api_calls == {"hubspot": 1, "external": 1}  # the listings; the sweep not due
+    assert world.ext_contacts.rows[row.id].properties["@companies"] == ["501"]
+    world.clock.now += timedelta(days=1)
+    swept = world.run("contacts")
+    assert world.ext_contacts.rows[row.id].properties["@companies"] == ["502"]
+    assert world.hub_contacts.counter.by_kind["associations"] == 1
+    assert swept.updated["external"] == 1
+    assert world.run("contacts").api_calls == {"hubspot": 1, "external": 1}
+
+
+def test_plan_lists_the_edges_a_write_adds_and_removes(world: Relations) -> None:
+    _companies(world)
+    row = world.ext_contacts.put({"email": "ann@x.com", "first_name": "Ann", "@companies": ["501"]})
+    world.run("companies", Mode.MIGRATE)
+    world.run("contacts", Mode.MIGRATE)
+    world.ext_contacts.put({"@companies": ["502"]}, row.id)
+    planned = world.run("contacts", dry_run=True)
+    edges = [(a.action, a.side, a.changes[0].old, a.changes[0].new) for a in planned.planned[1:]]
+    assert edges == [
+        (PlanAction.ADD_EDGE, Side.HUBSPOT, None, "502"),
+        (PlanAction.REMOVE_EDGE, Side.HUBSPOT, "501", None),
+    ]
+    assert planned.updated == {"hubspot": 1, "external": 0}  # edges ride on the update
+    shown = render_plan(planned)
+    ann = world.hub_contact("ann@x.com").id
+    assert f"add-edge    hubspot  hubspot={ann} external={row.id} @companies -> 502" in shown
+    assert f"remove-edge hubspot  hubspot={ann} external={row.id} @companies -> 501" in shown
+
+
+def test_records_pointing_at_an_archived_company_are_revisited(world: Relations) -> None:
+    world.companies_deletes = "archive"
+    _companies(world)
+    row = world.ext_contacts.put({"email": "ann@x.com", "first_name": "Ann", "@companies": ["501"]})
+    world.run("companies", Mode.MIGRATE)
+    world.run("contacts", Mode.MIGRATE)
+    world.clock.now += timedelta(hours=1)
+    world.run("contacts")  # past the overlap: the contact is not listed again
+    acme = world.hub_company_id("acme.com")
+    world.hub_companies.remove(acme)
+    ann = world.hub_contact("ann@x.com")
+    world.hub_contacts.associate(ann.id, "@companies", [])  # HubSpot drops the association
+    world.clock.now += timedelta(hours=1)
+    world.run("companies", Mode.MIGRATE)  # finds Acme gone: archives its twin
+    assert world.ext_companies.rows["501"].archived
+    report = world.run("contacts")  # the contact did not change; it points at Acme
+    assert report.collected == {"hubspot": 0, "external": 0}
+    assert world.ext_contacts.rows[row.id].properties["@companies"] == []
+    assert world.ledger.edge_count("contacts") == 0
+    assert world.ledger.queued_revisits("contacts") == []
