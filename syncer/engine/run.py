@@ -21,7 +21,7 @@ from syncer.engine.listing import Listing
 from syncer.engine.observer import RunStarted
 from syncer.engine.page import PageRunner
 from syncer.engine.plan import PairPlan
-from syncer.engine.references import LinkResolver
+from syncer.engine.references import LinkResolver, check_capabilities
 from syncer.engine.report import Mode, RunReport, RunStatus
 from syncer.engine.revisit import revisit_pages
 from syncer.engine.side_events import apply_side_events
@@ -132,6 +132,7 @@ def _prepare(ctx: PipelineRun) -> FieldMap:
         associations=ctx.associations,
     )
     if fieldmap.has_references:
+        check_capabilities(ctx.pipeline.name, ctx.connectors, fieldmap)
         fieldmap.resolver = _resolver(ctx, fieldmap)
     return fieldmap
 

@@ -5,17 +5,26 @@ when the company links, owners pair by email, and a quiet pass writes nothing.""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
+from syncer.connectors.memory import MemoryConnector
 from syncer.engine.report import Mode, PlanAction
+from syncer.errors import ConfigError
 from syncer.ledger.store import Ledger
 from syncer.plan_view import render_plan
 from syncer.records import Side
 from syncer.settings_relations import UnknownOwner
 from syncer.status_view import association_columns, pipeline_status, render_status
-from tests.engine.relations_world import COMPANIES, Relations, contacts_pipeline, make_relations
+from tests.engine.relations_world import (
+    COMPANIES,
+    CONTACT_HUB,
+    Relations,
+    contacts_pipeline,
+    make_relations,
+)
 
 
 @pytest.fixture
@@ -207,3 +216,11 @@ def test_records_pointing_at_an_archived_company_are_revisited(world: Relations)
     assert world.ext_contacts.rows[row.id].properties["@companies"] == []
     assert world.ledger.edge_count("contacts") == 0
     assert world.ledger.queued_revisits("contacts") == []
+
+
+def test_a_side_that_cannot_keep_associations_is_a_config_error(world: Relations) -> None:
+    hub = MemoryConnector(CONTACT_HUB, clock=world.clock)
+    hub.capabilities = replace(hub.capabilities, associations=False)  # a side without them
+    world.hub_contacts = hub
+    with pytest.raises(ConfigError, match=r"'@companies'.*hubspot connector \(MemoryConnector\)"):
+        world.run("contacts", Mode.MIGRATE)
