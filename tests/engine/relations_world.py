@@ -127,6 +127,10 @@ def make_relations(ledger: Ledger) -> Relations:
             owners=hub_owners,
         ),
         ext_contacts=MemoryConnector(
-            CONTACT_EXT, clock=clock, associations=[COMPANIES], owners=ext_owners
+            CONTACT_EXT,
+            clock=clock,
+            associations=[COMPANIES],
+            owners=ext_owners,
+            keys_in_columns=True,  # a foreign key column: one company at most
         ),
     )

@@ -224,3 +224,19 @@ def test_a_side_that_cannot_keep_associations_is_a_config_error(world: Relations
     world.hub_contacts = hub
     with pytest.raises(ConfigError, match=r"'@companies'.*hubspot connector \(MemoryConnector\)"):
         world.run("contacts", Mode.MIGRATE)
+
+
+def test_two_companies_for_one_foreign_key_quarantine_the_contact_alone(world: Relations) -> None:
+    _companies(world)
+    row = world.ext_contacts.put({"email": "ann@x.com", "first_name": "Ann", "@companies": ["501"]})
+    world.ext_contacts.put({"email": "bob@x.com", "first_name": "Bob", "@companies": []})
+    world.run("companies", Mode.MIGRATE)
+    world.run("contacts", Mode.MIGRATE)
+    both = [world.hub_company_id("acme.com"), world.hub_company_id("globex.com")]
+    world.hub_contacts.put({"@companies": both}, world.hub_contact("ann@x.com").id)
+    world.hub_contacts.put({"firstname": "Robert"}, world.hub_contact("bob@x.com").id)
+    report = world.run("contacts")
+    assert (report.quarantined, report.updated["external"]) == (1, 1)
+    [entry] = world.ledger.quarantined("contacts")
+    assert "company_id" in entry.message
+    assert world.ext_contacts.rows[row.id].properties["@companies"] == ["501"]
