@@ -82,13 +82,14 @@ class Relations:
     contacts: PipelineSettings = field(default_factory=contacts_pipeline)
     unknown_owner: UnknownOwner = UnknownOwner.QUARANTINE
     companies_deletes: str = "ignore"
+    contact_fields: tuple[AssociationField, ...] = (COMPANIES,)
 
     def run(self, pipeline: str, mode: Mode = Mode.SYNC, *, dry_run: bool = False) -> RunReport:
         if pipeline == "companies":
             settings, fields = companies_pipeline(self.companies_deletes), ()
             connectors = {Side.HUBSPOT: self.hub_companies, Side.EXTERNAL: self.ext_companies}
         else:
-            settings, fields = self.contacts, (COMPANIES,)
+            settings, fields = self.contacts, self.contact_fields
             connectors = {Side.HUBSPOT: self.hub_contacts, Side.EXTERNAL: self.ext_contacts}
         owners = OwnersSettings(table="users", key="id", email="email", unknown=self.unknown_owner)
         ctx = PipelineRun(

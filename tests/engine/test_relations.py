@@ -20,6 +20,7 @@ from syncer.settings_relations import UnknownOwner
 from syncer.status_view import association_columns, pipeline_status, render_status
 from tests.engine.relations_world import (
     COMPANIES,
+    CONTACT_EXT,
     CONTACT_HUB,
     Relations,
     contacts_pipeline,
@@ -240,3 +241,23 @@ def test_two_companies_for_one_foreign_key_quarantine_the_contact_alone(world: R
     [entry] = world.ledger.quarantined("contacts")
     assert "company_id" in entry.message
     assert world.ext_contacts.rows[row.id].properties["@companies"] == ["501"]
+
+
+def test_a_reference_made_before_its_target_completes_in_the_same_run(world: Relations) -> None:
+    referrer = replace(COMPANIES, name="@contacts:Referrer", to_pipeline="contacts", columns=())
+    fields = (COMPANIES, referrer)
+    world.contact_fields = fields
+    world.hub_contacts = MemoryConnector(
+        CONTACT_HUB, clock=world.clock, ordered_versions=True, associations=fields
+    )
+    world.ext_contacts = MemoryConnector(CONTACT_EXT, clock=world.clock, associations=fields)
+    # Ann names Bob, who is not linked when she is read: both are created by this run.
+    ann = world.ext_contacts.put({"email": "ann@x.com", "first_name": "Ann"}, "1")
+    world.ext_contacts.put({"email": "bob@x.com", "first_name": "Bob"}, "2")
+    world.ext_contacts.put({referrer.name: ["2"]}, ann.id)
+    report = world.run("contacts", Mode.MIGRATE)
+    bob = world.hub_contact("bob@x.com").id
+    assert world.hub_contact("ann@x.com").properties[referrer.name] == [bob]
+    assert (report.created["hubspot"], report.updated["hubspot"]) == (2, 1)
+    assert world.ledger.pending_references("contacts") == []
+    assert _writes(world) == 0
