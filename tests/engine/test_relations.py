@@ -4,7 +4,7 @@ when the company links, owners pair by email, and a quiet pass writes nothing.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import timedelta
 
@@ -15,11 +15,12 @@ from syncer.engine.report import Mode, PlanAction
 from syncer.errors import ConfigError
 from syncer.ledger.store import Ledger
 from syncer.plan_view import render_plan
-from syncer.records import Side
+from syncer.records import Record, Side
 from syncer.settings_relations import UnknownOwner
 from syncer.status_view import association_columns, pipeline_status, render_status
 from tests.engine.relations_world import (
     COMPANIES,
+    COMPANY_HUB,
     CONTACT_EXT,
     CONTACT_HUB,
     Relations,
@@ -261,3 +262,33 @@ def test_a_reference_made_before_its_target_completes_in_the_same_run(world: Rel
     assert (report.created["hubspot"], report.updated["hubspot"]) == (2, 1)
     assert world.ledger.pending_references("contacts") == []
     assert _writes(world) == 0
+
+
+class MergingHubSpot(MemoryConnector):
+    """HubSpot's merges, as the memory CRM of tests/engine/test_side_events.py has them."""
+
+    capabilities = replace(MemoryConnector.capabilities, merges=True, ordered_versions=True)
+
+    def merged_ids(self, records: Iterable[Record]) -> dict[str, str]:
+        return {old: r.id for r in records for old in r.properties.get("merged", ())}
+
+    def merge(self, survivor: str, absorbed: str) -> None:
+        del self.rows[absorbed]
+        self.put({"merged": [absorbed]}, survivor)
+
+
+def test_records_pointing_at_a_merged_away_company_follow_the_survivor(world: Relations) -> None:
+    world.hub_companies = MergingHubSpot(COMPANY_HUB, clock=world.clock)
+    _companies(world)
+    row = world.ext_contacts.put({"email": "ann@x.com", "first_name": "Ann", "@companies": ["501"]})
+    world.run("companies", Mode.MIGRATE)
+    world.run("contacts", Mode.MIGRATE)
+    world.clock.now += timedelta(hours=1)
+    world.run("contacts")  # past the overlap
+    acme, globex = world.hub_company_id("acme.com"), world.hub_company_id("globex.com")
+    world.hub_companies.merge(globex, acme)
+    ann = world.hub_contact("ann@x.com")
+    world.hub_contacts.associate(ann.id, "@companies", [globex])  # HubSpot re-points it
+    world.run("companies")
+    world.run("contacts")
+    assert world.ext_contacts.rows[row.id].properties["@companies"] == ["502"]
