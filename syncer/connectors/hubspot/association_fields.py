@@ -26,11 +26,23 @@ from syncer.records import ChangePage, Record, Rejection, RejectionKind
 from syncer.relations import AssociationField
 
 from .api import HubSpotApi
-from .association_kinds import FieldKind
-from .associations import READ_LIMIT, Associations, Edge
+from .associations import READ_LIMIT, Associations, AssociationType, Edge
 
 Lists = dict[str, list[str]]  # field name -> the other object's ids
 BULK_RECORDS = READ_LIMIT  # pages are held back until this many records share one read
+
+
+@dataclass(frozen=True, slots=True)
+class FieldKind:
+    """An association field with what it is on HubSpot: the other object and the type id."""
+
+    field: AssociationField
+    to_path: str  # the other object's `{objectType}` path segment
+    kind: AssociationType
+
+    @property
+    def labelled(self) -> bool:
+        return self.kind.label is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,29 +12,59 @@ naming the key, not a reason to create a second label. A field kept as a propert
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 from syncer.errors import ConfigError
 from syncer.relations import AssociationField
 
 from .api import HubSpotApi
+from .association_fields import AssociationFields, FieldKind
 from .associations import Associations, AssociationType
 from .object_types import ObjectType
 
 USER_DEFINED = "USER_DEFINED"
 
 
-@dataclass(frozen=True, slots=True)
-class FieldKind:
-    """An association field with what it is on HubSpot: the other object and the type id."""
+class _Catalogue(Protocol):
+    def definitions(self) -> dict[str, dict[str, Any]]: ...
 
-    field: AssociationField
-    to_path: str  # the other object's `{objectType}` path segment
-    kind: AssociationType
 
-    @property
-    def labelled(self) -> bool:
-        return self.kind.label is not None
+def association_fields(
+    api: HubSpotApi,
+    pipeline: str,
+    source: ObjectType,
+    fields: Sequence[AssociationField],
+    resolve: Callable[[str], ObjectType],
+    *,
+    create: bool,
+) -> AssociationFields:
+    """Every field resolved: its type (kept-as-property fields have none); `resolve` finds an
+    object type by name (ConfigError for one HubSpot does not have, here naming the key)."""
+    kinds = []
+    for field in fields:
+        if field.hubspot_property:
+            continue
+        try:
+            target = resolve(field.to_hubspot_object)
+        except ConfigError as error:
+            raise ConfigError(f"{config_key(pipeline, field)}: {error}") from error
+        kinds.append(resolve_kind(api, pipeline, source, target, field, create=create))
+    kept = [f for f in fields if f.hubspot_property]
+    return AssociationFields(api, source.path_name, kinds, kept)
+
+
+def check_link_properties(
+    pipeline: str, source: ObjectType, catalogue: _Catalogue, fields: Sequence[AssociationField]
+) -> None:
+    """A link kept as a property (`hubspot_property`) needs that property."""
+    known = catalogue.definitions()
+    for field in fields:
+        if field.hubspot_property and field.hubspot_property not in known:
+            raise ConfigError(
+                f"{config_key(pipeline, field)}: HubSpot {source.name} has no property "
+                f"{field.hubspot_property!r}"
+            )
 
 
 def config_key(pipeline: str, field: AssociationField) -> str:

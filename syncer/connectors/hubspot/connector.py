@@ -40,7 +40,7 @@ from syncer.settings import HubSpotSettings, PipelineSettings
 from . import deletions
 from .api import HubSpotApi
 from .association_fields import AssociationFields, in_bulk
-from .association_kinds import config_key, resolve_kind
+from .association_kinds import association_fields, check_link_properties
 from .associations import Associations
 from .budgets import PortalBudgets
 from .object_types import SCHEMAS_PATH, ObjectType, custom_type, standard_type
@@ -124,7 +124,7 @@ class HubSpotConnector:
         parts = self._parts()
         parts.catalog.prepare()
         self._check_required(parts.object_type)
-        self._check_link_properties(parts)
+        check_link_properties(self._pipeline.name, parts.object_type, parts.catalog, self._fields)
         self._relations = self._resolve_relations(create=True)
 
     def field_types(self) -> dict[str, FieldType]:
@@ -262,29 +262,10 @@ class HubSpotConnector:
 
     def _resolve_relations(self, *, create: bool) -> AssociationFields:
         """The fields' association types; `create`: make labels that do not exist (prepare)."""
-        source = self._parts().object_type
-        kinds = [
-            resolve_kind(self._api, self._pipeline.name, source, self._target(f), f, create=create)
-            for f in self._fields
-            if not f.hubspot_property
-        ]
-        kept = [f for f in self._fields if f.hubspot_property]
-        return AssociationFields(self._api, source.path_name, kinds, kept)
-
-    def _target(self, field: AssociationField) -> ObjectType:
-        try:
-            return self._resolve(field.to_hubspot_object)
-        except ConfigError as error:
-            raise ConfigError(f"{config_key(self._pipeline.name, field)}: {error}") from error
-
-    def _check_link_properties(self, parts: _Parts) -> None:
-        known = parts.catalog.definitions()
-        for field in self._fields:
-            if field.hubspot_property and field.hubspot_property not in known:
-                raise ConfigError(
-                    f"{config_key(self._pipeline.name, field)}: HubSpot "
-                    f"{parts.object_type.name} has no property {field.hubspot_property!r}"
-                )
+        return association_fields(
+            self._api, self._pipeline.name, self._parts().object_type, self._fields,
+            self._resolve, create=create,
+        )  # fmt: skip
 
     def _build(self, object_type: ObjectType) -> _Parts:
         linked = [str(f.hubspot_property) for f in self._fields if f.hubspot_property]
