@@ -209,10 +209,6 @@ class HubSpotConnector:
         """{merged-away id: surviving id} named by these records (from `changes`/`fetch`)."""
         return deletions.merged_ids(records)
 
-    def association_values(self, ids: Sequence[str]) -> dict[str, dict[str, list[str]]]:
-        """Built with no association fields yet: each live record among `ids` holds none."""
-        return {record.id: {} for record in self.fetch(ids)}
-
     def associations(self, to_object: str) -> Associations:
         """Edges (v4) from this pipeline's object to `to_object` (a standard plural name, a type
         id or a custom object's name): `.read(ids)`, `.create(edges)`, `.archive(pairs)`."""
@@ -220,13 +216,20 @@ class HubSpotConnector:
         return Associations(self._api, from_path, self._resolve(to_object).path_name)
 
     def association_values(self, ids: Sequence[str]) -> dict[str, dict[str, list[str]]]:
-        """{record id: {association field: list of the other object's ids}}, read in bulk
-        (v4 batch reads of 1,000 ids); for the engine's sweep."""
-        relations = self._fields_io()
+        """{record id: {association field: the other object's ids}} for the live records among
+        `ids`, read in bulk (v4 batch reads of 1,000 ids); for the engine's sweep. v4 cannot
+        tell a record pointing nowhere from one that is gone: only those are read (100 a call)."""
+        reader = self._parts().reader
+        unique = list(dict.fromkeys(ids))
         read = None
         if any(f.hubspot_property for f in self._fields):  # kept as properties: read them
-            read = {r.id: r for r in self._parts().reader.read(ids)}
-        return relations.values(list(dict.fromkeys(ids)), read)
+            read = {r.id: r for r in reader.read(unique)}
+        values = self._fields_io().values(unique, read)
+        if read is not None:
+            return {i: v for i, v in values.items() if i in read}
+        bare = [i for i, lists in values.items() if not any(lists.values())]
+        live = {r.id for r in reader.read(bare)} if bare else set()
+        return {i: v for i, v in values.items() if any(v.values()) or i in live}
 
     def owners(self, *, archived: bool = False) -> list[Owner]:
         """The portal's owners, to map owner ids (`hubspot_owner_id` values) to emails."""
