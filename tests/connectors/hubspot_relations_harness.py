@@ -58,10 +58,11 @@ class Portal:
         *,
         mapped: dict[str, str] | None = None,
         name: str | None = None,
+        retries: int = 0,
     ) -> HubSpotConnector:
         settings = HubSpotSettings(
             base_url=self.server.url, allow_private_network=True, token=SecretStr(TOKEN),
-            batch_size=100, max_retries=0,
+            batch_size=100, max_retries=retries,
         )  # fmt: skip
         pipeline = PipelineSettings(
             name=name or hubspot_object, hubspot_object=hubspot_object,

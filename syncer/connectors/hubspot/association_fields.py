@@ -75,6 +75,10 @@ class AssociationFields:
     def any(self) -> bool:
         return bool(self._kinds or self._as_properties)
 
+    def targets_by_object(self) -> dict[str, list[str]]:
+        """{the other object's path segment: the names of the fields pointing at it}."""
+        return {path: [k.field.name for k in kinds] for path, kinds in self._by_target.items()}
+
     def attach(self, records: Sequence[Record]) -> list[Record]:
         """`records`, each with every association field's list."""
         if not records or not self.any:
@@ -178,13 +182,14 @@ def in_bulk(
 ) -> Iterator[ChangePage]:
     """`pages` with their records' lists, read for up to BULK_RECORDS records at a time: the
     listing's pages hold 100 (search's 200) records, v4 batch read takes 1,000 ids. Pages keep
-    their order and cursors; the last one flushes whatever is held."""
+    their order and their cursors (each still comes with its own records, after them); the end
+    of the listing flushes whatever is held."""
     held: list[ChangePage] = []
     largest = 0
     for page in pages:
         held.append(page)
         largest = max(largest, len(page.records))
-        if sum(len(p.records) for p in held) + largest > BULK_RECORDS or page.cursor is not None:
+        if sum(len(p.records) for p in held) + largest > BULK_RECORDS:
             yield from _attached(held, attach)
             held = []
     yield from _attached(held, attach)

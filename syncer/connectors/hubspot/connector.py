@@ -43,6 +43,7 @@ from .association_fields import AssociationFields, in_bulk
 from .association_kinds import association_fields, check_link_properties
 from .associations import Associations
 from .budgets import PortalBudgets
+from .engagement_ids import ExternalIdLookup
 from .object_types import SCHEMAS_PATH, ObjectType, custom_type, standard_type
 from .objects import decode_cursor, encode_cursor, epoch_ms
 from .owners import Owner, list_owners, owner_emails
@@ -170,6 +171,9 @@ class HubSpotConnector:
 
     def find(self, field: str, values: Sequence[str]) -> list[Record]:
         parts = self._parts()
+        lookup = self._lookup(parts)
+        if lookup is not None and field == self._pipeline.external_id_property:
+            return self._fields_io().attach(lookup.find(values))
         by_email = field == EMAIL and parts.object_type.is_contacts
         if not by_email and not parts.catalog.is_unique(field):
             raise ConfigError(
@@ -188,9 +192,10 @@ class HubSpotConnector:
 
     def write(self, writes: Sequence[Write]) -> list[WriteResult]:
         parts = self._parts()
-        relations = self._fields_io()
-        if relations.any:
-            results = RelationWriter(parts.writer, parts.reader, relations).write(writes)
+        relations, lookup = self._fields_io(), self._lookup(parts)
+        if relations.any or lookup is not None:
+            writer = RelationWriter(parts.writer, parts.reader, relations, lookup)
+            results = writer.write(writes)
         else:
             results = parts.writer.write(writes)
         if any(r.rejection and r.rejection.code == MISSING_PROPERTY for r in results):
@@ -274,6 +279,15 @@ class HubSpotConnector:
             self._resolve, create=create,
         )  # fmt: skip
 
+    def _lookup(self, parts: _Parts) -> ExternalIdLookup | None:
+        """How creates are kept from duplicating when the external id is not unique (an
+        engagement type HubSpot gives no unique property: engagement_ids.py)."""
+        prop = self._pipeline.external_id_property
+        if not parts.object_type.engagement or parts.catalog.is_unique(prop):
+            return None
+        path = parts.object_type.path_name
+        return ExternalIdLookup(self._api, path, prop, parts.reader, self._fields_io())
+
     def _build(self, object_type: ObjectType) -> _Parts:
         linked = [str(f.hubspot_property) for f in self._fields if f.hubspot_property]
         properties = list(dict.fromkeys([*self._pipeline.hubspot_properties(), *linked]))
@@ -285,7 +299,11 @@ class HubSpotConnector:
         return _Parts(
             object_type=object_type,
             catalog=PropertyCatalog(
-                self._api, self._pipeline, object_type.path_name, self._kept_schemas
+                self._api,
+                self._pipeline,
+                object_type.path_name,
+                self._kept_schemas,
+                plain_external_id=object_type.engagement,
             ),
             reader=reader,
             writer=BatchWriter(self._api, object_type.path_name, self._settings.batch_size, reader),

@@ -23,6 +23,7 @@ from dataclasses import replace
 from syncer.records import Write, WriteResult
 
 from .association_fields import AssociationFields, Lists, Split
+from .engagement_ids import ExternalIdLookup
 from .reads import RecordReader
 from .writes import BatchWriter
 
@@ -31,11 +32,18 @@ TARGETS_MISSING = "INVALID_OBJECT_IDS"
 
 class RelationWriter:
     def __init__(
-        self, writer: BatchWriter, reader: RecordReader, fields: AssociationFields
+        self,
+        writer: BatchWriter,
+        reader: RecordReader,
+        fields: AssociationFields,
+        lookup: ExternalIdLookup | None = None,
     ) -> None:
+        """`lookup`: the object keeps its external id in a plain property (engagements on a
+        portal without unique properties for them): every create is looked for first."""
         self._writer = writer
         self._reader = reader
         self._fields = fields
+        self._lookup = lookup
 
     def write(self, writes: Sequence[Write]) -> list[WriteResult]:
         splits = {w.key: self._fields.split(w.properties) for w in writes}
@@ -47,7 +55,7 @@ class RelationWriter:
         plain = [
             replace(w, properties=splits[w.key].properties) for w in writes if w.key not in results
         ]
-        inline = [w for w in plain if _creates_with_edges(w, splits[w.key])]
+        inline = [w for w in plain if self._by_create(w, splits[w.key])]
         inline_keys = {w.key for w in inline}
         results.update(self._create_inline(inline, splits))
         rest = [w for w in plain if w.key not in inline_keys]
@@ -60,6 +68,8 @@ class RelationWriter:
     ) -> dict[str, WriteResult]:
         if not creates:
             return {}
+        if self._lookup is not None:
+            return self._create_looked_up(creates, splits, self._lookup)
         inline = {w.key: self._fields.inline(splits[w.key].lists) for w in creates}
         results = self._writer.create(creates, inline)
         refused = [
@@ -72,6 +82,28 @@ class RelationWriter:
             updates = self._write_plain(adopted)
             results.update({k: replace(r, created=False) for k, r in updates.items()})
         return results
+
+    def _create_looked_up(
+        self, creates: list[Write], splits: dict[str, Split], lookup: ExternalIdLookup
+    ) -> dict[str, WriteResult]:
+        """Without a unique property nothing refuses a second create: adopt what holds the
+        external id already, create the rest, never re-sending a create whose answer was lost."""
+        holders = lookup.holders(creates, {w.key: splits[w.key].lists for w in creates})
+        adopted = [replace(w, target_id=holders[w.key]) for w in creates if w.key in holders]
+        fresh = [w for w in creates if w.key not in holders]
+        inline = {w.key: self._fields.inline(splits[w.key].lists) for w in fresh}
+        results = self._writer.create(fresh, inline, repeatable=False) if fresh else {}
+        if adopted:
+            updates = self._write_plain(adopted)
+            results.update({k: replace(r, created=False) for k, r in updates.items()})
+        return results
+
+    def _by_create(self, write: Write, split: Split) -> bool:
+        """Creates sent by batch/create: those with edges (inline), and every create when the
+        external id is not unique (batch upsert needs a unique idProperty)."""
+        if write.target_id or not (write.unique_property and write.unique_value):
+            return False
+        return self._lookup is not None or any(split.lists.values())
 
     def _write_plain(self, writes: list[Write]) -> dict[str, WriteResult]:
         """Records without their lists; an update left with no property costs no call."""
@@ -112,14 +144,6 @@ class RelationWriter:
         for record_id, rejection in self._fields.apply(wanted).items():
             key = key_of[record_id]
             results[key] = WriteResult(key, None, rejection=rejection)
-
-
-def _creates_with_edges(write: Write, split: Split) -> bool:
-    return (
-        not write.target_id
-        and bool(write.unique_property and write.unique_value)
-        and any(split.lists.values())
-    )
 
 
 def _code(result: WriteResult) -> str | None:

@@ -60,14 +60,21 @@ class BatchWriter:
         return [results.get(w.key) or WriteResult(w.key, None, rejection=NO_KEY) for w in writes]
 
     def create(
-        self, writes: Sequence[Write], inline: Mapping[str, list[dict[str, Any]]]
+        self,
+        writes: Sequence[Write],
+        inline: Mapping[str, list[dict[str, Any]]],
+        *,
+        repeatable: bool = True,
     ) -> dict[str, WriteResult]:
         """Creates with their associations inline (`inline`: write key -> `associations`),
         by batch/create: batch upsert takes no associations. The unique property's value goes
         in the properties, so a resend (or a retry after a lost answer) is refused as taken
-        rather than duplicated; the caller adopts the holder (relation_writes.py)."""
+        rather than duplicated; the caller adopts the holder (relation_writes.py). Without a
+        unique property (engagement_ids.py) pass `repeatable=False`: a create whose answer was
+        lost is not sent again (RetryableError), the next attempt looks first."""
         return self._in_rounds(
-            split_rounds(writes, _unique_key), lambda batch: self._create(batch, inline)
+            split_rounds(writes, _unique_key),
+            lambda batch: self._create(batch, inline, repeatable),
         )
 
     def archive(self, ids: Sequence[str]) -> list[WriteResult]:
@@ -133,7 +140,7 @@ class BatchWriter:
         return {key: self._adopt_if_conflict(result, batch) for key, result in results.items()}
 
     def _create(
-        self, batch: list[Write], inline: Mapping[str, list[dict[str, Any]]]
+        self, batch: list[Write], inline: Mapping[str, list[dict[str, Any]]], repeatable: bool
     ) -> dict[str, WriteResult] | Rejection:
         inputs = [
             {
@@ -144,7 +151,11 @@ class BatchWriter:
             for w in batch
         ]
         exchange = self._api.call(
-            "POST", f"{self._path}/create", kind="batch/create", body={"inputs": inputs}
+            "POST",
+            f"{self._path}/create",
+            kind="batch/create",
+            body={"inputs": inputs},
+            repeatable=repeatable,
         )
         body = body_of(exchange.response)
         if not exchange.ok:
