@@ -4,12 +4,14 @@ not fit their columns refused, join rows read a chunk of ids at a time."""
 
 from __future__ import annotations
 
+import gc
 from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
 
 from syncer.connectors.sql import SqlConnector
+from syncer.connectors.sql.engines import SqlEngines
 from syncer.errors import ConfigError
 from syncer.records import RejectionKind, Write
 from syncer.relations import JoinTable
@@ -151,3 +153,36 @@ def test_join_rows_are_read_a_page_at_a_time(sql_harness: SqlHarness) -> None:
     assert [r.properties[tables.relations.many.name] for r in records] == [[group]] * 6
     selects = connector.counter.by_kind["select"] - before
     assert selects <= 2 * len(pages) + 1  # each page, its join rows, the watermark
+
+
+def test_a_daemons_passes_reflect_join_and_users_tables_once_and_keep_nothing_behind(
+    sql_harness: SqlHarness, sql_url: str
+) -> None:
+    """As for the pipeline's own table (issue 9): reflecting the join and users tables again
+    every pass would keep the dialect's catalogue queries behind, pass after pass."""
+    tables = sql_harness.related_tables()
+    engines = SqlEngines()
+
+    def one_pass() -> None:
+        connector = SqlConnector(
+            SqlSettings(url=sql_url), pipeline_for(sql_harness.table), engines=engines,
+            associations=tables.fields(), owners=tables.owners,
+        )  # fmt: skip
+        try:
+            connector.prepare()
+            read_all(connector.changes(None, UNTIL))
+            connector.owner_emails()
+        finally:
+            connector.close()
+
+    try:
+        for _ in range(10):  # warm: imports, the pool, the dialect's statement caches
+            one_pass()
+        gc.collect()
+        before = len(gc.get_objects())
+        for _ in range(30):
+            one_pass()
+        gc.collect()
+        assert (len(gc.get_objects()) - before) / 30 < 10
+    finally:
+        engines.close()

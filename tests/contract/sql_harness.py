@@ -28,9 +28,15 @@ SQL_FIELDS = ContractFields(
 
 
 def crm_table(
-    name: str, *, unique_email: bool = True, updated_at: bool = True, deleted_flag: bool = True
+    name: str,
+    *,
+    unique_email: bool = True,
+    updated_at: bool = True,
+    deleted_flag: bool = True,
+    relations: bool = False,
 ) -> sa.Table:
-    """A legacy CRM customer table, in the shape the contract's fields need."""
+    """A legacy CRM customer table, in the shape the contract's fields need; with `relations`,
+    the foreign-key columns of the contract's associations (sql_relations.py)."""
     columns: list[sa.Column[Any]] = [
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("email", sa.String(120), unique=unique_email),
@@ -39,7 +45,7 @@ def crm_table(
         sa.Column("birthday", sa.Date),
         sa.Column("active", sa.Boolean),
         sa.Column("last_seen", sa.DateTime),
-        *relation_columns(),
+        *(relation_columns() if relations else []),
     ]
     if updated_at:
         columns.append(sa.Column("updated_at", sa.DateTime))
@@ -237,7 +243,7 @@ def sql_engine(sql_url: str, sql_engines: dict[str, sa.Engine]) -> sa.Engine:
 
 @pytest.fixture
 def sql_harness(sql_engine: sa.Engine, unique_name: str) -> Iterator[SqlHarness]:
-    table = crm_table(unique_name)
+    table = crm_table(unique_name, relations=True)
     table.create(sql_engine)
     harness = SqlHarness(sql_engine, table)
     yield harness

@@ -18,7 +18,7 @@ prepared; one that is not there is a ConfigError naming the setting and the colu
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -26,12 +26,14 @@ import sqlalchemy as sa
 
 from syncer.connectors.sql.calls import chunked, run, run_many
 from syncer.connectors.sql.keys import key_condition, parse_id, parse_value, record_id
-from syncer.connectors.sql.schema import Column, TableSchema, lookup_column, reflect_named
+from syncer.connectors.sql.schema import Column, TableSchema, lookup_column
 from syncer.errors import ConfigError
 from syncer.records import CallCounter, Record, Rejection, RejectionKind, Write, WriteResult
 from syncer.relations import AssociationField
 
 Lists = dict[str, list[str]]  # {association field name: ids}
+# Reflects another table the configuration names: (its name, the setting naming it) -> table.
+Reflect = Callable[[str, str], sa.Table]
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ class Join:
 
 
 def resolve(
-    engine: sa.Engine, counter: CallCounter, schema: TableSchema, fields: Sequence[AssociationField]
+    reflect: Reflect, schema: TableSchema, fields: Sequence[AssociationField]
 ) -> tuple[list[ForeignKey], list[Join]]:
     """Each field's columns and join table, looked up in the database; ConfigError otherwise."""
     foreign_keys: list[ForeignKey] = []
@@ -68,8 +70,7 @@ def resolve(
                 f"{setting}.columns: join table column {field.join.from_column!r} holds one "
                 f"value; the key of {schema.table.fullname} has {len(schema.primary_key)} columns"
             )
-        counter.add("reflect")
-        table = reflect_named(engine, field.join.table, key=f"{setting}.table")
+        table = reflect(field.join.table, f"{setting}.table")
         from_column = lookup_column(table, field.join.from_column, key=f"{setting}.columns")
         to_column = lookup_column(table, field.join.to_column, key=f"{setting}.columns")
         joins.append(Join(field, table, from_column, to_column))
@@ -86,13 +87,14 @@ class TableAssociations:
         counter: CallCounter,
         fields: Sequence[AssociationField],
         *,
+        reflect: Reflect,
         batch_size: int,
     ) -> None:
         self._engine = engine
         self._schema = schema
         self._counter = counter
         self._batch_size = batch_size
-        self.foreign_keys, self.joins = resolve(engine, counter, schema, fields)
+        self.foreign_keys, self.joins = resolve(reflect, schema, fields)
         self.names = [f.name for f in fields]
         read = {c.name for c in schema.read_columns}
         self._extra = tuple(

@@ -26,6 +26,7 @@ from syncer.connectors.sql.schema import (
     check_identifiers,
     field_shape,
     field_type,
+    reflect_named,
     reflect_table,
     zone_of,
 )
@@ -105,10 +106,19 @@ class SqlConnector:
             self._schema,
             self.counter,
             self._association_fields,
+            reflect=self._reflect,
             batch_size=self._settings.batch_size,
         )
         if self._owners_settings is not None:
-            self._owners = OwnersTable(self._engine, self.counter, self._owners_settings)
+            owners = self._owners_settings
+            self._owners = OwnersTable(self._engine, self.counter, owners, self._reflect)
+
+    def _reflect(self, name: str, setting: str) -> sa.Table:
+        """A join table or the users table, reflected once per process when it has engines."""
+        self.counter.add("reflect")
+        if self._engines is not None:
+            return self._engines.named(self._engine, name, key=setting)
+        return reflect_named(self._engine, name, key=setting)
 
     def field_types(self) -> dict[str, FieldType]:
         return {c.name: field_type(c.type) for c in self._table().read_columns}

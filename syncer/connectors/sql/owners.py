@@ -8,20 +8,22 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from syncer.connectors.sql.associations import Reflect
 from syncer.connectors.sql.calls import run
 from syncer.connectors.sql.keys import record_id
-from syncer.connectors.sql.schema import Column, lookup_column, reflect_named
+from syncer.connectors.sql.schema import Column, lookup_column
 from syncer.records import CallCounter
 from syncer.settings_relations import OwnersSettings
 
 
 class OwnersTable:
-    def __init__(self, engine: sa.Engine, counter: CallCounter, settings: OwnersSettings) -> None:
+    def __init__(
+        self, engine: sa.Engine, counter: CallCounter, settings: OwnersSettings, reflect: Reflect
+    ) -> None:
         """Reflects the table; ConfigError naming the `owners.*` setting that names nothing."""
         self._engine = engine
         self._counter = counter
-        counter.add("reflect")
-        table = reflect_named(engine, settings.table, key="owners.table")
+        table = reflect(settings.table, "owners.table")
         self._key: Column = lookup_column(table, settings.key, key="owners.key")
         self._email: Column = lookup_column(table, settings.email, key="owners.email")
         self._emails: dict[str, str] | None = None
