@@ -19,7 +19,6 @@ from syncer.engine.run import PipelineRun
 from syncer.errors import ConfigError
 from syncer.ledger.store import Ledger
 from syncer.records import Side
-from syncer.relations import AssociationField, association_fields
 from syncer.settings import PipelineSettings, Settings
 from syncer.settings_external import ExternalSettings, SqlSettings
 from syncer.settings_relations import OwnersSettings
@@ -36,12 +35,12 @@ class Relations:
     """What a pipeline's connectors are told of relations: the association fields of its
     records (`relations.association_fields`) and the `[owners]` users table (external side)."""
 
-    fields: tuple[AssociationField, ...] = ()
+    fields: tuple[relations.AssociationField, ...] = ()
     owners: OwnersSettings | None = None
 
     @classmethod
     def of(cls, settings: Settings, pipeline: PipelineSettings) -> Relations:
-        return cls(tuple(association_fields(settings, pipeline)), settings.owners)
+        return cls(tuple(relations.association_fields(settings, pipeline)), settings.owners)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,8 +150,8 @@ def build_connectors(
     own. `kept_schemas`: the ledger's copy of the property catalogue, read instead of HubSpot's."""
     from syncer.connectors.hubspot import HubSpotConnector
 
-    relations = Relations.of(settings, pipeline)
-    external = external_connector(settings.external, pipeline, budgets, relations)
+    related = Relations.of(settings, pipeline)
+    external = external_connector(settings.external, pipeline, budgets, related)
     try:
         hubspot = HubSpotConnector(
             settings.hubspot,
