@@ -1,10 +1,12 @@
 """`syncer check` on a config with relations: every association column, join table and column,
-and the `[owners]` table and columns must exist, else exit 2 naming the setting and the column."""
+and the `[owners]` table and columns must exist, else exit 2 naming the setting and the column;
+a label the config names is made in HubSpot (both connectors are built with the fields)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 import sqlalchemy as sa
 
@@ -38,6 +40,7 @@ email = "email"
 [[pipelines.associations]]
 to = "companies"
 external = "{column}"
+label = "Billing company"
 
 [[associations]]
 between = ["contacts", "companies"]
@@ -88,5 +91,9 @@ def test_check_refuses_relations_naming_what_is_missing(
             if expected == 2:
                 error = capsys.readouterr().err
                 assert all(word in error for word in named), error
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        path = "/crm/v4/associations/contacts/companies/labels"
+        labels = httpx.get(server.url + path, headers=headers).json()["results"]
+        assert "Billing company" in [label["label"] for label in labels]
     finally:
         server.stop()
