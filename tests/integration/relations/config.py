@@ -88,6 +88,7 @@ hubspot_object = "deals"
 external_object = "{p}_orders"
 external_id_property = "legacy_order_number"
 deletes = "archive"
+association_sweep = "{sweep}"
 [pipelines.sql]
 primary_key = "orderNumber"
 updated_at = "last_modified"
@@ -111,6 +112,7 @@ hubspot_object = "contacts"
 external_object = "{p}_contacts"
 external_id_property = "legacy_contact_number"
 match = {{ hubspot = "email", external = "email" }}
+association_sweep = "{sweep}"
 [pipelines.sql]
 primary_key = "contactNumber"
 updated_at = "last_modified"
@@ -145,6 +147,7 @@ name = "companies"
 hubspot_object = "companies"
 external_object = "{p}_customers"
 external_id_property = "legacy_customer_number"
+create_in = ["hubspot"]  # customer numbers are the legacy app's to give
 [pipelines.sql]
 primary_key = "customerNumber"
 updated_at = "last_modified"
@@ -174,7 +177,8 @@ POINTS_AT = {
 }
 
 
-def pipelines_toml(prefix: str, *, unknown_owner: str = "quarantine") -> str:
-    """The `[owners]`, `[[pipelines]]` and `[[associations]]` sections for tables `prefix_*`.
-    Already formatted: pass it to harness.config_text through a "{pipelines}" template."""
-    return PIPELINES.format(p=prefix, unknown_owner=unknown_owner)
+def pipelines_toml(prefix: str, *, unknown_owner: str = "quarantine", sweep: str = "1d") -> str:
+    """The `[owners]`, `[[pipelines]]` and `[[associations]]` sections for tables `prefix_*`;
+    `sweep`: how often contacts' and deals' associations are all re-read. Already formatted:
+    pass it to harness.config_text through a "{body}" template."""
+    return PIPELINES.format(p=prefix, unknown_owner=unknown_owner, sweep=sweep)

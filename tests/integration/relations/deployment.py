@@ -138,6 +138,7 @@ def sales_deployment(
     sizes: Sizes | None = None,
     without_owner: Iterable[int] = (),
     unknown_owner: str = "quarantine",
+    sweep: str = "1d",
     **sandbox: Any,
 ) -> Iterator[SalesDeployment]:
     """The schema created and seeded under `prefix`; every employee but `without_owner` is a
@@ -158,7 +159,7 @@ def sales_deployment(
     }
     config = tmp_path / "syncer.toml"
     ledger_url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    body = pipelines_toml(prefix, unknown_owner=unknown_owner)
+    body = pipelines_toml(prefix, unknown_owner=unknown_owner, sweep=sweep)
     config.write_text(
         config_text(
             "{body}", ledger=ledger_url, url=server.url, token=TOKEN, sql_url=sql_url, body=body

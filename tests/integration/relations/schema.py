@@ -91,7 +91,8 @@ def sales_schema(prefix: str) -> SalesSchema:
     sa.Table(
         n("contacts"),
         metadata,
-        sa.Column("contactNumber", sa.Integer, primary_key=True, autoincrement=False),
+        # Given by the database: a contact entered in HubSpot gets its number on insert.
+        sa.Column("contactNumber", sa.Integer, primary_key=True, autoincrement=True),
         # The contact's own account; NULL for a contact the app has not filed yet.
         sa.Column("customerNumber", sa.Integer, _fk(n("customers"), "customerNumber")),
         sa.Column("contactFirstName", sa.String(50), nullable=False),
