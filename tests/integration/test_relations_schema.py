@@ -12,8 +12,9 @@ import sqlalchemy as sa
 
 from syncer.relations import association_fields
 from syncer.settings import load_settings
+from tests.deploy.files import load_shipped_config
 from tests.integration.harness import config_text
-from tests.integration.relations.config import POINTS_AT, pipelines_toml
+from tests.integration.relations.config import EXAMPLE, POINTS_AT, pipelines_toml
 from tests.integration.relations.data import Sizes, generate, load
 from tests.integration.relations.schema import (
     TABLE_NAMES,
@@ -129,3 +130,11 @@ def test_the_config_loads_every_relation_and_orders_the_pipelines(tmp_path: Path
     assert settings.owners is not None and settings.owners.key == "employeeNumber"
     owned = [p.name for p in settings.pipelines if "hubspot_owner_id" in p.fields]
     assert sorted(owned) == ["companies", "contacts", "deals", "notes", "tasks"]
+
+
+def test_the_shipped_sales_example_loads_as_it_is(tmp_path: Path) -> None:
+    secrets = {"hubspot_token": "pat-na1-example", "crm_password": "example"}
+    text = EXAMPLE.read_text(encoding="utf-8")
+    settings = load_shipped_config(text, tmp_path, secrets)
+    assert {p.name for p in settings.pipelines} == set(POINTS_AT)
+    assert [j.table for j in settings.associations] == ["contact_accounts"]

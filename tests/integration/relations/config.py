@@ -8,162 +8,21 @@
   product through HubSpot's `hs_product_id` property);
 - engagements (notes, tasks) pointing at their contact, one-way into HubSpot.
 
-`pipelines_toml(prefix)` is the pipelines' part of a config; the connection sections come from
+It is the shipped example, config/sales.example.toml, its tables renamed so that tests sharing
+a server database never meet: what the tests run is what users read. `pipelines_toml(prefix)`
+is its relations and pipelines; the connection sections come from
 tests/integration/harness.config_text. Pipelines are listed out of dependency order on
 purpose: syncer must order them itself.
 """
 
 from __future__ import annotations
 
-PIPELINES = """\
-[owners]
-table = "{p}_employees"
-key = "employeeNumber"
-email = "email"
-unknown = "{unknown_owner}"
+import re
+from pathlib import Path
 
-[[pipelines]]
-name = "notes"
-hubspot_object = "notes"
-external_object = "{p}_notes"
-external_id_property = "legacy_note_id"
-direction = "to_hubspot"
-deletes = "archive"
-[pipelines.sql]
-primary_key = "noteId"
-updated_at = "last_modified"
-[pipelines.fields]
-hs_note_body = "noteText"
-hs_timestamp = "createdAt"
-hubspot_owner_id = {{ external = "enteredBy", owner = true }}
-[[pipelines.associations]]
-to = "contacts"
-external = "contactNumber"
+EXAMPLE = Path(__file__).resolve().parents[3] / "config" / "sales.example.toml"
+_TABLE_SETTING = re.compile(r'^((?:external_object|table) = ")([A-Za-z_]+)(")', re.M)
 
-[[pipelines]]
-name = "tasks"
-hubspot_object = "tasks"
-external_object = "{p}_tasks"
-external_id_property = "legacy_task_id"
-direction = "to_hubspot"
-deletes = "archive"
-[pipelines.sql]
-primary_key = "taskId"
-updated_at = "last_modified"
-[pipelines.fields]
-hs_task_subject = "subject"
-hs_task_body = "details"
-hs_timestamp = "dueDate"
-hs_task_status = {{ external = "status", values = {{ NOT_STARTED = "open", COMPLETED = "done" }} }}
-hubspot_owner_id = {{ external = "assignedTo", owner = true }}
-[[pipelines.associations]]
-to = "contacts"
-external = "contactNumber"
-
-[[pipelines]]
-name = "line_items"
-hubspot_object = "line_items"
-external_object = "{p}_orderdetails"
-external_id_property = "legacy_order_line"
-direction = "to_hubspot"
-deletes = "archive"
-[pipelines.sql]
-primary_key = ["orderNumber", "productCode"]
-updated_at = "last_modified"
-[pipelines.fields]
-quantity = "quantityOrdered"
-price = "priceEach"
-hs_position_on_quote = "orderLineNumber"
-[[pipelines.associations]]
-to = "deals"
-external = "orderNumber"
-[[pipelines.associations]]
-to = "products"
-external = "productCode"
-hubspot_property = "hs_product_id"
-
-[[pipelines]]
-name = "deals"
-hubspot_object = "deals"
-external_object = "{p}_orders"
-external_id_property = "legacy_order_number"
-deletes = "archive"
-association_sweep = "{sweep}"
-[pipelines.sql]
-primary_key = "orderNumber"
-updated_at = "last_modified"
-[pipelines.fields]
-dealname = "orderReference"
-amount = "orderTotal"
-dealstage.external = "status"
-dealstage.values.appointmentscheduled = "In Process"
-dealstage.values.closedwon = "Shipped"
-dealstage.values.closedlost = "Cancelled"
-pipeline = {{ value = "default" }}
-hubspot_owner_id = {{ external = "salesRepEmployeeNumber", owner = true }}
-[[pipelines.associations]]
-to = "companies"
-external = "customerNumber"
-label = "Billing company"
-
-[[pipelines]]
-name = "contacts"
-hubspot_object = "contacts"
-external_object = "{p}_contacts"
-external_id_property = "legacy_contact_number"
-match = {{ hubspot = "email", external = "email" }}
-association_sweep = "{sweep}"
-[pipelines.sql]
-primary_key = "contactNumber"
-updated_at = "last_modified"
-[pipelines.fields]
-email = "email"
-firstname = "contactFirstName"
-lastname = "contactLastName"
-phone = "phone"
-hubspot_owner_id = {{ external = "salesRepEmployeeNumber", owner = true }}
-[[pipelines.associations]]
-to = "companies"
-external = "customerNumber"
-
-[[pipelines]]
-name = "products"
-hubspot_object = "products"
-external_object = "{p}_products"
-external_id_property = "legacy_product_code"
-[pipelines.sql]
-primary_key = "productCode"
-updated_at = "last_modified"
-[pipelines.fields]
-hs_sku = "productCode"
-name = "productName"
-description = "productDescription"
-hs_folder = "productLine"
-price = "MSRP"
-hs_cost_of_goods_sold = "buyPrice"
-
-[[pipelines]]
-name = "companies"
-hubspot_object = "companies"
-external_object = "{p}_customers"
-external_id_property = "legacy_customer_number"
-create_in = ["hubspot"]  # customer numbers are the legacy app's to give
-[pipelines.sql]
-primary_key = "customerNumber"
-updated_at = "last_modified"
-[pipelines.fields]
-name = "customerName"
-phone = "phone"
-city = "city"
-country = "country"
-hubspot_owner_id = {{ external = "salesRepEmployeeNumber", owner = true }}
-
-[[associations]]
-between = ["contacts", "companies"]
-table = "{p}_contact_accounts"
-columns = ["contactNumber", "customerNumber"]
-label = "Buyer"
-"""
 
 # What each pipeline's records point at: syncer must run every pipeline after these.
 POINTS_AT = {
@@ -178,7 +37,17 @@ POINTS_AT = {
 
 
 def pipelines_toml(prefix: str, *, unknown_owner: str = "quarantine", sweep: str = "1d") -> str:
-    """The `[owners]`, `[[pipelines]]` and `[[associations]]` sections for tables `prefix_*`;
-    `sweep`: how often contacts' and deals' associations are all re-read. Already formatted:
-    pass it to harness.config_text through a "{body}" template."""
-    return PIPELINES.format(p=prefix, unknown_owner=unknown_owner, sweep=sweep)
+    """The example's `[owners]`, `[[pipelines]]` and `[[associations]]` sections, its tables
+    renamed `prefix_*`; `unknown_owner`: `[owners] unknown`; `sweep`: the `association_sweep` of
+    contacts and deals. Pass it to harness.config_text through a "{body}" template."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    body = text[text.index("[owners]") :]
+    body = _TABLE_SETTING.sub(lambda m: f"{m[1]}{prefix}_{m[2]}{m[3]}", body)
+    body = _replace_once(body, 'unknown = "quarantine"', f'unknown = "{unknown_owner}"')
+    return body.replace('association_sweep = "1d"', f'association_sweep = "{sweep}"')
+
+
+def _replace_once(text: str, old: str, new: str) -> str:
+    if text.count(old) != 1:
+        raise ValueError(f"{EXAMPLE.name}: expected {old!r} once")
+    return text.replace(old, new)
