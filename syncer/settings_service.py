@@ -1,9 +1,9 @@
-"""`[service]`: what `syncer run` serves besides its passes (health, readiness, metrics), and
-where a one-shot `sync` pushes its figures.
+"""`[service]`: what `syncer run` serves besides its passes (health, readiness, metrics, the
+status page), and where a one-shot `sync` pushes its figures.
 
 Without `listen` the daemon serves nothing, as before; without `pushgateway` a `sync` pushes
-nothing. `token` (or `token_file`) guards /metrics with a bearer token; /healthz and /readyz
-stay open, since orchestrators probe them without credentials.
+nothing. `token` (or `token_file`) guards /metrics and /status with a bearer token; /healthz
+and /readyz stay open, since orchestrators probe them without credentials.
 """
 
 from __future__ import annotations

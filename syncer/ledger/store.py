@@ -26,6 +26,7 @@ from syncer.ledger.values import (
     Commit,
     Intent,
     Link,
+    LoggedConflict,
     PipelineHealth,
     QuarantineEntry,
     QuarantineSelector,
@@ -158,6 +159,10 @@ class Ledger:
         """The newest runs first, of one pipeline or of all."""
         return journal.recent_runs(self._engine, pipeline, limit)
 
+    def runs_since(self, pipeline: str, since: datetime) -> list[RunRecord]:
+        """The pipeline's runs finished since `since`, oldest first (the lag history)."""
+        return journal.runs_since(self._engine, pipeline, since)
+
     def record_intents(self, pipeline: str, run_id: str, intents: Sequence[Intent]) -> None:
         """Commit intents before their writes are sent."""
         journal.record_intents(self._engine, pipeline, run_id, intents)
@@ -212,6 +217,10 @@ class Ledger:
     def health(self, pipeline: str) -> PipelineHealth:
         """Quarantine depth, conflicts logged, last successful run and lease holder."""
         return watch.pipeline_health(self._engine, pipeline)
+
+    def recent_conflicts(self, pipeline: str, limit: int = 20) -> list[LoggedConflict]:
+        """The newest conflicts the pipeline's policy settled, newest first."""
+        return watch.recent_conflicts(self._engine, pipeline, limit)
 
     # -- schemas kept between runs (schema_cache.py) -----------------------------------------
 

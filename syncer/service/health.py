@@ -16,6 +16,7 @@ from typing import Any
 from syncer.ledger.store import Ledger
 from syncer.ledger.values import PipelineHealth, utcnow
 from syncer.logs import get_logger
+from syncer.status_view import pipeline_status
 
 log = get_logger(__name__)
 
@@ -35,6 +36,12 @@ class LedgerWatch:
         ledger = self._opened()
         ledger.ping()
         return [ledger.health(name) for name in self.pipelines]
+
+    def status(self, now: datetime) -> dict[str, dict[str, Any]]:
+        """Every pipeline's facts as `syncer status` shows them; raises if the ledger cannot be
+        reached."""
+        ledger = self._opened()
+        return {name: pipeline_status(ledger, name, now) for name in self.pipelines}
 
     def open_now(self) -> None:
         """Open (and bring up to date) the ledger now, before any pass opens it too: two first

@@ -3,9 +3,12 @@
 - GET /healthz: 200 while the process and its scheduler are alive, 503 otherwise;
 - GET /readyz: 200 when the ledger answers and no pipeline is stale, else 503 with a JSON
   reason (see health.py);
-- GET /metrics: the Prometheus text format. With a token configured it asks for
-  `Authorization: Bearer <token>`, as will every endpoint added later, except the probes
-  (orchestrators call them without credentials) and /webhooks/hubspot (HubSpot signs those).
+- GET /metrics: the Prometheus text format;
+- GET /status: the status page (status_page.py), HTML for people.
+
+With a token configured, /metrics and /status ask for `Authorization: Bearer <token>`, as will
+every endpoint added later, except the probes (orchestrators call them without credentials)
+and /webhooks/hubspot (HubSpot signs those).
 """
 
 from __future__ import annotations
@@ -32,6 +35,13 @@ log = get_logger(__name__)
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/webhooks/hubspot"})
 _THREADS = 4
 _POLL_SECONDS = 0.2
+_HTML = "text/html; charset=utf-8"
+_UNAVAILABLE = (
+    b'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+    b'<meta http-equiv="refresh" content="10"><title>syncer status</title></head>'
+    b"<body><h1>syncer status</h1><p>The ledger cannot be reached; this page tries again "
+    b"every 10 s.</p></body></html>"
+)
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 
@@ -51,11 +61,13 @@ class Endpoints:
         ready: Callable[[], Readiness],
         registry: CollectorRegistry,
         token: str | None = None,
+        status_page: Callable[[], str] | None = None,
     ) -> None:
         self.alive = alive
         self.ready = ready
         self.registry = registry
         self.token = token
+        self.status_page = status_page
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         reply = self.reply(environ.get("PATH_INFO", ""), environ)
@@ -79,7 +91,18 @@ class Endpoints:
             return _json(status, ready.as_dict())
         if path == "/metrics":
             return Reply("200 OK", generate_latest(self.registry), CONTENT_TYPE_LATEST)
+        if path == "/status" and self.status_page is not None:
+            return self._status()
         return _json("404 Not Found", {"error": f"no endpoint {path}"})
+
+    def _status(self) -> Reply:
+        try:
+            page = self.status_page() if self.status_page else ""
+        except Exception as exc:
+            # The details go to the log; the page says only what is wrong.
+            log.warning("status page failed", error=f"{type(exc).__name__}: {exc}")
+            return Reply("503 Service Unavailable", _UNAVAILABLE, _HTML)
+        return Reply("200 OK", page.encode(), _HTML)
 
     def _authorised(self, environ: dict[str, Any]) -> bool:
         if self.token is None:

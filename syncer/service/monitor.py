@@ -4,6 +4,7 @@ one-shot `sync` uses the same pieces to push its figures to a Prometheus Pushgat
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Callable, Sequence
 from datetime import timedelta
@@ -16,6 +17,7 @@ from syncer.logs import get_logger
 from syncer.service.health import LedgerWatch, Readiness, readiness
 from syncer.service.http import Endpoints, EndpointServer
 from syncer.service.metrics import LedgerMetrics, RateLimitMetrics, RateLimits, RunMetrics
+from syncer.service.status_page import render_page
 from syncer.settings_service import ServiceSettings
 
 log = get_logger(__name__)
@@ -38,10 +40,18 @@ class Monitor:
         self.watch = LedgerWatch(open_ledger, pipelines)
         self.registry.register(LedgerMetrics(self.watch))
         self.started_at = utcnow()
+        self.rate_limits: dict[str, RateLimits] = {}
 
     def watch_rate_limits(self, side: str, limits: RateLimits) -> None:
         """Also show what `side`'s rate limits allow now and how often the server refused."""
         self.registry.register(RateLimitMetrics(side, limits))
+        self.rate_limits[side] = limits
+
+    def status_page(self) -> str:
+        """/status: the pipelines' facts from the ledger, and this replica's rate budgets."""
+        now = utcnow()
+        served_by = f"{socket.gethostname()}:{os.getpid()}"  # as a lease names its holder
+        return render_page(self.watch.status(now), self.rate_limits, served_by, now)
 
     def ready(self) -> Readiness:
         stale_after = timedelta(seconds=self.settings.stale_after_seconds())
@@ -53,7 +63,7 @@ class Monitor:
             return None
         self.watch.open_now()
         token = self.settings.token.get_secret_value() if self.settings.token else None
-        app = Endpoints(alive, self.ready, self.registry, token)
+        app = Endpoints(alive, self.ready, self.registry, token, self.status_page)
         return EndpointServer(app, *address)
 
     def push(self, selection: str | None) -> None:
