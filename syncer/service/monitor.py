@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
 
 from prometheus_client import CollectorRegistry, push_to_gateway
@@ -18,6 +18,7 @@ from syncer.service.health import LedgerWatch, Readiness, readiness
 from syncer.service.http import Endpoints, EndpointServer
 from syncer.service.metrics import LedgerMetrics, RateLimitMetrics, RateLimits, RunMetrics
 from syncer.service.status_page import render_page
+from syncer.service.webhooks import WebhookReceiver
 from syncer.settings_service import ServiceSettings
 
 log = get_logger(__name__)
@@ -57,14 +58,41 @@ class Monitor:
         stale_after = timedelta(seconds=self.settings.stale_after_seconds())
         return readiness(self.watch, stale_after, self.started_at)
 
-    def serve(self, alive: Callable[[], bool]) -> EndpointServer | None:
+    def serve(
+        self,
+        alive: Callable[[], bool],
+        request_passes: Callable[[Iterable[str]], None] | None = None,
+        hubspot_objects: Mapping[str, str] | None = None,
+    ) -> EndpointServer | None:
+        """Serve the endpoints, if `[service] listen` is set. With `[service] webhook_secret`
+        and `request_passes`, HubSpot's webhooks ask for passes of the pipelines (by name:
+        their HubSpot object) whose objects changed."""
         address = self.settings.listen_host_port()
         if address is None:
             return None
         self.watch.open_now()
         token = self.settings.token.get_secret_value() if self.settings.token else None
-        app = Endpoints(alive, self.ready, self.registry, token, self.status_page)
+        app = Endpoints(
+            alive,
+            self.ready,
+            self.registry,
+            token,
+            status_page=self.status_page,
+            webhooks=self._webhooks(request_passes, hubspot_objects or {}),
+        )
         return EndpointServer(app, *address)
+
+    def _webhooks(
+        self,
+        request_passes: Callable[[Iterable[str]], None] | None,
+        hubspot_objects: Mapping[str, str],
+    ) -> WebhookReceiver | None:
+        secret = self.settings.webhook_secret
+        if secret is None or request_passes is None:
+            return None
+        return WebhookReceiver(
+            secret.get_secret_value(), hubspot_objects, request_passes, self.settings.webhook_url
+        )
 
     def push(self, selection: str | None) -> None:
         """Push every figure to the Pushgateway, if one is configured, grouped under job
