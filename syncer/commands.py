@@ -25,7 +25,7 @@ from syncer.records import Side
 from syncer.service.signals import stopped_by_signals
 from syncer.settings import Settings, load_settings
 from syncer.status_view import pipeline_status, render_status
-from syncer.wiring import SharedBudgets, pipeline_run, select_pipelines
+from syncer.wiring import LedgerRateGate, SharedBudgets, pipeline_run, select_pipelines
 
 if TYPE_CHECKING:
     from syncer.service.monitor import Monitor
@@ -105,6 +105,8 @@ def daemon(args: argparse.Namespace) -> int:
 
     settings = load(args)
     budgets = SharedBudgets.of(settings)
+    shared_rates = LedgerRateGate(settings.ledger.connect_url())  # with the other replicas
+    budgets.hubspot.share_through(shared_rates)
     monitor = monitor_for(settings)
     monitor.watch_rate_limits("hubspot", budgets.hubspot)
     try:
@@ -114,6 +116,7 @@ def daemon(args: argparse.Namespace) -> int:
             serve(settings.pipelines, stop, run_pass, monitor)
     finally:
         monitor.close()
+        shared_rates.close()
     return EXIT_OK
 
 

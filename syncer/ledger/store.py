@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from syncer.batches import chunks
-from syncer.ledger import journal, leases, quarantine, watch
+from syncer.ledger import journal, leases, quarantine, rate_grants, watch
 from syncer.ledger.commit_rows import log_conflicts, save_cursor
 from syncer.ledger.connection import connect
 from syncer.ledger.link_rows import IDS, link_from_row, save_links
@@ -136,6 +136,13 @@ class Ledger:
     def release_lease(self, pipeline: str, epoch: int) -> None:
         """Let the lease expire now, if it is still ours."""
         leases.release(self._engine, pipeline, epoch)
+
+    # -- rate budgets shared by the replicas (rate_grants.py) --------------------------------
+
+    def take_rate(self, budget: str, holder: str, limit: int, window: float) -> float:
+        """One request of `budget` granted (0.0), or the seconds to wait before asking again:
+        at most `limit` grants in any `window` seconds, whichever replica asks."""
+        return rate_grants.take(self._engine, budget, holder, limit, window)
 
     # -- runs and intents (journal.py) -------------------------------------------------------
 
