@@ -148,6 +148,8 @@ class EarlyPasses:
         self.debounce = timedelta(seconds=debounce)
 
     def request(self, pipelines: Iterable[str]) -> None:
+        if not self.scheduler.running:
+            return  # stopping (or not yet started: every pipeline's first pass is due at once)
         for pipeline in pipelines:
             if self.passes.again(pipeline):
                 continue
