@@ -8,7 +8,7 @@ when the daemon started, so a fresh daemon gets its first pass before it is judg
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,8 +25,14 @@ class LedgerWatch:
     """The ledger as the endpoints see it: opened on first use (so a daemon started while the
     ledger is down still serves /healthz), then kept; each read is one short round trip."""
 
-    def __init__(self, open_ledger: Callable[[], Ledger], pipelines: Sequence[str]) -> None:
+    def __init__(
+        self,
+        open_ledger: Callable[[], Ledger],
+        pipelines: Sequence[str],
+        columns: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
         self._open = open_ledger
+        self._columns = columns or {}
         self._ledger: Ledger | None = None
         self._lock = threading.Lock()
         self.pipelines = list(pipelines)
@@ -41,7 +47,10 @@ class LedgerWatch:
         """Every pipeline's facts as `syncer status` shows them; raises if the ledger cannot be
         reached."""
         ledger = self._opened()
-        return {name: pipeline_status(ledger, name, now) for name in self.pipelines}
+        return {
+            name: pipeline_status(ledger, name, self._columns.get(name), now)
+            for name in self.pipelines
+        }
 
     def open_now(self) -> None:
         """Open (and bring up to date) the ledger now, before any pass opens it too: two first

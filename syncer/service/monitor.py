@@ -34,11 +34,13 @@ class Monitor:
         settings: ServiceSettings,
         pipelines: Sequence[str],
         open_ledger: Callable[[], Ledger],
+        columns: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
+        """`columns`: each pipeline's association fields as the status names them."""
         self.settings = settings
         self.registry = CollectorRegistry()
         self.runs = RunMetrics(self.registry)
-        self.watch = LedgerWatch(open_ledger, pipelines)
+        self.watch = LedgerWatch(open_ledger, pipelines, columns)
         self.registry.register(LedgerMetrics(self.watch))
         self.started_at = utcnow()
         self.rate_limits: dict[str, RateLimits] = {}

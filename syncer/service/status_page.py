@@ -16,7 +16,7 @@ from typing import Any
 
 from syncer.service.metrics import RateLimits
 from syncer.status_facts import LAG_HISTORY, iso
-from syncer.status_view import lease_text, pending_text
+from syncer.status_view import lease_text, pending_text, references_text
 
 REFRESH_SECONDS = 30
 _CHART_WIDTH, _CHART_HEIGHT, _MARGIN = 640, 140, 36
@@ -104,7 +104,8 @@ def _summary(item: Mapping[str, Any]) -> str:
         ("linked pairs", str(item["links"])),
         ("quarantined", str(item["quarantined"])),
         ("conflicts logged", str(item["conflicts"])),
-        ("pending", pending_text(item["pending"])),
+        ("pending work", pending_text(item["pending_work"])),
+        ("relations", references_text(item)),
     ]
     rows = "".join(f"<dt>{_text(k)}</dt><dd>{_text(v)}</dd>" for k, v in facts)
     return f'<dl class="summary">{rows}</dl>'

@@ -114,7 +114,8 @@ def test_status_page_in_a_real_browser_shows_what_syncer_status_says(
         check=True,
     ).stdout
     assert f"  lease:   {summary['lease']}\n" in status
-    assert f"  pending: {summary['pending']}\n" in status
+    assert f"  pending: {summary['pending work']}\n" in status
+    assert summary["relations"] == "edges: 0; pending references: 0"
     assert f"1 quarantined, {logged} conflicts logged" in status
     assert HOSTILE in status and "firstname" in status
     assert "after the 3 passes of the last 24 h" in status
