@@ -21,7 +21,6 @@ from syncer.ledger.values import QuarantineSelector
 from syncer.logs import configure_logging, register_secret
 from syncer.plan_view import plans_json, render_plan
 from syncer.progress import ProgressObserver
-from syncer.records import Side
 from syncer.service.signals import stopped_by_signals
 from syncer.settings import Settings, load_settings
 from syncer.status_view import pipeline_status, render_status
@@ -226,7 +225,7 @@ def errors(args: argparse.Namespace) -> int:
 
 def check(args: argparse.Namespace) -> int:
     from syncer.connectors.base import VerifiesKeys
-    from syncer.mapping.compile import compile_mapping
+    from syncer.engine.compiled import compiled_mapping
 
     settings = load(args)
     with opened_ledger(settings) as ledger:
@@ -236,10 +235,7 @@ def check(args: argparse.Namespace) -> int:
                     connector.prepare()
                     if isinstance(connector, VerifiesKeys):
                         connector.verify_unique_keys()
-                hubspot, external = ctx.connectors[Side.HUBSPOT], ctx.connectors[Side.EXTERNAL]
-                compile_mapping(
-                    spec, hubspot.field_types(), external.field_types(), external.time_zone
-                )
+                compiled_mapping(spec, ctx.connectors)
             print(
                 f"{spec.name}: ok (both sides reachable, fields mapped, keys unique, "
                 f"{spec.external_id_property!r} ready)"

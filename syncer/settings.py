@@ -52,7 +52,7 @@ from syncer.addresses import url_refusal
 from syncer.errors import ConfigError
 from syncer.logs import mask_url_password
 from syncer.mapping.targets import write_conflicts
-from syncer.policies import ConflictPolicy, DeletePolicy, Direction
+from syncer.policies import ConflictPolicy, DeletePolicy, Direction, Unmapped
 from syncer.records import FieldType, Side
 from syncer.settings_external import (
     DEFAULT_KIND,
@@ -157,6 +157,10 @@ class FieldMapping(_Strict):
     type: FieldType | None = None
     # The column holds a user's key ([owners] table); the property a HubSpot owner id.
     owner: bool = False
+    # An enumeration value with no entry in `values` (or not a HubSpot option): becomes
+    # `default` (a HubSpot value, a key of `values`), else is handled as `unmapped` says.
+    default: str | None = None
+    unmapped: Unmapped = Unmapped.QUARANTINE
 
     @model_validator(mode="before")
     @classmethod
@@ -172,6 +176,17 @@ class FieldMapping(_Strict):
             raise ValueError("give a field either external (its column) or value (a constant)")
         if self.value is not None and self.direction is not Direction.TO_HUBSPOT:
             raise ValueError('a constant (value) only sets HubSpot: direction = "to_hubspot"')
+        return self
+
+    @model_validator(mode="after")
+    def _one_rule_for_unmapped_values(self) -> FieldMapping:
+        if self.default is not None and "unmapped" in self.model_fields_set:
+            raise ValueError("set default (what an unmapped value becomes) or unmapped, not both")
+        if self.default is not None and self.values and self.default not in self.values:
+            raise ValueError(
+                f"default {self.default!r} must be one of the HubSpot values of `values` "
+                f"({', '.join(sorted(self.values))}), so it maps both ways"
+            )
         return self
 
 

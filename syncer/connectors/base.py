@@ -124,6 +124,17 @@ class DescribesFields(Protocol):
 
 
 @runtime_checkable
+class DescribesOptions(Protocol):
+    """A side whose enumerations allow only their listed options (HubSpot's radio and select
+    properties) says them, so a value that is not one is refused (or defaulted) per record
+    before it is sent, never sent untranslated."""
+
+    def field_options(self) -> dict[str, frozenset[str]]:
+        """The options of each single-choice enumeration field, by the side's field name."""
+        ...
+
+
+@runtime_checkable
 class ReportsMerges(Protocol):
     """Capability `merges`: a side that merges records (HubSpot, Salesforce) says which ids a
     listed record absorbed, so links naming them are re-pointed to the survivor."""

@@ -31,8 +31,14 @@ class Version:
 
 def read_version(record: Record, side: Side, fieldmap: FieldMap, id_property: str) -> Version:
     """The record as the engine compares it: canonical mapped values, and on HubSpot the
-    external id it carries. Raises ValueError naming a field whose value cannot be read."""
-    values = fieldmap.canonical(record, side)
+    external id it carries. Raises ValueError naming a field whose value cannot be read,
+    unless the record is archived: its values are never copied, only its being gone is."""
+    try:
+        values = fieldmap.canonical(record, side)
+    except ValueError:
+        if not record.archived:
+            raise
+        values = {}
     carried = record.properties.get(id_property) if side is Side.HUBSPOT else None
     carried_id = str(carried) if carried not in (None, "") else None
     return Version(record.id, values, record.modified_at, record.archived, carried_id)
@@ -184,7 +190,12 @@ def _plan_create(
     if target not in policy.creates_to:
         plan.create_withheld = target if target in policy.withheld else None
         return plan
-    values = {f.hubspot: version.values.get(f.hubspot) for f in fields if f.flows_to(target)}
+    # A field the source has no mapped value for (unmapped = "skip_field") is left unset.
+    values = {
+        f.hubspot: version.values[f.hubspot]
+        for f in fields
+        if f.flows_to(target) and f.hubspot in version.values
+    }
     plan.create_on = target
     plan.writes[target] = values
     # A constant is what the external side holds for every record, the new one included.
@@ -216,10 +227,11 @@ def _merge_field(plan: PairPlan, spec: FieldSpec, base: str | None, policy: Poli
     pair, key = plan.pair, spec.hubspot
     # An archived record's values are frozen or unknown (a full listing stands in an empty
     # record for a linked one it no longer finds): they are never a change to copy across.
+    # Nor is a value the mapping skipped (unmapped = "skip_field"): that side says nothing.
     seen = {
-        s: v.values.get(key)
+        s: v.values[key]
         for s in Side
-        if (v := pair.version(s)) is not None and s not in plan.archived
+        if (v := pair.version(s)) is not None and s not in plan.archived and key in v.values
     }
     hashes = {s: value_hash(text) for s, text in seen.items()}
     changed = [s for s in seen if hashes[s] != base]

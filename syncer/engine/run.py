@@ -13,9 +13,9 @@ from __future__ import annotations
 import time
 import uuid
 
-from syncer.connectors.base import DescribesFields
 from syncer.engine import failpoints, reconcile
 from syncer.engine.collector_pacing import fewer_collections
+from syncer.engine.compiled import compiled_mapping
 from syncer.engine.context import PipelineRun, RunState
 from syncer.engine.listing import Listing
 from syncer.engine.observer import RunStarted
@@ -29,7 +29,6 @@ from syncer.errors import RunStopped
 from syncer.ledger.values import Commit
 from syncer.logs import bound_run
 from syncer.mapping.apply import FieldMap
-from syncer.mapping.compile import compile_mapping
 from syncer.records import Cursor, Side
 
 
@@ -112,17 +111,7 @@ def _prepare(ctx: PipelineRun) -> FieldMap:
     """Both sides checked and ready; the mapping compiled against their field types."""
     for connector in ctx.connectors.values():
         connector.prepare()
-    external = ctx.connectors[Side.EXTERNAL]
-    shapes = None
-    if external.capabilities.field_shapes and isinstance(external, DescribesFields):
-        shapes = external.field_shapes()
-    return compile_mapping(
-        ctx.pipeline,
-        ctx.connectors[Side.HUBSPOT].field_types(),
-        external.field_types(),
-        external.time_zone,
-        shapes,
-    )
+    return compiled_mapping(ctx.pipeline, ctx.connectors)
 
 
 __all__ = ["Mode", "PairPlan", "PipelineRun", "RunReport", "run_pipeline"]

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
 
+from syncer.mapping import enumerated
 from syncer.mapping.convert import normalise_email, to_canonical, to_hubspot_text, to_native
+from syncer.mapping.enumerated import UnmappedValue
 from syncer.mapping.fit import check_length, fit_number
-from syncer.policies import Direction
+from syncer.policies import Direction, Unmapped
 from syncer.records import FieldShape, FieldType, Record, Side
 
 Canonical = dict[str, str | None]
@@ -33,6 +35,9 @@ class FieldSpec:
     is_email: bool
     external_shape: FieldShape | None = None  # the external field's length, precision, scale
     constant: str | None = None  # what the external side always holds for a constant field
+    options: frozenset[str] | None = None  # HubSpot's options, for an enumeration property
+    default: str | None = None  # what a value with no mapping becomes
+    unmapped: Unmapped = Unmapped.QUARANTINE  # without a default
 
     def flows_to(self, side: Side) -> bool:
         return self.direction.flows_to(side)
@@ -58,8 +63,16 @@ class FieldMap:
         self._by_key = {spec.hubspot: spec for spec in fields}
 
     def canonical(self, record: Record, side: Side) -> Canonical:
-        """Mapped field values of `record` as canonical text; raises ValueError naming the field."""
-        return {spec.hubspot: self._canonical_one(spec, record, side) for spec in self.fields}
+        """Mapped field values of `record` as canonical text; raises ValueError naming the field.
+        A field whose value has no mapping and is to be skipped (`unmapped = "skip_field"`) is
+        left out: the record has nothing to say about it."""
+        out: Canonical = {}
+        for spec in self.fields:
+            try:
+                out[spec.hubspot] = self._canonical_one(spec, record, side)
+            except UnmappedValue:
+                continue
+        return out
 
     def match_key(self, record: Record, side: Side) -> str | None:
         if self.match is None:
@@ -91,10 +104,15 @@ class FieldMap:
                 return normalise_email(raw)
             if side is Side.EXTERNAL:
                 text = to_canonical(raw, spec.external_type, self.external_tz)
-                if text is not None:
-                    text = spec.to_hubspot_values.get(text, text)
+                if text is not None and spec.external is not None:
+                    text = enumerated.from_external(spec, text)
                 return to_canonical(text, spec.canonical_type, self.external_tz)
-            return _fitted(spec, to_canonical(raw, spec.canonical_type))
+            text = to_canonical(raw, spec.canonical_type)
+            if text is not None and spec.flows_to(Side.EXTERNAL):
+                text = enumerated.from_hubspot(spec, text)
+            return _fitted(spec, text)
+        except UnmappedValue:
+            raise
         except ValueError as exc:
             raise ValueError(f"field {name!r}: {exc}") from None
 

@@ -114,6 +114,9 @@ class HubSpotConnector:
     def field_types(self) -> dict[str, FieldType]:
         return self._parts().catalog.field_types()
 
+    def field_options(self) -> dict[str, frozenset[str]]:
+        return self._parts().catalog.field_options()
+
     def changes(self, since: Cursor | None, until: datetime) -> Iterator[ChangePage]:
         parts = self._parts()
         until_ms = epoch_ms(self.signpost(until))
