@@ -32,6 +32,7 @@ from syncer.engine.duplicates import adopt_duplicates
 from syncer.engine.key_moves import key_moves
 from syncer.engine.observer import LoggingObserver, RunObserver
 from syncer.engine.plan import PairPlan, external_id_of
+from syncer.engine.read_back import not_applied
 from syncer.engine.settle import Outcome, Settler, Tally, source_id
 from syncer.errors import RunStopped
 from syncer.ledger.store import Ledger
@@ -241,6 +242,10 @@ class Executor:
             outcome = chunk.outcomes[int(result.key)]
             if result.ok and result.id is not None:
                 outcome.ids[side] = result.id
+                sent = chunk.plans[int(result.key)].writes.get(side, {})
+                ignored = not_applied(self.fieldmap, side, sent, result.applied)
+                if ignored:
+                    outcome.not_applied[side] = ignored
                 created = by_key[result.key].target_id is None and result.created
                 (chunk.tally.created if created else chunk.tally.updated)[side] += 1
             else:

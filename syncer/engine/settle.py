@@ -12,12 +12,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import structlog
+
 from syncer.engine.backoff import fingerprint
 from syncer.engine.observer import ChunkCommitted, SideWrites
 from syncer.engine.plan import PairPlan, encode_sides
-from syncer.ledger.values import Commit, ConflictRecord, Intent, Link, Rejected, newest_stamp
+from syncer.engine.read_back import NOT_APPLIED, NotApplied
+from syncer.ledger.values import (
+    Commit,
+    ConflictRecord,
+    Intent,
+    Link,
+    Rejected,
+    newest_stamp,
+    value_hash,
+)
 from syncer.policies import ConflictPolicy
 from syncer.records import Rejection, RejectionKind, Side
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(slots=True)
@@ -61,6 +74,8 @@ class Outcome:
     ids: dict[Side, str] = field(default_factory=dict)
     failed: dict[Side, Rejection] = field(default_factory=dict)
     stamp_failed: Rejection | None = None  # the new external id could not be set in HubSpot
+    # Fields a side accepted and kept another value for (read back from its answer).
+    not_applied: dict[Side, list[NotApplied]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -123,6 +138,7 @@ class Settler:
         if Side.HUBSPOT not in outcome.failed:
             commit.synced.setdefault(Side.EXTERNAL, []).append(ext_id)
         self._conflicts(plan, hub_id, ext_id, commit)
+        self._not_applied(outcome, hub_id, ext_id, commit)
 
     def _agreed_key(self, plan: PairPlan) -> str | None:
         """The match key both sides hold after this run: a copied new key replaces the old."""
@@ -147,6 +163,32 @@ class Settler:
                 )
             )
         self.tally.conflicts += len(plan.conflicts)
+
+    def _not_applied(self, outcome: Outcome, hub_id: str, ext_id: str, commit: Commit) -> None:
+        """A write the side accepted and did not apply is a conflict it decided itself: its
+        kept value stands (the next pass copies it back), and the operator is told."""
+        for side, fields in outcome.not_applied.items():
+            for item in fields:
+                values = {side: item.kept, side.other: item.sent}
+                commit.conflicts.append(
+                    ConflictRecord(
+                        hub_id,
+                        ext_id,
+                        item.field,
+                        value_hash(values[Side.HUBSPOT]),
+                        value_hash(values[Side.EXTERNAL]),
+                        side,
+                        NOT_APPLIED,
+                    )
+                )
+                log.warning(
+                    "write not applied",
+                    side=side.value,
+                    record=hub_id if side is Side.HUBSPOT else ext_id,
+                    field=item.field,
+                    reason=f"{side.value} accepted the value and kept its own; its value stands",
+                )
+            self.tally.conflicts += len(fields)
 
 
 def _quarantine_failures(plan: PairPlan, outcome: Outcome, commit: Commit) -> frozenset[Side]:

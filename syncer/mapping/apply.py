@@ -74,6 +74,11 @@ class FieldMap:
                 continue
         return out
 
+    def canonical_field(self, key: str, record: Record, side: Side) -> str | None:
+        """One field of `record` as canonical text (ValueError, or UnmappedValue for a value
+        the mapping skips, when it cannot be read)."""
+        return self._canonical_one(self._by_key[key], record, side)
+
     def match_key(self, record: Record, side: Side) -> str | None:
         if self.match is None:
             return None
