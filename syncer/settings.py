@@ -201,6 +201,9 @@ class PipelineSettings(_Strict):
     # The sides unmatched records may be created on; None: every side `direction` writes to.
     create_in: list[Side] | None = None
     conflict: ConflictPolicy = ConflictPolicy.NEWEST
+    # Who wins a field two existing records disagree on when they are first linked (a value
+    # against none is always a fill-in): counted apart from conflicts, which need a base.
+    first_link: ConflictPolicy = ConflictPolicy.NEWEST
     deletes: DeletePolicy = DeletePolicy.IGNORE
     interval: Annotated[str | None, AfterValidator(rules.interval)] = "5m"
     cron: Annotated[str | None, AfterValidator(rules.crontab)] = None

@@ -63,7 +63,13 @@ class RunState:
         pipeline = self.ctx.pipeline
         flowing = frozenset(side for side in Side if pipeline.direction.flows_to(side))
         creates = pipeline.creates_to()
-        return Policy(pipeline.conflict, pipeline.deletes, creates, withheld=flowing - creates)
+        return Policy(
+            pipeline.conflict,
+            pipeline.deletes,
+            creates,
+            withheld=flowing - creates,
+            first_link=pipeline.first_link,
+        )
 
     def executor(self) -> Executor:
         ctx, epoch = self.ctx, self.epoch

@@ -65,6 +65,7 @@ class Policy:
     # Sides values flow to but `create_in` keeps creates from: such a record is left uncreated
     # and counted, every time it is planned, rather than silently dropped.
     withheld: frozenset[Side] = frozenset()
+    first_link: ConflictPolicy = ConflictPolicy.NEWEST  # who wins a difference at first link
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,7 @@ class PairPlan:
     archive_on: Side | None = None
     base: dict[str, str] = field(default_factory=dict)  # hashes once every write succeeds
     conflicts: list[FieldConflict] = field(default_factory=list)
+    first_link_differences: int = 0  # fields two records disagreed on when first linked
     stamp_external_id: bool = False  # HubSpot must be told the external id of a new link
     archived: frozenset[Side] = frozenset()  # sides whose record is archived, after this plan
 
@@ -241,10 +243,18 @@ def _merge_field(plan: PairPlan, spec: FieldSpec, base: str | None, policy: Poli
         plan.base[key] = hashes[Side.HUBSPOT]  # both sides already agree
         return
     if len(changed) == 1:
-        _copy(plan, spec, changed[0], seen[changed[0]])
+        [edited] = changed
+        source = edited.other
+        if spec.external is not None and not spec.flows_to(source) and source in seen:
+            # A one-way field edited where it flows to: its source of truth wins (one_way.py).
+            _copy(plan, spec, source, seen[source])
+            return
+        _copy(plan, spec, edited, seen[edited])
         return
     winner = _winner(pair, spec, seen, policy)
-    if not _fill_in(pair, seen):
+    if pair.link is None:  # a first link: no base to tell which side changed; not a conflict
+        plan.first_link_differences += 0 if _fill_in(pair, seen) else 1
+    else:
         conflict = FieldConflict(key, hashes[Side.HUBSPOT], hashes[Side.EXTERNAL], winner)
         plan.conflicts.append(conflict)
     _copy(plan, spec, winner, seen[winner])
@@ -271,9 +281,10 @@ def _winner(pair: Pair, spec: FieldSpec, seen: dict[Side, str | None], policy: P
         return Side.HUBSPOT
     if _fill_in(pair, seen):
         return Side.HUBSPOT if seen[Side.HUBSPOT] is not None else Side.EXTERNAL
-    if policy.conflict is ConflictPolicy.HUBSPOT:
+    rule = policy.first_link if pair.link is None else policy.conflict
+    if rule is ConflictPolicy.HUBSPOT:
         return Side.HUBSPOT
-    if policy.conflict is ConflictPolicy.EXTERNAL:
+    if rule is ConflictPolicy.EXTERNAL:
         return Side.EXTERNAL
     return _newest(pair)
 

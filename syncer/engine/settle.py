@@ -40,6 +40,7 @@ class Tally:
     archived: dict[Side, int] = field(default_factory=lambda: {s: 0 for s in Side})
     linked: int = 0
     conflicts: int = 0
+    first_link_differences: int = 0  # settled by `first_link`, not conflicts
     quarantined: int = 0
     new_quarantined: int = 0  # of those, records not refused before as the same version
 
@@ -50,6 +51,7 @@ class Tally:
             self.archived[side] += other.archived[side]
         self.linked += other.linked
         self.conflicts += other.conflicts
+        self.first_link_differences += other.first_link_differences
         self.quarantined += other.quarantined
         self.new_quarantined += other.new_quarantined
 
@@ -132,6 +134,7 @@ class Settler:
             commit.links.append(link)
         if pair.link is None:
             self.tally.linked += 1
+            self.tally.first_link_differences += plan.first_link_differences
         # A record leaves the quarantine once its own change was delivered, whatever its twin's.
         if Side.EXTERNAL not in outcome.failed and outcome.stamp_failed is None:
             commit.synced.setdefault(Side.HUBSPOT, []).append(hub_id)

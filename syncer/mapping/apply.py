@@ -23,6 +23,14 @@ from syncer.records import FieldShape, FieldType, Record, Side
 Canonical = dict[str, str | None]
 
 
+class FieldValueError(ValueError):
+    """A record's value of one field cannot be read; `field` is the side's own field name."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"field {field!r}: {reason}")
+        self.field = field
+
+
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
     hubspot: str
@@ -119,7 +127,7 @@ class FieldMap:
         except UnmappedValue:
             raise
         except ValueError as exc:
-            raise ValueError(f"field {name!r}: {exc}") from None
+            raise FieldValueError(name, str(exc)) from None
 
 
 def _fitted(spec: FieldSpec, text: str | None) -> str | None:

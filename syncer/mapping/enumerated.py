@@ -29,7 +29,8 @@ def from_external(spec: FieldSpec, text: str) -> str:
         mapped = spec.to_hubspot_values.get(text)
         if mapped is not None:
             return mapped
-        return _unmapped(spec, f"{text!r} has no entry in values", spec.to_hubspot_values)
+        reason = f"{text!r} has no entry in values for HubSpot property {spec.hubspot!r}"
+        return _unmapped(spec, reason, spec.to_hubspot_values)
     if spec.options is not None and text not in spec.options:
         reason = f"{text!r} is not an option of HubSpot property {spec.hubspot!r}"
         return _unmapped(spec, reason, spec.options)

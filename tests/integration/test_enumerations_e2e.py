@@ -54,8 +54,9 @@ def test_an_unmapped_external_value_is_refused_naming_field_value_and_allowed_va
         assert command(dep, "migrate") == EXIT_QUARANTINED
         assert sorted(hub_by_email(dep)) == ["good@example.com"]
         [entry] = quarantined(dep)
-        assert entry.record_id == str(bad)
+        assert (entry.record_id, entry.property) == (str(bad), "status")
         assert "'status'" in entry.message, entry
+        assert "for HubSpot property 'lifecyclestage'" in entry.message, entry
         assert "'Z' has no entry in values" in entry.message, entry
         assert "allowed: C, L" in entry.message, entry
         assert sync(dep) == 0  # refused before and unchanged: known, no new alert
