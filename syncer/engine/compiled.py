@@ -3,15 +3,24 @@ types, the external side's shapes (lengths, DECIMAL scales) and HubSpot's enumer
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from syncer.connectors.base import Connector, DescribesFields, DescribesOptions
 from syncer.mapping.apply import FieldMap
 from syncer.mapping.compile import compile_mapping
 from syncer.records import Side
+from syncer.relations import AssociationField
 from syncer.settings import PipelineSettings
 
 
-def compiled_mapping(pipeline: PipelineSettings, connectors: dict[Side, Connector]) -> FieldMap:
-    """The mapping of prepared connectors (`prepare` has run on both)."""
+def compiled_mapping(
+    pipeline: PipelineSettings,
+    connectors: dict[Side, Connector],
+    *,
+    associations: Sequence[AssociationField] = (),
+) -> FieldMap:
+    """The mapping of prepared connectors (`prepare` has run on both); `associations`: the
+    pipeline's association fields (relations.association_fields)."""
     hubspot, external = connectors[Side.HUBSPOT], connectors[Side.EXTERNAL]
     shapes = None
     if external.capabilities.field_shapes and isinstance(external, DescribesFields):
@@ -23,5 +32,6 @@ def compiled_mapping(pipeline: PipelineSettings, connectors: dict[Side, Connecto
         external.field_types(),
         external.time_zone,
         shapes,
+        associations=associations,
         hubspot_options=options,
     )

@@ -21,12 +21,14 @@ from syncer.engine.read_back import NOT_APPLIED, NotApplied
 from syncer.ledger.values import (
     Commit,
     ConflictRecord,
+    EdgeSet,
     Intent,
     Link,
     Rejected,
     newest_stamp,
     value_hash,
 )
+from syncer.mapping.references import split_keys
 from syncer.policies import ConflictPolicy
 from syncer.records import Rejection, RejectionKind, Side
 
@@ -85,6 +87,7 @@ class Settler:
     match_property: str | None  # the match field by its canonical name, if there is one
     conflict_policy: ConflictPolicy
     tally: Tally
+    edge_targets: dict[str, str] = field(default_factory=dict)  # association field: pipeline
 
     def commit_for(
         self,
@@ -132,6 +135,9 @@ class Settler:
         )
         if pair.link is None or link != pair.link:
             commit.links.append(link)
+        self._edges(plan, base, ext_id, commit)
+        if pair.link is not None and _moved(pair.link, link):
+            commit.revisit_targets.append(pair.link.external_id)
         if pair.link is None:
             self.tally.linked += 1
             self.tally.first_link_differences += plan.first_link_differences
@@ -142,6 +148,13 @@ class Settler:
             commit.synced.setdefault(Side.EXTERNAL, []).append(ext_id)
         self._conflicts(plan, hub_id, ext_id, commit)
         self._not_applied(outcome, hub_id, ext_id, commit)
+
+    def _edges(self, plan: PairPlan, base: dict[str, str], ext_id: str, commit: Commit) -> None:
+        """The association values both sides hold now, as edges (a failed write's are not)."""
+        for name, text in plan.agreed.items():
+            if base.get(name) == value_hash(text) and name in self.edge_targets:
+                keys = tuple(split_keys(text))
+                commit.edges.append(EdgeSet(name, self.edge_targets[name], ext_id, keys))
 
     def _agreed_key(self, plan: PairPlan) -> str | None:
         """The match key both sides hold after this run: a copied new key replaces the old."""
@@ -192,6 +205,11 @@ class Settler:
                     reason=f"{side.value} accepted the value and kept its own; its value stands",
                 )
             self.tally.conflicts += len(fields)
+
+
+def _moved(before: Link, after: Link) -> bool:
+    """Archived, restored or re-pointed: records pointing at it are read again."""
+    return before.archived_on != after.archived_on or before.hubspot_id != after.hubspot_id
 
 
 def _quarantine_failures(plan: PairPlan, outcome: Outcome, commit: Commit) -> frozenset[Side]:
