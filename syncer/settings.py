@@ -84,6 +84,9 @@ class LedgerSettings(_Strict):
     # file), so the URL can sit in a ConfigMap or a compose file; put into the URL to connect.
     password: SecretStr | None = None
     password_file: Path | None = None
+    # How long a logged conflict keeps both sides' values (`syncer conflicts show`); then they
+    # are cleared, and the conflict's row (its hashes, winner and time) stays.
+    conflict_retention: Annotated[str, AfterValidator(rules.interval)] = "30d"
 
     def __repr_args__(self) -> Any:
         yield "url", mask_url_password(self.url)

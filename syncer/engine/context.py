@@ -37,6 +37,8 @@ class PipelineRun:
     dry_run: bool = False  # plan only: read and plan, write nothing, commit nothing
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     lease_ttl: timedelta = LEASE_TTL  # [ledger] lease_seconds
+    # [ledger] conflict_retention: conflicts older than this lose their values after a run.
+    conflict_retention: timedelta | None = None
     stop: threading.Event | None = None  # set by SIGTERM: end at the next chunk boundary
     observer: RunObserver = field(default_factory=LoggingObserver)  # told what the run does
     # The pipeline's association fields (relations.association_fields) and `[owners]`.

@@ -75,6 +75,8 @@ class FieldConflict:
     hubspot_hash: str
     external_hash: str
     winner: Side
+    hubspot_value: str | None = None  # both values at the time, for `syncer conflicts`
+    external_value: str | None = None
 
 
 @dataclass(slots=True)
@@ -270,7 +272,8 @@ def _merge_field(plan: PairPlan, spec: FieldSpec, base: str | None, policy: Poli
     if pair.link is None:  # a first link: no base to tell which side changed; not a conflict
         plan.first_link_differences += 0 if _fill_in(pair, seen) else 1
     else:
-        conflict = FieldConflict(key, hashes[Side.HUBSPOT], hashes[Side.EXTERNAL], winner)
+        hub, ext = seen[Side.HUBSPOT], seen[Side.EXTERNAL]
+        conflict = FieldConflict(key, value_hash(hub), value_hash(ext), winner, hub, ext)
         plan.conflicts.append(conflict)
     _copy(plan, spec, winner, seen[winner])
 

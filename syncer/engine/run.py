@@ -97,6 +97,9 @@ def _run(ctx: PipelineRun, mode: Mode, epoch: int, report: RunReport) -> None:
     if not ctx.dry_run:  # a dry run planned; nothing is written
         failpoints.hit("before_cursor_commit")
         ctx.ledger.commit(ctx.pipeline.name, epoch, Commit(cursors=cursors), report.run_id)
+        if ctx.conflict_retention is not None:
+            before = ctx.clock() - ctx.conflict_retention
+            ctx.ledger.forget_conflict_values(ctx.pipeline.name, before)
 
 
 def _run_pages(state: RunState, listing: Listing, link_count: int) -> None:

@@ -176,6 +176,8 @@ class Settler:
                     c.external_hash,
                     c.winner,
                     self.conflict_policy.value,
+                    c.hubspot_value,
+                    c.external_value,
                 )
             )
         self.tally.conflicts += len(plan.conflicts)
@@ -195,6 +197,8 @@ class Settler:
                         value_hash(values[Side.EXTERNAL]),
                         side,
                         NOT_APPLIED,
+                        values[Side.HUBSPOT],
+                        values[Side.EXTERNAL],
                     )
                 )
                 log.warning(
