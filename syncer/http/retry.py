@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,6 +17,7 @@ import httpx
 import structlog
 
 from syncer.errors import AuthError, FatalError, RateLimited, RetryableError
+from syncer.http import waits
 from syncer.http.daily import DAILY, DailyBudget
 from syncer.http.outcome import Classifier, Outcome, Verdict, classify_transport_error
 from syncer.http.ratelimit import STARTED, RollingWindowBudget
@@ -69,7 +69,7 @@ class RetryingSender:
         counter: CallCounter,
         *,
         daily: DailyBudget | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = waits.sleep,
         rng: Callable[[], float] = random.random,
         on_rate_limited: Callable[[str], None] = lambda policy: None,
     ) -> None:

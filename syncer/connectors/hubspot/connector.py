@@ -21,6 +21,7 @@ import structlog
 from syncer.connectors.base import Capabilities
 from syncer.connectors.catalogue_cache import CatalogueCache
 from syncer.errors import ConfigError
+from syncer.http import waits
 from syncer.mapping.convert import normalise_email
 from syncer.records import (
     CallCounter,
@@ -79,7 +80,7 @@ class HubSpotConnector:
         *,
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], datetime] = _utc_now,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = waits.sleep,
         monotonic: Callable[[], float] = time.monotonic,
         budgets: PortalBudgets | None = None,
         kept_schemas: CatalogueCache | None = None,
