@@ -21,6 +21,7 @@ from syncer.ledger.values import QuarantineSelector
 from syncer.logs import configure_logging, register_secret
 from syncer.plan_view import plans_json, render_plan
 from syncer.progress import ProgressObserver
+from syncer.records import Side
 from syncer.service.signals import stopped_by_signals
 from syncer.settings import Settings, load_settings
 from syncer.status_view import pipeline_status, render_status
@@ -226,6 +227,7 @@ def errors(args: argparse.Namespace) -> int:
 def check(args: argparse.Namespace) -> int:
     from syncer.connectors.base import VerifiesKeys
     from syncer.engine.compiled import compiled_mapping
+    from syncer.engine.value_audit import unmapped_values
 
     settings = load(args)
     with opened_ledger(settings) as ledger:
@@ -235,7 +237,9 @@ def check(args: argparse.Namespace) -> int:
                     connector.prepare()
                     if isinstance(connector, VerifiesKeys):
                         connector.verify_unique_keys()
-                compiled_mapping(spec, ctx.connectors)
+                fieldmap = compiled_mapping(spec, ctx.connectors)
+                for line in unmapped_values(fieldmap, ctx.connectors[Side.EXTERNAL]):
+                    print(f"{spec.name}: warning: {line}")
             print(
                 f"{spec.name}: ok (both sides reachable, fields mapped, keys unique, "
                 f"{spec.external_id_property!r} ready)"

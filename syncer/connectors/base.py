@@ -135,6 +135,16 @@ class DescribesOptions(Protocol):
 
 
 @runtime_checkable
+class ListsValues(Protocol):
+    """A side that can say which values a field holds across its records (a SQL column's
+    distinct values), so `syncer check` names those no `values` table maps."""
+
+    def distinct_values(self, field: str, limit: int) -> list[object]:
+        """Up to `limit` distinct values of `field` (its native values, no null)."""
+        ...
+
+
+@runtime_checkable
 class ReportsMerges(Protocol):
     """Capability `merges`: a side that merges records (HubSpot, Salesforce) says which ids a
     listed record absorbed, so links naming them are re-pointed to the survivor."""

@@ -11,6 +11,7 @@ tests/connectors/test_sql_refusals.py).
 from __future__ import annotations
 
 from pathlib import Path
+from time import time_ns
 
 import pytest
 
@@ -168,3 +169,23 @@ def test_a_default_must_be_a_value_the_table_maps(
         assert command(dep, "check") == EXIT_CONFIG
         err = capsys.readouterr().err
         assert "lifecyclestage" in err and "default 'evangelist' must be one of" in err, err
+
+
+def test_check_names_the_values_each_side_holds_that_the_mapping_does_not_cover(
+    tmp_path: Path, sql_url: str, unique_name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before, `check` said nothing of them: each was met record by record in the runs."""
+    with deployment(tmp_path, sql_url, unique_name) as dep:
+        for status in ("L", "C", "Z", "Q", "Z"):
+            sql_insert(dep, email=f"{status}{time_ns()}@example.com", first_name="x", status=status)
+        assert command(dep, "check") == 0
+        out = capsys.readouterr().out
+        assert (
+            "contacts: warning: lifecyclestage: values in column 'status' with no entry in "
+            "values: Q, Z; those records are quarantined" in out
+        ), out
+        assert "lifecyclestage: HubSpot options with no entry in values: " in out, out
+        assert "opportunity" in out and "customer," not in out, out
+        _status_field(dep, 'default = "lead"')
+        assert command(dep, "check") == 0
+        assert "Q, Z; they become 'lead' (default)" in capsys.readouterr().out
