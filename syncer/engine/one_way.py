@@ -6,7 +6,8 @@ table, and nothing tells HubSpot it was overruled. As HubSpot's own Salesforce i
 with "always use Salesforce", the source's value is written over such an edit at the next sync
 of that record (plan.py). An incremental pass may have read only the edited side: the twin is
 then read by id, so the source's current value is known (never guessed from a hash).
-A constant (a field with no column) is not a source of truth: a record keeps its own value.
+A constant (a field with no column) is not a source of truth: a record keeps its own value; nor
+is a reference (association, owner): edges a one-way field does not copy are never removed.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from syncer.engine.match_sides import SideRecords
-from syncer.engine.plan import decode_sides
+from syncer.engine.plan import decode_sides, overruled
 from syncer.ledger.values import Link, value_hash
 from syncer.mapping.apply import FieldSpec
 from syncer.records import Side
@@ -22,7 +23,7 @@ from syncer.records import Side
 
 def overruled_on(spec: FieldSpec, side: Side) -> bool:
     """Whether an edit of this field on `side` is overruled by its source of truth."""
-    return spec.external is not None and spec.flows_to(side) and not spec.flows_to(side.other)
+    return overruled(spec) and spec.flows_to(side) and not spec.flows_to(side.other)
 
 
 def sources_to_read(

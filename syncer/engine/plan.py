@@ -262,7 +262,7 @@ def _merge_field(plan: PairPlan, spec: FieldSpec, base: str | None, policy: Poli
     if len(changed) == 1:
         [edited] = changed
         source = edited.other
-        if spec.external is not None and not spec.flows_to(source) and source in seen:
+        if overruled(spec) and not spec.flows_to(source) and source in seen:
             # A one-way field edited where it flows to: its source of truth wins (one_way.py).
             _copy(plan, spec, source, seen[source])
             return
@@ -276,6 +276,13 @@ def _merge_field(plan: PairPlan, spec: FieldSpec, base: str | None, policy: Poli
         conflict = FieldConflict(key, value_hash(hub), value_hash(ext), winner, hub, ext)
         plan.conflicts.append(conflict)
     _copy(plan, spec, winner, seen[winner])
+
+
+def overruled(spec: FieldSpec) -> bool:
+    """Whether the field's source of truth overrules an edit where it flows to: a value field
+    with a column. Not a constant (a record keeps its own value), nor a reference: HubSpot's
+    edges and owners a one-way field does not copy back are never taken away."""
+    return spec.external is not None and spec.reference is None
 
 
 def _fill_in(pair: Pair, seen: dict[Side, str | None]) -> bool:
