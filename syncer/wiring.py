@@ -131,6 +131,7 @@ def build_connectors(
             pipeline,
             budgets=budgets.hubspot if budgets is not None else None,
             kept_schemas=kept_schemas,
+            associations=relations.association_fields(settings, pipeline),
         )
     except BaseException:
         external.close()  # its connections are not left open behind a configuration error
