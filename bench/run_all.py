@@ -31,7 +31,7 @@ def suite(divisor: int) -> list[tuple[str, Callable[[], dict[str, Any]]]]:
     ]
 
 
-KEPT = ("chaos",)  # sections written by benchmarks outside this suite (python -m bench.chaos)
+KEPT = ("chaos", "relations")  # written by benchmarks outside this suite (bench.chaos, ...)
 
 
 def kept_sections() -> dict[str, Any]:

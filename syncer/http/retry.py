@@ -72,10 +72,14 @@ class RetryingSender:
         sleep: Callable[[float], None] = time.sleep,
         rng: Callable[[], float] = random.random,
         on_rate_limited: Callable[[str], None] = lambda policy: None,
+        on_result: Callable[[str], None] = lambda result: None,
     ) -> None:
-        """`on_rate_limited`: told the policy of every 429 the server answers."""
+        """`on_rate_limited`: told the policy of every 429 the server answers; `on_result`:
+        the result class (the verdict: ok, rejected, retry, rate_limited, auth, fatal) of
+        every request sent, a transport failure included."""
         self._client = client
         self._on_rate_limited = on_rate_limited
+        self._on_result = on_result
         self._daily = daily
         self._classify = classify
         self._policy = policy
@@ -90,6 +94,7 @@ class RetryingSender:
         attempt = failures = refusals = 0
         while True:
             response, outcome = self._attempt(request, kind, budget)
+            self._on_result(outcome.verdict.value)
             if response is not None and outcome.verdict in (Verdict.OK, Verdict.REJECTED):
                 return Exchange(response, outcome)
             rate_limited = outcome.verdict is Verdict.RATE_LIMITED

@@ -73,6 +73,7 @@ class HubSpotApi:
             daily=self.budgets.daily,
             sleep=sleep,
             on_rate_limited=self.budgets.rate_limited_by.add,
+            on_result=self.budgets.results_by.add,
         )
 
     def call(
