@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
 
+from syncer.errors import ConfigError
 from syncer.mapping import enumerated
 from syncer.mapping.convert import normalise_email, to_canonical, to_hubspot_text, to_native
 from syncer.mapping.enumerated import UnmappedValue
@@ -159,6 +160,13 @@ class FieldMap:
     def _canonical_ref(self, spec: FieldSpec, record: Record, side: Side, raw: Any) -> str | None:
         reference = spec.reference
         if isinstance(reference, AssociationRef):
+            if reference.name not in record.properties and not record.archived:
+                # Absent is not empty: read as [], it would clear the other side's references.
+                # (An archived record's values are never copied: a stand-in holds none.)
+                raise ConfigError(
+                    f"the {side.value} connector returned record {record.id} without association "
+                    f"field {reference.name!r}: it was not built with the pipeline's associations"
+                )
             ids = id_list(raw, reference.name)
             flows = spec.flows_to(side.other)
             return self.resolver.association_value(reference, side, record.id, ids, flows)
