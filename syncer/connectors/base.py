@@ -177,7 +177,21 @@ class AssociationEdges(Protocol[A]):
 
 @runtime_checkable
 class HasAssociations(Protocol):
-    """Capability `associations`: a side that keeps edges between records of two objects."""
+    """Capability `associations`: the connector reads and writes the association fields it was
+    built with (syncer/relations.py) as part of its records, and reads them apart in bulk here
+    for the engine's sweep (a side may change an edge without touching the record's time)."""
+
+    def association_values(self, ids: Sequence[str]) -> dict[str, dict[str, list[str]]]:
+        """{record id: {association field name: this side's ids it points at}} for the live
+        records among `ids` (missing or archived ids are absent); a record pointing nowhere
+        through a field holds [] there."""
+        ...
+
+
+@runtime_checkable
+class HasAssociationEdges(Protocol):
+    """A side that keeps edges between records of two objects as things of their own (HubSpot's
+    v4 associations), and lets them be read, created and archived one by one."""
 
     def associations(self, to_object: str) -> AssociationEdges[Any]:
         """The edges from this connector's object to `to_object` (the side's name for it)."""

@@ -7,6 +7,12 @@ their case or surrounding space, except in the fields named `exact_keys` (ids, w
 change makes another).
 Engine tests run on two of these; the contract suite holds it to the same rules as the others.
 
+Relations: built with association fields (syncer/relations.py), every record it returns holds
+each field's list of ids ([] when it points nowhere) and a write of a field replaces the whole
+list. Built with `keys_in_columns`, it stands for a SQL table: a field kept in foreign-key
+columns holds at most one key, and a longer list is refused. `owners` ({user key: email}) makes
+it a side whose records name users (capability `owners`).
+
 Fault scenarios can make it a less obliging CRM: `validate` refuses records (a missing required
 field, a bad picklist value); `insert_only` makes creates plain inserts that a unique value
 already held refuses with Salesforce's DUPLICATE_VALUE; `answers_to_lose` applies the next write
@@ -34,12 +40,13 @@ from syncer.records import (
     Write,
     WriteResult,
 )
+from syncer.relations import AssociationField
 
 Validator = Callable[[Mapping[str, Any]], Rejection | None]
 
 
 class MemoryConnector:
-    capabilities = Capabilities(bulk_writes=True)
+    capabilities = Capabilities(associations=True, bulk_writes=True)
     time_zone: tzinfo = UTC  # every time it keeps says its zone
 
     def __init__(
@@ -52,11 +59,20 @@ class MemoryConnector:
         insert_only: bool = False,
         exact_keys: frozenset[str] = frozenset(),
         ordered_versions: bool = False,
+        associations: Sequence[AssociationField] = (),
+        keys_in_columns: bool = False,
+        owners: Mapping[str, str] | None = None,
     ) -> None:
         """`ordered_versions`: declare that an older time means an older version, as HubSpot
         does (a stand-in for it); left False, as for a SQL table, whose writers stamp times on
         their own clocks."""
-        self.capabilities = replace(type(self).capabilities, ordered_versions=ordered_versions)
+        self.capabilities = replace(
+            type(self).capabilities, ordered_versions=ordered_versions, owners=owners is not None
+        )
+        self.association_fields = {field.name: field for field in associations}
+        self.keys_in_columns = keys_in_columns
+        self.owners = dict(owners or {})  # {user key: email}; a test may add users later
+        self._owner_emails: dict[str, str] | None = None
         self.types = dict(types)
         self.clock = clock
         self.page_size = page_size
@@ -77,6 +93,13 @@ class MemoryConnector:
         merged = {**(old.properties if old else {}), **properties}
         self.rows[record_id] = Record(record_id, merged, self._now())
         return self.rows[record_id]
+
+    def associate(self, record_id: str, field: str, ids: Sequence[str]) -> None:
+        """Point a record's association `field` at `ids` WITHOUT stamping its modification
+        time, as HubSpot may when only a record's associations change: only a sweep sees it."""
+        old = self.rows[record_id]
+        properties = {**old.properties, field: list(ids)}
+        self.rows[record_id] = Record(record_id, properties, old.modified_at, old.archived)
 
     def remove(self, record_id: str) -> None:
         old = self.rows[record_id]
@@ -110,11 +133,27 @@ class MemoryConnector:
             yield ChangePage([], final)
         for start in range(0, len(rows), self.page_size):
             last = start + self.page_size >= len(rows)
-            yield ChangePage(rows[start : start + self.page_size], final if last else None)
+            page = [self._shown(r) for r in rows[start : start + self.page_size]]
+            yield ChangePage(page, final if last else None)
 
     def fetch(self, ids: Sequence[str]) -> list[Record]:
         self.counter.add("fetch")
-        return [self.rows[i] for i in ids if i in self.rows and not self.rows[i].archived]
+        return [self._shown(self.rows[i]) for i in ids if self._is_live(i)]
+
+    def association_values(self, ids: Sequence[str]) -> dict[str, dict[str, list[str]]]:
+        self.counter.add("associations")
+        return {
+            i: {name: self._pointed(self.rows[i], name) for name in self.association_fields}
+            for i in ids
+            if self._is_live(i)
+        }
+
+    def owner_emails(self) -> dict[str, str]:
+        """{user key: email}, read once per connector (a run), as a real side's list is."""
+        if self._owner_emails is None:
+            self.counter.add("owners")
+            self._owner_emails = dict(self.owners)
+        return dict(self._owner_emails)
 
     def find(self, field: str, values: Sequence[str]) -> list[Record]:
         self.counter.add("find")
@@ -147,6 +186,9 @@ class MemoryConnector:
     def _write_one(self, write: Write) -> WriteResult:
         if self.validate is not None and (rejection := self.validate(write.properties)):
             return WriteResult(write.key, None, rejection=rejection)
+        if rejection := self._refused_lists(write.properties):
+            return WriteResult(write.key, None, rejection=rejection)
+        write = replace(write, properties=self._unique_lists(write.properties))
         if write.target_id is not None:
             if write.target_id not in self.rows or self.rows[write.target_id].archived:
                 return WriteResult(
@@ -170,8 +212,46 @@ class MemoryConnector:
     def _matching(self, field: str, values: Sequence[str]) -> list[Record]:
         wanted = {self.normalise_key(field, v) for v in values}
         return [
-            r for r in self.live() if self.normalise_key(field, r.properties.get(field)) in wanted
+            self._shown(r)
+            for r in self.live()
+            if self.normalise_key(field, r.properties.get(field)) in wanted
         ]
+
+    def _is_live(self, record_id: str) -> bool:
+        return record_id in self.rows and not self.rows[record_id].archived
+
+    def _shown(self, record: Record) -> Record:
+        """The record as read: every association field present, a copy of its list."""
+        if not self.association_fields:
+            return record
+        lists = {name: self._pointed(record, name) for name in self.association_fields}
+        return replace(record, properties={**record.properties, **lists})
+
+    @staticmethod
+    def _pointed(record: Record, field: str) -> list[str]:
+        return list(record.properties.get(field) or [])
+
+    def _unique_lists(self, properties: Mapping[str, Any]) -> dict[str, Any]:
+        """An id listed twice is one edge (a join table keeps a pair once)."""
+        return {
+            name: list(dict.fromkeys(value)) if name in self.association_fields else value
+            for name, value in properties.items()
+        }
+
+    def _refused_lists(self, properties: Mapping[str, Any]) -> Rejection | None:
+        """A value that is no list of ids, or (in foreign-key columns) a list of more than one."""
+        for name, field in self.association_fields.items():
+            if name not in properties:
+                continue
+            value = properties[name]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                message = f"{name}: expected a list of record ids, got {value!r}"
+                return Rejection(RejectionKind.INVALID_VALUE, "NOT_A_LIST", message, name)
+            if self.keys_in_columns and field.join is None and len(value) > 1:
+                columns = ", ".join(field.columns)
+                message = f"column {columns} holds one key; cannot point at {', '.join(value)}"
+                return Rejection(RejectionKind.INVALID_VALUE, "ONE_KEY_ONLY", message, name)
+        return None
 
     def _now(self) -> datetime:
         # Strictly increasing times, so "modified after the cursor" is never ambiguous here.

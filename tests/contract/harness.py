@@ -20,6 +20,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from syncer.connectors.base import Association, Connector
 from syncer.records import ChangePage, Cursor, Record, Write
+from syncer.relations import AssociationField
 
 # Fixed times keep the tests independent of the machine's clock. Whole seconds: MySQL DATETIME
 # columns keep no fraction by default.
@@ -170,3 +171,49 @@ def create_write(harness: ContractHarness, key: str, email: str, **properties: A
         unique_property=fields.email,
         unique_value=email.strip().lower(),
     )
+
+
+@dataclass(frozen=True)
+class RelationFields:
+    """The association fields a harness builds its related connector with: `single` points at
+    one record of another object (an FK column), `composite` at one record whose key has two
+    columns (None on a side whose ids are never composite), `many` at any number of records (a
+    join table). `holds_one`: `single` and `composite` hold at most one id (FK columns)."""
+
+    single: AssociationField
+    composite: AssociationField | None
+    many: AssociationField
+    holds_one: bool
+
+
+@runtime_checkable
+class RelatingHarness(Protocol):
+    """The back door of a side whose connector declares `associations`: records to point at,
+    records pointing at them, and what each record points at, all by the side's own means."""
+
+    relations: RelationFields
+
+    def related_connector(self, *, batch_size: int = 500) -> Connector:
+        """A prepared connector built with `relations`' fields (and owners, if the side has)."""
+        ...
+
+    def seed_target(self, field: AssociationField, number: int) -> str:
+        """Create a record `field` can point at; returns its id as `field`'s lists hold it."""
+        ...
+
+    def seed_pointing(self, email: str, links: Mapping[str, list[str]]) -> str:
+        """Create a record (as `seed` does) pointing through each field at the ids given."""
+        ...
+
+    def pointed(self, record_id: str) -> dict[str, list[str]]:
+        """What the record points at through each field, as the side stores it (lists sorted)."""
+        ...
+
+
+@runtime_checkable
+class OwningHarness(Protocol):
+    """The back door of a side whose connector declares `owners`."""
+
+    def seed_owner(self, email: str) -> str:
+        """Add a user (owner) with this email; returns the id or key owner fields hold."""
+        ...

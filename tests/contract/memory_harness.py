@@ -13,8 +13,17 @@ from decimal import Decimal
 from typing import Any
 
 from syncer.connectors.memory import MemoryConnector
+from syncer.policies import Direction
 from syncer.records import FieldType, Rejection, RejectionKind
-from tests.contract.harness import OVERLAP_SECONDS, T0, ContractFields, PageSizes, SideClock
+from syncer.relations import AssociationField, JoinTable, field_name
+from tests.contract.harness import (
+    OVERLAP_SECONDS,
+    T0,
+    ContractFields,
+    PageSizes,
+    RelationFields,
+    SideClock,
+)
 
 MEMORY_FIELDS = ContractFields(
     email="email", name="name", score="score", birthday="birthday", active="active",
@@ -30,6 +39,26 @@ TYPES = {
 }
 
 
+def _field(
+    to: str, *, columns: tuple[str, ...] = (), join: JoinTable | None = None
+) -> AssociationField:
+    return AssociationField(
+        name=field_name(to, None), to_pipeline=to, to_hubspot_object=to, to_external_object=to,
+        label=None, direction=Direction.BOTH, columns=columns, join=join,
+    )  # fmt: skip
+
+
+# What the contract's records point at: a firm (FK column), an order line (two key columns), any
+# number of groups (a join table). Memory ids are any text; the composite target's id is made
+# the way SQL makes one, with an escaped colon, to show the list carries it untouched.
+MEMORY_RELATIONS = RelationFields(
+    single=_field("firms", columns=("firm_id",)),
+    composite=_field("lines", columns=("order_no", "line_no")),
+    many=_field("groups", join=JoinTable("people_groups", "person_id", "group_id")),
+    holds_one=True,
+)
+
+
 def _name_required(properties: Mapping[str, Any]) -> Rejection | None:
     if "name" in properties and properties["name"] is None:
         return Rejection(RejectionKind.REQUIRED_MISSING, "REQUIRED", "name is required", "name")
@@ -38,10 +67,16 @@ def _name_required(properties: Mapping[str, Any]) -> Rejection | None:
 
 class MemoryHarness:
     fields = MEMORY_FIELDS
+    relations = MEMORY_RELATIONS
 
     def __init__(self) -> None:
         self.clock = SideClock()
-        self.crm = MemoryConnector(TYPES, clock=self.clock, validate=_name_required)
+        fields = [MEMORY_RELATIONS.single, MEMORY_RELATIONS.many]
+        assert MEMORY_RELATIONS.composite is not None
+        self.crm = MemoryConnector(
+            TYPES, clock=self.clock, validate=_name_required,
+            associations=[*fields, MEMORY_RELATIONS.composite], keys_in_columns=True, owners={},
+        )  # fmt: skip
 
     def connector(
         self, *, batch_size: int = 500, overlap_seconds: float = OVERLAP_SECONDS
@@ -88,3 +123,25 @@ class MemoryHarness:
 
     def rejected_property(self) -> str:
         return "name"
+
+    # -- relations: the CRM is its own back door --------------------------------------------
+
+    def related_connector(self, *, batch_size: int = 500) -> MemoryConnector:
+        return self.connector(batch_size=batch_size)
+
+    def seed_target(self, field: AssociationField, number: int) -> str:
+        # Another object's records are not kept here: an id is all a list holds.
+        return f"{number}:L\\:{number}" if field.columns == ("order_no", "line_no") else str(number)
+
+    def seed_pointing(self, email: str, links: Mapping[str, list[str]]) -> str:
+        with self.clock.at(T0):
+            return self.crm.put({"email": email, "name": "Someone", **links}).id
+
+    def pointed(self, record_id: str) -> dict[str, list[str]]:
+        properties = self.crm.rows[record_id].properties
+        return {name: sorted(properties.get(name) or []) for name in self.crm.association_fields}
+
+    def seed_owner(self, email: str) -> str:
+        key = f"u{len(self.crm.owners) + 1}"
+        self.crm.owners[key] = email
+        return key

@@ -15,11 +15,12 @@ from syncer.records import FieldType, RejectionKind, Write
 from tests.contract.capabilities import CapabilityContract
 from tests.contract.harness import T0, UNTIL, ContractHarness, create_write, ids_of, read_all
 from tests.contract.listing import ListingContract
+from tests.contract.relations import RelationsContract
 
 
-class ConnectorContract(ListingContract, CapabilityContract):
+class ConnectorContract(ListingContract, CapabilityContract, RelationsContract):
     """Subclass with a `harness` fixture; pytest then runs every contract test for that
-    connector (listing.py, this module, capabilities.py)."""
+    connector (listing.py, this module, capabilities.py, relations.py)."""
 
     # --- fetch and find ------------------------------------------------------------------------
 

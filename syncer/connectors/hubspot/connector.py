@@ -181,6 +181,10 @@ class HubSpotConnector:
         """{merged-away id: surviving id} named by these records (from `changes`/`fetch`)."""
         return deletions.merged_ids(records)
 
+    def association_values(self, ids: Sequence[str]) -> dict[str, dict[str, list[str]]]:
+        """Built with no association fields yet: each live record among `ids` holds none."""
+        return {record.id: {} for record in self.fetch(ids)}
+
     def associations(self, to_object: str) -> Associations:
         """Edges (v4) from this pipeline's object to `to_object` (a standard plural name, a type
         id or a custom object's name): `.read(ids)`, `.create(edges)`, `.archive(pairs)`."""
