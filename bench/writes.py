@@ -30,11 +30,13 @@ BURST, WINDOW_SECONDS, LATENCY_MS, BATCH = 100, 10, 100, 100
 RATE = BURST / WINDOW_SECONDS
 
 
-def ours(contacts: int, profile: Path | None = None) -> dict[str, Any]:
+def ours(
+    contacts: int, profile: Path | None = None, latency_ms: int = LATENCY_MS
+) -> dict[str, Any]:
     with (
         tempfile.TemporaryDirectory(prefix="bench-writes-") as tmp,
         sandbox(
-            burst_limit=BURST, latency_ms=LATENCY_MS, daily_limit=0, search_per_second=5
+            burst_limit=BURST, latency_ms=latency_ms, daily_limit=0, search_per_second=5
         ) as box,
         deployment(Path(tmp), box, burst_limit=BURST) as dep,
     ):
@@ -127,8 +129,13 @@ def main() -> None:
     )
     parser.add_argument("--contacts", type=int, default=20_000)
     parser.add_argument("--profile", type=Path, default=None)
+    parser.add_argument("--latency-ms", type=int, default=LATENCY_MS)
+    parser.add_argument("--ours-only", action="store_true")
     args = parser.parse_args()
-    run(args.contacts, args.profile)
+    if args.ours_only:
+        ours(args.contacts, args.profile, args.latency_ms)
+    else:
+        run(args.contacts, args.profile)
 
 
 if __name__ == "__main__":

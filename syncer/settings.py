@@ -120,7 +120,9 @@ class HubSpotSettings(_Strict):
     batch_size: int = Field(100, gt=0, le=100)
     timeout_seconds: float = Field(30.0, gt=0, le=rules.MAX_DURATION_SECONDS)
     max_retries: int = Field(6, ge=0)
-    max_in_flight: int = Field(4, ge=1, le=32, description="batches sent at once")
+    # Batches sent at once. Unset: sized from the burst limit and the measured round trip
+    # (rate x round trip x 2, at least 4, at most 16), so a slow network still fills the budget.
+    max_in_flight: int | None = Field(None, ge=1, le=32, description="batches sent at once")
     # The daily limit resets at midnight in the portal's time zone.
     portal_timezone: Annotated[str, AfterValidator(rules.time_zone)] = "UTC"
     # OAuth 2 (instead of a private-app token): refreshed at base_url + /oauth/v1/token.

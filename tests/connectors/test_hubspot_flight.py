@@ -16,6 +16,7 @@ from pydantic import SecretStr
 
 from syncer.connectors.hubspot import HubSpotConnector, PortalBudgets
 from syncer.errors import RateLimited
+from syncer.http.window import CAP
 from syncer.sandbox.hubspot import HubSpotSandbox
 from syncer.settings import load_settings
 from tests.connectors.hubspot_harness import (
@@ -125,6 +126,19 @@ def test_batches_in_flight_hide_latency() -> None:
     # 8 calls of >= 100 ms each: one at a time >= 0.8 s; four at a time about a quarter.
     assert elapsed[1] >= 0.8
     assert elapsed[4] < elapsed[1] / 1.5  # loose: the machine is shared
+
+
+def test_unset_max_in_flight_sizes_the_window_from_latency_and_budget() -> None:
+    # 190 per 10 s at >= 300 ms a round trip: Little's law wants 5.7 in flight, with headroom
+    # 12 or more (the round trip measured includes the server's work), never above the cap;
+    # a fixed 4 would send at most 13 a second and fall behind at every drain.
+    transport = Overlap(sandbox(latency_ms=300))
+    hubspot = HubSpotConnector(settings(), pipeline(), transport=transport)
+    hubspot.prepare()  # the round trips measured here size the window of the writes
+    results = hubspot.write([contact(n) for n in range(2400)])
+    assert all(r.ok for r in results)
+    assert 4 < transport.peak <= CAP
+    hubspot.close()
 
 
 def test_a_429_storm_is_waited_out_and_no_window_exceeds_the_budget() -> None:
