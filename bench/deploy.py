@@ -46,6 +46,7 @@ external_object = "{table}"
 external_id_property = "legacy_id"
 match = {{ hubspot = "email", external = "email" }}
 conflict = "newest"
+direction = "{direction}"
 overlap_seconds = {overlap_seconds}
 
 [pipelines.sql]
@@ -95,6 +96,7 @@ def deployment(
     daily_limit: int = 625_000,
     search_per_second: int = 5,
     overlap_seconds: float = 120.0,
+    direction: str = "both",
 ) -> Iterator[Deployment]:
     """A fresh table and ledger; the limits are what the syncer is told, not the sandbox."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -116,6 +118,7 @@ def deployment(
             daily_limit=daily_limit,
             search_per_second=search_per_second,
             overlap_seconds=overlap_seconds,
+            direction=direction,
         )
     )
     try:

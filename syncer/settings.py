@@ -185,6 +185,11 @@ class PipelineSettings(_Strict):
     match: MatchRule | None = None
     external_id_property: HubSpotName = "syncer_external_id"
     direction: Direction = Direction.BOTH
+    # Whether HubSpot records learn their twin's id in external_id_property. Needed to pair
+    # records without a match key, and by every pipeline that writes to HubSpot; a one-way
+    # extraction (to_external) with a match key pairs again by the key after a crash, so it
+    # may save the batch/update per 100 records that the stamps cost.
+    stamp_external_id: bool = True
     # The sides unmatched records may be created on; None: every side `direction` writes to.
     create_in: list[Side] | None = None
     conflict: ConflictPolicy = ConflictPolicy.NEWEST
@@ -220,6 +225,22 @@ class PipelineSettings(_Strict):
                         f"fields.{key} is a constant, which only sets HubSpot; direction = "
                         '"to_external" never writes there'
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _stamps_where_needed(self) -> PipelineSettings:
+        if self.stamp_external_id:
+            return self
+        if self.direction is not Direction.TO_EXTERNAL:
+            raise ValueError(
+                'stamp_external_id = false needs direction = "to_external": a pipeline that '
+                "writes to HubSpot must stamp the external id on its records"
+            )
+        if self.match is None:
+            raise ValueError(
+                "stamp_external_id = false needs a match rule: without one, records pair only "
+                "through the stamped external id"
+            )
         return self
 
     @model_validator(mode="after")

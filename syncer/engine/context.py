@@ -63,7 +63,13 @@ class RunState:
         pipeline = self.ctx.pipeline
         flowing = frozenset(side for side in Side if pipeline.direction.flows_to(side))
         creates = pipeline.creates_to()
-        return Policy(pipeline.conflict, pipeline.deletes, creates, withheld=flowing - creates)
+        return Policy(
+            pipeline.conflict,
+            pipeline.deletes,
+            creates,
+            withheld=flowing - creates,
+            stamps_external_id=pipeline.stamp_external_id,
+        )
 
     def executor(self) -> Executor:
         ctx, epoch = self.ctx, self.epoch
@@ -79,6 +85,7 @@ class RunState:
             connectors=ctx.connectors,
             fieldmap=self.fieldmap,
             external_id_property=ctx.pipeline.external_id_property,
+            stamps_external_id=ctx.pipeline.stamp_external_id,
             conflict_policy=ctx.pipeline.conflict,
             before_chunk=renew,
             stopping=ctx.stop.is_set if ctx.stop is not None else None,
