@@ -1,9 +1,11 @@
 """Benchmark 10: extraction, HubSpot -> SQL, against the rate ideal.
 
-`syncer migrate` with `direction = "to_external"` of N HubSpot contacts into an empty SQL table,
-the sandbox limited to 100 requests per 10 s with `--latency-ms` per round trip. The ideal is
-the listing alone at the budget's rate: N / 100 list pages at 10 a second. Reported: time over
-ideal (target <= 1.1), HubSpot calls by kind (the sandbox's count), 429s.
+`syncer migrate` with `direction = "to_external"`, `stamp_external_id = false` (`--stamp`:
+true, the former behaviour) and `listing_readers = 3` (`--readers N`) of N HubSpot contacts
+into an empty SQL table, the sandbox limited to 100 requests per 10 s with `--latency-ms` per
+round trip. The ideal is the listing alone at the budget's rate: N / 100 list pages at 10 a
+second. Reported: time over ideal (target <= 1.1), HubSpot calls by kind (the sandbox's
+count), 429s.
 
     python -m bench.extract [--contacts 20000] [--latency-ms 100]
 """
@@ -27,6 +29,7 @@ from bench.results import show, verdict
 BURST, WINDOW_SECONDS, PAGE = 100, 10, 100
 RATE = BURST / WINDOW_SECONDS
 TARGET = 1.1
+READERS = 3  # the list cursor and two range searches (search allows 5 a second)
 
 
 def seed_limited(dep: Deployment, count: int, threads: int = 8) -> None:
@@ -52,14 +55,29 @@ def seed_limited(dep: Deployment, count: int, threads: int = 8) -> None:
         list(pool.map(create, range(0, count, PAGE)))
 
 
-def run(contacts: int, latency_ms: int, profile: Path | None = None) -> dict[str, Any]:
-    name = f"10 extraction ({contacts:,}, {latency_ms} ms)"
+def run(
+    contacts: int,
+    latency_ms: int,
+    profile: Path | None = None,
+    *,
+    stamp: bool = False,
+    readers: int = READERS,
+) -> dict[str, Any]:
+    stamped = ", stamped" if stamp else ""
+    name = f"10 extraction ({contacts:,}, {latency_ms} ms, {readers} readers{stamped})"
     with (
         tempfile.TemporaryDirectory(prefix="bench-extract-") as tmp,
         sandbox(
             burst_limit=BURST, latency_ms=latency_ms, daily_limit=0, search_per_second=5
         ) as box,
-        deployment(Path(tmp), box, burst_limit=BURST, direction="to_external") as dep,
+        deployment(
+            Path(tmp),
+            box,
+            burst_limit=BURST,
+            direction="to_external",
+            stamp_external_id=stamp,
+            listing_readers=readers,
+        ) as dep,
     ):
         seed_limited(dep, contacts)
         time.sleep(WINDOW_SECONDS + 1)  # the seeding's requests leave the burst window
@@ -75,6 +93,8 @@ def run(contacts: int, latency_ms: int, profile: Path | None = None) -> dict[str
     figures: dict[str, Any] = {
         "contacts": contacts,
         "latency_ms": latency_ms,
+        "stamp_external_id": stamp,
+        "listing_readers": readers,
         "rows_written": rows,
         "seconds": run.seconds,
         "ideal_seconds": ideal,
@@ -102,8 +122,12 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=20_000)
     parser.add_argument("--latency-ms", type=int, default=100)
     parser.add_argument("--profile", type=Path, default=None)
+    parser.add_argument(
+        "--stamp", action="store_true", help="stamp_external_id = true (the former behaviour)"
+    )
+    parser.add_argument("--readers", type=int, default=READERS, help="[hubspot] listing_readers")
     args = parser.parse_args()
-    run(args.contacts, args.latency_ms, args.profile)
+    run(args.contacts, args.latency_ms, args.profile, stamp=args.stamp, readers=args.readers)
 
 
 if __name__ == "__main__":

@@ -123,6 +123,10 @@ class HubSpotSettings(_Strict):
     # Batches sent at once. Unset: sized from the burst limit and the measured round trip
     # (rate x round trip x 2, at least 4, at most 16), so a slow network still fills the budget.
     max_in_flight: int | None = Field(None, ge=1, le=32, description="batches sent at once")
+    # Readers of a full listing (a first migration): 1 is the list endpoint's cursor alone; more
+    # adds searches over hs_object_id ranges, which page independently on search's own budget.
+    # At 300 ms a round trip one cursor reads 3.3 pages a second of the 10 the budget allows.
+    listing_readers: int = Field(1, ge=1, le=8)
     # The daily limit resets at midnight in the portal's time zone.
     portal_timezone: Annotated[str, AfterValidator(rules.time_zone)] = "UTC"
     # OAuth 2 (instead of a private-app token): refreshed at base_url + /oauth/v1/token.

@@ -42,6 +42,7 @@ from .object_types import SCHEMAS_PATH, ObjectType, custom_type, standard_type
 from .objects import decode_cursor, encode_cursor, epoch_ms
 from .owners import Owner, list_owners
 from .properties import PropertyCatalog
+from .ranges import RangedListing
 from .reads import RecordReader
 from .search import SearchCollector
 from .writes import BatchWriter
@@ -64,6 +65,7 @@ class _Parts:
     reader: RecordReader
     writer: BatchWriter
     search: SearchCollector
+    search_call: Callable[[dict[str, Any]], dict[str, Any]]
 
 
 class HubSpotConnector:
@@ -118,10 +120,22 @@ class HubSpotConnector:
         parts = self._parts()
         until_ms = epoch_ms(self.signpost(until))
         if since is None:
-            return self._confirmed(parts, parts.reader.list_all(encode_cursor(until_ms)))
+            return self._confirmed(parts, self._list_all(parts, encode_cursor(until_ms)))
         overlap = timedelta(seconds=self._pipeline.overlap_seconds) // timedelta(milliseconds=1)
         lower_ms = decode_cursor(since) - overlap
         return self._confirmed(parts, parts.search.collect(min(lower_ms, until_ms), until_ms))
+
+    def _list_all(self, parts: _Parts, final_cursor: Cursor) -> Iterator[ChangePage]:
+        """Every live record: one list cursor, or with `listing_readers` > 1 the list cursor
+        and searches over id ranges at once (ranges.py)."""
+        readers = self._settings.listing_readers
+        if readers <= 1:
+            return parts.reader.list_all(final_cursor)
+        reader = parts.reader
+        listing = RangedListing(
+            reader.list_page, parts.search_call, reader.to_records, reader.requested, readers - 1
+        )
+        return listing.pages(final_cursor)
 
     def _confirmed(self, parts: _Parts, pages: Iterator[ChangePage]) -> Iterator[ChangePage]:
         """Pages whose left-out mapped properties still exist (ConfigError otherwise: a mapped
@@ -221,6 +235,10 @@ class HubSpotConnector:
         modified = object_type.modified_property
         reader = RecordReader(self._api, object_type.path_name, properties, modified, self._absent)
         search_path = f"/crm/v3/objects/{object_type.path_name}/search"
+
+        def search(body: dict[str, Any]) -> dict[str, Any]:
+            return self._api.call_ok("POST", search_path, kind="search", body=body)
+
         return _Parts(
             object_type=object_type,
             catalog=PropertyCatalog(
@@ -228,12 +246,8 @@ class HubSpotConnector:
             ),
             reader=reader,
             writer=BatchWriter(self._api, object_type.path_name, self._settings.batch_size, reader),
-            search=SearchCollector(
-                lambda body: self._api.call_ok("POST", search_path, kind="search", body=body),
-                properties,
-                modified,
-                self._absent,
-            ),
+            search=SearchCollector(search, properties, modified, self._absent),
+            search_call=search,
         )
 
     def _check_required(self, object_type: ObjectType) -> None:
