@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from syncer import relations
 from syncer.connectors.base import Connector
 from syncer.connectors.catalogue_cache import CatalogueCache
 from syncer.engine.observer import LoggingObserver, RunObserver
@@ -180,6 +181,8 @@ def pipeline_run(
             lease_ttl=timedelta(seconds=settings.ledger.lease_seconds),
             stop=stop,
             observer=observer or LoggingObserver(),
+            associations=relations.association_fields(settings, pipeline),
+            owners=settings.owners,
         )
     finally:
         for connector in connectors.values():

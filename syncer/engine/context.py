@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -13,11 +13,14 @@ from syncer.engine.execute import Executor
 from syncer.engine.match import Matcher
 from syncer.engine.observer import LoggingObserver, RunObserver
 from syncer.engine.plan import Policy
+from syncer.engine.references import LinkResolver
 from syncer.engine.report import Mode, RunReport
 from syncer.ledger.store import Ledger
 from syncer.mapping.apply import FieldMap
 from syncer.records import Side
+from syncer.relations import AssociationField
 from syncer.settings import PipelineSettings
+from syncer.settings_relations import OwnersSettings
 
 LEASE_TTL = timedelta(minutes=10)
 
@@ -36,6 +39,9 @@ class PipelineRun:
     lease_ttl: timedelta = LEASE_TTL  # [ledger] lease_seconds
     stop: threading.Event | None = None  # set by SIGTERM: end at the next chunk boundary
     observer: RunObserver = field(default_factory=LoggingObserver)  # told what the run does
+    # The pipeline's association fields (relations.association_fields) and `[owners]`.
+    associations: Sequence[AssociationField] = ()
+    owners: OwnersSettings | None = None
 
 
 @dataclass(slots=True)
@@ -48,6 +54,12 @@ class RunState:
     report: RunReport
     fieldmap: FieldMap
     until: datetime  # the run's signpost: changes up to here
+
+    @property
+    def resolver(self) -> LinkResolver | None:
+        """The resolver of the mapping's references, when it has any."""
+        resolver = self.fieldmap.resolver
+        return resolver if isinstance(resolver, LinkResolver) else None
 
     def matcher(self) -> Matcher:
         return Matcher(

@@ -148,7 +148,7 @@ class Executor:
         assert chunk.sent is not None
         chunk.sent.result()  # what the sender met is raised here, before anything is committed
         match = self.fieldmap.match.hubspot if self.fieldmap.match is not None else None
-        settler = Settler(match, self.conflict_policy, chunk.tally)
+        settler = Settler(match, self.conflict_policy, chunk.tally, self.fieldmap.edge_targets())
         commit = settler.commit_for(chunk.plans, chunk.outcomes, chunk.intents, self.clock())
         commit.rejected.extend(rejected)
         chunk.tally.quarantined += len(commit.rejected)
@@ -191,7 +191,10 @@ class Executor:
     def _write(
         self, side: Side, index: int, plan: PairPlan, values: dict[str, str | None]
     ) -> Write | Rejection:
-        properties = self.fieldmap.native(values, side)
+        try:
+            properties = self.fieldmap.native(values, side)
+        except ValueError as exc:  # a reference that has no id there (resolved when read)
+            return Rejection(RejectionKind.INVALID_VALUE, "UNRESOLVED_REFERENCE", str(exc))
         pair = plan.pair
         target = pair.version(side)
         target_id = target.id if target else (pair.link.id_on(side) if pair.link else None)

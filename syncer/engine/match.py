@@ -89,6 +89,8 @@ class Matcher:
 
     def _versions(self, records: Iterable[Record], side: Side, out: Matched) -> SideRecords:
         result = SideRecords()
+        records = list(records)
+        self.fieldmap.prime(records, side)  # references looked up in bulk, not one by one
         for record in records:
             try:
                 version = read_version(record, side, self.fieldmap, self.id_property)

@@ -51,6 +51,21 @@ class PageRunner:
             self.rejected += len(matched.rejected)
         else:
             self.executor.execute(plans, matched.rejected)
+        self._save_references()
+
+    def _save_references(self) -> None:
+        """The page's pending references, replacing those its records held (not in a dry run,
+        which commits nothing); the page's look-ups are let go."""
+        resolver = self.state.resolver
+        if resolver is None:
+            return
+        found = resolver.forget()
+        if found and self.executor is not None:
+            ctx = self.state.ctx
+            pending = list(found.pending.values())
+            ctx.ledger.save_references(
+                ctx.pipeline.name, self.state.epoch, found.read, pending, ctx.clock()
+            )
 
     def finish(self, held_back: int) -> None:
         """The report: what was done (or planned), and the records quarantined, those left to

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from syncer.ledger.values import Link, value_hash
 from syncer.mapping.apply import Canonical, FieldMap, FieldSpec
+from syncer.mapping.references import AssociationRef, is_pending
 from syncer.policies import ConflictPolicy, DeletePolicy
 from syncer.records import Record, Side
 
@@ -83,6 +84,9 @@ class PairPlan:
     conflicts: list[FieldConflict] = field(default_factory=list)
     stamp_external_id: bool = False  # HubSpot must be told the external id of a new link
     archived: frozenset[Side] = frozenset()  # sides whose record is archived, after this plan
+    # Association fields whose base this plan sets: the value both sides hold after it (the
+    # ledger keeps it as edges, so a target's archive finds the records pointing at it).
+    agreed: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def is_noop(self) -> bool:
@@ -187,11 +191,18 @@ def _plan_create(
     if target not in policy.creates_to:
         plan.create_withheld = target if target in policy.withheld else None
         return plan
-    values = {f.hubspot: version.values.get(f.hubspot) for f in fields if f.flows_to(target)}
+    # A pending reference is not sent: the new record points nowhere through that field yet
+    # (its base says so), and gets the reference once its target links.
+    values = {
+        f.hubspot: text
+        for f in fields
+        if f.flows_to(target) and not is_pending(text := version.values.get(f.hubspot))
+    }
     plan.create_on = target
     plan.writes[target] = values
     # A constant is what the external side holds for every record, the new one included.
     plan.base = {f.hubspot: value_hash(values.get(f.hubspot, f.constant)) for f in fields}
+    plan.agreed = {f.hubspot: values.get(f.hubspot) for f in fields if _is_edge(f)}
     return plan
 
 
@@ -220,10 +231,13 @@ def _merge_field(plan: PairPlan, spec: FieldSpec, base: str | None, policy: Poli
     pair, key = plan.pair, spec.hubspot
     # An archived record's values are frozen or unknown (a full listing stands in an empty
     # record for a linked one it no longer finds): they are never a change to copy across.
+    # A pending reference (its target not linked yet) is no change either, until it resolves.
     seen = {
-        s: v.values.get(key)
+        s: text
         for s in Side
-        if (v := pair.version(s)) is not None and s not in plan.archived
+        if (v := pair.version(s)) is not None
+        and s not in plan.archived
+        and not is_pending(text := v.values.get(key))
     }
     hashes = {s: value_hash(text) for s, text in seen.items()}
     changed = [s for s in seen if hashes[s] != base]
@@ -231,6 +245,8 @@ def _merge_field(plan: PairPlan, spec: FieldSpec, base: str | None, policy: Poli
         return
     if len(seen) == 2 and hashes[Side.HUBSPOT] == hashes[Side.EXTERNAL]:
         plan.base[key] = hashes[Side.HUBSPOT]  # both sides already agree
+        if _is_edge(spec):
+            plan.agreed[key] = seen[Side.HUBSPOT]
         return
     if len(changed) == 1:
         _copy(plan, spec, changed[0], seen[changed[0]])
@@ -253,6 +269,12 @@ def _copy(plan: PairPlan, spec: FieldSpec, source: Side, text: str | None) -> No
         return  # it does not flow that way, or the record there is archived: it stays here
     plan.writes.setdefault(target, {})[spec.hubspot] = text
     plan.base[spec.hubspot] = value_hash(text)
+    if _is_edge(spec):
+        plan.agreed[spec.hubspot] = text
+
+
+def _is_edge(spec: FieldSpec) -> bool:
+    return isinstance(spec.reference, AssociationRef)
 
 
 def _winner(pair: Pair, spec: FieldSpec, seen: dict[Side, str | None], policy: Policy) -> Side:

@@ -21,7 +21,9 @@ from syncer.engine.listing import Listing
 from syncer.engine.observer import RunStarted
 from syncer.engine.page import PageRunner
 from syncer.engine.plan import PairPlan
+from syncer.engine.references import LinkResolver
 from syncer.engine.report import Mode, RunReport, RunStatus
+from syncer.engine.revisit import revisit_pages
 from syncer.engine.side_events import apply_side_events
 from syncer.engine.stream import StreamedListing, streams
 from syncer.engine.whole import WholeListing
@@ -30,7 +32,9 @@ from syncer.ledger.values import Commit
 from syncer.logs import bound_run
 from syncer.mapping.apply import FieldMap
 from syncer.mapping.compile import compile_mapping
+from syncer.mapping.references import AssociationRef
 from syncer.records import Cursor, Side
+from syncer.settings_relations import UnknownOwner
 
 
 def run_pipeline(ctx: PipelineRun, mode: Mode) -> RunReport:
@@ -102,6 +106,8 @@ def _run_pages(state: RunState, listing: Listing, link_count: int) -> None:
     try:
         for page in listing.pages():
             runner.run(page)
+        for page in revisit_pages(state):
+            runner.run(page)
     finally:  # what was listed and what the committed chunks did, however the run ends
         for side, count in listing.collected.items():
             state.report.collected[side.value] = count
@@ -116,13 +122,24 @@ def _prepare(ctx: PipelineRun) -> FieldMap:
     shapes = None
     if external.capabilities.field_shapes and isinstance(external, DescribesFields):
         shapes = external.field_shapes()
-    return compile_mapping(
+    fieldmap = compile_mapping(
         ctx.pipeline,
         ctx.connectors[Side.HUBSPOT].field_types(),
         external.field_types(),
         external.time_zone,
         shapes,
+        associations=ctx.associations,
     )
+    if fieldmap.has_references:
+        fieldmap.resolver = _resolver(ctx, fieldmap)
+    return fieldmap
+
+
+def _resolver(ctx: PipelineRun, fieldmap: FieldMap) -> LinkResolver:
+    """The run's resolver of `fieldmap`'s association and owner fields."""
+    refs = [s.reference for s in fieldmap.fields if isinstance(s.reference, AssociationRef)]
+    unknown = ctx.owners.unknown if ctx.owners is not None else UnknownOwner.QUARANTINE
+    return LinkResolver(ctx.ledger, ctx.connectors, refs, unknown)
 
 
 __all__ = ["Mode", "PairPlan", "PipelineRun", "RunReport", "run_pipeline"]

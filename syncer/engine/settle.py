@@ -15,7 +15,17 @@ from datetime import datetime
 from syncer.engine.backoff import fingerprint
 from syncer.engine.observer import ChunkCommitted, SideWrites
 from syncer.engine.plan import PairPlan, encode_sides
-from syncer.ledger.values import Commit, ConflictRecord, Intent, Link, Rejected, newest_stamp
+from syncer.ledger.values import (
+    Commit,
+    ConflictRecord,
+    EdgeSet,
+    Intent,
+    Link,
+    Rejected,
+    newest_stamp,
+    value_hash,
+)
+from syncer.mapping.references import split_keys
 from syncer.policies import ConflictPolicy
 from syncer.records import Rejection, RejectionKind, Side
 
@@ -68,6 +78,7 @@ class Settler:
     match_property: str | None  # the match field by its canonical name, if there is one
     conflict_policy: ConflictPolicy
     tally: Tally
+    edge_targets: dict[str, str] = field(default_factory=dict)  # association field: pipeline
 
     def commit_for(
         self,
@@ -115,6 +126,9 @@ class Settler:
         )
         if pair.link is None or link != pair.link:
             commit.links.append(link)
+        self._edges(plan, base, ext_id, commit)
+        if pair.link is not None and _moved(pair.link, link):
+            commit.revisit_targets.append(pair.link.external_id)
         if pair.link is None:
             self.tally.linked += 1
         # A record leaves the quarantine once its own change was delivered, whatever its twin's.
@@ -123,6 +137,13 @@ class Settler:
         if Side.HUBSPOT not in outcome.failed:
             commit.synced.setdefault(Side.EXTERNAL, []).append(ext_id)
         self._conflicts(plan, hub_id, ext_id, commit)
+
+    def _edges(self, plan: PairPlan, base: dict[str, str], ext_id: str, commit: Commit) -> None:
+        """The association values both sides hold now, as edges (a failed write's are not)."""
+        for name, text in plan.agreed.items():
+            if base.get(name) == value_hash(text) and name in self.edge_targets:
+                keys = tuple(split_keys(text))
+                commit.edges.append(EdgeSet(name, self.edge_targets[name], ext_id, keys))
 
     def _agreed_key(self, plan: PairPlan) -> str | None:
         """The match key both sides hold after this run: a copied new key replaces the old."""
@@ -147,6 +168,11 @@ class Settler:
                 )
             )
         self.tally.conflicts += len(plan.conflicts)
+
+
+def _moved(before: Link, after: Link) -> bool:
+    """Archived, restored or re-pointed: records pointing at it are read again."""
+    return before.archived_on != after.archived_on or before.hubspot_id != after.hubspot_id
 
 
 def _quarantine_failures(plan: PairPlan, outcome: Outcome, commit: Commit) -> frozenset[Side]:

@@ -75,6 +75,8 @@ def merge_commit(ledger: Ledger, pipeline: str, side: Side, merged: Mapping[str,
         else:
             commit.links.append(_repointed(link, side, survivor))
             survivors[survivor] = link
+    # Records of other pipelines pointing at an absorbed record are read again.
+    commit.revisit_targets += [link.external_id for link in commit.links]
     if commit.links:
         log.info("links re-pointed after merges", side=side.value, links=len(commit.links))
     return commit

@@ -138,3 +138,50 @@ schema_cache = sa.Table(
     sa.Column("fetched_at", _ts, nullable=False),
     sa.Column("body", sa.Text, nullable=False),  # JSON
 )
+
+# -- relations (issue 11) ----------------------------------------------------------------------
+
+# References not resolvable yet: a record points at a record of `to_pipeline` that is not linked
+# (target_id is the id on the record's own side). Replaced each time the record is read.
+pending_refs = sa.Table(
+    "pending_refs",
+    metadata,
+    sa.Column("pipeline", sa.String(100), primary_key=True),
+    sa.Column("side", sa.String(16), primary_key=True),
+    sa.Column("record_id", sa.String(255), primary_key=True),
+    sa.Column("field", sa.String(200), primary_key=True),
+    sa.Column("target_id", sa.String(255), primary_key=True),
+    sa.Column("to_pipeline", sa.String(100), nullable=False),
+    sa.Column("first_seen", _ts, nullable=False),
+    sa.Index("ix_pending_refs_target", "to_pipeline", "side", "target_id"),
+)
+
+# The agreed edges: each association field's targets of each linked record, by external keys,
+# written with the link's base; a target archived, merged or restored finds its pointers here.
+edges = sa.Table(
+    "edges",
+    metadata,
+    sa.Column("pipeline", sa.String(100), primary_key=True),
+    sa.Column("field", sa.String(200), primary_key=True),
+    sa.Column("from_key", sa.String(255), primary_key=True),
+    sa.Column("to_key", sa.String(255), primary_key=True),
+    sa.Column("to_pipeline", sa.String(100), nullable=False),
+    sa.Index("ix_edges_target", "to_pipeline", "to_key"),
+)
+
+# Records to read again on their pipeline's next run (by external key): their target changed.
+revisits = sa.Table(
+    "revisits",
+    metadata,
+    sa.Column("pipeline", sa.String(100), primary_key=True),
+    sa.Column("external_id", sa.String(255), primary_key=True),
+    sa.Column("queued_at", _ts, nullable=False),
+)
+
+# When each pipeline's associations were last read whole (`association_sweep`).
+sweeps = sa.Table(
+    "sweeps",
+    metadata,
+    sa.Column("pipeline", sa.String(100), primary_key=True),
+    sa.Column("swept_at", _ts, nullable=False),
+)

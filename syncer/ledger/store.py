@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from syncer.batches import chunks
-from syncer.ledger import journal, leases, quarantine, watch
+from syncer.ledger import journal, leases, quarantine, relations, watch
 from syncer.ledger.commit_rows import log_conflicts, save_cursor
 from syncer.ledger.connection import connect
 from syncer.ledger.link_rows import IDS, link_from_row, save_links
@@ -26,6 +26,8 @@ from syncer.ledger.values import (
     Commit,
     Intent,
     Link,
+    PendingEntry,
+    PendingRef,
     PipelineHealth,
     QuarantineEntry,
     QuarantineSelector,
@@ -121,6 +123,52 @@ class Ledger:
             journal.resolve_intents(conn, commit.intents_failed, "failed")
             for name, cursor in commit.cursors.items():
                 save_cursor(conn, pipeline, name, cursor, now)
+            relations.save_edges(conn, pipeline, commit.edges)
+            if commit.revisit_targets:
+                relations.queue_revisits(conn, pipeline, commit.revisit_targets, now)
+
+    # -- relations: pending references, edges, revisits, sweeps (relations.py) ---------------
+
+    def save_references(
+        self,
+        pipeline: str,
+        epoch: int,
+        read: Iterable[tuple[Side, str]],
+        pending: Iterable[PendingRef],
+        now: datetime,
+    ) -> None:
+        """The records `read` (side, id) hold exactly the `pending` references now."""
+        with self._engine.begin() as conn:
+            leases.check_epoch(conn, pipeline, epoch)
+            relations.save_pending(conn, pipeline, read, pending, now)
+
+    def pending_references(self, pipeline: str) -> list[PendingEntry]:
+        """Pending references, oldest first, the dangling ones marked."""
+        return relations.pending_entries(self._engine, pipeline)
+
+    def resolved_references(self, pipeline: str) -> list[Link]:
+        """Links of records holding a pending reference whose target has linked since."""
+        return relations.resolved(self._engine, pipeline)
+
+    def queued_revisits(self, pipeline: str) -> list[Link]:
+        """Links of records queued for a revisit (a record they point at changed state)."""
+        return relations.queued(self._engine, pipeline)
+
+    def revisited(self, pipeline: str, epoch: int, external_ids: Sequence[str]) -> None:
+        with self._engine.begin() as conn:
+            leases.check_epoch(conn, pipeline, epoch)
+            relations.clear_revisits(conn, pipeline, external_ids)
+
+    def edge_count(self, pipeline: str) -> int:
+        return relations.edge_count(self._engine, pipeline)
+
+    def last_sweep(self, pipeline: str) -> datetime | None:
+        return relations.last_sweep(self._engine, pipeline)
+
+    def swept(self, pipeline: str, epoch: int, at: datetime) -> None:
+        with self._engine.begin() as conn:
+            leases.check_epoch(conn, pipeline, epoch)
+            relations.save_sweep(conn, pipeline, at)
 
     # -- leases: one writer per pipeline (leases.py) -----------------------------------------
 

@@ -211,6 +211,43 @@ class ConflictRecord:
     policy: str
 
 
+# -- relations: pending references, agreed edges ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PendingRef:
+    """A reference that could not be resolved yet: record `record_id` of `side` points, through
+    association field `field`, at `target_id` (that side's id of a record of `to_pipeline`),
+    which is not linked. Completed (the record revisited) once the target links."""
+
+    side: Side
+    record_id: str
+    field: str
+    to_pipeline: str
+    target_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEntry:
+    """A pending reference as `status` shows it: since when, and whether its target is known
+    nowhere (`dangling`: the pipeline pointed at has run since and never linked it)."""
+
+    ref: PendingRef
+    first_seen: datetime
+    dangling: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeSet:
+    """The agreed targets (external keys of `to_pipeline`'s records) of one record's association
+    field, written with the link's base: from_key is the record's external key."""
+
+    field: str
+    to_pipeline: str
+    from_key: str
+    to_keys: tuple[str, ...]
+
+
 @dataclass(slots=True)
 class Commit:
     """What one transaction records: links (new or re-based), conflicts and cursors."""
@@ -222,6 +259,10 @@ class Commit:
     synced: dict[Side, list[str]] = field(default_factory=dict)  # source ids leaving quarantine
     intents_applied: list[str] = field(default_factory=list)
     intents_failed: list[str] = field(default_factory=list)
+    edges: list[EdgeSet] = field(default_factory=list)  # association fields newly agreed
+    # External keys of this pipeline's records that were archived, restored or re-pointed: the
+    # records of other pipelines whose edges point at them are revisited.
+    revisit_targets: list[str] = field(default_factory=list)
     now: datetime | None = None  # the run's clock; quarantine back-off is scheduled by it
 
 

@@ -8,13 +8,22 @@ planner that uses it loads nothing but values.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
 
 from syncer.mapping.convert import normalise_email, to_canonical, to_hubspot_text, to_native
 from syncer.mapping.fit import check_length, fit_number
+from syncer.mapping.references import (
+    AssociationRef,
+    NoResolver,
+    OwnerRef,
+    Reference,
+    Resolver,
+    id_list,
+    is_pending,
+)
 from syncer.policies import Direction
 from syncer.records import FieldShape, FieldType, Record, Side
 
@@ -33,6 +42,8 @@ class FieldSpec:
     is_email: bool
     external_shape: FieldShape | None = None  # the external field's length, precision, scale
     constant: str | None = None  # what the external side always holds for a constant field
+    # An association or owner field: its values point at other records (references.py).
+    reference: Reference | None = None
 
     def flows_to(self, side: Side) -> bool:
         return self.direction.flows_to(side)
@@ -49,16 +60,40 @@ class FieldMap:
     """Converts records of both sides of one pipeline to canonical values and back."""
 
     def __init__(
-        self, fields: list[FieldSpec], match: FieldSpec | None, external_tz: tzinfo
+        self,
+        fields: list[FieldSpec],
+        match: FieldSpec | None,
+        external_tz: tzinfo,
+        resolver: Resolver | None = None,
     ) -> None:
-        """`match`: the key unlinked records pair by; None when they pair only by carried id."""
+        """`match`: the key unlinked records pair by; None when they pair only by carried id.
+        `resolver`: resolves association and owner fields (the engine's, for one run)."""
         self.fields = fields
         self.match = match
         self.external_tz = external_tz
+        self.resolver: Resolver = resolver or NoResolver()
         self._by_key = {spec.hubspot: spec for spec in fields}
 
+    @property
+    def has_references(self) -> bool:
+        return any(spec.reference is not None for spec in self.fields)
+
+    def edge_targets(self) -> dict[str, str]:
+        """{association field: the pipeline whose records it points at}."""
+        return {
+            spec.hubspot: spec.reference.to_pipeline
+            for spec in self.fields
+            if isinstance(spec.reference, AssociationRef)
+        }
+
+    def prime(self, records: Sequence[Record], side: Side) -> None:
+        """Look up in bulk what these records' references need, before they are read."""
+        if self.has_references and records:
+            self.resolver.prime(records, side)
+
     def canonical(self, record: Record, side: Side) -> Canonical:
-        """Mapped field values of `record` as canonical text; raises ValueError naming the field."""
+        """Mapped field values of `record` as canonical text; raises ValueError naming the field.
+        A reference not resolvable yet is PENDING (references.py)."""
         return {spec.hubspot: self._canonical_one(spec, record, side) for spec in self.fields}
 
     def match_key(self, record: Record, side: Side) -> str | None:
@@ -75,18 +110,42 @@ class FieldMap:
         out: dict[str, Any] = {}
         for key, text in values.items():
             spec = self._by_key[key]
-            if side is Side.HUBSPOT:
+            if is_pending(text):
+                raise ValueError(f"{key}: a pending reference cannot be written")
+            if spec.reference is not None:
+                name = spec.hubspot if side is Side.HUBSPOT else spec.column
+                out[name] = self._native_ref(spec, side, text)
+            elif side is Side.HUBSPOT:
                 out[spec.hubspot] = to_hubspot_text(text)
             elif spec.external is not None:
                 mapped = spec.to_external_values.get(text, text) if text is not None else None
                 out[spec.external] = to_native(mapped, spec.external_type, self.external_tz)
         return out
 
+    def _native_ref(self, spec: FieldSpec, side: Side, text: str | None) -> Any:
+        if isinstance(spec.reference, AssociationRef):
+            return self.resolver.association_native(spec.reference, side, text)
+        owner = self.resolver.owner_native(side, text)
+        if side is Side.HUBSPOT:
+            return owner
+        return to_native(owner, spec.external_type, self.external_tz)  # a user key, as the column
+
+    def _canonical_ref(self, spec: FieldSpec, record: Record, side: Side, raw: Any) -> str | None:
+        reference = spec.reference
+        if isinstance(reference, AssociationRef):
+            ids = id_list(raw, reference.name)
+            flows = spec.flows_to(side.other)
+            return self.resolver.association_value(reference, side, record.id, ids, flows)
+        assert isinstance(reference, OwnerRef)
+        return self.resolver.owner_value(side, raw, spec.flows_to(side.other))
+
     def _canonical_one(self, spec: FieldSpec, record: Record, side: Side) -> str | None:
         name = spec.hubspot if side is Side.HUBSPOT or spec.external is None else spec.external
         raw = spec.constant if side is Side.EXTERNAL and spec.external is None else None
         raw = record.properties.get(name) if raw is None else raw
         try:
+            if spec.reference is not None:
+                return self._canonical_ref(spec, record, side, raw)
             if spec.is_email:
                 return normalise_email(raw)
             if side is Side.EXTERNAL:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, tzinfo
 
 from syncer.errors import ConfigError
 from syncer.mapping.apply import FieldMap, FieldSpec
+from syncer.mapping.references import AssociationRef, OwnerRef, Resolver
 from syncer.policies import Direction
 from syncer.records import FieldShape, FieldType
+from syncer.relations import AssociationField
 from syncer.settings import FieldMapping, PipelineSettings
 
 
@@ -19,14 +21,20 @@ def compile_mapping(
     external_types: Mapping[str, FieldType],
     external_zone: tzinfo = UTC,
     external_shapes: Mapping[str, FieldShape] | None = None,
+    *,
+    associations: Sequence[AssociationField] = (),
+    resolver: Resolver | None = None,
 ) -> FieldMap:
     """Build the mapping from configuration and both sides' field types; `external_zone` is
     the zone of the external side's date-times that carry none (its connector's `time_zone`);
-    `external_shapes` the declared limits of its fields, values are fitted to."""
+    `external_shapes` the declared limits of its fields, values are fitted to. `associations`:
+    the pipeline's association fields (relations.association_fields), one spec each; they are
+    not in either side's field types. `resolver` resolves them and owner fields in a run."""
     types = (hubspot_types, external_types)
     fields = [_spec(pipeline, key, m, types) for key, m in pipeline.fields.items()]
     shapes = external_shapes or {}
     fields = [replace(f, external_shape=shapes.get(f.external or "")) for f in fields]
+    fields += [_association_spec(field) for field in associations]
     rule = pipeline.match
     match = None
     if rule is not None:
@@ -35,7 +43,22 @@ def compile_mapping(
         match = next((f for f in fields if (f.hubspot, f.external) == twin), None) or _spec(
             pipeline, rule.hubspot, FieldMapping(external=rule.external), types
         )
-    return FieldMap(fields, match, external_zone)
+    return FieldMap(fields, match, external_zone, resolver)
+
+
+def _association_spec(field: AssociationField) -> FieldSpec:
+    """Both connectors read and write an association under the field's own name."""
+    return FieldSpec(
+        hubspot=field.name,
+        external=field.name,
+        direction=field.direction,
+        canonical_type=FieldType.TEXT,
+        external_type=FieldType.TEXT,
+        to_external_values={},
+        to_hubspot_values={},
+        is_email=False,
+        reference=AssociationRef(field.name, field.to_pipeline, field.columns),
+    )
 
 
 def _spec(
@@ -63,4 +86,5 @@ def _spec(
         to_hubspot_values={v: k for k, v in mapping.values.items()},
         is_email=key == "email",
         constant=mapping.value,  # a field with no column: what the external side holds
+        reference=OwnerRef() if mapping.owner else None,  # canonical value: the owner's email
     )

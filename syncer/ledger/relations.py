@@ -1,0 +1,250 @@
+"""The ledger's relation tables: pending references, agreed edges, revisits and sweep times.
+
+Internals of the store (store.py is the front door). A pending reference is replaced each time
+its record is read; an edge set each time its link's base takes a new value of the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from syncer.batches import chunks
+from syncer.ledger.link_rows import link_from_row
+from syncer.ledger.schema import aware, edges, links, pending_refs, quarantine, revisits, runs
+from syncer.ledger.schema import sweeps as sweep_times
+from syncer.ledger.values import EdgeSet, Link, PendingEntry, PendingRef
+from syncer.records import Side
+
+_FINISHED = ("ok", "quarantined")  # runs that went through
+
+
+def save_pending(
+    conn: sa.Connection,
+    pipeline: str,
+    read: Iterable[tuple[Side, str]],
+    pending: Iterable[PendingRef],
+    now: datetime,
+) -> None:
+    """The records `read` hold exactly the `pending` references now (first seen kept)."""
+    by_side: dict[Side, list[str]] = {side: [] for side in Side}
+    for side, record_id in read:
+        by_side[side].append(record_id)
+    wanted = {(r.side, r.record_id, r.field, r.target_id): r for r in pending}
+    for side, ids in by_side.items():
+        for part in chunks(sorted(set(ids)), 500):
+            where = sa.and_(
+                pending_refs.c.pipeline == pipeline,
+                pending_refs.c.side == side.value,
+                pending_refs.c.record_id.in_(part),
+            )
+            kept = {
+                (side, row.record_id, row.field, row.target_id): row.first_seen
+                for row in conn.execute(sa.select(pending_refs).where(where))
+            }
+            conn.execute(sa.delete(pending_refs).where(where))
+            rows = [
+                _pending_row(pipeline, ref, kept.get(key, now))
+                for key, ref in wanted.items()
+                if key[0] is side and key[1] in part
+            ]
+            if rows:
+                conn.execute(sa.insert(pending_refs), rows)
+
+
+def _pending_row(pipeline: str, ref: PendingRef, first_seen: datetime) -> dict[str, object]:
+    return {
+        "pipeline": pipeline,
+        "side": ref.side.value,
+        "record_id": ref.record_id,
+        "field": ref.field,
+        "target_id": ref.target_id,
+        "to_pipeline": ref.to_pipeline,
+        "first_seen": first_seen,
+    }
+
+
+def pending_entries(engine: sa.Engine, pipeline: str) -> list[PendingEntry]:
+    """The pipeline's pending references, oldest first, each marked dangling when the pipeline
+    it points at has finished a run since it was first seen without linking or refusing it."""
+    query = (
+        sa.select(pending_refs)
+        .where(pending_refs.c.pipeline == pipeline)
+        .order_by(pending_refs.c.first_seen, pending_refs.c.record_id)
+    )
+    with engine.connect() as conn:
+        rows = list(conn.execute(query))
+        refs = [
+            (
+                PendingRef(Side(r.side), r.record_id, r.field, r.to_pipeline, r.target_id),
+                aware(r.first_seen),
+            )
+            for r in rows
+        ]
+        since = {to: _last_run_started(conn, to) for to in {ref.to_pipeline for ref, _ in refs}}
+        known = _linked_or_refused(conn, [ref for ref, _ in refs])
+    return [
+        PendingEntry(
+            ref,
+            first,
+            dangling=(at := since[ref.to_pipeline]) is not None
+            and at > first
+            and (ref.to_pipeline, ref.side, ref.target_id) not in known,
+        )
+        for ref, first in refs
+    ]
+
+
+def _last_run_started(conn: sa.Connection, pipeline: str) -> datetime | None:
+    query = sa.select(sa.func.max(runs.c.started_at)).where(
+        runs.c.pipeline == pipeline, runs.c.status.in_(_FINISHED)
+    )
+    at = conn.execute(query).scalar_one_or_none()
+    return aware(at) if at is not None else None
+
+
+def _linked_or_refused(
+    conn: sa.Connection, refs: Sequence[PendingRef]
+) -> set[tuple[str, Side, str]]:
+    """(pipeline, side, id) of the targets that are linked or wait in their quarantine."""
+    out: set[tuple[str, Side, str]] = set()
+    groups: dict[tuple[str, Side], set[str]] = {}
+    for ref in refs:
+        groups.setdefault((ref.to_pipeline, ref.side), set()).add(ref.target_id)
+    for (pipeline, side), ids in groups.items():
+        column = links.c.hubspot_id if side is Side.HUBSPOT else links.c.external_id
+        for part in chunks(sorted(ids), 500):
+            linked = sa.select(column).where(links.c.pipeline == pipeline, column.in_(part))
+            refused = sa.select(quarantine.c.record_id).where(
+                quarantine.c.pipeline == pipeline,
+                quarantine.c.source_side == side.value,
+                quarantine.c.record_id.in_(part),
+            )
+            for query in (linked, refused):
+                out.update((pipeline, side, str(i)) for (i,) in conn.execute(query))
+    return out
+
+
+def resolved(engine: sa.Engine, pipeline: str) -> list[Link]:
+    """Links of this pipeline's records holding a pending reference whose target is linked now."""
+    found: dict[int, Link] = {}
+    with engine.connect() as conn:
+        for side in Side:
+            target = links.alias("target")
+            own = links.alias("own")
+            t_col = target.c.hubspot_id if side is Side.HUBSPOT else target.c.external_id
+            o_col = own.c.hubspot_id if side is Side.HUBSPOT else own.c.external_id
+            query = (
+                sa.select(own)
+                .distinct()
+                .select_from(
+                    pending_refs.join(
+                        target,
+                        sa.and_(
+                            target.c.pipeline == pending_refs.c.to_pipeline,
+                            t_col == pending_refs.c.target_id,
+                        ),
+                    ).join(
+                        own,
+                        sa.and_(own.c.pipeline == pipeline, o_col == pending_refs.c.record_id),
+                    )
+                )
+                .where(pending_refs.c.pipeline == pipeline, pending_refs.c.side == side.value)
+            )
+            for row in conn.execute(query):
+                link = link_from_row(row)
+                assert link.id is not None
+                found[link.id] = link
+    return list(found.values())
+
+
+def save_edges(conn: sa.Connection, pipeline: str, sets: Sequence[EdgeSet]) -> None:
+    by_field: dict[str, list[str]] = {}
+    for item in sets:
+        by_field.setdefault(item.field, []).append(item.from_key)
+    for name, keys in by_field.items():
+        for part in chunks(sorted(set(keys)), 500):
+            conn.execute(
+                sa.delete(edges).where(
+                    edges.c.pipeline == pipeline, edges.c.field == name, edges.c.from_key.in_(part)
+                )
+            )
+    rows = {
+        (item.field, item.from_key, to): item.to_pipeline for item in sets for to in item.to_keys
+    }
+    if rows:
+        conn.execute(
+            sa.insert(edges),
+            [
+                {"pipeline": pipeline, "field": f, "from_key": k, "to_key": t, "to_pipeline": p}
+                for (f, k, t), p in rows.items()
+            ],
+        )
+
+
+def edge_count(engine: sa.Engine, pipeline: str) -> int:
+    query = sa.select(sa.func.count()).select_from(edges).where(edges.c.pipeline == pipeline)
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def queue_revisits(
+    conn: sa.Connection, target_pipeline: str, targets: Sequence[str], now: datetime
+) -> None:
+    """Queue the records whose edges point at these records of `target_pipeline`."""
+    wanted: set[tuple[str, str]] = set()
+    for part in chunks(sorted(set(targets)), 500):
+        query = sa.select(edges.c.pipeline, edges.c.from_key).where(
+            edges.c.to_pipeline == target_pipeline, edges.c.to_key.in_(part)
+        )
+        wanted.update((str(p), str(k)) for p, k in conn.execute(query))
+    for pipeline, key in sorted(wanted):
+        exists = sa.select(revisits.c.pipeline).where(
+            revisits.c.pipeline == pipeline, revisits.c.external_id == key
+        )
+        if conn.execute(exists).first() is None:
+            conn.execute(
+                sa.insert(revisits).values(pipeline=pipeline, external_id=key, queued_at=now)
+            )
+
+
+def queued(engine: sa.Engine, pipeline: str) -> list[Link]:
+    """The links of this pipeline's records queued for a revisit."""
+    query = (
+        sa.select(links)
+        .select_from(
+            revisits.join(
+                links,
+                sa.and_(
+                    links.c.pipeline == revisits.c.pipeline,
+                    links.c.external_id == revisits.c.external_id,
+                ),
+            )
+        )
+        .where(revisits.c.pipeline == pipeline)
+    )
+    with engine.connect() as conn:
+        return [link_from_row(row) for row in conn.execute(query)]
+
+
+def clear_revisits(conn: sa.Connection, pipeline: str, external_ids: Sequence[str]) -> None:
+    for part in chunks(sorted(set(external_ids)), 500):
+        conn.execute(
+            sa.delete(revisits).where(
+                revisits.c.pipeline == pipeline, revisits.c.external_id.in_(part)
+            )
+        )
+
+
+def last_sweep(engine: sa.Engine, pipeline: str) -> datetime | None:
+    query = sa.select(sweep_times.c.swept_at).where(sweep_times.c.pipeline == pipeline)
+    with engine.connect() as conn:
+        at = conn.execute(query).scalar_one_or_none()
+    return aware(at) if at is not None else None
+
+
+def save_sweep(conn: sa.Connection, pipeline: str, at: datetime) -> None:
+    conn.execute(sa.delete(sweep_times).where(sweep_times.c.pipeline == pipeline))
+    conn.execute(sa.insert(sweep_times).values(pipeline=pipeline, swept_at=at))
