@@ -16,13 +16,15 @@ import argparse
 import math
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import httpx
 import sqlalchemy as sa
 
-from bench.deploy import Deployment, deployment
+from bench.deploy import deployment
 from bench.procs import run_syncer, sandbox
 from bench.results import show, verdict
 
@@ -32,7 +34,7 @@ TARGET = 1.1
 READERS = 3  # the list cursor and two range searches (search allows 5 a second)
 
 
-def seed_limited(dep: Deployment, count: int, threads: int = 8) -> None:
+def seed_limited(client: Callable[[], httpx.Client], count: int, threads: int = 8) -> None:
     """`count` contacts by batch create on the limited sandbox, waiting out its 429s (not
     measured: the sandbox's limits cannot change while it runs)."""
 
@@ -41,11 +43,9 @@ def seed_limited(dep: Deployment, count: int, threads: int = 8) -> None:
             {"properties": {"email": f"hub{i}@example.com", "firstname": f"Hub{i}"}}
             for i in range(first, min(first + PAGE, count))
         ]
-        with dep.hub_client() as client:
+        with client() as hub:
             while True:
-                answer = client.post(
-                    "/crm/v3/objects/contacts/batch/create", json={"inputs": inputs}
-                )
+                answer = hub.post("/crm/v3/objects/contacts/batch/create", json={"inputs": inputs})
                 if answer.status_code != 429:
                     answer.raise_for_status()
                     return
@@ -79,7 +79,7 @@ def run(
             listing_readers=readers,
         ) as dep,
     ):
-        seed_limited(dep, contacts)
+        seed_limited(dep.hub_client, contacts)
         time.sleep(WINDOW_SECONDS + 1)  # the seeding's requests leave the burst window
         box.reset_stats()
         run = run_syncer("migrate", "-c", str(dep.config), profile=profile)
