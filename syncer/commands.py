@@ -22,9 +22,10 @@ from syncer.logs import configure_logging, register_secret
 from syncer.plan_view import plans_json, render_plan
 from syncer.progress import ProgressObserver
 from syncer.records import Side
+from syncer.relations import association_fields
 from syncer.service.signals import stopped_by_signals
 from syncer.settings import Settings, load_settings
-from syncer.status_view import pipeline_status, render_status
+from syncer.status_view import association_columns, pipeline_status, render_status
 from syncer.wiring import SharedBudgets, pipeline_run, select_pipelines
 
 if TYPE_CHECKING:
@@ -199,7 +200,12 @@ def _run_and_push(
 def status(args: argparse.Namespace) -> int:
     settings = load(args)
     with opened_ledger(settings) as ledger:
-        info = {p.name: pipeline_status(ledger, p.name) for p in settings.pipelines}
+        info = {
+            p.name: pipeline_status(
+                ledger, p.name, association_columns(association_fields(settings, p))
+            )
+            for p in settings.pipelines
+        }
     print(json.dumps(info, indent=2) if args.json else render_status(info))
     return EXIT_OK
 

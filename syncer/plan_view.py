@@ -7,14 +7,18 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from syncer.engine.report import FieldChange, PlannedAction, RunReport
+from syncer.engine.report import FieldChange, PlanAction, PlannedAction, RunReport
 
 NO_VALUE = "-"
+EDGE_ACTIONS = (PlanAction.ADD_EDGE, PlanAction.REMOVE_EDGE)
 
 
 def render_plan(report: RunReport) -> str:
     lines = [report.render()]
     for action in report.planned:
+        if action.action in EDGE_ACTIONS:
+            lines.append(_edge_line(action))
+            continue
         lines.append(
             f"    {action.action:<8} {action.side_name:<8} hubspot={action.hubspot_id or NO_VALUE} "
             f"external={action.external_id or NO_VALUE}{_conflict_field(action)}"
@@ -29,6 +33,17 @@ def plans_json(reports: Sequence[RunReport]) -> str:
 
 def plan_dict(report: RunReport) -> dict[str, Any]:
     return {**report.as_dict(), "actions": [a.as_dict() for a in report.planned]}
+
+
+def _edge_line(action: PlannedAction) -> str:
+    """`add-edge hubspot hubspot=7 external=17 @companies:Billing -> 502`: the association
+    (its field names the pipeline pointed at and the label) and the key of the record."""
+    [change] = action.changes
+    target = change.new if action.action is PlanAction.ADD_EDGE else change.old
+    return (
+        f"    {action.action:<11} {action.side_name:<8} hubspot={action.hubspot_id or NO_VALUE} "
+        f"external={action.external_id or NO_VALUE} {change.field} -> {target}"
+    )
 
 
 def _conflict_field(action: PlannedAction) -> str:

@@ -2,31 +2,80 @@
 conflicts, its cursors as times, and its recent runs with what they did.
 
 Conflicts are settled by the pipeline's policy the moment they are found, so none is ever
-pending: `status` counts those logged. Relations between objects (edges) are not synced yet,
-so there are no pending edges to count.
+pending: `status` counts those logged. Relations: the agreed edges, and the references still
+pending (their target not linked yet) with the oldest one's age; a reference whose target the
+pipeline it points at has since run without finding (a key that exists nowhere) is listed
+with its record (the row) and the column that holds it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from syncer.engine.side_events import archive_cursor
 from syncer.ledger.store import Ledger
-from syncer.ledger.values import RunRecord
+from syncer.ledger.values import PendingEntry, RunRecord
 from syncer.records import Side
+from syncer.relations import AssociationField
+
+DANGLING_SHOWN = 20  # dangling references listed by the readable view (JSON lists them all)
 
 
-def pipeline_status(ledger: Ledger, name: str) -> dict[str, Any]:
-    """A pipeline's state as plain JSON values."""
+def association_columns(fields: Sequence[AssociationField]) -> dict[str, str]:
+    """{association field: where the external side keeps it}, to name it in `status`."""
+    out: dict[str, str] = {}
+    for field in fields:
+        if field.join is not None:
+            out[field.name] = f"{field.join.table}.{field.join.to_column}"
+        else:
+            out[field.name] = ", ".join(field.columns) or field.name
+    return out
+
+
+def pipeline_status(
+    ledger: Ledger,
+    name: str,
+    columns: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """A pipeline's state as plain JSON values. `columns`: association_columns of its fields."""
     return {
         "links": ledger.link_count(name),
         "quarantined": len(ledger.quarantined(name)),
         "conflicts": ledger.conflict_count(name),
+        "edges": ledger.edge_count(name),
+        "pending": _pending(ledger.pending_references(name), columns or {}, now),
         "cursors": _cursors(ledger, name),
         "runs": [_run(run) for run in ledger.recent_runs(name, limit=5)],
+    }
+
+
+def _pending(
+    entries: list[PendingEntry], columns: Mapping[str, str], now: datetime | None
+) -> dict[str, Any]:
+    oldest = min((e.first_seen for e in entries), default=None)
+    age = ((now or datetime.now(UTC)) - oldest).total_seconds() if oldest else None
+    return {
+        "count": len(entries),
+        "oldest_first_seen": _iso(oldest) if oldest else None,
+        "oldest_age_seconds": round(age) if age is not None else None,
+        "dangling": [
+            {
+                "side": e.ref.side.value,
+                "row": e.ref.record_id,
+                "field": e.ref.field,
+                "column": columns.get(e.ref.field, e.ref.field)
+                if e.ref.side is Side.EXTERNAL
+                else e.ref.field,
+                "target": e.ref.target_id,
+                "to_pipeline": e.ref.to_pipeline,
+            }
+            for e in entries
+            if e.dangling
+        ],
     }
 
 
@@ -37,11 +86,41 @@ def render_status(info: Mapping[str, Mapping[str, Any]]) -> str:
             f"{name}: {item['links']} linked, {item['quarantined']} quarantined, "
             f"{item['conflicts']} conflicts logged"
         )
+        lines += _relation_lines(item)
         for cursor_name, cursor in item["cursors"].items():
             shown = _shown_time(cursor["time"]) if cursor["time"] else cursor["position"]
             lines.append(f"  cursor {cursor_name + ':':<16} {shown}")
         lines += [_run_line(run) for run in item["runs"]]
     return "\n".join(lines)
+
+
+def _relation_lines(item: Mapping[str, Any]) -> list[str]:
+    pending = item.get("pending") or {}
+    if not item.get("edges") and not pending.get("count"):
+        return []
+    line = f"  edges: {item['edges']}; pending references: {pending['count']}"
+    if pending.get("oldest_age_seconds") is not None:
+        line += f" (oldest {_age(pending['oldest_age_seconds'])})"
+    lines = [line]
+    dangling = pending.get("dangling", [])
+    for ref in dangling[:DANGLING_SHOWN]:
+        lines.append(
+            f"  dangling: {ref['side']} row {ref['row']}, column {ref['column']}: "
+            f"{ref['target']} exists nowhere in {ref['to_pipeline']}"
+        )
+    if len(dangling) > DANGLING_SHOWN:
+        lines.append(f"  ... and {len(dangling) - DANGLING_SHOWN} more dangling (--json lists all)")
+    return lines
+
+
+def _age(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds}s"
+    if seconds < 7200:
+        return f"{seconds // 60}m"
+    if seconds < 172800:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 86400}d"
 
 
 def cursor_time(position: str) -> datetime | None:

@@ -9,6 +9,7 @@ from syncer.engine.plan import PairPlan, Version
 from syncer.engine.report import FieldChange, PlanAction, PlannedAction
 from syncer.errors import GuardRefused
 from syncer.mapping.apply import Canonical
+from syncer.mapping.references import split_keys
 from syncer.records import Side
 
 MAX_ARCHIVE_SHARE = 0.5
@@ -55,6 +56,7 @@ def describe(plans: Sequence[PairPlan], id_property: str) -> list[PlannedAction]
             action = PlanAction.CREATE if plan.create_on is side else PlanAction.UPDATE
             changes = _changes(pair.version(side) if action is PlanAction.UPDATE else None, values)
             out.append(PlannedAction(action, side, hub, ext, sorted(values), changes))
+            out += _edges(plan, side, hub, ext)
         if plan.stamp_external_id and Side.HUBSPOT not in plan.writes and pair.hubspot:
             stamp = FieldChange(id_property, pair.hubspot.carried_id, ext)
             out.append(
@@ -67,6 +69,24 @@ def describe(plans: Sequence[PairPlan], id_property: str) -> list[PlannedAction]
         for conflict in plan.conflicts:
             winner = conflict.winner
             out.append(PlannedAction(PlanAction.CONFLICT, winner, hub, ext, [conflict.field]))
+    return out
+
+
+def _edges(plan: PairPlan, side: Side, hub: str | None, ext: str | None) -> list[PlannedAction]:
+    """The associations a write adds and removes, one action each (by the keys pointed at)."""
+    before = plan.pair.version(side) if plan.create_on is not side else None
+    out: list[PlannedAction] = []
+    for name in sorted(plan.agreed):
+        if name not in plan.writes[side]:
+            continue
+        old = set(split_keys(before.values.get(name))) if before is not None else set()
+        new = set(split_keys(plan.writes[side][name]))
+        for key in sorted(new - old):
+            change = FieldChange(name, None, key)
+            out.append(PlannedAction(PlanAction.ADD_EDGE, side, hub, ext, [name], [change]))
+        for key in sorted(old - new):
+            change = FieldChange(name, key, None)
+            out.append(PlannedAction(PlanAction.REMOVE_EDGE, side, hub, ext, [name], [change]))
     return out
 
 

@@ -40,6 +40,7 @@ class PageRunner:
         self.planned: list[PlannedAction] = []
         self.rejected = 0  # a dry run's rejections (an executor counts its own)
         self.withheld = dict.fromkeys(Side, 0)  # creates `create_in` does not allow, by side
+        self.any_pending: bool | None = None  # whether the ledger may hold pending references
 
     def run(self, page: Page) -> None:
         matched = self.matcher.match(page.hubspot, page.external, page.held)
@@ -60,12 +61,17 @@ class PageRunner:
         if resolver is None:
             return
         found = resolver.forget()
-        if found and self.executor is not None:
-            ctx = self.state.ctx
+        if not found or self.executor is None:
+            return
+        ctx = self.state.ctx
+        if self.any_pending is None:  # asked once a run: a migration with none saves nothing
+            self.any_pending = ctx.ledger.has_pending_references(ctx.pipeline.name)
+        if found.pending or self.any_pending:
             pending = list(found.pending.values())
             ctx.ledger.save_references(
                 ctx.pipeline.name, self.state.epoch, found.read, pending, ctx.clock()
             )
+            self.any_pending = True
 
     def finish(self, held_back: int) -> None:
         """The report: what was done (or planned), and the records quarantined, those left to

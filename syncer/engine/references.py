@@ -21,8 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from syncer.connectors.base import Connector, HasOwners
+from syncer.errors import ConfigError
 from syncer.ledger.store import Ledger
 from syncer.ledger.values import Link, PendingRef
+from syncer.mapping.apply import FieldMap
 from syncer.mapping.references import (
     PENDING,
     AssociationRef,
@@ -183,3 +185,21 @@ def _key(raw: Any) -> str:
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
     return str(raw).strip()
+
+
+def check_capabilities(
+    pipeline: str, connectors: dict[Side, Connector], fieldmap: FieldMap
+) -> None:
+    """Association and owner fields need connectors that declare them (ConfigError naming the
+    side and the first such field): a side that cannot would drop them unseen."""
+    for spec in fieldmap.fields:
+        if spec.reference is None:
+            continue
+        needs = "associations" if isinstance(spec.reference, AssociationRef) else "owners"
+        for side, connector in connectors.items():
+            if not getattr(connector.capabilities, needs):
+                raise ConfigError(
+                    f"pipelines.{pipeline}: {spec.hubspot!r} needs a connector that keeps "
+                    f"{needs}, and the {side.value} connector ({type(connector).__name__}) "
+                    "does not"
+                )

@@ -30,6 +30,11 @@ class PlanAction(enum.StrEnum):
     ARCHIVE = "archive"
     LINK = "link"  # two existing records paired
     CONFLICT = "conflict"  # both sides changed a field; `side` is the one written to
+    # An association the write adds or removes on `side` (its field names the association and
+    # label; the change's new or old value the key of the record pointed at). Carried by the
+    # create or update of the same record: counted with it.
+    ADD_EDGE = "add-edge"
+    REMOVE_EDGE = "remove-edge"
 
 
 BOTH_SIDES = "both"  # how a planned action written to both sides (a link) names its side
@@ -108,7 +113,7 @@ class RunReport:
                 self.archived[side] += 1
             elif action.action is PlanAction.LINK:
                 self.linked += 1
-            else:
+            elif action.action is PlanAction.CONFLICT:
                 self.conflicts += 1
 
     @property

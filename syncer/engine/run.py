@@ -21,11 +21,12 @@ from syncer.engine.listing import Listing
 from syncer.engine.observer import RunStarted
 from syncer.engine.page import PageRunner
 from syncer.engine.plan import PairPlan
-from syncer.engine.references import LinkResolver
+from syncer.engine.references import LinkResolver, check_capabilities
 from syncer.engine.report import Mode, RunReport, RunStatus
 from syncer.engine.revisit import revisit_pages
 from syncer.engine.side_events import apply_side_events
 from syncer.engine.stream import StreamedListing, streams
+from syncer.engine.sweep import sweep
 from syncer.engine.whole import WholeListing
 from syncer.errors import RunStopped
 from syncer.ledger.values import Commit
@@ -106,7 +107,7 @@ def _run_pages(state: RunState, listing: Listing, link_count: int) -> None:
     try:
         for page in listing.pages():
             runner.run(page)
-        for page in revisit_pages(state):
+        for page in revisit_pages(state, sweep(state)):
             runner.run(page)
     finally:  # what was listed and what the committed chunks did, however the run ends
         for side, count in listing.collected.items():
@@ -131,6 +132,7 @@ def _prepare(ctx: PipelineRun) -> FieldMap:
         associations=ctx.associations,
     )
     if fieldmap.has_references:
+        check_capabilities(ctx.pipeline.name, ctx.connectors, fieldmap)
         fieldmap.resolver = _resolver(ctx, fieldmap)
     return fieldmap
 

@@ -66,6 +66,12 @@ def _pending_row(pipeline: str, ref: PendingRef, first_seen: datetime) -> dict[s
     }
 
 
+def has_pending(engine: sa.Engine, pipeline: str) -> bool:
+    query = sa.select(pending_refs.c.pipeline).where(pending_refs.c.pipeline == pipeline).limit(1)
+    with engine.connect() as conn:
+        return conn.execute(query).first() is not None
+
+
 def pending_entries(engine: sa.Engine, pipeline: str) -> list[PendingEntry]:
     """The pipeline's pending references, oldest first, each marked dangling when the pipeline
     it points at has finished a run since it was first seen without linking or refusing it."""

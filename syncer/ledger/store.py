@@ -146,6 +146,9 @@ class Ledger:
         """Pending references, oldest first, the dangling ones marked."""
         return relations.pending_entries(self._engine, pipeline)
 
+    def has_pending_references(self, pipeline: str) -> bool:
+        return relations.has_pending(self._engine, pipeline)
+
     def resolved_references(self, pipeline: str) -> list[Link]:
         """Links of records holding a pending reference whose target has linked since."""
         return relations.resolved(self._engine, pipeline)

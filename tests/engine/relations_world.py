@@ -43,10 +43,11 @@ CONTACT_HUB = {
 CONTACT_EXT = {"email": FieldType.TEXT, "first_name": FieldType.TEXT, "rep": FieldType.TEXT}
 
 
-def companies_pipeline() -> PipelineSettings:
+def companies_pipeline(deletes: str = "ignore") -> PipelineSettings:
     return PipelineSettings.model_validate(
         {
             "name": "companies",
+            "deletes": deletes,
             "hubspot_object": "companies",
             "external_object": "companies",
             "match": {"hubspot": "domain", "external": "domain"},
@@ -80,13 +81,15 @@ class Relations:
     ext_contacts: MemoryConnector
     contacts: PipelineSettings = field(default_factory=contacts_pipeline)
     unknown_owner: UnknownOwner = UnknownOwner.QUARANTINE
+    companies_deletes: str = "ignore"
+    contact_fields: tuple[AssociationField, ...] = (COMPANIES,)
 
     def run(self, pipeline: str, mode: Mode = Mode.SYNC, *, dry_run: bool = False) -> RunReport:
         if pipeline == "companies":
-            settings, fields = companies_pipeline(), ()
+            settings, fields = companies_pipeline(self.companies_deletes), ()
             connectors = {Side.HUBSPOT: self.hub_companies, Side.EXTERNAL: self.ext_companies}
         else:
-            settings, fields = self.contacts, (COMPANIES,)
+            settings, fields = self.contacts, self.contact_fields
             connectors = {Side.HUBSPOT: self.hub_contacts, Side.EXTERNAL: self.ext_contacts}
         owners = OwnersSettings(table="users", key="id", email="email", unknown=self.unknown_owner)
         ctx = PipelineRun(
@@ -125,6 +128,10 @@ def make_relations(ledger: Ledger) -> Relations:
             owners=hub_owners,
         ),
         ext_contacts=MemoryConnector(
-            CONTACT_EXT, clock=clock, associations=[COMPANIES], owners=ext_owners
+            CONTACT_EXT,
+            clock=clock,
+            associations=[COMPANIES],
+            owners=ext_owners,
+            keys_in_columns=True,  # a foreign key column: one company at most
         ),
     )
