@@ -148,6 +148,12 @@ def _add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     flag("--search-lag-ms", type=int, default=0, help="how long a write takes to reach search")
     flag("--search-per-second", type=int, default=5, help="searches per second (0 = unlimited)")
     flag("--seed", type=int, default=0, help="seed of the fault draws, for repeatable runs")
+    flag(
+        "--engagement-unique-properties",
+        action="store_true",
+        help="let notes, tasks, calls, meetings and emails have unique properties (whether "
+        "HubSpot does is unconfirmed; by default they are refused)",
+    )
     sandbox.set_defaults(handler=_lazy("syncer.commands", "sandbox"))
 
 

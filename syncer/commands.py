@@ -265,6 +265,7 @@ def sandbox(args: argparse.Namespace) -> int:
         seed=args.seed,
         search_lag_ms=args.search_lag_ms,
         search_per_second=args.search_per_second,
+        engagement_unique_properties=args.engagement_unique_properties,
     )
     print(f"HubSpot sandbox on http://{args.host}:{args.port}", file=sys.stderr)
     serve_forever(HubSpotSandbox(config), args.host, args.port)

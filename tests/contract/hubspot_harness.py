@@ -21,13 +21,23 @@ from pydantic import SecretStr
 from syncer.connectors.hubspot import AssociationType, Edge, HubSpotConnector
 from syncer.connectors.hubspot.reads import LIST_LIMIT
 from syncer.connectors.hubspot.search import PAGE_LIMIT
+from syncer.policies import Direction
+from syncer.relations import AssociationField, field_name
 from syncer.sandbox.hubspot import HubSpotSandbox, SandboxConfig
 from syncer.sandbox.hubspot.server import RunningServer, serve_in_thread
 from syncer.settings import HubSpotSettings, PipelineSettings
-from tests.contract.harness import OVERLAP_SECONDS, T0, ContractFields, PageSizes, SideClock
+from tests.contract.harness import (
+    OVERLAP_SECONDS,
+    T0,
+    ContractFields,
+    PageSizes,
+    RelationFields,
+    SideClock,
+)
 
 TOKEN = "pat-na1-contract"
 CONTACTS = "/crm/v3/objects/contacts"
+ASSOCIATE = "/crm/v4/associations/contacts/companies"
 HUBSPOT_FIELDS = ContractFields(
     email="email", name="firstname", score="contract_score", birthday="contract_birthday",
     active="contract_active", last_seen="contract_last_seen",
@@ -41,10 +51,27 @@ CUSTOM_PROPERTIES = {
 }
 SYNCER_AHEAD = timedelta(minutes=10)
 CONTACT_TO_COMPANY = AssociationType(279)  # HubSpot's unlabelled contact -> company type
+EMPLOYER = "Employer"
+
+
+def _companies(label: str | None) -> AssociationField:
+    return AssociationField(
+        name=field_name("companies", label), to_pipeline="companies",
+        to_hubspot_object="companies", to_external_object="firms", label=label,
+        direction=Direction.BOTH, columns=("firm_id",),
+    )  # fmt: skip
+
+
+# A contact points at its companies by HubSpot's unlabelled type, and at others by a label the
+# connector's prepare() creates: both hold any number of companies.
+HUBSPOT_RELATIONS = RelationFields(
+    single=_companies(None), composite=None, many=_companies(EMPLOYER), holds_one=False
+)
 
 
 class HubSpotHarness:
     fields = HUBSPOT_FIELDS
+    relations = HUBSPOT_RELATIONS
 
     def __init__(self) -> None:
         self.clock = SideClock()
@@ -61,7 +88,11 @@ class HubSpotHarness:
             self._call("POST", "/crm/v3/properties/contacts", definition)
 
     def connector(
-        self, *, batch_size: int = 500, overlap_seconds: float = OVERLAP_SECONDS
+        self,
+        *,
+        batch_size: int = 500,
+        overlap_seconds: float = OVERLAP_SECONDS,
+        associations: tuple[AssociationField, ...] = (),
     ) -> HubSpotConnector:
         settings = HubSpotSettings(
             base_url=self.server.url, allow_private_network=True, token=SecretStr(TOKEN),
@@ -72,7 +103,9 @@ class HubSpotHarness:
             name="contacts", external_object="customers", overlap_seconds=overlap_seconds,
             fields={name: name for name in mapped}, match={"hubspot": "email", "external": "email"},
         )  # fmt: skip
-        connector = HubSpotConnector(settings, pipeline, clock=self.syncer_clock)
+        connector = HubSpotConnector(
+            settings, pipeline, clock=self.syncer_clock, associations=associations
+        )
         connector.prepare()
         self.connectors.append(connector)
         return connector
@@ -142,6 +175,59 @@ class HubSpotHarness:
     def associated(self, from_id: str, to_object: str) -> list[str]:
         body = self._call("GET", f"/crm/v4/objects/contacts/{from_id}/associations/{to_object}")
         return [str(r["toObjectId"]) for r in body.get("results") or []]
+
+    # -- relations: HubSpot's own API is the back door -------------------------------------
+
+    def related_connector(self, *, batch_size: int = 500) -> HubSpotConnector:
+        fields = (HUBSPOT_RELATIONS.single, HUBSPOT_RELATIONS.many)
+        return self.connector(batch_size=batch_size, associations=fields)
+
+    def seed_target(self, field: AssociationField, number: int) -> str:
+        body = self._call(
+            "POST", "/crm/v3/objects/companies", {"properties": {"name": f"Firm {number}"}}
+        )
+        return str(body["id"])
+
+    def seed_pointing(self, email: str, links: Mapping[str, list[str]]) -> str:
+        record_id = self.seed(email)
+        types = self._type_ids()
+        inputs = [
+            {"from": {"id": record_id}, "to": {"id": to_id},
+             "types": [{"associationCategory": category, "associationTypeId": type_id}]}
+            for name, ids in links.items()
+            for category, type_id in [types[name]]
+            for to_id in ids
+        ]  # fmt: skip
+        if inputs:
+            self._call("POST", f"{ASSOCIATE}/batch/create", {"inputs": inputs})
+        return record_id
+
+    def pointed(self, record_id: str) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {name: [] for name in self._type_ids()}
+        response = self.portal.get(f"/crm/v4/objects/contacts/{record_id}/associations/companies")
+        results = response.json().get("results") or [] if response.is_success else []
+        for name, (_, type_id) in self._type_ids().items():
+            for result in results:
+                if any(t["typeId"] == type_id for t in result["associationTypes"]):
+                    found[name].append(str(result["toObjectId"]))
+        return {name: sorted(ids) for name, ids in found.items()}
+
+    def seed_owner(self, email: str) -> str:
+        return str(self.sandbox.add_owner({"email": email})["id"])
+
+    def _type_ids(self) -> dict[str, tuple[str, int]]:
+        """Each field's (category, type id), the label made if the connector has not yet."""
+        labels = self._call("GET", f"{ASSOCIATE}/labels")["results"]
+        employer = next((k for k in labels if k["label"] == EMPLOYER), None)
+        if employer is None:
+            made = self._call(
+                "POST", f"{ASSOCIATE}/labels", {"label": EMPLOYER, "name": "employer"}
+            )
+            employer = next(k for k in made["results"] if k["label"] == EMPLOYER)
+        return {
+            HUBSPOT_RELATIONS.single.name: ("HUBSPOT_DEFINED", CONTACT_TO_COMPANY.type_id),
+            HUBSPOT_RELATIONS.many.name: ("USER_DEFINED", int(employer["typeId"])),
+        }
 
     def close(self) -> None:
         for connector in self.connectors:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from syncer.records import Rejection, WriteResult
+from syncer.records import Rejection, RejectionKind, WriteResult
 
 from .api import HubSpotApi
 from .outcomes import body_of
@@ -49,10 +49,13 @@ class Associations:
         self._api = api
         self._path = f"/crm/v4/associations/{from_type}/{to_type}/batch"
 
+    @property
+    def labels_path(self) -> str:
+        return self._path.removesuffix("/batch") + "/labels"
+
     def types(self) -> list[AssociationType]:
         """The association types (with their labels) defined from this type to the other."""
-        labels_path = self._path.removesuffix("/batch") + "/labels"
-        body = self._api.call_ok("GET", labels_path, kind="associations/labels")
+        body = self._api.call_ok("GET", self.labels_path, kind="associations/labels")
         return [_type(k) for k in body.get("results") or []]
 
     def read(self, from_ids: Sequence[str]) -> dict[str, list[Edge]]:
@@ -96,17 +99,23 @@ class Associations:
                 body={"inputs": inputs[start : start + CREATE_LIMIT]},
             )
 
+    def archive_types(self, edges: Sequence[Edge]) -> None:
+        """Remove only the listed types between each pair (the pair's other types stay). HubSpot
+        removes every type when one of them is the unlabelled one."""
+        inputs = [
+            {"from": {"id": e.from_id}, "to": {"id": e.to_id}, "types": _specs(e)} for e in edges
+        ]
+        for start in range(0, len(inputs), CREATE_LIMIT):
+            self._api.call_ok(
+                "POST",
+                f"{self._path}/labels/archive",
+                kind="associations/archive",
+                body={"inputs": inputs[start : start + CREATE_LIMIT]},
+            )
+
     def _create_chunk(self, chunk: Sequence[Edge]) -> dict[str, WriteResult]:
         inputs = [
-            {
-                "from": {"id": e.from_id},
-                "to": {"id": e.to_id},
-                "types": [
-                    {"associationCategory": t.category, "associationTypeId": t.type_id}
-                    for t in e.types
-                ],
-            }
-            for e in chunk
+            {"from": {"id": e.from_id}, "to": {"id": e.to_id}, "types": _specs(e)} for e in chunk
         ]
         exchange = self._api.call(
             "POST", f"{self._path}/create", kind="associations/create", body={"inputs": inputs}
@@ -116,15 +125,34 @@ class Associations:
             f"{r.get('fromObjectId')}->{r.get('toObjectId')}" for r in body.get("results") or []
         }
         errors = [body] if not exchange.ok else list(body.get("errors") or [])
-        refused = rejection_from(errors[0]) if errors else None
         return {
-            e.key: WriteResult(e.key, e.key) if e.key in made else _refused(e, refused)
+            e.key: WriteResult(e.key, e.key) if e.key in made else _refused(e, errors)
             for e in chunk
         }
 
 
-def _refused(edge: Edge, rejection: Rejection | None) -> WriteResult:
-    return WriteResult(edge.key, None, rejection=rejection or rejection_from({}))
+def _specs(edge: Edge) -> list[dict[str, Any]]:
+    return [{"associationCategory": t.category, "associationTypeId": t.type_id} for t in edge.types]
+
+
+def _refused(edge: Edge, errors: list[dict[str, Any]]) -> WriteResult:
+    """The error naming one of the edge's ends, else the first: a record HubSpot does not have
+    (an `INVALID_OBJECT_IDS` context) is NOT_FOUND, naming it."""
+    for error in errors:
+        named = invalid_ids(error)
+        missing = [i for i in (edge.to_id, edge.from_id) if i in named]
+        if missing:
+            message = f"HubSpot has no record {missing[0]} to associate ({error.get('message')})"
+            rejection = Rejection(RejectionKind.NOT_FOUND, "INVALID_OBJECT_IDS", message)
+            return WriteResult(edge.key, None, rejection=rejection)
+    return WriteResult(edge.key, None, rejection=rejection_from(errors[0] if errors else {}))
+
+
+def invalid_ids(error: dict[str, Any]) -> set[str]:
+    """The record ids an association error says do not exist."""
+    context = error.get("context")
+    listed = context.get("INVALID_OBJECT_IDS") if isinstance(context, dict) else None
+    return {str(i) for i in listed} if isinstance(listed, list) else set()
 
 
 def _edges(from_id: str, targets: list[dict[str, Any]]) -> list[Edge]:

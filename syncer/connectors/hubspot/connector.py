@@ -3,7 +3,9 @@
 Protocol methods, plus what only HubSpot needs the engine to know: `archived_since` (deletes,
 invisible to search) and `merged_ids` (merges). The work is in api (HTTP), object_types (what
 differs between types), properties (schema), reads (listing, batch read), search (incremental
-collection), writes (batch writes) and deletions.
+collection), writes (batch writes) and deletions; association fields in association_kinds
+(labels to type ids), association_fields (reading and setting lists) and relation_writes
+(creates with their edges inline).
 """
 
 from __future__ import annotations
@@ -32,18 +34,23 @@ from syncer.records import (
     Write,
     WriteResult,
 )
+from syncer.relations import AssociationField
 from syncer.settings import HubSpotSettings, PipelineSettings
 
 from . import deletions
 from .api import HubSpotApi
+from .association_fields import AssociationFields, in_bulk
+from .association_kinds import association_fields, check_link_properties
 from .associations import Associations
 from .budgets import PortalBudgets
+from .engagement_ids import ExternalIdLookup
 from .object_types import SCHEMAS_PATH, ObjectType, custom_type, standard_type
 from .objects import decode_cursor, encode_cursor, epoch_ms
-from .owners import Owner, list_owners
+from .owners import Owner, list_owners, owner_emails
 from .properties import PropertyCatalog
 from .ranges import RangedListing
 from .reads import RecordReader
+from .relation_writes import RelationWriter
 from .search import SearchCollector
 from .writes import BatchWriter
 
@@ -70,8 +77,9 @@ class _Parts:
 
 class HubSpotConnector:
     capabilities = Capabilities(
-        merges=True, archives=True, associations=True, bulk_writes=True, ordered_versions=True
-    )
+        merges=True, archives=True, associations=True, owners=True, bulk_writes=True,
+        ordered_versions=True,
+    )  # fmt: skip
     time_zone = UTC  # HubSpot's times are epoch milliseconds or ISO-8601 with their offset
 
     def __init__(
@@ -85,10 +93,13 @@ class HubSpotConnector:
         monotonic: Callable[[], float] = time.monotonic,
         budgets: PortalBudgets | None = None,
         kept_schemas: CatalogueCache | None = None,
+        associations: Sequence[AssociationField] = (),
     ) -> None:
         """`budgets`: pass one `PortalBudgets.from_settings(settings)` to every connector on the
         same portal so pipelines running together share the app's and account's limits.
-        `kept_schemas`: where the property catalogue is kept between runs (properties.py)."""
+        `kept_schemas`: where the property catalogue is kept between runs (properties.py).
+        `associations`: the pipeline's association fields (syncer/relations.py), read and
+        written as lists of the other object's record ids."""
         self.counter = CallCounter()
         self._settings = settings
         self._pipeline = pipeline
@@ -103,6 +114,10 @@ class HubSpotConnector:
         self._absent: set[str] = set()  # mapped properties reads left out, not yet confirmed
         self._schemas_lock = threading.Lock()
         self._schemas: list[dict[str, Any]] | None = None
+        self._fields = tuple(associations)
+        self._relations: AssociationFields | None = None
+        self._relations_lock = threading.Lock()
+        self._owner_emails: dict[str, str] | None = None
 
     @property
     def object_type(self) -> ObjectType:
@@ -112,6 +127,8 @@ class HubSpotConnector:
         parts = self._parts()
         parts.catalog.prepare()
         self._check_required(parts.object_type)
+        check_link_properties(self._pipeline.name, parts.object_type, parts.catalog, self._fields)
+        self._relations = self._resolve_relations(create=True)
 
     def field_types(self) -> dict[str, FieldType]:
         return self._parts().catalog.field_types()
@@ -120,10 +137,12 @@ class HubSpotConnector:
         parts = self._parts()
         until_ms = epoch_ms(self.signpost(until))
         if since is None:
-            return self._confirmed(parts, self._list_all(parts, encode_cursor(until_ms)))
-        overlap = timedelta(seconds=self._pipeline.overlap_seconds) // timedelta(milliseconds=1)
-        lower_ms = decode_cursor(since) - overlap
-        return self._confirmed(parts, parts.search.collect(min(lower_ms, until_ms), until_ms))
+            pages = self._list_all(parts, encode_cursor(until_ms))
+        else:
+            overlap = timedelta(seconds=self._pipeline.overlap_seconds) // timedelta(milliseconds=1)
+            lower_ms = decode_cursor(since) - overlap
+            pages = parts.search.collect(min(lower_ms, until_ms), until_ms)
+        return self._with_lists(self._confirmed(parts, pages))
 
     def _list_all(self, parts: _Parts, final_cursor: Cursor) -> Iterator[ChangePage]:
         """Every live record: one list cursor, or with `listing_readers` > 1 the list cursor
@@ -148,6 +167,12 @@ class HubSpotConnector:
                 parts.catalog.confirm_present(sorted(absent))
             yield page
 
+    def _with_lists(self, pages: Iterator[ChangePage]) -> Iterator[ChangePage]:
+        relations = self._fields_io()
+        if not relations.any:
+            return pages
+        return in_bulk(pages, relations.attach)
+
     def signpost(self, until: datetime) -> datetime:
         """`until`, or earlier if it is in the future: a cursor stored from a future time would
         jump over edits not yet made. Future on syncer's clock, or on HubSpot's, which stamps
@@ -156,10 +181,13 @@ class HubSpotConnector:
         return min(until, now, self._api.server_clock.latest(now))
 
     def fetch(self, ids: Sequence[str]) -> list[Record]:
-        return self._parts().reader.read(ids)
+        return self._fields_io().attach(self._parts().reader.read(ids))
 
     def find(self, field: str, values: Sequence[str]) -> list[Record]:
         parts = self._parts()
+        lookup = self._lookup(parts)
+        if lookup is not None and field == self._pipeline.external_id_property:
+            return self._fields_io().attach(lookup.find(values))
         by_email = field == EMAIL and parts.object_type.is_contacts
         if not by_email and not parts.catalog.is_unique(field):
             raise ConfigError(
@@ -167,7 +195,7 @@ class HubSpotConnector:
                 f"{parts.object_type.name} up by {field!r}; it must be a property with "
                 "hasUniqueValue (or 'email', for contacts only)"
             )
-        return parts.reader.read(values, id_property=field)
+        return self._fields_io().attach(parts.reader.read(values, id_property=field))
 
     def normalise_key(self, field: str, value: object) -> str | None:
         """HubSpot compares emails whatever their case or surrounding space; the values of a
@@ -178,7 +206,12 @@ class HubSpotConnector:
 
     def write(self, writes: Sequence[Write]) -> list[WriteResult]:
         parts = self._parts()
-        results = parts.writer.write(writes)
+        relations, lookup = self._fields_io(), self._lookup(parts)
+        if relations.any or lookup is not None:
+            writer = RelationWriter(parts.writer, parts.reader, relations, lookup)
+            results = writer.write(writes)
+        else:
+            results = parts.writer.write(writes)
         if any(r.rejection and r.rejection.code == MISSING_PROPERTY for r in results):
             parts.catalog.forget_kept_copy()  # the next run reads it afresh and halts
         return results
@@ -195,19 +228,38 @@ class HubSpotConnector:
         """{merged-away id: surviving id} named by these records (from `changes`/`fetch`)."""
         return deletions.merged_ids(records)
 
-    def association_values(self, ids: Sequence[str]) -> dict[str, dict[str, list[str]]]:
-        """Built with no association fields yet: each live record among `ids` holds none."""
-        return {record.id: {} for record in self.fetch(ids)}
-
     def associations(self, to_object: str) -> Associations:
         """Edges (v4) from this pipeline's object to `to_object` (a standard plural name, a type
         id or a custom object's name): `.read(ids)`, `.create(edges)`, `.archive(pairs)`."""
         from_path = self._parts().object_type.path_name
         return Associations(self._api, from_path, self._resolve(to_object).path_name)
 
+    def association_values(self, ids: Sequence[str]) -> dict[str, dict[str, list[str]]]:
+        """{record id: {association field: the other object's ids}} for the live records among
+        `ids`, read in bulk (v4 batch reads of 1,000 ids); for the engine's sweep. v4 cannot
+        tell a record pointing nowhere from one that is gone: only those are read (100 a call)."""
+        reader = self._parts().reader
+        unique = list(dict.fromkeys(ids))
+        read = None
+        if any(f.hubspot_property for f in self._fields):  # kept as properties: read them
+            read = {r.id: r for r in reader.read(unique)}
+        values = self._fields_io().values(unique, read)
+        if read is not None:
+            return {i: v for i, v in values.items() if i in read}
+        bare = [i for i, lists in values.items() if not any(lists.values())]
+        live = {r.id for r in reader.read(bare)} if bare else set()
+        return {i: v for i, v in values.items() if any(v.values()) or i in live}
+
     def owners(self, *, archived: bool = False) -> list[Owner]:
         """The portal's owners, to map owner ids (`hubspot_owner_id` values) to emails."""
         return list_owners(self._api, archived=archived)
+
+    def owner_emails(self) -> dict[str, str]:
+        """{owner id: email} of every owner, active and archived; read once per instance."""
+        with self._lock:
+            if self._owner_emails is None:
+                self._owner_emails = owner_emails(self._api)
+            return self._owner_emails
 
     def close(self) -> None:
         self._api.close()
@@ -228,8 +280,31 @@ class HubSpotConnector:
                 self._schemas = list(body.get("results") or [])
             return custom_type(name, self._schemas)
 
+    def _fields_io(self) -> AssociationFields:
+        with self._relations_lock:
+            if self._relations is None:
+                self._relations = self._resolve_relations(create=False)
+            return self._relations
+
+    def _resolve_relations(self, *, create: bool) -> AssociationFields:
+        """The fields' association types; `create`: make labels that do not exist (prepare)."""
+        return association_fields(
+            self._api, self._pipeline.name, self._parts().object_type, self._fields,
+            self._resolve, create=create,
+        )  # fmt: skip
+
+    def _lookup(self, parts: _Parts) -> ExternalIdLookup | None:
+        """How creates are kept from duplicating when the external id is not unique (an
+        engagement type HubSpot gives no unique property: engagement_ids.py)."""
+        prop = self._pipeline.external_id_property
+        if not parts.object_type.engagement or parts.catalog.is_unique(prop):
+            return None
+        path = parts.object_type.path_name
+        return ExternalIdLookup(self._api, path, prop, parts.reader, self._fields_io())
+
     def _build(self, object_type: ObjectType) -> _Parts:
-        properties = self._pipeline.hubspot_properties()
+        linked = [str(f.hubspot_property) for f in self._fields if f.hubspot_property]
+        properties = list(dict.fromkeys([*self._pipeline.hubspot_properties(), *linked]))
         if object_type.mergeable:
             properties = [*properties, deletions.MERGED_IDS]
         modified = object_type.modified_property
@@ -242,7 +317,11 @@ class HubSpotConnector:
         return _Parts(
             object_type=object_type,
             catalog=PropertyCatalog(
-                self._api, self._pipeline, object_type.path_name, self._kept_schemas
+                self._api,
+                self._pipeline,
+                object_type.path_name,
+                self._kept_schemas,
+                plain_external_id=object_type.engagement,
             ),
             reader=reader,
             writer=BatchWriter(self._api, object_type.path_name, self._settings.batch_size, reader),

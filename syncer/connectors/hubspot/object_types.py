@@ -27,6 +27,7 @@ class ObjectType:
     modified_property: str = HS_MODIFIED
     required: tuple[tuple[str, ...], ...] = ()
     mergeable: bool = False
+    engagement: bool = False  # notes, tasks, calls, meetings, emails: see engagement_ids.py
 
     @property
     def is_contacts(self) -> bool:
@@ -38,10 +39,14 @@ class ObjectType:
 
 
 def _standard(
-    name: str, type_id: str, *required: tuple[str, ...], mergeable: bool = False
+    name: str,
+    type_id: str,
+    *required: tuple[str, ...],
+    mergeable: bool = False,
+    engagement: bool = False,
 ) -> ObjectType:
     modified = "lastmodifieddate" if name == "contacts" else HS_MODIFIED
-    return ObjectType(name, type_id, name, modified, tuple(required), mergeable)
+    return ObjectType(name, type_id, name, modified, tuple(required), mergeable, engagement)
 
 
 _TIMESTAMP = ("hs_timestamp",)
@@ -57,11 +62,11 @@ STANDARD_TYPES = (
         "products", "0-7", ("hs_sku",), ("hs_folder",), ("price",), ("name",), ("description",)
     ),
     _standard("line_items", "0-8"),
-    _standard("tasks", "0-27", _TIMESTAMP),
-    _standard("notes", "0-46", _TIMESTAMP),
-    _standard("meetings", "0-47", _TIMESTAMP),
-    _standard("calls", "0-48", _TIMESTAMP),
-    _standard("emails", "0-49", _TIMESTAMP, ("hs_email_direction",)),
+    _standard("tasks", "0-27", _TIMESTAMP, engagement=True),
+    _standard("notes", "0-46", _TIMESTAMP, engagement=True),
+    _standard("meetings", "0-47", _TIMESTAMP, engagement=True),
+    _standard("calls", "0-48", _TIMESTAMP, engagement=True),
+    _standard("emails", "0-49", _TIMESTAMP, ("hs_email_direction",), engagement=True),
 )
 _BY_NAME = {t.name: t for t in STANDARD_TYPES} | {t.type_id: t for t in STANDARD_TYPES}
 

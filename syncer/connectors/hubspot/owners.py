@@ -40,6 +40,13 @@ def list_owners(api: HubSpotApi, *, archived: bool = False) -> list[Owner]:
             return owners
 
 
+def owner_emails(api: HubSpotApi) -> dict[str, str]:
+    """{owner id: email} of every owner with an email, active and archived: records keep the
+    id of an owner who has since left, and the external side's user may still be there."""
+    owners = [*list_owners(api), *list_owners(api, archived=True)]
+    return {o.id: o.email for o in owners if o.email}
+
+
 def _owner(obj: dict[str, Any]) -> Owner:
     user_id = obj.get("userId")
     return Owner(

@@ -20,6 +20,8 @@ import threading
 from collections.abc import Collection
 from typing import Any
 
+import structlog
+
 from syncer.connectors.catalogue_cache import CatalogueCache
 from syncer.errors import ConfigError, FatalError
 from syncer.records import FieldType
@@ -30,6 +32,7 @@ from .outcomes import body_of
 from .property_checks import field_type, mapping_problems
 
 GROUP_NAME = "syncer"
+log = structlog.get_logger(__name__)
 
 
 class PropertyCatalog:
@@ -39,7 +42,12 @@ class PropertyCatalog:
         pipeline: PipelineSettings,
         object_path: str,
         kept: CatalogueCache | None = None,
+        *,
+        plain_external_id: bool = False,
     ) -> None:
+        """`plain_external_id`: when HubSpot refuses a unique external-id property (engagements
+        may not take one), keep the external id in a plain property (engagement_ids.py)."""
+        self._plain_external_id = plain_external_id
         self._api = api
         self._pipeline = pipeline
         self._path = f"/crm/v3/properties/{object_path}"
@@ -121,7 +129,7 @@ class PropertyCatalog:
         if existing is None:
             self._ensure_group()
             existing = self._create_unique_property(name)
-        if not existing.get("hasUniqueValue"):
+        if not existing.get("hasUniqueValue") and not self._plain_external_id:
             raise ConfigError(
                 f"pipeline {self._pipeline.name!r}: HubSpot property {name!r} exists but is not "
                 "unique (hasUniqueValue); choose another external_id_property"
@@ -145,6 +153,17 @@ class PropertyCatalog:
         return any(g.get("name") == GROUP_NAME for g in groups.get("results", []))
 
     def _create_unique_property(self, name: str) -> dict[str, Any]:
+        created, detail = self._create_property(name, unique=True)
+        if created is None and self._plain_external_id:
+            log.info("hubspot.external_id_not_unique", property=name, refused=detail)
+            created, detail = self._create_property(name, unique=False)
+        if created is None:
+            raise FatalError(f"cannot create HubSpot property {name!r}: {detail}")
+        return created
+
+    def _create_property(self, name: str, *, unique: bool) -> tuple[dict[str, Any] | None, str]:
+        """The property created (or found created by another replica meanwhile), or None and
+        HubSpot's refusal."""
         body = {
             "name": name,
             "label": f"syncer id ({self._pipeline.name})",
@@ -153,7 +172,7 @@ class PropertyCatalog:
             "type": "string",
             "fieldType": "text",
             "groupName": GROUP_NAME,
-            "hasUniqueValue": True,
+            "hasUniqueValue": unique,
         }
         exchange = self._api.call("POST", self._path, kind="properties/create", body=body)
         if exchange.ok:
@@ -161,12 +180,12 @@ class PropertyCatalog:
             with self._lock:
                 self._cached = {**(self._cached or {}), name: created}
                 self._keep(self._cached)
-            return created
+            return created, ""
         # Another replica may have created it in the meantime: believe the server, not the 409.
         self.refresh()
         if name in self.definitions():
-            return self.definitions()[name]
-        raise FatalError(f"cannot create HubSpot property {name!r}: {exchange.outcome.detail}")
+            return self.definitions()[name], ""
+        return None, exchange.outcome.detail
 
     def _load(self) -> dict[str, dict[str, Any]]:
         """The kept copy when there is a young enough one, else a fresh read."""

@@ -16,13 +16,14 @@ What HubSpot's batch endpoints do that shapes this module:
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
 from syncer.records import Rejection, RejectionKind, Write, WriteResult
 
 from .api import HubSpotApi
+from .associations import invalid_ids
 from .outcomes import body_of
 from .reads import RecordReader
 from .rejections import CONFLICT, existing_id, rejection_from, stated_batch_maximum
@@ -57,6 +58,24 @@ class BatchWriter:
         for group in by_property.values():
             results.update(self._in_rounds(split_rounds(group, _unique_key), self._upsert))
         return [results.get(w.key) or WriteResult(w.key, None, rejection=NO_KEY) for w in writes]
+
+    def create(
+        self,
+        writes: Sequence[Write],
+        inline: Mapping[str, list[dict[str, Any]]],
+        *,
+        repeatable: bool = True,
+    ) -> dict[str, WriteResult]:
+        """Creates with their associations inline (`inline`: write key -> `associations`),
+        by batch/create: batch upsert takes no associations. The unique property's value goes
+        in the properties, so a resend (or a retry after a lost answer) is refused as taken
+        rather than duplicated; the caller adopts the holder (relation_writes.py). Without a
+        unique property (engagement_ids.py) pass `repeatable=False`: a create whose answer was
+        lost is not sent again (RetryableError), the next attempt looks first."""
+        return self._in_rounds(
+            split_rounds(writes, _unique_key),
+            lambda batch: self._create(batch, inline, repeatable),
+        )
 
     def archive(self, ids: Sequence[str]) -> list[WriteResult]:
         unique = list(dict.fromkeys(ids))
@@ -120,6 +139,34 @@ class BatchWriter:
             return results
         return {key: self._adopt_if_conflict(result, batch) for key, result in results.items()}
 
+    def _create(
+        self, batch: list[Write], inline: Mapping[str, list[dict[str, Any]]], repeatable: bool
+    ) -> dict[str, WriteResult] | Rejection:
+        inputs = [
+            {
+                "properties": _with_unique_value(w),
+                "associations": inline.get(w.key, []),
+                "objectWriteTraceId": w.key,
+            }
+            for w in batch
+        ]
+        exchange = self._api.call(
+            "POST",
+            f"{self._path}/create",
+            kind="batch/create",
+            body={"inputs": inputs},
+            repeatable=repeatable,
+        )
+        body = body_of(exchange.response)
+        if not exchange.ok:
+            return self._conflict_result(batch, body) or rejection_from(body)
+        results = map_batch_results(batch, body)
+        missing = _missing_targets(body)
+        return {
+            key: _refused_targets(key, missing[key]) if key in missing else replace(r, created=r.ok)
+            for key, r in results.items()
+        }
+
     def _archive(self, batch: list[str]) -> dict[str, WriteResult] | Rejection:
         exchange = self._api.call(
             "POST",
@@ -165,6 +212,30 @@ class BatchWriter:
         update = replace(write, target_id=existing)
         result = self._isolating([update], self._update)[write.key]
         return replace(result, created=False)
+
+
+def _with_unique_value(write: Write) -> dict[str, Any]:
+    properties: dict[str, Any] = dict(write.properties)
+    properties[str(write.unique_property)] = write.unique_value
+    return properties
+
+
+def _missing_targets(body: dict[str, Any]) -> dict[str, list[str]]:
+    """Write key -> the association targets HubSpot says do not exist, from a create's errors."""
+    missing: dict[str, list[str]] = {}
+    for error in body.get("errors") or []:
+        if not isinstance(error, dict) or not invalid_ids(error):
+            continue
+        traces = (error.get("context") or {}).get("objectWriteTraceId") or []
+        for key in traces if isinstance(traces, list) else []:
+            missing[str(key)] = sorted(invalid_ids(error))
+    return missing
+
+
+def _refused_targets(key: str, ids: list[str]) -> WriteResult:
+    message = f"the record's associations point at records HubSpot does not have: {', '.join(ids)}"
+    rejection = Rejection(RejectionKind.NOT_FOUND, "INVALID_OBJECT_IDS", message)
+    return WriteResult(key, None, rejection=rejection)
 
 
 def split_rounds(items: Sequence[T], key: Callable[[T], Hashable]) -> list[list[T]]:

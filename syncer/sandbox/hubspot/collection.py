@@ -36,6 +36,7 @@ class CollectionRules:
     unique_violation_status: int
     first_id: int
     forward_only_enforced: bool = True
+    engagement_unique_properties: bool = False
 
 
 class ObjectCollection:

@@ -32,6 +32,10 @@ class SandboxConfig:
     portal_id: int = 12345678
     # HubSpot's status for a duplicate value of a hasUniqueValue property is UNCONFIRMED.
     unique_violation_status: int = 400
+    # Whether engagements (notes, tasks, calls, meetings, emails) take a hasUniqueValue property
+    # is UNCONFIRMED: HubSpot documents them for contacts, companies, deals, tickets and custom
+    # objects only. False: creating one on an engagement is refused (400).
+    engagement_unique_properties: bool = False
     first_id: int = 1  # ids are increasing integers from here
     # HubSpot documents that lifecyclestage only moves forward; how a backward write fails is
     # UNCONFIRMED. The sandbox keeps the old value and answers 200, as integrators report.

@@ -30,6 +30,7 @@ class Portal:
             unique_violation_status=config.unique_violation_status,
             first_id=config.first_id,
             forward_only_enforced=config.lifecycle_forward_only,
+            engagement_unique_properties=config.engagement_unique_properties,
         )
         self.collections: dict[str, ObjectCollection] = {}
         self.association_types = AssociationTypes()

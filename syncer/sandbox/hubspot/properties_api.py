@@ -14,6 +14,7 @@ from syncer.sandbox.hubspot.schema import (
     PropertyDef,
     PropertyGroup,
 )
+from syncer.sandbox.hubspot.standard_types import is_engagement
 from syncer.sandbox.hubspot.timefmt import iso_ms
 from syncer.sandbox.hubspot.wire import Response
 
@@ -93,6 +94,11 @@ def add_property(collection: ObjectCollection, body: dict[str, Any], now_ms: int
     )  # fmt: skip
     _apply_fields(collection, definition, body)
     if body.get("hasUniqueValue"):
+        if is_engagement(collection.spec) and not collection.rules.engagement_unique_properties:
+            raise validation(
+                f"Unique value properties are not supported for {collection.spec.name}; "
+                f"{name} cannot have hasUniqueValue=true"
+            )
         if collection.unique_property_count() >= MAX_UNIQUE_PROPERTIES:
             raise validation(
                 f"{collection.spec.name} already has {MAX_UNIQUE_PROPERTIES} unique value "

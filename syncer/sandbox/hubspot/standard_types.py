@@ -111,3 +111,10 @@ STANDARD_TYPES: tuple[ObjectTypeSpec, ...] = (
     COMPANIES, DEALS, TICKETS, PRODUCTS, LINE_ITEMS, NOTES, TASKS, CALLS, MEETINGS, EMAILS,
     COMMUNICATIONS, POSTAL_MAIL, QUOTES, LEADS, FEEDBACK_SUBMISSIONS, GOAL_TARGETS,
 )  # fmt: skip
+
+# The activities HubSpot calls engagements (their unique properties are a knob: config.py).
+ENGAGEMENT_TYPE_IDS = frozenset({"0-46", "0-27", "0-48", "0-47", "0-49"})
+
+
+def is_engagement(spec: ObjectTypeSpec) -> bool:
+    return spec.type_id in ENGAGEMENT_TYPE_IDS
