@@ -27,6 +27,7 @@ from syncer.relations import AssociationField
 
 from .api import HubSpotApi
 from .associations import READ_LIMIT, Associations, AssociationType, Edge
+from .reads import RecordReader
 
 Lists = dict[str, list[str]]  # field name -> the other object's ids
 BULK_RECORDS = READ_LIMIT  # pages are held back until this many records share one read
@@ -85,6 +86,19 @@ class AssociationFields:
             return list(records)
         lists = self.values([r.id for r in records], {r.id: r for r in records})
         return [replace(r, properties={**r.properties, **lists.get(r.id, {})}) for r in records]
+
+    def live_values(self, ids: Sequence[str], reader: RecordReader) -> dict[str, Lists]:
+        """`values` of the live records among `ids`. v4 cannot tell a record pointing nowhere
+        from one that is gone: only those are read (100 a call), unless the records are read
+        anyway for fields kept as properties."""
+        unique = list(dict.fromkeys(ids))
+        if self._as_properties:
+            read = {r.id: r for r in reader.read(unique)}
+            return {i: v for i, v in self.values(unique, read).items() if i in read}
+        values = self.values(unique)
+        bare = [i for i, lists in values.items() if not any(lists.values())]
+        live = {r.id for r in reader.read(bare)} if bare else set()
+        return {i: v for i, v in values.items() if any(v.values()) or i in live}
 
     def values(
         self, ids: Sequence[str], read: Mapping[str, Record] | None = None

@@ -142,7 +142,9 @@ class HubSpotConnector:
             overlap = timedelta(seconds=self._pipeline.overlap_seconds) // timedelta(milliseconds=1)
             lower_ms = decode_cursor(since) - overlap
             pages = parts.search.collect(min(lower_ms, until_ms), until_ms)
-        return self._with_lists(self._confirmed(parts, pages))
+        relations = self._fields_io()
+        listed = self._confirmed(parts, pages)
+        return in_bulk(listed, relations.attach) if relations.any else listed
 
     def _list_all(self, parts: _Parts, final_cursor: Cursor) -> Iterator[ChangePage]:
         """Every live record: one list cursor, or with `listing_readers` > 1 the list cursor
@@ -166,12 +168,6 @@ class HubSpotConnector:
             if absent:
                 parts.catalog.confirm_present(sorted(absent))
             yield page
-
-    def _with_lists(self, pages: Iterator[ChangePage]) -> Iterator[ChangePage]:
-        relations = self._fields_io()
-        if not relations.any:
-            return pages
-        return in_bulk(pages, relations.attach)
 
     def signpost(self, until: datetime) -> datetime:
         """`until`, or earlier if it is in the future: a cursor stored from a future time would
@@ -238,17 +234,7 @@ class HubSpotConnector:
         """{record id: {association field: the other object's ids}} for the live records among
         `ids`, read in bulk (v4 batch reads of 1,000 ids); for the engine's sweep. v4 cannot
         tell a record pointing nowhere from one that is gone: only those are read (100 a call)."""
-        reader = self._parts().reader
-        unique = list(dict.fromkeys(ids))
-        read = None
-        if any(f.hubspot_property for f in self._fields):  # kept as properties: read them
-            read = {r.id: r for r in reader.read(unique)}
-        values = self._fields_io().values(unique, read)
-        if read is not None:
-            return {i: v for i, v in values.items() if i in read}
-        bare = [i for i, lists in values.items() if not any(lists.values())]
-        live = {r.id for r in reader.read(bare)} if bare else set()
-        return {i: v for i, v in values.items() if any(v.values()) or i in live}
+        return self._fields_io().live_values(ids, self._parts().reader)
 
     def owners(self, *, archived: bool = False) -> list[Owner]:
         """The portal's owners, to map owner ids (`hubspot_owner_id` values) to emails."""
