@@ -364,11 +364,36 @@ def relation_problems(settings: Settings) -> list[str]:
                 relations.narrower(pipeline.direction, assoc.direction)
             except ValueError as exc:
                 problems.append(f"pipelines.{pipeline.name}.associations[{a_index}]: {exc}")
+        problems += _key_widths(settings, pipeline)
         owned = [key for key, m in pipeline.fields.items() if m.owner]
         if owned and settings.owners is None:
             problems.append(
                 f"pipelines.{pipeline.name}.fields.{owned[0]}: owner = true needs an [owners] "
                 "section (the users table, its key and email columns)"
+            )
+    return problems
+
+
+def _key_widths(settings: Settings, pipeline: PipelineSettings) -> list[str]:
+    """Foreign-key columns as many as the key columns of the table they point at; a join
+    table's columns each pointing at a one-column key (SQL tables only)."""
+    keys = {p.name: p.sql.key_columns() for p in settings.pipelines if p.sql is not None}
+    if pipeline.name not in keys:
+        return []
+    problems = []
+    for index, assoc in enumerate(pipeline.associations):
+        target = keys.get(assoc.to)
+        if assoc.hubspot_property is None and target and len(target) != len(assoc.columns()):
+            problems.append(
+                f"pipelines.{pipeline.name}.associations[{index}].external: "
+                f"{len(assoc.columns())} of {len(target)} columns named for the key of pipeline "
+                f"{assoc.to!r}: {', '.join(target)}"
+            )
+    for index, join in enumerate(settings.associations):
+        if pipeline.name in join.between and len(keys[pipeline.name]) != 1:
+            problems.append(
+                f"associations[{index}].columns: a join table column holds a one-column key; "
+                f"pipeline {pipeline.name!r} has {len(keys[pipeline.name])} key columns"
             )
     return problems
 

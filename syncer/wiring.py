@@ -21,6 +21,7 @@ from syncer.ledger.store import Ledger
 from syncer.records import Side
 from syncer.settings import PipelineSettings, Settings
 from syncer.settings_external import ExternalSettings, SqlSettings
+from syncer.settings_relations import OwnersSettings
 
 if TYPE_CHECKING:
     from syncer.connectors.hubspot import PortalBudgets
@@ -30,42 +31,67 @@ Kind = TypeVar("Kind", bound=ExternalSettings)
 
 
 @dataclass(frozen=True, slots=True)
+class Relations:
+    """What a pipeline's connectors are told of relations: the association fields of its
+    records (`relations.association_fields`) and the `[owners]` users table (external side)."""
+
+    fields: tuple[relations.AssociationField, ...] = ()
+    owners: OwnersSettings | None = None
+
+    @classmethod
+    def of(cls, settings: Settings, pipeline: PipelineSettings) -> Relations:
+        return cls(tuple(relations.association_fields(settings, pipeline)), settings.owners)
+
+
+@dataclass(frozen=True, slots=True)
 class ExternalConnector(Generic[Kind]):
     """How a kind of external CRM is connected: its settings model and the factory that builds
-    its connector for one pipeline; `build_shared`, if the kind has one, builds it on what the
-    runs of one process share (SharedBudgets: a daemon's connections, say)."""
+    its connector for one pipeline, given the pipeline's relations; `build_shared`, if the kind
+    has one, builds it on what the runs of one process share (SharedBudgets: a daemon's
+    connections, say)."""
 
     settings: type[Kind]
-    build: Callable[[Kind, PipelineSettings], Connector]
-    build_shared: Callable[[Kind, PipelineSettings, SharedBudgets], Connector] | None = None
+    build: Callable[[Kind, PipelineSettings, Relations], Connector]
+    build_shared: Callable[[Kind, PipelineSettings, Relations, SharedBudgets], Connector] | None = (
+        None
+    )
 
     def connect(
         self,
         settings: ExternalSettings,
         pipeline: PipelineSettings,
         shared: SharedBudgets | None = None,
+        relations: Relations = Relations(),
     ) -> Connector:
         if not isinstance(settings, self.settings):
             raise TypeError(f"{type(settings).__name__} given for {self.settings.__name__}")
         if shared is not None and self.build_shared is not None:
-            return self.build_shared(settings, pipeline, shared)
-        return self.build(settings, pipeline)
+            return self.build_shared(settings, pipeline, relations, shared)
+        return self.build(settings, pipeline, relations)
 
 
-def _sql_connector(settings: SqlSettings, pipeline: PipelineSettings) -> Connector:
+def _sql_connector(
+    settings: SqlSettings, pipeline: PipelineSettings, relations: Relations
+) -> Connector:
     # Imported here, like the HubSpot connector: commands that never connect (status, errors)
     # start without loading either.
     from syncer.connectors.sql import SqlConnector
 
-    return SqlConnector(settings, pipeline)
+    return SqlConnector(settings, pipeline, associations=relations.fields, owners=relations.owners)
 
 
 def _shared_sql_connector(
-    settings: SqlSettings, pipeline: PipelineSettings, shared: SharedBudgets
+    settings: SqlSettings, pipeline: PipelineSettings, relations: Relations, shared: SharedBudgets
 ) -> Connector:
     from syncer.connectors.sql import SqlConnector
 
-    return SqlConnector(settings, pipeline, engines=shared.sql_engines)
+    return SqlConnector(
+        settings,
+        pipeline,
+        engines=shared.sql_engines,
+        associations=relations.fields,
+        owners=relations.owners,
+    )
 
 
 # The connector of each `external.kind` (settings_external.KINDS lists their settings models).
@@ -124,13 +150,15 @@ def build_connectors(
     own. `kept_schemas`: the ledger's copy of the property catalogue, read instead of HubSpot's."""
     from syncer.connectors.hubspot import HubSpotConnector
 
-    external = external_connector(settings.external, pipeline, budgets)
+    related = Relations.of(settings, pipeline)
+    external = external_connector(settings.external, pipeline, budgets, related)
     try:
         hubspot = HubSpotConnector(
             settings.hubspot,
             pipeline,
             budgets=budgets.hubspot if budgets is not None else None,
             kept_schemas=kept_schemas,
+            associations=related.fields,
         )
     except BaseException:
         external.close()  # its connections are not left open behind a configuration error
@@ -139,17 +167,20 @@ def build_connectors(
 
 
 def external_connector(
-    settings: ExternalSettings, pipeline: PipelineSettings, shared: SharedBudgets | None = None
+    settings: ExternalSettings,
+    pipeline: PipelineSettings,
+    shared: SharedBudgets | None = None,
+    relations: Relations = Relations(),
 ) -> Connector:
     """The connector of `settings.kind`, from the registry; on `shared`, the process's
-    connections, if the kind keeps any."""
+    connections, if the kind keeps any; told the pipeline's `relations`."""
     registered = EXTERNAL_CONNECTORS.get(settings.kind)
     if registered is None:
         known = ", ".join(repr(kind) for kind in EXTERNAL_CONNECTORS)
         raise ConfigError(
             f"external.kind: no connector for {settings.kind!r} (known kinds: {known})"
         )
-    return registered.connect(settings, pipeline, shared)
+    return registered.connect(settings, pipeline, shared, relations)
 
 
 @contextmanager

@@ -11,9 +11,11 @@ import pytest
 import sqlalchemy as sa
 
 from syncer.connectors.sql import SqlConnector
+from syncer.relations import AssociationField
 from syncer.settings import MatchRule, PipelineSettings
 from syncer.settings_external import SqlSettings, SqlTableSettings
-from tests.contract.harness import OVERLAP_SECONDS, T0, ContractFields, PageSizes
+from tests.contract.harness import OVERLAP_SECONDS, T0, ContractFields, PageSizes, RelationFields
+from tests.contract.sql_relations import SqlRelatedTables, relation_columns
 
 SQL_FIELDS = ContractFields(
     email="email",
@@ -26,9 +28,15 @@ SQL_FIELDS = ContractFields(
 
 
 def crm_table(
-    name: str, *, unique_email: bool = True, updated_at: bool = True, deleted_flag: bool = True
+    name: str,
+    *,
+    unique_email: bool = True,
+    updated_at: bool = True,
+    deleted_flag: bool = True,
+    relations: bool = False,
 ) -> sa.Table:
-    """A legacy CRM customer table, in the shape the contract's fields need."""
+    """A legacy CRM customer table, in the shape the contract's fields need; with `relations`,
+    the foreign-key columns of the contract's associations (sql_relations.py)."""
     columns: list[sa.Column[Any]] = [
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("email", sa.String(120), unique=unique_email),
@@ -37,6 +45,7 @@ def crm_table(
         sa.Column("birthday", sa.Date),
         sa.Column("active", sa.Boolean),
         sa.Column("last_seen", sa.DateTime),
+        *(relation_columns() if relations else []),
     ]
     if updated_at:
         columns.append(sa.Column("updated_at", sa.DateTime))
@@ -83,6 +92,7 @@ class SqlHarness:
         self.table = table
         self.clock = clock
         self.connectors: list[SqlConnector] = []
+        self._related: SqlRelatedTables | None = None
 
     def connector(
         self,
@@ -101,6 +111,52 @@ class SqlHarness:
         connector.prepare()
         self.connectors.append(connector)
         return connector
+
+    # -- relations (sql_relations.py) ----------------------------------------------------------
+
+    @property
+    def relations(self) -> RelationFields:
+        return self.related_tables().relations
+
+    def related_connector(self, *, batch_size: int = 500) -> SqlConnector:
+        tables = self.related_tables()
+        connector = SqlConnector(
+            SqlSettings(url=str(self.engine.url), batch_size=batch_size),
+            pipeline_for(self.table),
+            engine=self.engine,
+            clock=self.clock,
+            associations=tables.fields(),
+            owners=tables.owners,
+        )
+        connector.prepare()
+        self.connectors.append(connector)
+        return connector
+
+    def seed_target(self, field: AssociationField, number: int) -> str:
+        return self.related_tables().seed_target(field, number)
+
+    def seed_pointing(self, email: str, links: Mapping[str, list[str]]) -> str:
+        tables = self.related_tables()
+        row = {
+            "email": email, "first_name": "Someone", "is_deleted": False,
+            "updated_at": T0.replace(tzinfo=None), **tables.columns_for(dict(links)),
+        }  # fmt: skip
+        with self.engine.begin() as conn:
+            key = conn.execute(sa.insert(self.table).values(row)).inserted_primary_key
+        assert key is not None
+        tables.seed_members(str(key[0]), dict(links))
+        return str(key[0])
+
+    def pointed(self, record_id: str) -> dict[str, list[str]]:
+        return self.related_tables().pointed(record_id)
+
+    def seed_owner(self, email: str) -> str:
+        return self.related_tables().seed_owner(email)
+
+    def related_tables(self) -> SqlRelatedTables:
+        if self._related is None:
+            self._related = SqlRelatedTables(self.engine, self.table)
+        return self._related
 
     def seed(
         self,
@@ -164,6 +220,8 @@ class SqlHarness:
     def close(self) -> None:
         for connector in self.connectors:
             connector.close()
+        if self._related is not None:
+            self._related.drop()
         self.table.drop(self.engine, checkfirst=True)
 
 
@@ -185,7 +243,7 @@ def sql_engine(sql_url: str, sql_engines: dict[str, sa.Engine]) -> sa.Engine:
 
 @pytest.fixture
 def sql_harness(sql_engine: sa.Engine, unique_name: str) -> Iterator[SqlHarness]:
-    table = crm_table(unique_name)
+    table = crm_table(unique_name, relations=True)
     table.create(sql_engine)
     harness = SqlHarness(sql_engine, table)
     yield harness

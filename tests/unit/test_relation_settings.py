@@ -49,6 +49,14 @@ def test_a_record_pointing_at_its_own_kind_orders_nothing() -> None:
             [pipeline("a", fields={"hubspot_owner_id": {"external": "rep", "owner": True}})],
             "pipelines.a.fields.hubspot_owner_id: owner = true needs an [owners] section",
         ),
+        (
+            [
+                pipeline("lines", sql={"primary_key": ["order_no", "line_no"]}),
+                pipeline("shipments", "lines"),
+            ],
+            "pipelines.shipments.associations[0].external: 1 of 2 columns named for the key of "
+            "pipeline 'lines': order_no, line_no",
+        ),
     ],
 )
 def test_bad_relations_are_refused_by_name(pipelines: list[dict[str, Any]], expected: str) -> None:
@@ -75,3 +83,10 @@ def test_a_join_table_is_an_association_field_of_its_first_pipeline() -> None:
     assert field.join is not None and field.join.to_column == "company_id"
     assert field.many
     assert association_fields(settings, companies) == []
+
+
+def test_a_join_table_between_composite_keys_is_refused_by_name() -> None:
+    lines = pipeline("lines", sql={"primary_key": ["order_no", "line_no"]})
+    join = {"between": ["tags", "lines"], "table": "line_tags", "columns": ["tag_id", "line"]}
+    with pytest.raises(ValidationError, match=r"associations\[0\]\.columns: .* 'lines' has 2"):
+        Settings(external=SQL, pipelines=[pipeline("tags"), lines], associations=[join])

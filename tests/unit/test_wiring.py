@@ -18,6 +18,7 @@ from syncer.settings_external import KINDS, ExternalSettings
 from syncer.wiring import (
     EXTERNAL_CONNECTORS,
     ExternalConnector,
+    Relations,
     build_connectors,
     external_connector,
 )
@@ -35,7 +36,9 @@ class Sheets(ExternalSettings):
     api_key_file: Path | None = None
 
 
-def sheet_connector(settings: Sheets, pipeline: PipelineSettings) -> Connector:
+def sheet_connector(
+    settings: Sheets, pipeline: PipelineSettings, relations: Relations
+) -> Connector:
     return MemoryConnector(dict.fromkeys(settings.columns, FieldType.TEXT))
 
 
@@ -90,7 +93,7 @@ def test_the_external_connector_is_closed_when_hubspots_cannot_be_built(
 ) -> None:
     built: list[Closing] = []
 
-    def closing(settings: Sheets, pipeline: PipelineSettings) -> Connector:
+    def closing(settings: Sheets, pipeline: PipelineSettings, relations: Relations) -> Connector:
         built.append(Closing({"email": FieldType.TEXT}))
         return built[-1]
 
@@ -149,3 +152,77 @@ def test_issue9_the_runs_of_one_process_share_the_sql_engine(tmp_path: Path) -> 
             assert conn.execute(sa.text("SELECT count(*) FROM customers")).scalar() == 0
     finally:
         shared.close()
+
+
+RELATIONS_CONFIG = """
+[hubspot]
+token = "pat-test"
+
+[external]
+kind = "sql"
+url = "sqlite:///{db}"
+
+[owners]
+table = "employees"
+key = "employeeNumber"
+email = "email"
+
+[[pipelines]]
+name = "companies"
+hubspot_object = "companies"
+external_object = "customers"
+[pipelines.sql]
+primary_key = "customerNumber"
+
+[[pipelines]]
+name = "contacts"
+external_object = "people"
+[pipelines.sql]
+primary_key = "id"
+[pipelines.fields]
+hubspot_owner_id = {{ external = "salesRep", owner = true }}
+[[pipelines.associations]]
+to = "companies"
+external = "{column}"
+"""
+
+
+def test_the_external_connector_is_built_with_the_pipelines_relations(tmp_path: Path) -> None:
+    """Wiring hands the SQL connector the association fields of the pipeline and `[owners]`:
+    the records carry the FK as a list, the users table is read, a wrong column is named."""
+    import sqlalchemy as sa
+
+    db = tmp_path / "crm.db"
+    with sa.create_engine(f"sqlite:///{db}").begin() as conn:
+        for ddl in (
+            "CREATE TABLE customers (customerNumber INTEGER PRIMARY KEY)",
+            "CREATE TABLE people (id INTEGER PRIMARY KEY, salesRep TEXT, customerNumber INTEGER)",
+            "CREATE TABLE employees (employeeNumber TEXT PRIMARY KEY, email TEXT)",
+            "INSERT INTO customers VALUES (103)",
+            "INSERT INTO people VALUES (1, 'E7', 103)",
+            "INSERT INTO employees VALUES ('E7', 'rep@example.com')",
+        ):
+            conn.execute(sa.text(ddl))
+    config = tmp_path / "syncer.toml"
+    config.write_text(RELATIONS_CONFIG.format(db=db, column="customerNumber"))
+    settings = load_settings(config, env={})
+    contacts = settings.pipelines[1]
+    connector = external_connector(
+        settings.external, contacts, relations=Relations.of(settings, contacts)
+    )
+    try:
+        connector.prepare()
+        assert connector.fetch(["1"])[0].properties["@companies"] == ["103"]
+        assert connector.capabilities.owners and connector.capabilities.associations
+        assert connector.owner_emails() == {"E7": "rep@example.com"}  # type: ignore[attr-defined]
+    finally:
+        connector.close()
+    config.write_text(RELATIONS_CONFIG.format(db=db, column="companyId"))
+    settings = load_settings(config, env={})
+    contacts = settings.pipelines[1]
+    connector = external_connector(
+        settings.external, contacts, relations=Relations.of(settings, contacts)
+    )
+    with pytest.raises(ConfigError, match=r"contacts\.associations \(to 'companies'\)\.external"):
+        connector.prepare()
+    connector.close()

@@ -2,26 +2,31 @@
 
 Works on any SQLAlchemy URL; tested on SQLite, PostgreSQL (psycopg) and MariaDB (pymysql).
 The table is reflected on first use (`prepare`), and every statement is built from the
-reflected columns. `reading` and `writing` hold the behaviour; this class wires them to the
-`Connector` protocol.
+reflected columns. `reading` and `writing` hold the behaviour, `associations` the association
+fields (foreign-key columns, join tables) and `owners` the `[owners]` users table; this class
+wires them to the `Connector` protocol.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 
 import sqlalchemy as sa
 
 from syncer.connectors.base import Capabilities
+from syncer.connectors.sql.associations import Lists, TableAssociations
 from syncer.connectors.sql.connection import build_engine
 from syncer.connectors.sql.engines import SqlEngines
+from syncer.connectors.sql.owners import OwnersTable
 from syncer.connectors.sql.reading import TableReader
 from syncer.connectors.sql.schema import (
     TableSchema,
     check_identifiers,
     field_shape,
     field_type,
+    reflect_named,
     reflect_table,
     zone_of,
 )
@@ -35,11 +40,14 @@ from syncer.records import (
     FieldShape,
     FieldType,
     Record,
+    Rejection,
     Write,
     WriteResult,
 )
+from syncer.relations import AssociationField
 from syncer.settings import PipelineSettings
 from syncer.settings_external import SqlSettings
+from syncer.settings_relations import OwnersSettings
 
 
 def _utc_now() -> datetime:
@@ -50,7 +58,7 @@ class SqlConnector:
     """A `Connector` for one pipeline's table (`pipeline.external_object`). `engines`: the
     process's engines and reflected tables (a daemon's), used instead of building its own."""
 
-    capabilities = Capabilities(bulk_writes=True, field_shapes=True)
+    capabilities = Capabilities(associations=True, bulk_writes=True, field_shapes=True)
 
     def __init__(
         self,
@@ -60,9 +68,18 @@ class SqlConnector:
         engine: sa.Engine | None = None,
         engines: SqlEngines | None = None,
         clock: Callable[[], datetime] = _utc_now,
+        associations: Sequence[AssociationField] = (),
+        owners: OwnersSettings | None = None,
     ) -> None:
+        """`associations`: the pipeline's association fields (`relations.association_fields`);
+        `owners`: the users table owner columns point at (capability `owners`)."""
         check_identifiers(pipeline)
+        self.capabilities = replace(type(self).capabilities, owners=owners is not None)
         self.counter = CallCounter()
+        self._association_fields = tuple(associations)
+        self._owners_settings = owners
+        self._associations: TableAssociations | None = None
+        self._owners: OwnersTable | None = None
         self._settings = settings
         self._pipeline = pipeline
         self._engines = engines
@@ -84,6 +101,24 @@ class SqlConnector:
             self._schema = self._engines.table(self._engine, self._pipeline)
         else:
             self._schema = reflect_table(self._engine, self._pipeline)
+        self._associations = TableAssociations(
+            self._engine,
+            self._schema,
+            self.counter,
+            self._association_fields,
+            reflect=self._reflect,
+            batch_size=self._settings.batch_size,
+        )
+        if self._owners_settings is not None:
+            owners = self._owners_settings
+            self._owners = OwnersTable(self._engine, self.counter, owners, self._reflect)
+
+    def _reflect(self, name: str, setting: str) -> sa.Table:
+        """A join table or the users table, reflected once per process when it has engines."""
+        self.counter.add("reflect")
+        if self._engines is not None:
+            return self._engines.named(self._engine, name, key=setting)
+        return reflect_named(self._engine, name, key=setting)
 
     def field_types(self) -> dict[str, FieldType]:
         return {c.name: field_type(c.type) for c in self._table().read_columns}
@@ -101,17 +136,35 @@ class SqlConnector:
         engine acts only on rows whose hash differs from the ledger.
         """
         if since is None:
-            return self._reader().scan(until, live_only=True)
+            return self._attached(self._reader().scan(until, live_only=True))
         watermark = decode_cursor(since, self._pipeline.name)
         if watermark is None or self._table().updated_at is None:
-            return self._reader().scan(until, live_only=False)
-        return self._reader().since(watermark, until)
+            return self._attached(self._reader().scan(until, live_only=False))
+        return self._attached(self._reader().since(watermark, until))
+
+    def _attached(self, pages: Iterator[ChangePage]) -> Iterator[ChangePage]:
+        for page in pages:
+            yield ChangePage(self._relations().attach(page.records), page.cursor)
 
     def fetch(self, ids: Sequence[str]) -> list[Record]:
-        return self._reader().fetch(ids)
+        return self._relations().attach(self._reader().fetch(ids))
 
     def find(self, field: str, values: Sequence[str]) -> list[Record]:
-        return self._reader().find(self._table().column(field), values)
+        found = self._reader().find(self._table().column(field), values)
+        return self._relations().attach(found)
+
+    def association_values(self, ids: Sequence[str]) -> dict[str, dict[str, list[str]]]:
+        """Each live record's association fields, read as `fetch` reads them (the row's
+        foreign-key columns with it, join rows a chunk of ids at a time)."""
+        names = self._relations().names
+        return {r.id: {n: r.properties[n] for n in names} for r in self.fetch(ids)}
+
+    def owner_emails(self) -> dict[str, str]:
+        """{user key: email} from the `[owners]` table, read once per connector."""
+        self._table()
+        if self._owners is None:
+            raise ValueError("owner_emails: this connector was built without [owners]")
+        return self._owners.emails()
 
     def normalise_key(self, field: str, value: object) -> str | None:
         """As `find` compares: text trimmed and lower-cased, other types parsed."""
@@ -119,7 +172,26 @@ class SqlConnector:
         return None if key is None else str(key)
 
     def write(self, writes: Sequence[Write]) -> list[WriteResult]:
-        return self._writer().write(writes)
+        """Association lists become foreign-key column values before the row is written, and
+        join rows are set in the row write's transaction; a list the table cannot hold is
+        refused for its record alone."""
+        relations = self._relations()
+        if not relations.names:
+            return self._writer().write(writes)
+        split = [relations.split(w) for w in writes]
+        ready = [s for s in split if not isinstance(s, Rejection)]
+        lists: dict[int, Lists] = {id(write): held for write, held in ready}
+
+        def joins(
+            conn: sa.Connection, batch: Sequence[Write], results: list[WriteResult]
+        ) -> list[WriteResult]:
+            return relations.write_joins(conn, [(w, lists[id(w)]) for w in batch], results)
+
+        written = iter(self._writer().write([w for w, _ in ready], joins))
+        return [
+            WriteResult(w.key, None, rejection=s) if isinstance(s, Rejection) else next(written)
+            for w, s in zip(writes, split, strict=True)
+        ]
 
     def archive(self, ids: Sequence[str]) -> list[WriteResult]:
         return self._writer().archive(ids)
@@ -152,10 +224,15 @@ class SqlConnector:
         assert self._schema is not None
         return self._schema
 
+    def _relations(self) -> TableAssociations:
+        self._table()
+        assert self._associations is not None
+        return self._associations
+
     def _reader(self) -> TableReader:
         return TableReader(
             self._engine,
-            self._table(),
+            self._relations().reading_schema(),
             self.counter,
             batch_size=self._settings.batch_size,
             overlap_seconds=self._pipeline.overlap_seconds,

@@ -18,7 +18,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from syncer.connectors.sql.connection import build_engine, database_url
-from syncer.connectors.sql.schema import TableSchema, reflect_table, split_table_name
+from syncer.connectors.sql.schema import (
+    TableSchema,
+    reflect_named,
+    reflect_table,
+    split_table_name,
+)
 from syncer.settings import PipelineSettings
 from syncer.settings_external import SqlSettings
 
@@ -39,6 +44,7 @@ class SqlEngines:
         self._lock = threading.Lock()
         self._engines: dict[str, tuple[sa.URL, sa.Engine]] = {}  # by the configured URL
         self._tables: dict[tuple[int, str], _Reflected] = {}  # by engine and pipeline
+        self._others: dict[tuple[int, str], tuple[Columns | None, sa.Table]] = {}  # by name
 
     def engine(self, settings: SqlSettings) -> sa.Engine:
         """The engine of `settings.url`; a new one, the old disposed, when the password (read
@@ -53,6 +59,7 @@ class SqlEngines:
             if kept is not None:
                 gone = id(kept[1])
                 self._tables = {k: v for k, v in self._tables.items() if k[0] != gone}
+                self._others = {k: v for k, v in self._others.items() if k[0] != gone}
         if kept is not None:
             kept[1].dispose()
         return engine
@@ -70,11 +77,27 @@ class SqlEngines:
             self._tables[key] = _Reflected(columns, schema)
         return schema
 
+    def named(self, engine: sa.Engine, name: str, *, key: str) -> sa.Table:
+        """Another table a pipeline names (a join table, the `[owners]` table), reflected
+        again only when its columns changed; ConfigError naming `key` if it is not there."""
+        cache_key = (id(engine), f"table {name}")
+        schema_name, _, table_name = name.rpartition(".")
+        columns = _listed(engine, schema_name or None, table_name)
+        with self._lock:
+            kept = self._others.get(cache_key)
+        if kept is not None and kept[0] == columns and columns is not None:
+            return kept[1]
+        table = reflect_named(engine, name, key=key)
+        with self._lock:
+            self._others[cache_key] = (columns, table)
+        return table
+
     def close(self) -> None:
         with self._lock:
             engines = [engine for _url, engine in self._engines.values()]
             self._engines.clear()
             self._tables.clear()
+            self._others.clear()
         for engine in engines:
             engine.dispose()
 
@@ -83,6 +106,10 @@ def _columns(engine: sa.Engine, pipeline: PipelineSettings) -> Columns | None:
     """The table's columns as the catalogue lists them now; None when there is no such table
     (reflecting then reports it)."""
     schema, table = split_table_name(pipeline)
+    return _listed(engine, schema, table)
+
+
+def _listed(engine: sa.Engine, schema: str | None, table: str) -> Columns | None:
     try:
         listed: list[Any] = sa.inspect(engine).get_columns(table, schema=schema)
     except sa.exc.NoSuchTableError:

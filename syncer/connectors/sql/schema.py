@@ -151,6 +151,20 @@ def reflect_table(engine: sa.Engine, pipeline: PipelineSettings) -> TableSchema:
     )
 
 
+def reflect_named(engine: sa.Engine, name: str, *, key: str) -> sa.Table:
+    """Another table the pipeline names (`table` or `schema.table`: a join table, the users
+    table); ConfigError naming the setting `key` and the tables that exist."""
+    schema_name, _, table_name = name.rpartition(".")
+    for part in (schema_name, table_name):
+        if part and not _IDENTIFIER.match(part):
+            raise ConfigError(f"{key}: {name!r} is not a valid table name")
+    try:
+        return sa.Table(table_name, sa.MetaData(), schema=schema_name or None, autoload_with=engine)
+    except sa.exc.NoSuchTableError as exc:
+        tables = ", ".join(sorted(sa.inspect(engine).get_table_names(schema=schema_name or None)))
+        raise ConfigError(f"{key}: table {name!r} does not exist (tables: {tables})") from exc
+
+
 def lookup_column(table: sa.Table, name: str, *, key: str) -> Column:
     """The reflected column `name`; ConfigError naming the key and the columns that exist."""
     if name not in table.columns:

@@ -30,6 +30,7 @@ from syncer.records import CallCounter, Rejection, RejectionKind, Write, WriteRe
 
 T = TypeVar("T")
 Apply = Callable[[sa.Connection, Sequence[T]], list[WriteResult]]
+Then = Callable[[sa.Connection, Sequence[Write], list[WriteResult]], list[WriteResult]]
 # (unique column, match key) -> the key of the row holding it; (None, key) for the rows
 # that creates carrying their own primary key name.
 Existing = dict[tuple[str | None, Any], Key]
@@ -51,12 +52,19 @@ class TableWriter:
         self._batch_size = batch_size
         self._clock = clock
 
-    def write(self, writes: Sequence[Write]) -> list[WriteResult]:
+    def write(self, writes: Sequence[Write], then: Then | None = None) -> list[WriteResult]:
+        """`then`: more to write in each batch's transaction, given its writes and results
+        (a join table's rows); it may turn a result into a rejection."""
         for write in writes:
             self._check(write)
+
+        def apply(conn: sa.Connection, batch: Sequence[Write]) -> list[WriteResult]:
+            results = self._apply_writes(conn, batch)
+            return results if then is None else then(conn, batch, results)
+
         results: list[WriteResult] = []
         for batch in chunked(writes, self._batch_size):
-            results += self._isolated(batch, self._apply_writes, self._describe_write)
+            results += self._isolated(batch, apply, self._describe_write)
         return results
 
     def archive(self, ids: Sequence[str]) -> list[WriteResult]:
