@@ -186,3 +186,18 @@ def test_a_daemons_passes_reflect_join_and_users_tables_once_and_keep_nothing_be
         assert (len(gc.get_objects()) - before) / 30 < 10
     finally:
         engines.close()
+
+
+def test_join_keys_written_in_another_form_are_one_pair(sql_harness: SqlHarness) -> None:
+    """ "007" and "7" are one key of an integer column: one join row, and writing the list
+    again in the other form changes nothing (no duplicate row refused by the table)."""
+    connector = sql_harness.related_connector()
+    tables = sql_harness.related_tables()
+    many = tables.relations.many
+    group = tables.seed_target(many, 7)
+    person = sql_harness.seed_pointing("p@example.com", {})
+    (first,) = connector.write([Write("a", {many.name: ["007", "7"]}, target_id=person)])
+    assert first.ok, first.rejection
+    (again,) = connector.write([Write("b", {many.name: ["007"]}, target_id=person)])
+    assert again.ok, again.rejection
+    assert tables.pointed(person)[many.name] == [group]

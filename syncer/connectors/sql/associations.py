@@ -272,12 +272,14 @@ def _join_keys(join: Join, value: Any) -> list[str] | Rejection:
     ids = _ids(join.field, value)
     if isinstance(ids, Rejection):
         return ids
-    unfit = [i for i in ids if parse_value(join.to_column, i) is None]
+    parsed = {i: parse_value(join.to_column, i) for i in ids}
+    unfit = [i for i, value in parsed.items() if value is None]
     if unfit:
         column = f"{join.table.fullname}.{join.to_column.name}"
         message = f"key {', '.join(map(repr, unfit))} does not fit column {column}"
         return Rejection(RejectionKind.INVALID_VALUE, "invalid_key", message, join.field.name)
-    return ids
+    # As the column keeps them ("007" is 7), so two forms of one key are one pair.
+    return list(dict.fromkeys(record_id((value,)) for value in parsed.values()))
 
 
 def _not_found(write: Write, schema: TableSchema) -> WriteResult:
