@@ -64,7 +64,7 @@ def side_by_side(contacts: int, done: dict[str, Any]) -> dict[str, Any]:
     return sidebyside.run(contacts, 100, ours)
 
 
-KEPT = ("chaos",)  # sections written by benchmarks outside this suite (python -m bench.chaos)
+KEPT = ("chaos", "relations")  # written by benchmarks outside this suite (bench.chaos, ...)
 
 
 def kept_sections() -> dict[str, Any]:

@@ -26,7 +26,7 @@ from syncer.relations import association_fields
 from syncer.service.signals import stopped_by_signals
 from syncer.settings import Settings, load_settings
 from syncer.status_view import association_columns, pipeline_status, render_status
-from syncer.wiring import SharedBudgets, pipeline_run, select_pipelines
+from syncer.wiring import LedgerRateGate, SharedBudgets, pipeline_run, select_pipelines
 
 if TYPE_CHECKING:
     from syncer.service.monitor import Monitor
@@ -106,6 +106,8 @@ def daemon(args: argparse.Namespace) -> int:
 
     settings = load(args)
     budgets = SharedBudgets.of(settings)
+    shared_rates = LedgerRateGate(settings.ledger.connect_url())  # with the other replicas
+    budgets.hubspot.share_through(shared_rates)
     monitor = monitor_for(settings)
     monitor.watch_rate_limits("hubspot", budgets.hubspot)
     try:
@@ -115,6 +117,7 @@ def daemon(args: argparse.Namespace) -> int:
             serve(settings.pipelines, stop, run_pass, monitor)
     finally:
         monitor.close()
+        shared_rates.close()
     return EXIT_OK
 
 
@@ -124,7 +127,11 @@ def monitor_for(settings: Settings) -> Monitor:
     from syncer.service.monitor import Monitor
 
     names = [p.name for p in settings.pipelines]
-    return Monitor(settings.service, names, lambda: Ledger.open(settings.ledger.url))
+    # Each pipeline's association fields, named on /status as `syncer status` names them.
+    columns = {
+        p.name: association_columns(association_fields(settings, p)) for p in settings.pipelines
+    }
+    return Monitor(settings.service, names, lambda: Ledger.open(settings.ledger.url), columns)
 
 
 def scheduled_pass(

@@ -336,7 +336,9 @@ class Settings(BaseSettings):
     def secret_values(self) -> list[str]:
         """Every secret in these settings, for `syncer.logs.register_secret` at the edge."""
         hub = self.hubspot
-        held = (hub.token, hub.client_secret, hub.refresh_token, self.service.token)
+        service = self.service
+        held = [hub.token, hub.client_secret, hub.refresh_token]
+        held += [service.token, service.webhook_secret]
         secrets = [s.get_secret_value() for s in held if s]
         password = urlsplit(self.ledger.url).password
         if password:

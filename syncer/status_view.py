@@ -1,5 +1,7 @@
 """`syncer status` for people and as JSON: per pipeline, its linked pairs, quarantine and
-conflicts, its cursors as times, and its recent runs with what they did.
+conflicts, its cursors as times, its recent runs with what they did, who holds its lease, its
+lag and the work it has pending. The daemon's /status page shows the same facts, gathered by
+`pipeline_status` (with status_facts.py) for both.
 
 Conflicts are settled by the pipeline's policy the moment they are found, so none is ever
 pending: `status` counts those logged. Relations: the agreed edges, and the references still
@@ -15,13 +17,16 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from syncer import status_facts as facts
 from syncer.engine.side_events import archive_cursor
 from syncer.ledger.store import Ledger
-from syncer.ledger.values import PendingEntry, RunRecord
+from syncer.ledger.values import PendingEntry, RunRecord, utcnow
 from syncer.records import Side
 from syncer.relations import AssociationField
 
 DANGLING_SHOWN = 20  # dangling references listed by the readable view (JSON lists them all)
+
+RUNS_SHOWN = 10
 
 
 def association_columns(fields: Sequence[AssociationField]) -> dict[str, str]:
@@ -41,15 +46,23 @@ def pipeline_status(
     columns: Mapping[str, str] | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """A pipeline's state as plain JSON values. `columns`: association_columns of its fields."""
+    """A pipeline's state as plain JSON values: what `syncer status` and /status show.
+    `columns`: association_columns of its fields."""
+    now = now or utcnow()
+    quarantined = ledger.quarantined(name)
     return {
         "links": ledger.link_count(name),
-        "quarantined": len(ledger.quarantined(name)),
+        "quarantined": len(quarantined),
         "conflicts": ledger.conflict_count(name),
         "edges": ledger.edge_count(name),
         "pending": _pending(ledger.pending_references(name), columns or {}, now),
+        **facts.health_facts(ledger.health(name), now),
+        "pending_work": facts.pending_facts(ledger, name, now),
         "cursors": _cursors(ledger, name),
-        "runs": [_run(run) for run in ledger.recent_runs(name, limit=5)],
+        "runs": [_run(run) for run in ledger.recent_runs(name, limit=RUNS_SHOWN)],
+        "quarantine": facts.quarantine_facts(quarantined),
+        "recent_conflicts": facts.conflict_facts(ledger, name),
+        "lag_history": facts.lag_history(ledger, name, now),
     }
 
 
@@ -87,11 +100,84 @@ def render_status(info: Mapping[str, Mapping[str, Any]]) -> str:
             f"{item['conflicts']} conflicts logged"
         )
         lines += _relation_lines(item)
+        lines += _state_lines(item)
         for cursor_name, cursor in item["cursors"].items():
             shown = _shown_time(cursor["time"]) if cursor["time"] else cursor["position"]
             lines.append(f"  cursor {cursor_name + ':':<16} {shown}")
         lines += [_run_line(run) for run in item["runs"]]
+        lines += _quarantine_lines(item)
+        lines += [_conflict_line(conflict) for conflict in item["recent_conflicts"]]
     return "\n".join(lines)
+
+
+def lease_text(lease: Mapping[str, Any]) -> str:
+    """Who runs the pipeline's passes: the page and the terminal say it in the same words."""
+    holder = f"{lease['holder']} (epoch {lease['epoch']})"
+    if lease["state"] == "none":
+        return "no replica has run it yet"
+    if lease["state"] == "released":
+        return f"free: released by {holder} after its pass"
+    until = _shown_time(lease["expires_at"])
+    if lease["state"] == "held":
+        return f"held by {holder} until {until}"
+    return f"free: {holder} stopped renewing it, lapsed {until}"
+
+
+def lag_text(item: Mapping[str, Any]) -> str:
+    history = item["lag_history"]
+    worst = max((point["lag_seconds"] for point in history), default=0.0)
+    return (
+        f"{item['lag_seconds']:.0f} s now, at most {worst:.0f} s after the "
+        f"{len(history)} passes of the last 24 h"
+    )
+
+
+def pending_text(pending: Mapping[str, int]) -> str:
+    return (
+        f"{pending['intents']} unconfirmed writes, "
+        f"{pending['retries_due']} quarantined records due for retry"
+    )
+
+
+def _state_lines(item: Mapping[str, Any]) -> list[str]:
+    success = item["last_success"]
+    return [
+        f"  lease:   {lease_text(item['lease'])}",
+        f"  lag:     {lag_text(item)}",
+        f"  success: {_shown_time(success) if success else 'none yet'}",
+        f"  pending: {pending_text(item['pending_work'])}",
+    ]
+
+
+def _quarantine_lines(item: Mapping[str, Any]) -> list[str]:
+    shown = item["quarantine"]
+    lines = [
+        f"  quarantined {entry['side']}:{entry['record_id']} {entry['operation']} "
+        f"{entry['code']} {entry['property'] or '-'} attempts={entry['attempts']}: "
+        f"{entry['message']}"
+        for entry in shown
+    ]
+    if item["quarantined"] > len(shown):
+        lines.append(f"  ... and {item['quarantined'] - len(shown)} more (syncer errors list)")
+    return lines
+
+
+def _conflict_line(conflict: Mapping[str, Any]) -> str:
+    return (
+        f"  conflict {_shown_time(conflict['at'])} {conflict['field']} "
+        f"hubspot:{conflict['hubspot_id']} external:{conflict['external_id']}: "
+        f"{conflict['winner']} won ({conflict['policy']})"
+    )
+
+
+def references_text(item: Mapping[str, Any]) -> str:
+    """Edges and pending references, in the words the page and the terminal share."""
+    pending = item.get("pending") or {}
+    line = f"edges: {item['edges']}; pending references: {pending.get('count', 0)}"
+    if pending.get("oldest_age_seconds") is not None:
+        line += f" (oldest {_age(pending['oldest_age_seconds'])})"
+    dangling = len(pending.get("dangling", []))
+    return line + (f"; {dangling} dangling" if dangling else "")
 
 
 def _relation_lines(item: Mapping[str, Any]) -> list[str]:
@@ -159,6 +245,7 @@ def _cursors(ledger: Ledger, name: str) -> dict[str, dict[str, str | None]]:
 def _run(run: RunRecord) -> dict[str, Any]:
     counts = dict(run.counts) if run.counts is not None else None
     dry_run = bool(counts.pop("dry_run", False)) if counts is not None else False
+    seconds = run.seconds()
     return {
         "id": run.id,
         "mode": run.mode,
@@ -166,6 +253,8 @@ def _run(run: RunRecord) -> dict[str, Any]:
         "status": run.status,
         "started_at": _iso(run.started_at),
         "finished_at": _iso(run.finished_at) if run.finished_at else None,
+        "seconds": round(seconds, 1) if seconds is not None else None,
+        "lag_seconds": run.lag_seconds,
         "api_calls": run.api_calls,
         "counts": counts,
         "error": run.error,
@@ -184,11 +273,12 @@ def _run_line(run: Mapping[str, Any]) -> str:
             f" quarantined {counts['quarantined']}"
         )
     line += f"; {run['api_calls'] or 0} API calls"
+    if run["seconds"] is not None:
+        line += f"; {run['seconds']:.1f} s"
     return line + (f"\n    error: {run['error']}" if run["error"] else "")
 
 
-def _iso(at: datetime) -> str:
-    return at.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+_iso = facts.iso
 
 
 def _shown_time(iso: str) -> str:

@@ -128,6 +128,33 @@ def owner_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+class LedgerRateGate:
+    """The HubSpot budgets kept with the other replicas of the same ledger (ledger/rate_grants):
+    asked before each request, through a ledger connection of its own, opened on first use (a
+    daemon started while the ledger is down still starts)."""
+
+    def __init__(self, ledger_url: str) -> None:
+        self._url = ledger_url
+        self._ledger: Ledger | None = None
+        self._lock = threading.Lock()
+        self._holder = owner_name()
+
+    def __call__(self, budget: str, limit: int, window: float) -> float:
+        return self._opened().take_rate(budget, self._holder, limit, window)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._ledger is not None:
+                self._ledger.close()
+                self._ledger = None
+
+    def _opened(self) -> Ledger:
+        with self._lock:
+            if self._ledger is None:
+                self._ledger = Ledger.open(self._url)
+            return self._ledger
+
+
 def select_pipelines(settings: Settings, name: str | None) -> list[PipelineSettings]:
     if not settings.pipelines:
         raise ConfigError("pipelines: the configuration defines no pipeline")

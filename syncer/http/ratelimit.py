@@ -32,6 +32,10 @@ Stamp = Literal["midpoint", "completion"]
 # Where a request carries the budget-clock time its slot was taken, for `observe(as_of=...)`.
 STARTED = "syncer.budget_started"
 
+# The same budget kept by others too (the daemon's replicas, through their ledger): given the
+# limit and window, it grants one request (0.0) or says how many seconds to wait and ask again.
+SharedGate = Callable[[int, float], float]
+
 
 @dataclass(slots=True)
 class Slot:
@@ -61,17 +65,23 @@ class RollingWindowBudget:
         self._retired: deque[float] = deque()  # when pruned slots last touched the server
         self._blocked_until = 0.0
         self._lock = threading.Lock()
+        self.gate: SharedGate | None = None
 
     def acquire(self) -> Slot:
-        """Block until a request may start; the returned slot is then counted."""
+        """Block until a request may start, by this budget and then by its shared `gate`, if it
+        has one; the returned slot is then counted."""
         while True:
             with self._lock:
                 wait = self._wait_locked()
                 if wait <= 0:
                     slot = Slot(self._clock())
                     self._slots.append(slot)
-                    return slot
+                    break
             self._sleep(wait)
+        gate = self.gate
+        while gate is not None and (wait := gate(self.limit, self.window)) > 0:
+            self._sleep(wait)
+        return slot
 
     def complete(self, slot: Slot) -> None:
         """Re-stamp the slot once the response arrived (see module docstring)."""

@@ -72,13 +72,17 @@ class RetryingSender:
         sleep: Callable[[float], None] = time.sleep,
         rng: Callable[[], float] = random.random,
         on_rate_limited: Callable[[str], None] = lambda policy: None,
+        on_result: Callable[[str], None] = lambda result: None,
         on_round_trip: Callable[[float], None] = lambda seconds: None,
     ) -> None:
-        """`on_rate_limited`: told the policy of every 429 the server answers;
-        `on_round_trip`: told how long every answered request took, in seconds."""
+        """`on_rate_limited`: told the policy of every 429 the server answers; `on_result`:
+        the result class (the verdict: ok, rejected, retry, rate_limited, auth, fatal) of
+        every request sent, a transport failure included; `on_round_trip`: how long every
+        answered request took, in seconds."""
         self._client = client
         self._on_round_trip = on_round_trip
         self._on_rate_limited = on_rate_limited
+        self._on_result = on_result
         self._daily = daily
         self._classify = classify
         self._policy = policy
@@ -93,6 +97,7 @@ class RetryingSender:
         attempt = failures = refusals = 0
         while True:
             response, outcome = self._attempt(request, kind, budget)
+            self._on_result(outcome.verdict.value)
             if response is not None and outcome.verdict in (Verdict.OK, Verdict.REJECTED):
                 return Exchange(response, outcome)
             rate_limited = outcome.verdict is Verdict.RATE_LIMITED

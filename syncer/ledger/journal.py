@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from syncer.ledger import bulk
-from syncer.ledger.schema import aware, intents, runs
+from syncer.ledger.schema import aware, intents, quarantine, runs
 from syncer.ledger.values import Intent, RunRecord
 from syncer.records import Side
 
@@ -111,18 +111,47 @@ def finish_run(
     api_calls: int,
     error: str | None = None,
 ) -> None:
+    """Record how the run ended, and the pipeline's lag at that moment: a point of the lag
+    history the status page draws (kept in the counts' JSON, taken out again on reading)."""
+    now = datetime.now(UTC)
     with engine.begin() as conn:
+        lag = _lag_seconds(conn, run_id, now)
         conn.execute(
             sa.update(runs)
             .where(runs.c.id == run_id)
             .values(
-                finished_at=datetime.now(UTC),
+                finished_at=now,
                 status=status,
-                counts=json.dumps(counts),
+                counts=json.dumps({**counts, _LAG: lag}),
                 api_calls=api_calls,
                 error=error,
             )
         )
+
+
+_LAG = "lag_seconds"
+
+
+def _lag_seconds(conn: sa.Connection, run_id: str, now: datetime) -> float:
+    """Seconds since the oldest record of the run's pipeline still waiting in quarantine was
+    first seen; 0 when none waits (the definition of syncer_lag_seconds)."""
+    pipeline = sa.select(runs.c.pipeline).where(runs.c.id == run_id).scalar_subquery()
+    oldest = sa.select(sa.func.min(quarantine.c.first_seen)).where(
+        quarantine.c.pipeline == pipeline, quarantine.c.state == "open"
+    )
+    first_seen: datetime | None = conn.execute(oldest).scalar_one_or_none()
+    return max(0.0, (now - aware(first_seen)).total_seconds()) if first_seen else 0.0
+
+
+def runs_since(engine: sa.Engine, pipeline: str, since: datetime) -> list[RunRecord]:
+    """The pipeline's runs finished since `since`, oldest first."""
+    query = (
+        sa.select(runs)
+        .where(runs.c.pipeline == pipeline, runs.c.finished_at >= since)
+        .order_by(runs.c.finished_at)
+    )
+    with engine.connect() as conn:
+        return [_run_from_row(r) for r in conn.execute(query)]
 
 
 def recent_runs(engine: sa.Engine, pipeline: str | None, limit: int = 10) -> list[RunRecord]:
@@ -134,6 +163,8 @@ def recent_runs(engine: sa.Engine, pipeline: str | None, limit: int = 10) -> lis
 
 
 def _run_from_row(row: sa.Row[Any]) -> RunRecord:
+    counts = json.loads(row.counts) if row.counts is not None else None
+    lag = counts.pop(_LAG, None) if counts is not None else None
     return RunRecord(
         id=row.id,
         pipeline=row.pipeline,
@@ -141,7 +172,8 @@ def _run_from_row(row: sa.Row[Any]) -> RunRecord:
         started_at=aware(row.started_at),
         finished_at=aware(row.finished_at) if row.finished_at is not None else None,
         status=row.status,
-        counts=json.loads(row.counts) if row.counts is not None else None,
+        counts=counts,
         api_calls=row.api_calls,
         error=row.error,
+        lag_seconds=lag,
     )

@@ -185,3 +185,22 @@ sweeps = sa.Table(
     sa.Column("pipeline", sa.String(100), primary_key=True),
     sa.Column("swept_at", _ts, nullable=False),
 )
+
+# Rate budgets the replicas of one ledger share (ledger/rate_grants.py): a row per budget, locked
+# while a grant is decided, and a row per grant, its time in Unix seconds on the database's clock.
+rate_budgets = sa.Table(
+    "rate_budgets",
+    metadata,
+    sa.Column("budget", sa.String(64), primary_key=True),
+    sa.Column("grants", sa.BigInteger, nullable=False),  # granted so far: the lock's write
+)
+
+rate_grants = sa.Table(
+    "rate_grants",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("budget", sa.String(64), nullable=False),
+    sa.Column("holder", sa.String(100), nullable=False),  # host:pid, for the curious
+    sa.Column("at", sa.Float(precision=53), nullable=False),
+    sa.Index("ix_rate_grants_budget_at", "budget", "at"),
+)

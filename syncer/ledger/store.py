@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from syncer.batches import chunks
-from syncer.ledger import journal, leases, quarantine, relations, watch
+from syncer.ledger import journal, leases, quarantine, rate_grants, relations, watch
 from syncer.ledger.commit_rows import log_conflicts, save_cursor
 from syncer.ledger.connection import connect
 from syncer.ledger.link_rows import IDS, link_from_row, save_links
@@ -26,6 +26,7 @@ from syncer.ledger.values import (
     Commit,
     Intent,
     Link,
+    LoggedConflict,
     PendingEntry,
     PendingRef,
     PipelineHealth,
@@ -187,6 +188,13 @@ class Ledger:
         """Let the lease expire now, if it is still ours."""
         leases.release(self._engine, pipeline, epoch)
 
+    # -- rate budgets shared by the replicas (rate_grants.py) --------------------------------
+
+    def take_rate(self, budget: str, holder: str, limit: int, window: float) -> float:
+        """One request of `budget` granted (0.0), or the seconds to wait before asking again:
+        at most `limit` grants in any `window` seconds, whichever replica asks."""
+        return rate_grants.take(self._engine, budget, holder, limit, window)
+
     # -- runs and intents (journal.py) -------------------------------------------------------
 
     def start_run(self, run_id: str, pipeline: str, mode: str) -> None:
@@ -208,6 +216,10 @@ class Ledger:
     def recent_runs(self, pipeline: str | None, limit: int = 10) -> list[RunRecord]:
         """The newest runs first, of one pipeline or of all."""
         return journal.recent_runs(self._engine, pipeline, limit)
+
+    def runs_since(self, pipeline: str, since: datetime) -> list[RunRecord]:
+        """The pipeline's runs finished since `since`, oldest first (the lag history)."""
+        return journal.runs_since(self._engine, pipeline, since)
 
     def record_intents(self, pipeline: str, run_id: str, intents: Sequence[Intent]) -> None:
         """Commit intents before their writes are sent."""
@@ -263,6 +275,10 @@ class Ledger:
     def health(self, pipeline: str) -> PipelineHealth:
         """Quarantine depth, conflicts logged, last successful run and lease holder."""
         return watch.pipeline_health(self._engine, pipeline)
+
+    def recent_conflicts(self, pipeline: str, limit: int = 20) -> list[LoggedConflict]:
+        """The newest conflicts the pipeline's policy settled, newest first."""
+        return watch.recent_conflicts(self._engine, pipeline, limit)
 
     # -- schemas kept between runs (schema_cache.py) -----------------------------------------
 

@@ -198,6 +198,15 @@ class RunRecord:
     counts: dict[str, Any] | None  # RunReport.counts() of a finished run
     api_calls: int | None
     error: str | None
+    # Seconds since the oldest record then waiting in quarantine was first seen, as the run
+    # finished (0: none waited); None for a run still going or one recorded before this was.
+    lag_seconds: float | None = None
+
+    def seconds(self) -> float | None:
+        """How long the run took; None while it runs."""
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,3 +290,18 @@ class PipelineHealth:
     last_success: datetime | None  # when the newest run that went through finished
     lease_owner: str | None  # host:pid of the newest lease holder (the lease may have expired)
     lease_epoch: int | None
+    lease_expires: datetime | None = None  # past: no replica holds it now
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedConflict:
+    """A conflict the pipeline's policy settled, as the ledger logged it (values are kept as
+    hashes only: the ledger stores no record values)."""
+
+    pipeline: str
+    hubspot_id: str
+    external_id: str
+    field: str
+    winner: str  # hubspot | external
+    policy: str
+    at: datetime

@@ -3,12 +3,13 @@
 One job per pipeline, on its `interval` or `cron`; `max_instances=1` and `coalesce=True` so a
 slow pass is never overlapped by the next one and missed firings collapse into one. The lease
 in the ledger, not the scheduler, decides who runs when several replicas share a ledger.
+HubSpot's webhooks bring a pipeline's next pass forward (EarlyPasses), never multiply it.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -54,8 +55,11 @@ def serve(
             misfire_grace_time=None,
             next_run_time=datetime.now(UTC),  # the first pass starts at once
         )
-    # Listening first: an address in use ends the daemon before any pass has started.
-    endpoints = monitor.serve(alive=lambda: scheduler.running) if monitor else None
+    endpoints = None
+    if monitor is not None:  # listening first: an address in use ends the daemon at once
+        early = EarlyPasses(scheduler, passes, monitor.settings.webhook_debounce_seconds())
+        objects = {p.name: p.hubspot_object for p in pipelines}
+        endpoints = monitor.serve(lambda: scheduler.running, early.request, objects)
     try:
         scheduler.start()
         log.info("daemon started", pipelines=[p.name for p in pipelines])
@@ -69,13 +73,39 @@ def serve(
 
 class Passes:
     """Runs one pass of a pipeline at a time; a pipeline out of daily quota is parked. A pass
-    in progress ends at its next chunk boundary once the stop `run_pass` was given is set."""
+    in progress ends at its next chunk boundary once the stop `run_pass` was given is set. A
+    pass asked for again while one runs (`again`) follows it at once, however often asked."""
 
     def __init__(self, run_pass: PassRunner) -> None:
         self.run_pass = run_pass
         self.parked_until: dict[str, datetime] = {}
+        self._lock = threading.Lock()
+        self._running: set[str] = set()
+        self._wanted_again: set[str] = set()
+
+    def again(self, pipeline: str) -> bool:
+        """If a pass of `pipeline` runs now, one more will follow it; False if none runs."""
+        with self._lock:
+            if pipeline not in self._running:
+                return False
+            self._wanted_again.add(pipeline)
+            return True
 
     def run_once(self, pipeline: str) -> None:
+        with self._lock:
+            self._running.add(pipeline)
+        try:
+            while True:
+                self._run(pipeline)
+                with self._lock:
+                    if pipeline not in self._wanted_again:
+                        return
+                    self._wanted_again.discard(pipeline)
+        finally:
+            with self._lock:
+                self._running.discard(pipeline)
+
+    def _run(self, pipeline: str) -> None:
         parked = self.parked_until.get(pipeline)
         if parked is not None and datetime.now(UTC) < parked:
             log.info("pass skipped", pipeline=pipeline, reason=f"parked until {parked.isoformat()}")
@@ -104,6 +134,30 @@ class Passes:
         log.warning(
             "pipeline parked", pipeline=pipeline, policy=exc.policy, until=until.isoformat()
         )
+
+
+class EarlyPasses:
+    """Brings pipelines' next passes forward to `debounce` seconds from the first request, and
+    never later than they were: every event of a burst within that time lands in one pass.
+    Requests while a pass runs ask for one more right after it (its listing may have begun
+    before the change); the regular schedule resumes after."""
+
+    def __init__(self, scheduler: BackgroundScheduler, passes: Passes, debounce: float) -> None:
+        self.scheduler = scheduler
+        self.passes = passes
+        self.debounce = timedelta(seconds=debounce)
+
+    def request(self, pipelines: Iterable[str]) -> None:
+        if not self.scheduler.running:
+            return  # stopping (or not yet started: every pipeline's first pass is due at once)
+        for pipeline in pipelines:
+            if self.passes.again(pipeline):
+                continue
+            job = self.scheduler.get_job(pipeline)
+            soon = datetime.now(UTC) + self.debounce
+            if job is not None and (job.next_run_time is None or job.next_run_time > soon):
+                job.modify(next_run_time=soon)
+                log.debug("early pass", pipeline=pipeline, at=soon.isoformat())
 
 
 def trigger_for(pipeline: PipelineSettings) -> BaseTrigger:

@@ -8,7 +8,7 @@ when the daemon started, so a fresh daemon gets its first pass before it is judg
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 from syncer.ledger.store import Ledger
 from syncer.ledger.values import PipelineHealth, utcnow
 from syncer.logs import get_logger
+from syncer.status_view import pipeline_status
 
 log = get_logger(__name__)
 
@@ -24,8 +25,14 @@ class LedgerWatch:
     """The ledger as the endpoints see it: opened on first use (so a daemon started while the
     ledger is down still serves /healthz), then kept; each read is one short round trip."""
 
-    def __init__(self, open_ledger: Callable[[], Ledger], pipelines: Sequence[str]) -> None:
+    def __init__(
+        self,
+        open_ledger: Callable[[], Ledger],
+        pipelines: Sequence[str],
+        columns: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
         self._open = open_ledger
+        self._columns = columns or {}
         self._ledger: Ledger | None = None
         self._lock = threading.Lock()
         self.pipelines = list(pipelines)
@@ -35,6 +42,15 @@ class LedgerWatch:
         ledger = self._opened()
         ledger.ping()
         return [ledger.health(name) for name in self.pipelines]
+
+    def status(self, now: datetime) -> dict[str, dict[str, Any]]:
+        """Every pipeline's facts as `syncer status` shows them; raises if the ledger cannot be
+        reached."""
+        ledger = self._opened()
+        return {
+            name: pipeline_status(ledger, name, self._columns.get(name), now)
+            for name in self.pipelines
+        }
 
     def open_now(self) -> None:
         """Open (and bring up to date) the ledger now, before any pass opens it too: two first

@@ -3,9 +3,14 @@
 - GET /healthz: 200 while the process and its scheduler are alive, 503 otherwise;
 - GET /readyz: 200 when the ledger answers and no pipeline is stale, else 503 with a JSON
   reason (see health.py);
-- GET /metrics: the Prometheus text format. With a token configured it asks for
-  `Authorization: Bearer <token>`, as will every endpoint added later, except the probes
-  (orchestrators call them without credentials) and /webhooks/hubspot (HubSpot signs those).
+- GET /metrics: the Prometheus text format;
+- GET /status: the status page (status_page.py), HTML for people;
+- POST /webhooks/hubspot: HubSpot's signed change events (webhooks.py), served only when
+  `[service] webhook_secret` is set.
+
+With a token configured, /metrics and /status ask for `Authorization: Bearer <token>`, as will
+every endpoint added later, except the probes (orchestrators call them without credentials)
+and /webhooks/hubspot (HubSpot signs those).
 """
 
 from __future__ import annotations
@@ -26,12 +31,21 @@ from waitress.server import create_server
 from syncer.errors import ConfigError
 from syncer.logs import get_logger
 from syncer.service.health import Readiness
+from syncer.service.webhooks import MAX_BODY_BYTES, WebhookReceiver
 
 log = get_logger(__name__)
 
-OPEN_PATHS = frozenset({"/healthz", "/readyz", "/webhooks/hubspot"})
+WEBHOOK_PATH = "/webhooks/hubspot"
+OPEN_PATHS = frozenset({"/healthz", "/readyz", WEBHOOK_PATH})
 _THREADS = 4
 _POLL_SECONDS = 0.2
+_HTML = "text/html; charset=utf-8"
+_UNAVAILABLE = (
+    b'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+    b'<meta http-equiv="refresh" content="10"><title>syncer status</title></head>'
+    b"<body><h1>syncer status</h1><p>The ledger cannot be reached; this page tries again "
+    b"every 10 s.</p></body></html>"
+)
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 
@@ -51,11 +65,16 @@ class Endpoints:
         ready: Callable[[], Readiness],
         registry: CollectorRegistry,
         token: str | None = None,
+        *,
+        status_page: Callable[[], str] | None = None,
+        webhooks: WebhookReceiver | None = None,
     ) -> None:
         self.alive = alive
         self.ready = ready
         self.registry = registry
         self.token = token
+        self.status_page = status_page
+        self.webhooks = webhooks
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         reply = self.reply(environ.get("PATH_INFO", ""), environ)
@@ -68,6 +87,8 @@ class Endpoints:
     def reply(self, path: str, environ: dict[str, Any]) -> Reply:
         if path not in OPEN_PATHS and not self._authorised(environ):
             return _json("401 Unauthorized", {"error": "a bearer token is required"})
+        if path == WEBHOOK_PATH and self.webhooks is not None:
+            return self._webhook(self.webhooks, environ)
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return _json("405 Method Not Allowed", {"error": "only GET is served"})
         if path == "/healthz":
@@ -79,13 +100,46 @@ class Endpoints:
             return _json(status, ready.as_dict())
         if path == "/metrics":
             return Reply("200 OK", generate_latest(self.registry), CONTENT_TYPE_LATEST)
+        if path == "/status" and self.status_page is not None:
+            return self._status()
         return _json("404 Not Found", {"error": f"no endpoint {path}"})
+
+    def _status(self) -> Reply:
+        try:
+            page = self.status_page() if self.status_page else ""
+        except Exception as exc:
+            # The details go to the log; the page says only what is wrong.
+            log.warning("status page failed", error=f"{type(exc).__name__}: {exc}")
+            return Reply("503 Service Unavailable", _UNAVAILABLE, _HTML)
+        return Reply("200 OK", page.encode(), _HTML)
+
+    def _webhook(self, receiver: WebhookReceiver, environ: dict[str, Any]) -> Reply:
+        if environ.get("REQUEST_METHOD") != "POST":
+            return _json("405 Method Not Allowed", {"error": "webhooks are POSTed"})
+        length = environ.get("CONTENT_LENGTH") or "0"
+        if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+            return _json("413 Content Too Large", {"error": "at most 1 MiB of events"})
+        body = environ["wsgi.input"].read(int(length))
+        headers = {
+            key[5:].replace("_", "-").lower(): str(value)
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        answer = receiver.receive(_request_url(environ), headers, body, int(time.time() * 1000))
+        return _json(answer.status, answer.body)
 
     def _authorised(self, environ: dict[str, Any]) -> bool:
         if self.token is None:
             return True
         given = environ.get("HTTP_AUTHORIZATION", "")
         return hmac.compare_digest(given.encode(), f"Bearer {self.token}".encode())
+
+
+def _request_url(environ: dict[str, Any]) -> str:
+    """The URL as the client asked for it (HubSpot signs it): the path and query as sent."""
+    host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
+    target = environ.get("REQUEST_URI") or environ.get("PATH_INFO", "")
+    return f"{environ.get('wsgi.url_scheme', 'http')}://{host}{target}"
 
 
 def _json(status: str, body: dict[str, Any]) -> Reply:

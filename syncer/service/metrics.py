@@ -162,6 +162,10 @@ class RateLimits(Protocol):
         """Rate-limit refusals (HTTP 429) so far, by the policy the server named."""
         ...
 
+    def results(self) -> Mapping[str, int]:
+        """Requests sent so far, by result class (ok, rejected, retry, rate_limited, ...)."""
+        ...
+
 
 class RateLimitMetrics(Collector):
     def __init__(self, side: str, limits: RateLimits) -> None:
@@ -183,4 +187,12 @@ class RateLimitMetrics(Collector):
         )
         for policy, count in sorted(self.limits.rate_limited().items()):
             refused.add_metric([self.side, policy], count)
-        yield from (remaining, refused)
+        results = CounterMetricFamily(
+            "syncer_api_results",
+            "Requests this process sent to the side's API (retries included), by result class: "
+            "ok, rejected (records refused), retry (transient), rate_limited, auth, fatal.",
+            labels=["side", "result"],
+        )
+        for result, count in sorted(self.limits.results().items()):
+            results.add_metric([self.side, result], count)
+        yield from (remaining, refused, results)

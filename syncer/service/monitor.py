@@ -4,8 +4,9 @@ one-shot `sync` uses the same pieces to push its figures to a Prometheus Pushgat
 
 from __future__ import annotations
 
+import os
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
 
 from prometheus_client import CollectorRegistry, push_to_gateway
@@ -16,6 +17,8 @@ from syncer.logs import get_logger
 from syncer.service.health import LedgerWatch, Readiness, readiness
 from syncer.service.http import Endpoints, EndpointServer
 from syncer.service.metrics import LedgerMetrics, RateLimitMetrics, RateLimits, RunMetrics
+from syncer.service.status_page import render_page
+from syncer.service.webhooks import WebhookReceiver
 from syncer.settings_service import ServiceSettings
 
 log = get_logger(__name__)
@@ -31,30 +34,67 @@ class Monitor:
         settings: ServiceSettings,
         pipelines: Sequence[str],
         open_ledger: Callable[[], Ledger],
+        columns: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
+        """`columns`: each pipeline's association fields as the status names them."""
         self.settings = settings
         self.registry = CollectorRegistry()
         self.runs = RunMetrics(self.registry)
-        self.watch = LedgerWatch(open_ledger, pipelines)
+        self.watch = LedgerWatch(open_ledger, pipelines, columns)
         self.registry.register(LedgerMetrics(self.watch))
         self.started_at = utcnow()
+        self.rate_limits: dict[str, RateLimits] = {}
 
     def watch_rate_limits(self, side: str, limits: RateLimits) -> None:
         """Also show what `side`'s rate limits allow now and how often the server refused."""
         self.registry.register(RateLimitMetrics(side, limits))
+        self.rate_limits[side] = limits
+
+    def status_page(self) -> str:
+        """/status: the pipelines' facts from the ledger, and this replica's rate budgets."""
+        now = utcnow()
+        served_by = f"{socket.gethostname()}:{os.getpid()}"  # as a lease names its holder
+        return render_page(self.watch.status(now), self.rate_limits, served_by, now)
 
     def ready(self) -> Readiness:
         stale_after = timedelta(seconds=self.settings.stale_after_seconds())
         return readiness(self.watch, stale_after, self.started_at)
 
-    def serve(self, alive: Callable[[], bool]) -> EndpointServer | None:
+    def serve(
+        self,
+        alive: Callable[[], bool],
+        request_passes: Callable[[Iterable[str]], None] | None = None,
+        hubspot_objects: Mapping[str, str] | None = None,
+    ) -> EndpointServer | None:
+        """Serve the endpoints, if `[service] listen` is set. With `[service] webhook_secret`
+        and `request_passes`, HubSpot's webhooks ask for passes of the pipelines (by name:
+        their HubSpot object) whose objects changed."""
         address = self.settings.listen_host_port()
         if address is None:
             return None
         self.watch.open_now()
         token = self.settings.token.get_secret_value() if self.settings.token else None
-        app = Endpoints(alive, self.ready, self.registry, token)
+        app = Endpoints(
+            alive,
+            self.ready,
+            self.registry,
+            token,
+            status_page=self.status_page,
+            webhooks=self._webhooks(request_passes, hubspot_objects or {}),
+        )
         return EndpointServer(app, *address)
+
+    def _webhooks(
+        self,
+        request_passes: Callable[[Iterable[str]], None] | None,
+        hubspot_objects: Mapping[str, str],
+    ) -> WebhookReceiver | None:
+        secret = self.settings.webhook_secret
+        if secret is None or request_passes is None:
+            return None
+        return WebhookReceiver(
+            secret.get_secret_value(), hubspot_objects, request_passes, self.settings.webhook_url
+        )
 
     def push(self, selection: str | None) -> None:
         """Push every figure to the Pushgateway, if one is configured, grouped under job

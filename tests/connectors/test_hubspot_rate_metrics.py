@@ -1,5 +1,5 @@
 """What the HubSpot connector's shared budgets tell the daemon's metrics: the 429s HubSpot
-answered, by policy, and what each budget allows now."""
+answered, by policy, what each budget allows now, and every request by result class."""
 
 from __future__ import annotations
 
@@ -58,3 +58,8 @@ def test_429s_are_counted_by_policy_and_budgets_show_what_is_left() -> None:
     assert registry.get_sample_value("syncer_rate_limited_total", refused) == 2
     daily = {"side": "hubspot", "budget": "daily"}
     assert registry.get_sample_value("syncer_budget_remaining", daily) == remaining["daily"]
+    # Every request sent, by result: the two refused, the rest answered.
+    assert budgets.results() == {"rate_limited": 2, "ok": calls - 2}
+    for result, count in (("rate_limited", 2), ("ok", calls - 2)):
+        on = {"side": "hubspot", "result": result}
+        assert registry.get_sample_value("syncer_api_results_total", on) == count

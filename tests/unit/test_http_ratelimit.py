@@ -142,3 +142,20 @@ def test_a_header_still_shows_requests_made_by_others() -> None:
     rate.observe(remaining=6, maximum=None, as_of=ours.at)  # the server saw 4; we made 1
     rate.complete(ours)
     assert rate.in_window() == 4
+
+
+def test_a_shared_gate_is_asked_after_the_local_budget_and_waited_for() -> None:
+    """The gate (the replicas' ledger, in the daemon) says how long to wait; the request starts
+    only once it grants one, and it is told this budget's limit and window."""
+    rate, time = budget(5)
+    answers = [2.5, 0.5, 0.0]
+    asked: list[tuple[int, float]] = []
+
+    def gate(limit: int, window: float) -> float:
+        asked.append((limit, window))
+        return answers.pop(0)
+
+    rate.gate = gate
+    rate.complete(rate.acquire())
+    assert time.slept == [2.5, 0.5]
+    assert asked == [(5, 10.0)] * 3

@@ -75,6 +75,7 @@ class HubSpotApi:
             daily=self.budgets.daily,
             sleep=sleep,
             on_rate_limited=self.budgets.rate_limited_by.add,
+            on_result=self.budgets.results_by.add,
             on_round_trip=self.round_trips.observe,
         )
 

@@ -41,6 +41,14 @@ class PortalBudgets:
     daily: DailyBudget
     # 429s HubSpot answered, by the policy it named (TEN_SECONDLY_ROLLING, SECONDLY, DAILY...)
     rate_limited_by: Tally = field(default_factory=Tally)
+    # Every answer (or transport failure), by result class: ok, rejected, retry, ...
+    results_by: Tally = field(default_factory=Tally)
+
+    def share_through(self, gate: Callable[[str, int, float], float]) -> None:
+        """Also keep the burst and search budgets with others (the daemon's replicas): `gate`
+        is asked, with the budget's name, limit and window, before every request."""
+        self.burst.gate = lambda limit, window: gate("hubspot:burst", limit, window)
+        self.search.gate = lambda limit, window: gate("hubspot:search", limit, window)
 
     def remaining(self) -> dict[str, float]:
         """Requests each budget allows now, as far as this process knows: "burst" (this
@@ -53,6 +61,9 @@ class PortalBudgets:
 
     def rate_limited(self) -> dict[str, int]:
         return self.rate_limited_by.counts()
+
+    def results(self) -> dict[str, int]:
+        return self.results_by.counts()
 
     @classmethod
     def from_settings(
