@@ -83,6 +83,7 @@ class RunState:
             creates,
             withheld=flowing - creates,
             first_link=pipeline.first_link,
+            stamps_external_id=pipeline.stamp_external_id,
         )
 
     def executor(self) -> Executor:
@@ -99,6 +100,7 @@ class RunState:
             connectors=ctx.connectors,
             fieldmap=self.fieldmap,
             external_id_property=ctx.pipeline.external_id_property,
+            stamps_external_id=ctx.pipeline.stamp_external_id,
             conflict_policy=ctx.pipeline.conflict,
             before_chunk=renew,
             stopping=ctx.stop.is_set if ctx.stop is not None else None,

@@ -70,6 +70,7 @@ class Executor:
         fieldmap: FieldMap,
         external_id_property: str,
         conflict_policy: ConflictPolicy,
+        stamps_external_id: bool = True,
         before_chunk: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         stopping: Callable[[], bool] | None = None,
@@ -82,6 +83,7 @@ class Executor:
         self.connectors = connectors
         self.fieldmap = fieldmap
         self.id_property = external_id_property
+        self.stamps = stamps_external_id
         self.before_chunk = before_chunk  # renews the lease on long runs
         self.clock = clock
         self.stopping = stopping or (lambda: False)
@@ -274,6 +276,8 @@ class Executor:
 
     def _stamp_new_external_ids(self, plans: Sequence[PairPlan], outcomes: list[Outcome]) -> None:
         """A HubSpot record copied into the external CRM learns its new external id."""
+        if not self.stamps:
+            return  # a one-way extraction pairs again by its match key (no write to HubSpot)
         stamps = [
             Write(str(i), {self.id_property: o.ids[Side.EXTERNAL]}, target_id=p.pair.hubspot.id)
             for i, (p, o) in enumerate(zip(plans, outcomes, strict=True))

@@ -67,6 +67,9 @@ class Policy:
     # and counted, every time it is planned, rather than silently dropped.
     withheld: frozenset[Side] = frozenset()
     first_link: ConflictPolicy = ConflictPolicy.NEWEST  # who wins a difference at first link
+    # HubSpot records are told their twin's external id (off: a one-way extraction that pairs
+    # again by its match key; see PipelineSettings.stamp_external_id).
+    stamps_external_id: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +227,8 @@ def _plan_merge(
     for spec in fields:
         _merge_field(plan, spec, base.get(spec.hubspot), policy)
     expected = external_id_of(pair)
-    if pair.hubspot is not None and expected is not None and Side.HUBSPOT not in archived:
+    stamps = policy.stamps_external_id and Side.HUBSPOT not in archived
+    if stamps and pair.hubspot is not None and expected is not None:
         plan.stamp_external_id = pair.hubspot.carried_id != expected
     return plan
 

@@ -310,6 +310,17 @@ def test_a_hubspot_record_read_alone_is_stamped_with_its_links_external_id() -> 
     assert not plan(link("old"), None, ext("new")).stamp_external_id
 
 
+def test_an_unstamped_extraction_plans_no_stamp_and_so_no_write_to_hubspot() -> None:
+    unstamped = Policy(NEWEST, IGNORE, frozenset({EXT}), stamps_external_id=False)
+    for pair_link, h, e in [
+        (link("old"), hub("old", carried=None), ext("old")),  # linked, never stamped
+        (None, hub("x", carried=None), ext("x")),  # a new link by match key
+        (link("old"), hub("new", carried="e9"), None),
+    ]:
+        planned = plan(pair_link, h, e, unstamped, [spec(direction=TO_EXT)])
+        assert not planned.stamp_external_id and HUB not in planned.writes
+
+
 # -- creates ---------------------------------------------------------------------------------
 
 

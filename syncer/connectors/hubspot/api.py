@@ -26,6 +26,7 @@ from syncer.http import (
 from syncer.http.inflight import InFlight
 from syncer.http.oauth import OAuthRefresh
 from syncer.http.ratelimit import STARTED
+from syncer.http.window import CAP, RoundTrips, sized_by
 from syncer.records import CallCounter
 from syncer.settings import HubSpotSettings
 
@@ -55,13 +56,14 @@ class HubSpotApi:
         self.budgets = budgets or PortalBudgets.from_settings(
             settings, sleep=sleep, now=now, monotonic=monotonic
         )
-        self.in_flight = InFlight(settings.max_in_flight)
         self._base_url = settings.base_url
         self._credentials = (
             "hubspot.client_id, hubspot.client_secret and hubspot.refresh_token"
             if settings.uses_oauth()
             else "hubspot.token"
         )
+        self.round_trips = RoundTrips()
+        self.in_flight = _in_flight(settings, self.budgets, self.round_trips)
         self.auth = _auth(settings, monotonic)
         self.server_clock = ServerClock(now or (lambda: datetime.now(UTC)))
         self._client = build_client(
@@ -81,6 +83,7 @@ class HubSpotApi:
             sleep=sleep,
             on_rate_limited=self.budgets.rate_limited_by.add,
             on_result=self.budgets.results_by.add,
+            on_round_trip=self.round_trips.observe,
         )
 
     def call(
@@ -140,6 +143,20 @@ def _amend(exc: Exception, context: str) -> None:
     """Put `context` before the error's message, keeping its type and attributes (a RateLimited
     keeps its policy and wait)."""
     exc.args = (f"{context} {exc}", *exc.args[1:])
+
+
+def _in_flight(
+    settings: HubSpotSettings, budgets: PortalBudgets, round_trips: RoundTrips
+) -> InFlight:
+    """A fixed number of batches in flight when configured; else sized from the burst
+    budget's rate and the measured round trip (http/window.py)."""
+    if settings.max_in_flight is not None:
+        return InFlight(settings.max_in_flight)
+
+    def rate() -> float:
+        return budgets.burst.limit / budgets.burst.window
+
+    return InFlight(CAP, width=sized_by(rate, round_trips))
 
 
 def _auth(settings: HubSpotSettings, monotonic: Callable[[], float]) -> httpx.Auth:
