@@ -34,6 +34,7 @@ allow_private_network = true
 burst_limit = {burst_limit}
 daily_limit = {daily_limit}
 search_per_second = {search_per_second}
+listing_readers = {listing_readers}
 
 [external]
 kind = "sql"
@@ -46,6 +47,8 @@ external_object = "{table}"
 external_id_property = "legacy_id"
 match = {{ hubspot = "email", external = "email" }}
 conflict = "newest"
+direction = "{direction}"
+stamp_external_id = {stamp}
 overlap_seconds = {overlap_seconds}
 
 [pipelines.sql]
@@ -95,6 +98,9 @@ def deployment(
     daily_limit: int = 625_000,
     search_per_second: int = 5,
     overlap_seconds: float = 120.0,
+    direction: str = "both",
+    stamp_external_id: bool = True,
+    listing_readers: int = 1,
 ) -> Iterator[Deployment]:
     """A fresh table and ledger; the limits are what the syncer is told, not the sandbox."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -116,6 +122,9 @@ def deployment(
             daily_limit=daily_limit,
             search_per_second=search_per_second,
             overlap_seconds=overlap_seconds,
+            direction=direction,
+            stamp="true" if stamp_external_id else "false",
+            listing_readers=listing_readers,
         )
     )
     try:

@@ -30,11 +30,16 @@ BURST, WINDOW_SECONDS, LATENCY_MS, BATCH = 100, 10, 100, 100
 RATE = BURST / WINDOW_SECONDS
 
 
-def ours(contacts: int, profile: Path | None = None) -> dict[str, Any]:
+def ours(
+    contacts: int,
+    profile: Path | None = None,
+    latency_ms: int = LATENCY_MS,
+    target: float = 0.90,
+) -> dict[str, Any]:
     with (
         tempfile.TemporaryDirectory(prefix="bench-writes-") as tmp,
         sandbox(
-            burst_limit=BURST, latency_ms=LATENCY_MS, daily_limit=0, search_per_second=5
+            burst_limit=BURST, latency_ms=latency_ms, daily_limit=0, search_per_second=5
         ) as box,
         deployment(Path(tmp), box, burst_limit=BURST) as dep,
     ):
@@ -47,6 +52,7 @@ def ours(contacts: int, profile: Path | None = None) -> dict[str, Any]:
     ideal = minimum_calls / RATE
     figures: dict[str, Any] = {
         "contacts": contacts,
+        "latency_ms": latency_ms,
         "seconds": run.seconds,
         "minimum_calls": minimum_calls,
         "ideal_seconds": ideal,
@@ -56,12 +62,13 @@ def ours(contacts: int, profile: Path | None = None) -> dict[str, Any]:
         "ceiling_ratio": ideal / run.seconds,
         "syncer_cpu_seconds": run.cpu_seconds,
     }
-    show("1 ceiling ratio, writes", figures)
-    met = figures["ceiling_ratio"] >= 0.9 and figures["rate_limited_429"] == 0
+    name = f"1 ceiling ratio, writes ({contacts:,}, {latency_ms} ms)"
+    show(name, figures)
+    met = figures["ceiling_ratio"] >= target and figures["rate_limited_429"] == 0
     figures["verdict"] = verdict(
-        "1 ceiling ratio, writes",
+        name,
         met,
-        f"ceiling_ratio = {figures['ceiling_ratio']:.3f} (target >= 0.90), "
+        f"ceiling_ratio = {figures['ceiling_ratio']:.3f} (target >= {target:.2f}), "
         f"{figures['rate_limited_429']} x 429 (target 0)",
     )
     return figures
@@ -127,8 +134,13 @@ def main() -> None:
     )
     parser.add_argument("--contacts", type=int, default=20_000)
     parser.add_argument("--profile", type=Path, default=None)
+    parser.add_argument("--latency-ms", type=int, default=LATENCY_MS)
+    parser.add_argument("--ours-only", action="store_true")
     args = parser.parse_args()
-    run(args.contacts, args.profile)
+    if args.ours_only:
+        ours(args.contacts, args.profile, args.latency_ms)
+    else:
+        run(args.contacts, args.profile)
 
 
 if __name__ == "__main__":

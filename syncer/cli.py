@@ -120,9 +120,32 @@ def _add_admin_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
     errors.add_argument("--id", default=None, help="only the record with this id (either side)")
     errors.add_argument("--code", default=None, help="only records refused with this code")
     errors.set_defaults(handler=_lazy("syncer.commands", "errors"))
+    _add_conflicts(commands)
     check = commands.add_parser("check", help="validate config, reach both sides, prepare them")
     _config_arg(check)
     check.set_defaults(handler=_lazy("syncer.commands", "check"))
+
+
+def _add_conflicts(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    conflicts = commands.add_parser(
+        "conflicts", help="conflicts the passes settled: list, show one, resolve one"
+    )
+    actions = conflicts.add_subparsers(title="actions", dest="action", required=True)
+    listing = actions.add_parser("list", help="newest first, those not resolved yet")
+    _config_arg(listing)
+    listing.add_argument("--pipeline", default=None, help="only this pipeline's conflicts")
+    listing.add_argument("--all", action="store_true", help="resolved ones too")
+    listing.add_argument("--limit", type=int, default=100, help="at most this many")
+    show = actions.add_parser("show", help="one conflict: both values, the winner and why")
+    _config_arg(show)
+    show.add_argument("id", type=int, help="the conflict's number, from the list")
+    resolve = actions.add_parser("resolve", help="write one side's value to both records")
+    _config_arg(resolve)
+    resolve.add_argument("id", type=int, help="the conflict's number, from the list")
+    resolve.add_argument(
+        "--take", required=True, choices=["hubspot", "external"], help="whose value to keep"
+    )
+    conflicts.set_defaults(handler=_lazy("syncer.conflict_commands", "command"))
 
 
 def _add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -248,7 +248,8 @@ def errors(args: argparse.Namespace) -> int:
 
 def check(args: argparse.Namespace) -> int:
     from syncer.connectors.base import VerifiesKeys
-    from syncer.mapping.compile import compile_mapping
+    from syncer.engine.compiled import compiled_mapping
+    from syncer.engine.value_audit import unmapped_values
 
     settings = load(args)
     with opened_ledger(settings) as ledger:
@@ -258,10 +259,9 @@ def check(args: argparse.Namespace) -> int:
                     connector.prepare()
                     if isinstance(connector, VerifiesKeys):
                         connector.verify_unique_keys()
-                hubspot, external = ctx.connectors[Side.HUBSPOT], ctx.connectors[Side.EXTERNAL]
-                compile_mapping(
-                    spec, hubspot.field_types(), external.field_types(), external.time_zone
-                )
+                fieldmap = compiled_mapping(spec, ctx.connectors)
+                for line in unmapped_values(fieldmap, ctx.connectors[Side.EXTERNAL]):
+                    print(f"{spec.name}: warning: {line}")
             print(
                 f"{spec.name}: ok (both sides reachable, fields mapped, keys unique, "
                 f"{spec.external_id_property!r} ready)"

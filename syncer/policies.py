@@ -40,3 +40,11 @@ class DeletePolicy(enum.StrEnum):
 
     IGNORE = "ignore"  # the pair stops syncing; the twin stays live
     ARCHIVE = "archive"  # the twin is archived too
+
+
+class Unmapped(enum.StrEnum):
+    """What becomes of an enumeration value with no entry in the field's `values` table (or,
+    without one, not an option of the HubSpot property), when the field sets no `default`."""
+
+    QUARANTINE = "quarantine"  # the record is refused, naming the field, value and options
+    SKIP_FIELD = "skip_field"  # that field is left alone on this record; the rest syncs

@@ -110,6 +110,10 @@ class WriteResult:
     id: str | None
     created: bool = False
     rejection: Rejection | None = None
+    # The record's values as the side answered the write (HubSpot returns them), to be read
+    # back: a side may accept a value and keep another (a lifecyclestage moved backwards).
+    # None where the side says nothing (SQL keeps what it is given, or refuses it).
+    applied: Mapping[str, Any] | None = None
 
     @property
     def ok(self) -> bool:

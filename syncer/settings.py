@@ -52,7 +52,7 @@ from syncer.addresses import url_refusal
 from syncer.errors import ConfigError
 from syncer.logs import mask_url_password
 from syncer.mapping.targets import write_conflicts
-from syncer.policies import ConflictPolicy, DeletePolicy, Direction
+from syncer.policies import ConflictPolicy, DeletePolicy, Direction, Unmapped
 from syncer.records import FieldType, Side
 from syncer.settings_external import (
     DEFAULT_KIND,
@@ -93,6 +93,9 @@ class LedgerSettings(_Strict):
     hash_match_keys: bool = False
     match_key_secret: SecretStr | None = None
     match_key_secret_file: Path | None = None
+    # How long a logged conflict keeps both sides' values (`syncer conflicts show`); then they
+    # are cleared, and the conflict's row (its hashes, winner and time) stays.
+    conflict_retention: Annotated[str, AfterValidator(rules.interval)] = "30d"
 
     def __repr_args__(self) -> Any:
         yield "url", mask_url_password(self.url)
@@ -147,7 +150,13 @@ class HubSpotSettings(_Strict):
     batch_size: int = Field(100, gt=0, le=100)
     timeout_seconds: float = Field(30.0, gt=0, le=rules.MAX_DURATION_SECONDS)
     max_retries: int = Field(6, ge=0)
-    max_in_flight: int = Field(4, ge=1, le=32, description="batches sent at once")
+    # Batches sent at once. Unset: sized from the burst limit and the measured round trip
+    # (rate x round trip x 2, at least 4, at most 16), so a slow network still fills the budget.
+    max_in_flight: int | None = Field(None, ge=1, le=32, description="batches sent at once")
+    # Readers of a full listing (a first migration): 1 is the list endpoint's cursor alone; more
+    # adds searches over hs_object_id ranges, which page independently on search's own budget.
+    # At 300 ms a round trip one cursor reads 3.3 pages a second of the 10 the budget allows.
+    listing_readers: int = Field(1, ge=1, le=8)
     # The daily limit resets at midnight in the portal's time zone.
     portal_timezone: Annotated[str, AfterValidator(rules.time_zone)] = "UTC"
     # OAuth 2 (instead of a private-app token): refreshed at base_url + /oauth/v1/token.
@@ -184,6 +193,10 @@ class FieldMapping(_Strict):
     type: FieldType | None = None
     # The column holds a user's key ([owners] table); the property a HubSpot owner id.
     owner: bool = False
+    # An enumeration value with no entry in `values` (or not a HubSpot option): becomes
+    # `default` (a HubSpot value, a key of `values`), else is handled as `unmapped` says.
+    default: str | None = None
+    unmapped: Unmapped = Unmapped.QUARANTINE
 
     @model_validator(mode="before")
     @classmethod
@@ -201,6 +214,17 @@ class FieldMapping(_Strict):
             raise ValueError('a constant (value) only sets HubSpot: direction = "to_hubspot"')
         return self
 
+    @model_validator(mode="after")
+    def _one_rule_for_unmapped_values(self) -> FieldMapping:
+        if self.default is not None and "unmapped" in self.model_fields_set:
+            raise ValueError("set default (what an unmapped value becomes) or unmapped, not both")
+        if self.default is not None and self.values and self.default not in self.values:
+            raise ValueError(
+                f"default {self.default!r} must be one of the HubSpot values of `values` "
+                f"({', '.join(sorted(self.values))}), so it maps both ways"
+            )
+        return self
+
 
 class PipelineSettings(_Strict):
     name: PipelineName
@@ -210,9 +234,17 @@ class PipelineSettings(_Strict):
     match: MatchRule | None = None
     external_id_property: HubSpotName = "syncer_external_id"
     direction: Direction = Direction.BOTH
+    # Whether HubSpot records learn their twin's id in external_id_property. Needed to pair
+    # records without a match key, and by every pipeline that writes to HubSpot; a one-way
+    # extraction (to_external) with a match key pairs again by the key after a crash, so it
+    # may save the batch/update per 100 records that the stamps cost.
+    stamp_external_id: bool = True
     # The sides unmatched records may be created on; None: every side `direction` writes to.
     create_in: list[Side] | None = None
     conflict: ConflictPolicy = ConflictPolicy.NEWEST
+    # Who wins a field two existing records disagree on when they are first linked (a value
+    # against none is always a fill-in): counted apart from conflicts, which need a base.
+    first_link: ConflictPolicy = ConflictPolicy.NEWEST
     deletes: DeletePolicy = DeletePolicy.IGNORE
     interval: Annotated[str | None, AfterValidator(rules.interval)] = "5m"
     cron: Annotated[str | None, AfterValidator(rules.crontab)] = None
@@ -245,6 +277,22 @@ class PipelineSettings(_Strict):
                         f"fields.{key} is a constant, which only sets HubSpot; direction = "
                         '"to_external" never writes there'
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _stamps_where_needed(self) -> PipelineSettings:
+        if self.stamp_external_id:
+            return self
+        if self.direction is not Direction.TO_EXTERNAL:
+            raise ValueError(
+                'stamp_external_id = false needs direction = "to_external": a pipeline that '
+                "writes to HubSpot must stamp the external id on its records"
+            )
+        if self.match is None:
+            raise ValueError(
+                "stamp_external_id = false needs a match rule: without one, records pair only "
+                "through the stamped external id"
+            )
         return self
 
     @model_validator(mode="after")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from syncer import relations
+from syncer import relations, settings_rules
 from syncer.connectors.base import Connector
 from syncer.connectors.catalogue_cache import CatalogueCache
 from syncer.engine.observer import LoggingObserver, RunObserver
@@ -237,6 +237,9 @@ def pipeline_run(
             force=force,
             dry_run=dry_run,
             lease_ttl=timedelta(seconds=settings.ledger.lease_seconds),
+            conflict_retention=timedelta(
+                seconds=settings_rules.interval_seconds(settings.ledger.conflict_retention)
+            ),
             stop=stop,
             observer=observer or LoggingObserver(),
             associations=relations.association_fields(settings, pipeline),

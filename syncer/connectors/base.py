@@ -124,6 +124,27 @@ class DescribesFields(Protocol):
 
 
 @runtime_checkable
+class DescribesOptions(Protocol):
+    """A side whose enumerations allow only their listed options (HubSpot's radio and select
+    properties) says them, so a value that is not one is refused (or defaulted) per record
+    before it is sent, never sent untranslated."""
+
+    def field_options(self) -> dict[str, frozenset[str]]:
+        """The options of each single-choice enumeration field, by the side's field name."""
+        ...
+
+
+@runtime_checkable
+class ListsValues(Protocol):
+    """A side that can say which values a field holds across its records (a SQL column's
+    distinct values), so `syncer check` names those no `values` table maps."""
+
+    def distinct_values(self, field: str, limit: int) -> list[object]:
+        """Up to `limit` distinct values of `field` (its native values, no null)."""
+        ...
+
+
+@runtime_checkable
 class ReportsMerges(Protocol):
     """Capability `merges`: a side that merges records (HubSpot, Salesforce) says which ids a
     listed record absorbed, so links naming them are re-pointed to the survivor."""

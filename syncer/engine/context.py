@@ -37,6 +37,8 @@ class PipelineRun:
     dry_run: bool = False  # plan only: read and plan, write nothing, commit nothing
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     lease_ttl: timedelta = LEASE_TTL  # [ledger] lease_seconds
+    # [ledger] conflict_retention: conflicts older than this lose their values after a run.
+    conflict_retention: timedelta | None = None
     stop: threading.Event | None = None  # set by SIGTERM: end at the next chunk boundary
     observer: RunObserver = field(default_factory=LoggingObserver)  # told what the run does
     # The pipeline's association fields (relations.association_fields) and `[owners]`.
@@ -75,7 +77,14 @@ class RunState:
         pipeline = self.ctx.pipeline
         flowing = frozenset(side for side in Side if pipeline.direction.flows_to(side))
         creates = pipeline.creates_to()
-        return Policy(pipeline.conflict, pipeline.deletes, creates, withheld=flowing - creates)
+        return Policy(
+            pipeline.conflict,
+            pipeline.deletes,
+            creates,
+            withheld=flowing - creates,
+            first_link=pipeline.first_link,
+            stamps_external_id=pipeline.stamp_external_id,
+        )
 
     def executor(self) -> Executor:
         ctx, epoch = self.ctx, self.epoch
@@ -91,6 +100,7 @@ class RunState:
             connectors=ctx.connectors,
             fieldmap=self.fieldmap,
             external_id_property=ctx.pipeline.external_id_property,
+            stamps_external_id=ctx.pipeline.stamp_external_id,
             conflict_policy=ctx.pipeline.conflict,
             before_chunk=renew,
             stopping=ctx.stop.is_set if ctx.stop is not None else None,

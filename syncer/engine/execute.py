@@ -32,6 +32,7 @@ from syncer.engine.duplicates import adopt_duplicates
 from syncer.engine.key_moves import clear_intents, clears_given, key_moves
 from syncer.engine.observer import LoggingObserver, RunObserver
 from syncer.engine.plan import PairPlan, external_id_of
+from syncer.engine.read_back import not_applied
 from syncer.engine.settle import Outcome, Settler, Tally, source_id
 from syncer.errors import RunStopped
 from syncer.ledger.store import Ledger
@@ -70,6 +71,7 @@ class Executor:
         fieldmap: FieldMap,
         external_id_property: str,
         conflict_policy: ConflictPolicy,
+        stamps_external_id: bool = True,
         before_chunk: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         stopping: Callable[[], bool] | None = None,
@@ -82,6 +84,7 @@ class Executor:
         self.connectors = connectors
         self.fieldmap = fieldmap
         self.id_property = external_id_property
+        self.stamps = stamps_external_id
         self.before_chunk = before_chunk  # renews the lease on long runs
         self.clock = clock
         self.stopping = stopping or (lambda: False)
@@ -254,6 +257,10 @@ class Executor:
             outcome = chunk.outcomes[int(result.key)]
             if result.ok and result.id is not None:
                 outcome.ids[side] = result.id
+                sent = chunk.plans[int(result.key)].writes.get(side, {})
+                ignored = not_applied(self.fieldmap, side, sent, result.applied)
+                if ignored:
+                    outcome.not_applied[side] = ignored
                 created = by_key[result.key].target_id is None and result.created
                 (chunk.tally.created if created else chunk.tally.updated)[side] += 1
             else:
@@ -284,6 +291,8 @@ class Executor:
 
     def _stamp_new_external_ids(self, plans: Sequence[PairPlan], outcomes: list[Outcome]) -> None:
         """A HubSpot record copied into the external CRM learns its new external id."""
+        if not self.stamps:
+            return  # a one-way extraction pairs again by its match key (no write to HubSpot)
         stamps = [
             Write(str(i), {self.id_property: o.ids[Side.EXTERNAL]}, target_id=p.pair.hubspot.id)
             for i, (p, o) in enumerate(zip(plans, outcomes, strict=True))

@@ -26,6 +26,7 @@ from syncer.engine.match_sides import (
     set_aside_archived,
     unreadable,
 )
+from syncer.engine.one_way import sources_to_read
 from syncer.engine.plan import Pair, decode_sides, read_version
 from syncer.ledger.store import Ledger
 from syncer.ledger.values import Link
@@ -110,6 +111,8 @@ class Matcher:
         ordered = [s for s in Side if self.connectors[s].capabilities.ordered_versions]
         drop_stale(links.values(), sides, ordered)
         self._read_twins_of_restored(links.values(), sides, out)
+        sources = sources_to_read(links.values(), sides, self.fieldmap.fields)
+        self._read(sources, sides, out)
         for link in links.values():
             hub = sides[Side.HUBSPOT].versions.get(link.hubspot_id)
             ext = sides[Side.EXTERNAL].versions.get(link.external_id)
@@ -135,7 +138,14 @@ class Matcher:
                     and (twin not in sides[side.other].versions)
                 ):
                     wanted[side.other].append(twin)
-        for side, ids in wanted.items():
+        self._read(wanted, sides, out)
+
+    def _read(
+        self, wanted: dict[Side, list[str]], sides: dict[Side, SideRecords], out: Matched
+    ) -> None:
+        """Read these records by id into the run's versions (those already there are kept)."""
+        for side, listed in wanted.items():
+            ids = [i for i in dict.fromkeys(listed) if i not in sides[side].versions]
             if ids:
                 fetched = self._versions(self.connectors[side].fetch(ids), side, out)
                 sides[side].versions.update(fetched.versions)

@@ -97,7 +97,13 @@ def make_pair(
 def unreadable(side: Side, record: Record, exc: ValueError) -> Rejected:
     """Its values could not be read into a Version: the record as read is fingerprinted."""
     return Rejected(
-        side, record.id, "read", "INVALID_VALUE", str(exc), fingerprint=record_fingerprint(record)
+        side,
+        record.id,
+        "read",
+        "INVALID_VALUE",
+        str(exc),
+        getattr(exc, "field", None),  # the field named, when the mapping knows it
+        fingerprint=record_fingerprint(record),
     )
 
 

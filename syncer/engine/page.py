@@ -91,6 +91,7 @@ class PageRunner:
             report.archived[side.value] = tally.archived[side]
         report.linked = tally.linked
         report.conflicts = tally.conflicts
+        report.first_link_differences = tally.first_link_differences
         report.quarantined = tally.quarantined + held_back
         report.new_quarantined = tally.new_quarantined
 

@@ -32,8 +32,14 @@ class Version:
 
 def read_version(record: Record, side: Side, fieldmap: FieldMap, id_property: str) -> Version:
     """The record as the engine compares it: canonical mapped values, and on HubSpot the
-    external id it carries. Raises ValueError naming a field whose value cannot be read."""
-    values = fieldmap.canonical(record, side)
+    external id it carries. Raises ValueError naming a field whose value cannot be read,
+    unless the record is archived: its values are never copied, only its being gone is."""
+    try:
+        values = fieldmap.canonical(record, side)
+    except ValueError:
+        if not record.archived:
+            raise
+        values = {}
     carried = record.properties.get(id_property) if side is Side.HUBSPOT else None
     carried_id = str(carried) if carried not in (None, "") else None
     return Version(record.id, values, record.modified_at, record.archived, carried_id)
@@ -60,6 +66,10 @@ class Policy:
     # Sides values flow to but `create_in` keeps creates from: such a record is left uncreated
     # and counted, every time it is planned, rather than silently dropped.
     withheld: frozenset[Side] = frozenset()
+    first_link: ConflictPolicy = ConflictPolicy.NEWEST  # who wins a difference at first link
+    # HubSpot records are told their twin's external id (off: a one-way extraction that pairs
+    # again by its match key; see PipelineSettings.stamp_external_id).
+    stamps_external_id: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +78,8 @@ class FieldConflict:
     hubspot_hash: str
     external_hash: str
     winner: Side
+    hubspot_value: str | None = None  # both values at the time, for `syncer conflicts`
+    external_value: str | None = None
 
 
 @dataclass(slots=True)
@@ -79,6 +91,7 @@ class PairPlan:
     archive_on: Side | None = None
     base: dict[str, str] = field(default_factory=dict)  # hashes once every write succeeds
     conflicts: list[FieldConflict] = field(default_factory=list)
+    first_link_differences: int = 0  # fields two records disagreed on when first linked
     stamp_external_id: bool = False  # HubSpot must be told the external id of a new link
     archived: frozenset[Side] = frozenset()  # sides whose record is archived, after this plan
     # Association fields whose base this plan sets: the value both sides hold after it (the
@@ -189,11 +202,14 @@ def _plan_create(
         plan.create_withheld = target if target in policy.withheld else None
         return plan
     # A pending reference is not sent: the new record points nowhere through that field yet
-    # (its base says so), and gets the reference once its target links.
+    # (its base says so), and gets the reference once its target links. Nor is a field the
+    # source has no mapped value for (unmapped = "skip_field"): it is left unset.
     values = {
         f.hubspot: text
         for f in fields
-        if f.flows_to(target) and not is_pending(text := version.values.get(f.hubspot))
+        if f.flows_to(target)
+        and f.hubspot in version.values
+        and not is_pending(text := version.values[f.hubspot])
     }
     plan.create_on = target
     plan.writes[target] = values
@@ -211,7 +227,8 @@ def _plan_merge(
     for spec in fields:
         _merge_field(plan, spec, base.get(spec.hubspot), policy)
     expected = external_id_of(pair)
-    if pair.hubspot is not None and expected is not None and Side.HUBSPOT not in archived:
+    stamps = policy.stamps_external_id and Side.HUBSPOT not in archived
+    if stamps and pair.hubspot is not None and expected is not None:
         plan.stamp_external_id = pair.hubspot.carried_id != expected
     return plan
 
@@ -227,13 +244,15 @@ def _merge_field(plan: PairPlan, spec: FieldSpec, base: str | None, policy: Poli
     pair, key = plan.pair, spec.hubspot
     # An archived record's values are frozen or unknown (a full listing stands in an empty
     # record for a linked one it no longer finds): they are never a change to copy across.
-    # A pending reference (its target not linked yet) is no change either, until it resolves.
+    # A pending reference (its target not linked yet) is no change either, until it resolves;
+    # nor is a value the mapping skipped (unmapped = "skip_field"): that side says nothing.
     seen = {
         s: text
         for s in Side
         if (v := pair.version(s)) is not None
         and s not in plan.archived
-        and not is_pending(text := v.values.get(key))
+        and key in v.values
+        and not is_pending(text := v.values[key])
     }
     hashes = {s: value_hash(text) for s, text in seen.items()}
     changed = [s for s in seen if hashes[s] != base]
@@ -245,13 +264,29 @@ def _merge_field(plan: PairPlan, spec: FieldSpec, base: str | None, policy: Poli
             plan.agreed[key] = seen[Side.HUBSPOT]
         return
     if len(changed) == 1:
-        _copy(plan, spec, changed[0], seen[changed[0]])
+        [edited] = changed
+        source = edited.other
+        if overruled(spec) and not spec.flows_to(source) and source in seen:
+            # A one-way field edited where it flows to: its source of truth wins (one_way.py).
+            _copy(plan, spec, source, seen[source])
+            return
+        _copy(plan, spec, edited, seen[edited])
         return
     winner = _winner(pair, spec, seen, policy)
-    if not _fill_in(pair, seen):
-        conflict = FieldConflict(key, hashes[Side.HUBSPOT], hashes[Side.EXTERNAL], winner)
+    if pair.link is None:  # a first link: no base to tell which side changed; not a conflict
+        plan.first_link_differences += 0 if _fill_in(pair, seen) else 1
+    else:
+        hub, ext = seen[Side.HUBSPOT], seen[Side.EXTERNAL]
+        conflict = FieldConflict(key, value_hash(hub), value_hash(ext), winner, hub, ext)
         plan.conflicts.append(conflict)
     _copy(plan, spec, winner, seen[winner])
+
+
+def overruled(spec: FieldSpec) -> bool:
+    """Whether the field's source of truth overrules an edit where it flows to: a value field
+    with a column. Not a constant (a record keeps its own value), nor a reference: HubSpot's
+    edges and owners a one-way field does not copy back are never taken away."""
+    return spec.external is not None and spec.reference is None
 
 
 def _fill_in(pair: Pair, seen: dict[Side, str | None]) -> bool:
@@ -281,9 +316,10 @@ def _winner(pair: Pair, spec: FieldSpec, seen: dict[Side, str | None], policy: P
         return Side.HUBSPOT
     if _fill_in(pair, seen):
         return Side.HUBSPOT if seen[Side.HUBSPOT] is not None else Side.EXTERNAL
-    if policy.conflict is ConflictPolicy.HUBSPOT:
+    rule = policy.first_link if pair.link is None else policy.conflict
+    if rule is ConflictPolicy.HUBSPOT:
         return Side.HUBSPOT
-    if policy.conflict is ConflictPolicy.EXTERNAL:
+    if rule is ConflictPolicy.EXTERNAL:
         return Side.EXTERNAL
     return _newest(pair)
 

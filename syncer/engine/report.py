@@ -88,6 +88,7 @@ class RunReport:
     archived: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Side})
     linked: int = 0
     conflicts: int = 0
+    first_link_differences: int = 0  # fields records disagreed on when first linked
     quarantined: int = 0  # records waiting in the quarantine after the run, held back included
     new_quarantined: int = 0  # of those, refused for the first time or since they changed
     # Unmatched records left uncreated because `create_in` excludes the side (by that side).
@@ -128,6 +129,7 @@ class RunReport:
             "archived": self.archived,
             "linked": self.linked,
             "conflicts": self.conflicts,
+            "first_link_differences": self.first_link_differences,
             "quarantined": self.quarantined,
             "new_quarantined": self.new_quarantined,
             "not_created": self.not_created,
@@ -161,6 +163,12 @@ class RunReport:
             f"  quarantined{self.quarantined:>7}",
             f"  API calls  {self.api_calls[h]:>7} HubSpot, {self.api_calls[e]:>7} external",
         ]
+        if self.first_link_differences:
+            lines.insert(
+                7,
+                f"  differed   {self.first_link_differences:>7} fields at first link "
+                "(settled by first_link)",
+            )
         if any(self.not_created.values()):
             lines.insert(
                 -1,

@@ -13,9 +13,9 @@ from __future__ import annotations
 import time
 import uuid
 
-from syncer.connectors.base import DescribesFields
 from syncer.engine import failpoints, reconcile
 from syncer.engine.collector_pacing import fewer_collections
+from syncer.engine.compiled import compiled_mapping
 from syncer.engine.context import PipelineRun, RunState
 from syncer.engine.listing import Listing
 from syncer.engine.observer import RunStarted
@@ -32,7 +32,6 @@ from syncer.errors import RunStopped
 from syncer.ledger.values import Commit
 from syncer.logs import bound_run
 from syncer.mapping.apply import FieldMap
-from syncer.mapping.compile import compile_mapping
 from syncer.mapping.references import AssociationRef
 from syncer.records import Cursor, Side
 from syncer.settings_relations import UnknownOwner
@@ -99,6 +98,9 @@ def _run(ctx: PipelineRun, mode: Mode, epoch: int, report: RunReport) -> None:
     if not ctx.dry_run:  # a dry run planned; nothing is written
         failpoints.hit("before_cursor_commit")
         ctx.ledger.commit(ctx.pipeline.name, epoch, Commit(cursors=cursors), report.run_id)
+        if ctx.conflict_retention is not None:
+            before = ctx.clock() - ctx.conflict_retention
+            ctx.ledger.forget_conflict_values(ctx.pipeline.name, before)
 
 
 def _run_pages(state: RunState, listing: Listing, link_count: int) -> None:
@@ -119,18 +121,7 @@ def _prepare(ctx: PipelineRun) -> FieldMap:
     """Both sides checked and ready; the mapping compiled against their field types."""
     for connector in ctx.connectors.values():
         connector.prepare()
-    external = ctx.connectors[Side.EXTERNAL]
-    shapes = None
-    if external.capabilities.field_shapes and isinstance(external, DescribesFields):
-        shapes = external.field_shapes()
-    fieldmap = compile_mapping(
-        ctx.pipeline,
-        ctx.connectors[Side.HUBSPOT].field_types(),
-        external.field_types(),
-        external.time_zone,
-        shapes,
-        associations=ctx.associations,
-    )
+    fieldmap = compiled_mapping(ctx.pipeline, ctx.connectors, associations=ctx.associations)
     if fieldmap.has_references:
         check_capabilities(ctx.pipeline.name, ctx.connectors, fieldmap)
         fieldmap.resolver = _resolver(ctx, fieldmap)

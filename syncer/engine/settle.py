@@ -12,9 +12,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import structlog
+
 from syncer.engine.backoff import fingerprint
 from syncer.engine.observer import ChunkCommitted, SideWrites
 from syncer.engine.plan import PairPlan, encode_sides
+from syncer.engine.read_back import NOT_APPLIED, NotApplied
 from syncer.ledger.values import (
     Commit,
     ConflictRecord,
@@ -29,6 +32,8 @@ from syncer.mapping.references import split_keys
 from syncer.policies import ConflictPolicy
 from syncer.records import Rejection, RejectionKind, Side
 
+log = structlog.get_logger(__name__)
+
 
 @dataclass(slots=True)
 class Tally:
@@ -37,6 +42,7 @@ class Tally:
     archived: dict[Side, int] = field(default_factory=lambda: {s: 0 for s in Side})
     linked: int = 0
     conflicts: int = 0
+    first_link_differences: int = 0  # settled by `first_link`, not conflicts
     quarantined: int = 0
     new_quarantined: int = 0  # of those, records not refused before as the same version
 
@@ -47,6 +53,7 @@ class Tally:
             self.archived[side] += other.archived[side]
         self.linked += other.linked
         self.conflicts += other.conflicts
+        self.first_link_differences += other.first_link_differences
         self.quarantined += other.quarantined
         self.new_quarantined += other.new_quarantined
 
@@ -71,6 +78,8 @@ class Outcome:
     ids: dict[Side, str] = field(default_factory=dict)
     failed: dict[Side, Rejection] = field(default_factory=dict)
     stamp_failed: Rejection | None = None  # the new external id could not be set in HubSpot
+    # Fields a side accepted and kept another value for (read back from its answer).
+    not_applied: dict[Side, list[NotApplied]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -133,12 +142,14 @@ class Settler:
             commit.revisit_targets.append(pair.link.external_id)
         if pair.link is None:
             self.tally.linked += 1
+            self.tally.first_link_differences += plan.first_link_differences
         # A record leaves the quarantine once its own change was delivered, whatever its twin's.
         if Side.EXTERNAL not in outcome.failed and outcome.stamp_failed is None:
             commit.synced.setdefault(Side.HUBSPOT, []).append(hub_id)
         if Side.HUBSPOT not in outcome.failed:
             commit.synced.setdefault(Side.EXTERNAL, []).append(ext_id)
         self._conflicts(plan, hub_id, ext_id, commit)
+        self._not_applied(outcome, hub_id, ext_id, commit)
 
     def _edges(self, plan: PairPlan, base: dict[str, str], ext_id: str, commit: Commit) -> None:
         """The association values both sides hold now, as edges (a failed write's are not)."""
@@ -171,9 +182,39 @@ class Settler:
                     c.external_hash,
                     c.winner,
                     self.conflict_policy.value,
+                    c.hubspot_value,
+                    c.external_value,
                 )
             )
         self.tally.conflicts += len(plan.conflicts)
+
+    def _not_applied(self, outcome: Outcome, hub_id: str, ext_id: str, commit: Commit) -> None:
+        """A write the side accepted and did not apply is a conflict it decided itself: its
+        kept value stands (the next pass copies it back), and the operator is told."""
+        for side, fields in outcome.not_applied.items():
+            for item in fields:
+                values = {side: item.kept, side.other: item.sent}
+                commit.conflicts.append(
+                    ConflictRecord(
+                        hub_id,
+                        ext_id,
+                        item.field,
+                        value_hash(values[Side.HUBSPOT]),
+                        value_hash(values[Side.EXTERNAL]),
+                        side,
+                        NOT_APPLIED,
+                        values[Side.HUBSPOT],
+                        values[Side.EXTERNAL],
+                    )
+                )
+                log.warning(
+                    "write not applied",
+                    side=side.value,
+                    record=hub_id if side is Side.HUBSPOT else ext_id,
+                    field=item.field,
+                    reason=f"{side.value} accepted the value and kept its own; its value stands",
+                )
+            self.tally.conflicts += len(fields)
 
 
 def _moved(before: Link, after: Link) -> bool:

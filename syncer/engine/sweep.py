@@ -5,13 +5,14 @@ run reads the association fields of all its linked records in bulk (`association
 ids a call) and revisits those whose value differs from the link's base.
 
 When it is not due a pass asks the ledger one question and the CRMs nothing. A migration reads
-every record whole anyway: it counts as a sweep.
+every record whole anyway: it counts as a sweep; so does a pipeline's first run, which starts
+the clock (a first sync lists everything too).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from syncer.batches import chunks
 from syncer.connectors.base import HasAssociations
@@ -32,10 +33,13 @@ def sweep(state: RunState) -> list[Link]:
     """The links whose associations changed unseen, when the sweep is due (else none)."""
     ctx = state.ctx
     refs = [s.reference for s in state.fieldmap.fields if isinstance(s.reference, AssociationRef)]
-    if not refs or ctx.dry_run or not _due(state):
+    if not refs or ctx.dry_run:
+        return []
+    last = ctx.ledger.last_sweep(ctx.pipeline.name)
+    if not _due(state, last):
         return []
     changed: dict[int | None, Link] = {}
-    if state.mode is not Mode.MIGRATE:
+    if state.mode is not Mode.MIGRATE and last is not None:
         for side in Side:
             for link in _changed_on(state, side, refs):
                 changed[link.id] = link
@@ -44,11 +48,10 @@ def sweep(state: RunState) -> list[Link]:
     return list(changed.values())
 
 
-def _due(state: RunState) -> bool:
+def _due(state: RunState, last: datetime | None) -> bool:
     every = state.ctx.pipeline.association_sweep
     if every is None:
         return False
-    last = state.ctx.ledger.last_sweep(state.ctx.pipeline.name)
     return last is None or state.until - last >= timedelta(seconds=interval_seconds(every))
 
 

@@ -27,6 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from syncer.http import waits
+
 Stamp = Literal["midpoint", "completion"]
 
 # Where a request carries the budget-clock time its slot was taken, for `observe(as_of=...)`.
@@ -51,7 +53,7 @@ class RollingWindowBudget:
         window: float,
         *,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = waits.sleep,
         stamp: Stamp = "midpoint",
     ) -> None:
         if limit <= 0 or window <= 0:

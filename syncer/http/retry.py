@@ -18,6 +18,7 @@ import httpx
 import structlog
 
 from syncer.errors import AuthError, FatalError, RateLimited, RetryableError
+from syncer.http import waits
 from syncer.http.daily import DAILY, DailyBudget
 from syncer.http.outcome import Classifier, Outcome, Verdict, classify_transport_error
 from syncer.http.ratelimit import STARTED, RollingWindowBudget
@@ -69,15 +70,18 @@ class RetryingSender:
         counter: CallCounter,
         *,
         daily: DailyBudget | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = waits.sleep,
         rng: Callable[[], float] = random.random,
         on_rate_limited: Callable[[str], None] = lambda policy: None,
         on_result: Callable[[str], None] = lambda result: None,
+        on_round_trip: Callable[[float], None] = lambda seconds: None,
     ) -> None:
         """`on_rate_limited`: told the policy of every 429 the server answers; `on_result`:
         the result class (the verdict: ok, rejected, retry, rate_limited, auth, fatal) of
-        every request sent, a transport failure included."""
+        every request sent, a transport failure included; `on_round_trip`: how long every
+        answered request took, in seconds."""
         self._client = client
+        self._on_round_trip = on_round_trip
         self._on_rate_limited = on_rate_limited
         self._on_result = on_result
         self._daily = daily
@@ -129,9 +133,11 @@ class RetryingSender:
         request.extensions[STARTED] = slot.at  # rate headers in the answer are read as of then
         with self._count_lock:
             self._counter.add(kind)
+        sent = time.perf_counter()
         try:
             response = self._client.send(request)
             response.read()
+            self._on_round_trip(time.perf_counter() - sent)
         except httpx.TransportError as exc:
             return None, classify_transport_error(exc)
         finally:

@@ -48,4 +48,7 @@ def _conflict_row(
         "winner": c.winner.value,
         "policy": c.policy,
         "at": now,
+        "hubspot_value": c.hubspot_value,
+        "external_value": c.external_value,
+        "values_kept": True,
     }

@@ -118,6 +118,13 @@ conflicts = sa.Table(
     sa.Column("winner", sa.String(16), nullable=False),
     sa.Column("policy", sa.String(16), nullable=False),
     sa.Column("at", _ts, nullable=False),
+    # Both sides' values at the time (canonical text), for `syncer conflicts`: kept for
+    # `[ledger] conflict_retention`, then cleared (the row, its hashes and winner stay).
+    sa.Column("hubspot_value", sa.Text),
+    sa.Column("external_value", sa.Text),
+    sa.Column("values_kept", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("resolved_at", _ts),
+    sa.Column("resolution", sa.String(16)),  # the side an operator took
 )
 
 leases = sa.Table(

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from syncer.batches import chunks
 from syncer.ledger import (
+    conflict_log,
     journal,
     leases,
     match_keys,
@@ -34,6 +35,7 @@ from syncer.ledger.statistics import Growth, refresh_statistics
 from syncer.ledger.values import (
     CLEAR_KEYS,
     Commit,
+    ConflictEntry,
     Intent,
     Link,
     LoggedConflict,
@@ -131,6 +133,22 @@ class Ledger:
     def conflict_count(self, pipeline: str) -> int:
         query = sa.select(sa.func.count()).select_from(conflicts)
         return int(self._scalar(query.where(conflicts.c.pipeline == pipeline)))
+
+    # -- conflicts logged, with their values for a while (conflict_log.py) ------------------
+
+    def conflicts(
+        self, pipeline: str | None = None, *, pending_only: bool = False, limit: int = 100
+    ) -> list[ConflictEntry]:
+        return conflict_log.entries(self._engine, pipeline, pending_only=pending_only, limit=limit)
+
+    def conflict(self, conflict_id: int) -> ConflictEntry | None:
+        return conflict_log.entry(self._engine, conflict_id)
+
+    def conflict_resolved(self, conflict_id: int, side: Side, now: datetime) -> None:
+        conflict_log.mark_resolved(self._engine, conflict_id, side, now)
+
+    def forget_conflict_values(self, pipeline: str, before: datetime) -> int:
+        return conflict_log.forget_values(self._engine, pipeline, before)
 
     def cursor(self, pipeline: str, side: str) -> Cursor | None:
         """The cursor stored under `side`: a Side, or another name such as "hubspot_archive"."""

@@ -251,6 +251,28 @@ class ConflictRecord:
     external_hash: str
     winner: Side
     policy: str
+    hubspot_value: str | None = None  # canonical values at the time, kept for a while
+    external_value: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictEntry:
+    """A logged conflict as `syncer conflicts` shows it: both values while they are kept."""
+
+    id: int
+    pipeline: str
+    run_id: str
+    at: datetime
+    hubspot_id: str
+    external_id: str
+    field: str
+    winner: Side
+    policy: str
+    values_kept: bool  # False once conflict_retention has passed (or logged before values were)
+    hubspot_value: str | None
+    external_value: str | None
+    resolved_at: datetime | None = None
+    resolution: Side | None = None
 
 
 # -- relations: pending references, agreed edges ------------------------------------------

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
 
+from syncer.errors import ConfigError
+from syncer.mapping import enumerated
 from syncer.mapping.convert import normalise_email, to_canonical, to_hubspot_text, to_native
+from syncer.mapping.enumerated import UnmappedValue
 from syncer.mapping.fit import check_length, fit_number
 from syncer.mapping.references import (
     AssociationRef,
@@ -24,10 +27,18 @@ from syncer.mapping.references import (
     id_list,
     is_pending,
 )
-from syncer.policies import Direction
+from syncer.policies import Direction, Unmapped
 from syncer.records import FieldShape, FieldType, Record, Side
 
 Canonical = dict[str, str | None]
+
+
+class FieldValueError(ValueError):
+    """A record's value of one field cannot be read; `field` is the side's own field name."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"field {field!r}: {reason}")
+        self.field = field
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +53,9 @@ class FieldSpec:
     is_email: bool
     external_shape: FieldShape | None = None  # the external field's length, precision, scale
     constant: str | None = None  # what the external side always holds for a constant field
+    options: frozenset[str] | None = None  # HubSpot's options, for an enumeration property
+    default: str | None = None  # what a value with no mapping becomes
+    unmapped: Unmapped = Unmapped.QUARANTINE  # without a default
     # An association or owner field: its values point at other records (references.py).
     reference: Reference | None = None
 
@@ -93,8 +107,21 @@ class FieldMap:
 
     def canonical(self, record: Record, side: Side) -> Canonical:
         """Mapped field values of `record` as canonical text; raises ValueError naming the field.
-        A reference not resolvable yet is PENDING (references.py)."""
-        return {spec.hubspot: self._canonical_one(spec, record, side) for spec in self.fields}
+        A reference not resolvable yet is PENDING (references.py). A field whose value has
+        no mapping and is to be skipped (`unmapped = "skip_field"`) is left out: the record has
+        nothing to say about it."""
+        out: Canonical = {}
+        for spec in self.fields:
+            try:
+                out[spec.hubspot] = self._canonical_one(spec, record, side)
+            except UnmappedValue:
+                continue
+        return out
+
+    def canonical_field(self, key: str, record: Record, side: Side) -> str | None:
+        """One field of `record` as canonical text (ValueError, or UnmappedValue for a value
+        the mapping skips, when it cannot be read)."""
+        return self._canonical_one(self._by_key[key], record, side)
 
     def match_key(self, record: Record, side: Side) -> str | None:
         if self.match is None:
@@ -133,6 +160,13 @@ class FieldMap:
     def _canonical_ref(self, spec: FieldSpec, record: Record, side: Side, raw: Any) -> str | None:
         reference = spec.reference
         if isinstance(reference, AssociationRef):
+            if reference.name not in record.properties and not record.archived:
+                # Absent is not empty: read as [], it would clear the other side's references.
+                # (An archived record's values are never copied: a stand-in holds none.)
+                raise ConfigError(
+                    f"the {side.value} connector returned record {record.id} without association "
+                    f"field {reference.name!r}: it was not built with the pipeline's associations"
+                )
             ids = id_list(raw, reference.name)
             flows = spec.flows_to(side.other)
             return self.resolver.association_value(reference, side, record.id, ids, flows)
@@ -150,12 +184,17 @@ class FieldMap:
                 return normalise_email(raw)
             if side is Side.EXTERNAL:
                 text = to_canonical(raw, spec.external_type, self.external_tz)
-                if text is not None:
-                    text = spec.to_hubspot_values.get(text, text)
+                if text is not None and spec.external is not None:
+                    text = enumerated.from_external(spec, text)
                 return to_canonical(text, spec.canonical_type, self.external_tz)
-            return _fitted(spec, to_canonical(raw, spec.canonical_type))
+            text = to_canonical(raw, spec.canonical_type)
+            if text is not None and spec.flows_to(Side.EXTERNAL):
+                text = enumerated.from_hubspot(spec, text)
+            return _fitted(spec, text)
+        except UnmappedValue:
+            raise
         except ValueError as exc:
-            raise ValueError(f"field {name!r}: {exc}") from None
+            raise FieldValueError(name, str(exc)) from None
 
 
 def _fitted(spec: FieldSpec, text: str | None) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, tzinfo
 
@@ -24,16 +24,25 @@ def compile_mapping(
     *,
     associations: Sequence[AssociationField] = (),
     resolver: Resolver | None = None,
+    hubspot_options: Mapping[str, Collection[str]] | None = None,
 ) -> FieldMap:
     """Build the mapping from configuration and both sides' field types; `external_zone` is
     the zone of the external side's date-times that carry none (its connector's `time_zone`);
     `external_shapes` the declared limits of its fields, values are fitted to. `associations`:
     the pipeline's association fields (relations.association_fields), one spec each; they are
-    not in either side's field types. `resolver` resolves them and owner fields in a run."""
+    not in either side's field types. `resolver` resolves them and owner fields in a run.
+    `hubspot_options` the options of HubSpot's enumerations, values going there are held to."""
     types = (hubspot_types, external_types)
     fields = [_spec(pipeline, key, m, types) for key, m in pipeline.fields.items()]
-    shapes = external_shapes or {}
-    fields = [replace(f, external_shape=shapes.get(f.external or "")) for f in fields]
+    shapes, options = external_shapes or {}, hubspot_options or {}
+    fields = [
+        replace(
+            f,
+            external_shape=shapes.get(f.external or ""),
+            options=frozenset(options[f.hubspot]) if f.hubspot in options else None,
+        )
+        for f in fields
+    ]
     fields += [_association_spec(field) for field in associations]
     rule = pipeline.match
     match = None
@@ -86,5 +95,7 @@ def _spec(
         to_hubspot_values={v: k for k, v in mapping.values.items()},
         is_email=key == "email",
         constant=mapping.value,  # a field with no column: what the external side holds
+        default=mapping.default,
+        unmapped=mapping.unmapped,
         reference=OwnerRef() if mapping.owner else None,  # canonical value: the owner's email
     )

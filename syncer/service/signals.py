@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
+from syncer.http import waits
 from syncer.logs import get_logger
 
 log = get_logger(__name__)
@@ -34,6 +35,7 @@ def stopped_by_signals() -> Iterator[threading.Event]:
             raise KeyboardInterrupt
         log.info("stopping at the next chunk boundary", signal=signal.Signals(signum).name)
         stop.set()
+        waits.stop_waiting()  # a wait for HubSpot's rate limit ends now, not at its end
 
     previous = {number: signal.signal(number, on_signal) for number in STOP_SIGNALS}
     try:
@@ -41,3 +43,4 @@ def stopped_by_signals() -> Iterator[threading.Event]:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+        waits.resume_waiting()

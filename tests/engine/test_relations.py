@@ -292,3 +292,13 @@ def test_records_pointing_at_a_merged_away_company_follow_the_survivor(world: Re
     world.run("companies")
     world.run("contacts")
     assert world.ext_contacts.rows[row.id].properties["@companies"] == ["502"]
+
+
+def test_a_pipelines_first_sync_starts_the_sweep_clock_without_sweeping(world: Relations) -> None:
+    _companies(world)
+    world.ext_contacts.put({"email": "ann@x.com", "first_name": "Ann", "@companies": ["501"]})
+    world.run("companies")
+    world.run("contacts")  # a first sync lists everything: no sweep on top of it
+    calls = world.hub_contacts.counter.by_kind | world.ext_contacts.counter.by_kind
+    assert "associations" not in calls
+    assert world.ledger.last_sweep("contacts") is not None

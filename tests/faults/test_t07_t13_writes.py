@@ -266,8 +266,10 @@ def _errors_retry(dep: Deployment) -> None:
 def test_t11_multi_status_207_applies_97_and_quarantines_3_with_code_and_property(
     dep: Deployment,
 ) -> None:
-    """One batch of 100 creates comes back 207 with two INVALID_EMAIL and one INVALID_OPTION:
-    97 are created and linked, the 3 are quarantined with HubSpot's code and property. The
+    """One batch of creates comes back 207 with two INVALID_EMAIL: 97 are created and linked,
+    the 2 are quarantined with HubSpot's code and property, and a status with no entry in the
+    field's values is refused before it is sent, naming the column (issue 12: before, it went
+    to HubSpot untranslated, to be refused there as INVALID_OPTION). The
     cursor moves past them, yet they are not lost: once an operator corrects them and runs
     `syncer errors retry`, the next pass creates them."""
     seed(dep, hub_count=0, sql_count=100, shared=0)
@@ -281,7 +283,7 @@ def test_t11_multi_status_207_applies_97_and_quarantines_3_with_code_and_propert
     assert {(e.record_id, e.category, e.property) for e in quarantined(dep)} == {
         ("10", "INVALID_EMAIL", "email"),
         ("20", "INVALID_EMAIL", "email"),
-        ("30", "INVALID_OPTION", "lifecyclestage"),
+        ("30", "INVALID_VALUE", "status"),
     }
     assert cursors(dep)[Side.EXTERNAL] is not None
     assert run(dep).writes == 0  # not retried before its back-off, not forgotten either

@@ -231,15 +231,17 @@ def test_status_shows_readable_cursors_marks_dry_runs_and_counts_per_pipeline(
         capsys.readouterr()
         assert main(["status", *config, "--json"]) == 0
         status = json.loads(capsys.readouterr().out)["contacts"]
-        assert (status["links"], status["quarantined"], status["conflicts"]) == (5, 1, 3)
+        # The shared record's three differences at first link are not conflicts (issue 12).
+        assert (status["links"], status["quarantined"], status["conflicts"]) == (5, 1, 0)
         plan, migration = status["runs"][:2]
         assert (plan["mode"], plan["dry_run"], migration["dry_run"]) == ("sync", True, False)
         assert migration["counts"]["created"] == {"hubspot": 2, "external": 2}
+        assert migration["counts"]["first_link_differences"] == 3
         hubspot = status["cursors"]["hubspot"]
         assert hubspot["position"] and hubspot["time"].endswith("Z")
         assert main(["status", *config]) == 0
         text = capsys.readouterr().out
-        assert "contacts: 5 linked, 1 quarantined, 3 conflicts logged" in text
+        assert "contacts: 5 linked, 1 quarantined, 0 conflicts logged" in text
         assert "sync (dry run)" in text and "created 2 in HubSpot, 2 external" in text
         [cursor_line] = [line for line in text.splitlines() if "cursor hubspot:" in line]
         assert cursor_line.endswith(hubspot["time"].replace("T", " ").replace("Z", " UTC"))

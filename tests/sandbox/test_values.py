@@ -116,3 +116,16 @@ def test_email_syntax_is_checked_as_hubspot_checks_it(client: httpx.Client) -> N
         refused = _write(client, email=email)
         assert refused.status_code == 400, repr(email)
         assert refused.json()["errors"][0]["code"] == "INVALID_EMAIL", repr(email)
+
+
+def test_a_batch_update_moving_lifecyclestage_back_is_accepted_and_not_applied(
+    client: httpx.Client,
+) -> None:
+    """As a single PATCH: 200, the record as kept in the answer (what syncer reads back)."""
+    record_id = _write(client, lifecyclestage="customer").json()["id"]
+    inputs = [{"id": record_id, "properties": {"lifecyclestage": "lead", "firstname": "B"}}]
+    answer = client.post(f"{CONTACTS}/batch/update", json={"inputs": inputs})
+    assert answer.status_code == 200
+    [result] = answer.json()["results"]
+    assert result["properties"]["lifecyclestage"] == "customer"
+    assert result["properties"]["firstname"] == "B"

@@ -161,3 +161,12 @@ def test_owner_fields_need_a_side_that_says_its_users(ledger: Ledger) -> None:
     mapping.resolver.connectors[HUB] = MemoryConnector({})
     with pytest.raises(ValueError, match="hubspot connector cannot say its users"):
         mapping.canonical(record("c1", [], hubspot_owner_id="7"), HUB)
+
+
+def test_a_live_record_without_its_association_field_stops_the_run(ledger: Ledger) -> None:
+    """Absent is not empty: read as [], it would clear every reference on the other side."""
+    mapping = fieldmap(ledger)
+    with pytest.raises(ConfigError, match="record c1 without association field '@companies'"):
+        mapping.canonical(Record("c1", {"email": "a@x.com"}), HUB)
+    gone = Record("c2", {}, archived=True)  # a stand-in for a record a listing no longer shows
+    assert mapping.canonical(gone, HUB)[FIELD] is None

@@ -178,9 +178,13 @@ def test_fields_merge_independently() -> None:
 
 # -- field directions ------------------------------------------------------------------------
 
-# The side a one-way field comes from wins a conflict, even against the policy and the clock.
+# The side a one-way field comes from wins a conflict, even against the policy and the clock;
+# and an edit on the side it flows to is overwritten by the source's value (issue 12: before,
+# it was left different for ever).
 DIRECTION_TABLE = [
-    pytest.param(TO_HUB, Seen("new", "old"), Want({}, None, "old"), id="to_hubspot-hub-edit"),
+    pytest.param(
+        TO_HUB, Seen("new", "old"), Want({HUB: "old"}, None, "old"), id="to_hubspot-hub-edit"
+    ),
     pytest.param(
         TO_HUB, Seen("old", "new"), Want({HUB: "new"}, None, "new"), id="to_hubspot-ext-edit"
     ),
@@ -190,7 +194,9 @@ DIRECTION_TABLE = [
         Want({EXT: "new"}, None, "new"),
         id="to_external-hub-edit",
     ),
-    pytest.param(TO_EXT, Seen("old", "new"), Want({}, None, "old"), id="to_external-ext-edit"),
+    pytest.param(
+        TO_EXT, Seen("old", "new"), Want({EXT: "old"}, None, "old"), id="to_external-ext-edit"
+    ),
     pytest.param(
         TO_HUB,
         Seen("a", "b", HUB_WINS, LATE, EARLY),
@@ -216,28 +222,50 @@ def test_a_one_way_field_flows_only_its_way_and_its_source_wins_conflicts(
 
 
 # -- a new pair: both sides seen, no link yet ------------------------------------------------
+# With no base, a difference is not a conflict (nobody can tell which side changed): `first_link`
+# settles it (newest by default), and it is counted apart (issue 12: a migration once logged 308
+# "conflicts" that were only two records meeting). The conflict policy plays no part.
 
 
 @pytest.mark.parametrize(
-    ("seen", "want"),
+    ("seen", "first_link", "want", "differences"),
     [
-        pytest.param(Seen("Ann", "Ann"), Want({}, None, "Ann"), id="equal"),
-        pytest.param(Seen(None, None), Want({}, None, None), id="both-empty"),
-        pytest.param(Seen("Ann", "Anne"), Want({HUB: "Anne"}, EXT, "Anne"), id="different-newest"),
+        pytest.param(Seen("Ann", "Ann"), NEWEST, Want({}, None, "Ann"), 0, id="equal"),
+        pytest.param(Seen(None, None), NEWEST, Want({}, None, None), 0, id="both-empty"),
         pytest.param(
-            Seen("Ann", "Anne", HUB_WINS), Want({EXT: "Ann"}, HUB, "Ann"), id="different-hubspot"
+            Seen("Ann", "Anne"), NEWEST, Want({HUB: "Anne"}, None, "Anne"), 1, id="newest"
         ),
         pytest.param(
             Seen("Ann", "Anne", EXT_WINS),
-            Want({HUB: "Anne"}, EXT, "Anne"),
-            id="different-external",
+            NEWEST,
+            Want({HUB: "Anne"}, None, "Anne"),
+            1,
+            id="conflict-policy-ignored",
+        ),
+        pytest.param(
+            Seen("Ann", "Anne", EXT_WINS),
+            HUB_WINS,
+            Want({EXT: "Ann"}, None, "Ann"),
+            1,
+            id="first-link-hubspot",
+        ),
+        pytest.param(
+            Seen("Ann", "Anne", HUB_WINS, LATE, EARLY),
+            EXT_WINS,
+            Want({HUB: "Anne"}, None, "Anne"),
+            1,
+            id="first-link-external",
         ),
     ],
 )
-def test_a_new_pair_agrees_on_a_first_base(seen: Seen, want: Want) -> None:
+def test_a_new_pair_agrees_on_a_first_base(
+    seen: Seen, first_link: ConflictPolicy, want: Want, differences: int
+) -> None:
     versions = hub(seen.hub, seen.hub_at, carried=None), ext(seen.ext, seen.ext_at)
-    result = plan(None, *versions, policy(seen.conflict))
+    rules = Policy(seen.conflict, IGNORE, BOTH, first_link=first_link)
+    result = plan(None, *versions, rules)
     check(result, seen, want)
+    assert result.first_link_differences == differences
     assert result.create_on is None
     assert not result.is_noop  # the new link itself must be remembered
 
@@ -280,6 +308,17 @@ def test_a_hubspot_record_read_alone_is_stamped_with_its_links_external_id() -> 
     assert plan(link("old"), hub("new", carried=None), None).stamp_external_id
     assert not plan(link("old"), hub("new", carried="e1"), None).stamp_external_id
     assert not plan(link("old"), None, ext("new")).stamp_external_id
+
+
+def test_an_unstamped_extraction_plans_no_stamp_and_so_no_write_to_hubspot() -> None:
+    unstamped = Policy(NEWEST, IGNORE, frozenset({EXT}), stamps_external_id=False)
+    for pair_link, h, e in [
+        (link("old"), hub("old", carried=None), ext("old")),  # linked, never stamped
+        (None, hub("x", carried=None), ext("x")),  # a new link by match key
+        (link("old"), hub("new", carried="e9"), None),
+    ]:
+        planned = plan(pair_link, h, e, unstamped, [spec(direction=TO_EXT)])
+        assert not planned.stamp_external_id and HUB not in planned.writes
 
 
 # -- creates ---------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from syncer.errors import FatalError
+from syncer.errors import AuthError, FatalError, RetryableError
 from syncer.http import (
     BearerToken,
     Exchange,
@@ -21,10 +21,12 @@ from syncer.http import (
     RetryPolicy,
     build_client,
     read_secret,
+    waits,
 )
 from syncer.http.inflight import InFlight
 from syncer.http.oauth import OAuthRefresh
 from syncer.http.ratelimit import STARTED
+from syncer.http.window import CAP, RoundTrips, sized_by
 from syncer.records import CallCounter
 from syncer.settings import HubSpotSettings
 
@@ -46,7 +48,7 @@ class HubSpotApi:
         counter: CallCounter,
         *,
         transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = waits.sleep,
         now: Callable[[], datetime] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         budgets: PortalBudgets | None = None,
@@ -54,7 +56,14 @@ class HubSpotApi:
         self.budgets = budgets or PortalBudgets.from_settings(
             settings, sleep=sleep, now=now, monotonic=monotonic
         )
-        self.in_flight = InFlight(settings.max_in_flight)
+        self._base_url = settings.base_url
+        self._credentials = (
+            "hubspot.client_id, hubspot.client_secret and hubspot.refresh_token"
+            if settings.uses_oauth()
+            else "hubspot.token"
+        )
+        self.round_trips = RoundTrips()
+        self.in_flight = _in_flight(settings, self.budgets, self.round_trips)
         self.auth = _auth(settings, monotonic)
         self.server_clock = ServerClock(now or (lambda: datetime.now(UTC)))
         self._client = build_client(
@@ -74,6 +83,7 @@ class HubSpotApi:
             sleep=sleep,
             on_rate_limited=self.budgets.rate_limited_by.add,
             on_result=self.budgets.results_by.add,
+            on_round_trip=self.round_trips.observe,
         )
 
     def call(
@@ -88,7 +98,15 @@ class HubSpotApi:
     ) -> Exchange:
         request = self._client.build_request(method, path, json=body, params=list(params))
         budget = self.budgets.search if kind == "search" else self.budgets.burst
-        return self._sender.send(request, kind=kind, budget=budget, repeatable=repeatable)
+        try:
+            return self._sender.send(request, kind=kind, budget=budget, repeatable=repeatable)
+        except AuthError as exc:  # the operator's next step: the key holding the credentials
+            # (not "<key>: ...", which the log redaction would read as a secret's value)
+            _amend(exc, f"HubSpot refused the credentials of {self._credentials};")
+            raise
+        except RetryableError as exc:  # which HubSpot did not answer (a typo, a proxy, DNS)
+            _amend(exc, f"HubSpot at {self._base_url}:")
+            raise
 
     def call_ok(
         self,
@@ -119,6 +137,26 @@ class HubSpotApi:
         daily_remaining, daily_limit = daily_headers(response)
         if daily_remaining is not None or daily_limit is not None:
             self.budgets.daily.observe(daily_remaining, daily_limit)
+
+
+def _amend(exc: Exception, context: str) -> None:
+    """Put `context` before the error's message, keeping its type and attributes (a RateLimited
+    keeps its policy and wait)."""
+    exc.args = (f"{context} {exc}", *exc.args[1:])
+
+
+def _in_flight(
+    settings: HubSpotSettings, budgets: PortalBudgets, round_trips: RoundTrips
+) -> InFlight:
+    """A fixed number of batches in flight when configured; else sized from the burst
+    budget's rate and the measured round trip (http/window.py)."""
+    if settings.max_in_flight is not None:
+        return InFlight(settings.max_in_flight)
+
+    def rate() -> float:
+        return budgets.burst.limit / budgets.burst.window
+
+    return InFlight(CAP, width=sized_by(rate, round_trips))
 
 
 def _auth(settings: HubSpotSettings, monotonic: Callable[[], float]) -> httpx.Auth:

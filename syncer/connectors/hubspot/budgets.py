@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from syncer.http import RollingWindowBudget
+from syncer.http import RollingWindowBudget, waits
 from syncer.http.daily import DailyBudget
 from syncer.settings import HubSpotSettings
 
@@ -70,7 +70,7 @@ class PortalBudgets:
         cls,
         settings: HubSpotSettings,
         *,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = waits.sleep,
         now: Callable[[], datetime] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> PortalBudgets:

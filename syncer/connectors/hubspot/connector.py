@@ -23,6 +23,7 @@ import structlog
 from syncer.connectors.base import Capabilities
 from syncer.connectors.catalogue_cache import CatalogueCache
 from syncer.errors import ConfigError
+from syncer.http import waits
 from syncer.mapping.convert import normalise_email
 from syncer.records import (
     CallCounter,
@@ -48,6 +49,7 @@ from .object_types import SCHEMAS_PATH, ObjectType, custom_type, standard_type
 from .objects import decode_cursor, encode_cursor, epoch_ms
 from .owners import Owner, list_owners, owner_emails
 from .properties import PropertyCatalog
+from .ranges import RangedListing
 from .reads import RecordReader
 from .relation_writes import RelationWriter
 from .search import SearchCollector
@@ -71,6 +73,7 @@ class _Parts:
     reader: RecordReader
     writer: BatchWriter
     search: SearchCollector
+    search_call: Callable[[dict[str, Any]], dict[str, Any]]
 
 
 class HubSpotConnector:
@@ -87,7 +90,7 @@ class HubSpotConnector:
         *,
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], datetime] = _utc_now,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = waits.sleep,
         monotonic: Callable[[], float] = time.monotonic,
         budgets: PortalBudgets | None = None,
         kept_schemas: CatalogueCache | None = None,
@@ -131,11 +134,14 @@ class HubSpotConnector:
     def field_types(self) -> dict[str, FieldType]:
         return self._parts().catalog.field_types()
 
+    def field_options(self) -> dict[str, frozenset[str]]:
+        return self._parts().catalog.field_options()
+
     def changes(self, since: Cursor | None, until: datetime) -> Iterator[ChangePage]:
         parts = self._parts()
         until_ms = epoch_ms(self.signpost(until))
         if since is None:
-            pages = parts.reader.list_all(encode_cursor(until_ms))
+            pages = self._list_all(parts, encode_cursor(until_ms))
         else:
             overlap = timedelta(seconds=self._pipeline.overlap_seconds) // timedelta(milliseconds=1)
             lower_ms = decode_cursor(since) - overlap
@@ -143,6 +149,18 @@ class HubSpotConnector:
         relations = self._fields_io()
         listed = self._confirmed(parts, pages)
         return in_bulk(listed, relations.attach) if relations.any else listed
+
+    def _list_all(self, parts: _Parts, final_cursor: Cursor) -> Iterator[ChangePage]:
+        """Every live record: one list cursor, or with `listing_readers` > 1 the list cursor
+        and searches over id ranges at once (ranges.py)."""
+        readers = self._settings.listing_readers
+        if readers <= 1:
+            return parts.reader.list_all(final_cursor)
+        reader = parts.reader
+        listing = RangedListing(
+            reader.list_page, parts.search_call, reader.to_records, reader.requested, readers - 1
+        )
+        return listing.pages(final_cursor)
 
     def _confirmed(self, parts: _Parts, pages: Iterator[ChangePage]) -> Iterator[ChangePage]:
         """Pages whose left-out mapped properties still exist (ConfigError otherwise: a mapped
@@ -282,6 +300,10 @@ class HubSpotConnector:
         modified = object_type.modified_property
         reader = RecordReader(self._api, object_type.path_name, properties, modified, self._absent)
         search_path = f"/crm/v3/objects/{object_type.path_name}/search"
+
+        def search(body: dict[str, Any]) -> dict[str, Any]:
+            return self._api.call_ok("POST", search_path, kind="search", body=body)
+
         return _Parts(
             object_type=object_type,
             catalog=PropertyCatalog(
@@ -293,12 +315,8 @@ class HubSpotConnector:
             ),
             reader=reader,
             writer=BatchWriter(self._api, object_type.path_name, self._settings.batch_size, reader),
-            search=SearchCollector(
-                lambda body: self._api.call_ok("POST", search_path, kind="search", body=body),
-                properties,
-                modified,
-                self._absent,
-            ),
+            search=SearchCollector(search, properties, modified, self._absent),
+            search_call=search,
         )
 
     def _check_required(self, object_type: ObjectType) -> None:

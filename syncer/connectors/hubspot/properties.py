@@ -29,7 +29,7 @@ from syncer.settings import PipelineSettings
 
 from .api import HubSpotApi
 from .outcomes import body_of
-from .property_checks import field_type, mapping_problems
+from .property_checks import field_type, is_single_choice, mapping_problems
 
 GROUP_NAME = "syncer"
 log = structlog.get_logger(__name__)
@@ -68,6 +68,16 @@ class PropertyCatalog:
         known = self.definitions()
         names = self._pipeline.hubspot_properties()
         return {name: field_type(known[name]) for name in names if name in known}
+
+    def field_options(self) -> dict[str, frozenset[str]]:
+        """Options of the mapped single-choice enumerations (a multi-checkbox holds several
+        options joined by ';', a boolean checkbox true or false: neither is listed)."""
+        known = self.definitions()
+        return {
+            name: frozenset(str(o.get("value")) for o in known[name].get("options") or [])
+            for name in self._pipeline.hubspot_properties()
+            if name in known and is_single_choice(known[name])
+        }
 
     def is_unique(self, name: str) -> bool:
         return bool(self.definitions().get(name, {}).get("hasUniqueValue"))

@@ -3,7 +3,8 @@
 A mapping that cannot work fails every record at run time (INVALID_OPTION, READ_ONLY_VALUE, a
 number field fed text), so it is reported once, up front, naming the pipeline and the property:
 - a declared mapping `type` must be one the HubSpot property can hold;
-- the HubSpot side of a `values` table must be options of an enumeration (or true/false);
+- the HubSpot side of a `values` table must be options of an enumeration (or true/false), and
+  so must a field's `default`;
 - a read-only or calculated property cannot be written, so it may only flow to the external side.
 """
 
@@ -40,6 +41,14 @@ def field_type(definition: dict[str, Any]) -> FieldType:
     return _FIELD_TYPES.get(str(definition.get("type")), FieldType.TEXT)
 
 
+def is_single_choice(definition: dict[str, Any]) -> bool:
+    """An enumeration holding one of its options (radio, select), not several (checkbox)."""
+    return definition.get("type") == "enumeration" and definition.get("fieldType") not in (
+        "checkbox",
+        "booleancheckbox",
+    )
+
+
 def mapping_problems(
     pipeline: PipelineSettings, definitions: dict[str, dict[str, Any]]
 ) -> list[str]:
@@ -70,9 +79,22 @@ def _type_problems(name: str, mapping: FieldMapping, definition: dict[str, Any])
     ]
 
 
+def _default_problems(name: str, mapping: FieldMapping, definition: dict[str, Any]) -> list[str]:
+    """A default is a HubSpot value: one of the enumeration's options."""
+    if mapping.default is None or not is_single_choice(definition):
+        return []
+    allowed = {str(o.get("value")) for o in definition.get("options") or []}
+    if mapping.default in allowed:
+        return []
+    return [
+        f"{name!r}: default {mapping.default!r} is not an option in HubSpot "
+        f"(options: {', '.join(sorted(allowed)) or 'none'})"
+    ]
+
+
 def _option_problems(name: str, mapping: FieldMapping, definition: dict[str, Any]) -> list[str]:
     if not mapping.values:
-        return []
+        return _default_problems(name, mapping, definition)
     held = field_type(definition)
     if held is FieldType.BOOLEAN:
         allowed = set(_BOOLEAN_VALUES)
@@ -82,7 +104,7 @@ def _option_problems(name: str, mapping: FieldMapping, definition: dict[str, Any
         return [f"{name!r} has a values table but is a HubSpot {definition.get('type')} property"]
     unknown = sorted(set(mapping.values) - allowed)
     if not unknown:
-        return []
+        return _default_problems(name, mapping, definition)
     return [
         f"{name!r}: {', '.join(map(repr, unknown))} "
         f"{'is not an option' if len(unknown) == 1 else 'are not options'} in HubSpot "

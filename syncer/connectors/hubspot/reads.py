@@ -15,6 +15,7 @@ from syncer.records import ChangePage, Cursor, Record
 from .api import HubSpotApi
 from .objects import checked_time, to_record
 from .outcomes import body_of
+from .ranges import ListPage
 from .shapes import next_page, objects_of
 
 BATCH_LIMIT = 100
@@ -80,22 +81,40 @@ class RecordReader:
                     found.append(replace(record, modified_at=archived_at, archived=True))
         return self._complete(found, archived=True)
 
+    def list_page(self, after: str | None) -> ListPage:
+        """One page of live records from `after` (None: the first), and the next page's."""
+        objects, following = self._list_once(after, kind="list", archived=False)
+        records = [to_record(o, self._properties, self._modified, self._absent) for o in objects]
+        return ListPage(self._complete(records, archived=False), following)
+
+    def to_records(self, objects: list[JsonObject]) -> list[Record]:
+        """Records from search answers (every requested property fits in a search body)."""
+        return [to_record(o, self._properties, self._modified, self._absent) for o in objects]
+
+    @property
+    def requested(self) -> list[str]:
+        return list(self._requested)
+
     def _list_pages(self, *, kind: str, archived: bool) -> Iterator[tuple[list[JsonObject], bool]]:
         """(objects, more pages follow) of the list endpoint, `after` paging."""
-        first, _ = _split_by_query_length(self._requested)
         after: str | None = None
         while True:
-            params = [("limit", str(LIST_LIMIT)), *(("properties", p) for p in first)]
-            if archived:
-                params.append(("archived", "true"))
-            if after is not None:
-                params.append(("after", after))
-            body = self._api.call_ok("GET", self._path, kind=kind, params=params)
-            objects = objects_of(body, "listing")
-            after = next_page(body, "listing")
+            objects, after = self._list_once(after, kind=kind, archived=archived)
             yield objects, bool(after)
             if not after:
                 return
+
+    def _list_once(
+        self, after: str | None, *, kind: str, archived: bool
+    ) -> tuple[list[JsonObject], str | None]:
+        first, _ = _split_by_query_length(self._requested)
+        params = [("limit", str(LIST_LIMIT)), *(("properties", p) for p in first)]
+        if archived:
+            params.append(("archived", "true"))
+        if after is not None:
+            params.append(("after", after))
+        body = self._api.call_ok("GET", self._path, kind=kind, params=params)
+        return objects_of(body, "listing"), next_page(body, "listing")
 
     def _complete(self, records: list[Record], *, archived: bool) -> list[Record]:
         """Fill in the properties that did not fit in the list URL, by batch reads."""

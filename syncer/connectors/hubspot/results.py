@@ -36,10 +36,12 @@ def map_batch_results(batch: Sequence[Write], body: dict[str, Any]) -> dict[str,
     for obj in _objects(body, "results"):
         answered = lookup.for_result(obj)
         if answered is not None:
+            properties = obj.get("properties")
             mapped[answered.key] = WriteResult(
                 answered.key,
                 record_id(obj, "batch write answer"),
                 created=obj.get("new") is True,
+                applied=properties if isinstance(properties, dict) else None,
             )
     for write in batch:
         mapped.setdefault(write.key, WriteResult(write.key, None, rejection=UNANSWERED))

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from syncer.connectors.base import Capabilities
 from syncer.connectors.sql.associations import Lists, TableAssociations
 from syncer.connectors.sql.connection import build_engine
+from syncer.connectors.sql.distinct import distinct_values
 from syncer.connectors.sql.engines import SqlEngines
 from syncer.connectors.sql.owners import OwnersTable
 from syncer.connectors.sql.reading import TableReader
@@ -213,6 +214,9 @@ class SqlConnector:
                 setting="match.external",
                 normalised=True,
             )
+
+    def distinct_values(self, field: str, limit: int) -> list[object]:
+        return distinct_values(self._engine, self.counter, self._table(), field, limit)
 
     def close(self) -> None:
         if self._owns_engine:

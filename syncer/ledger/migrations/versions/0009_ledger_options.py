@@ -2,8 +2,8 @@
 hashed under a secret), written when a ledger is first opened with `hash_match_keys` and its
 keys converted (ledger/match_keys.py: the conversion needs the secret, which no migration has).
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
