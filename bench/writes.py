@@ -25,6 +25,7 @@ from typing import Any
 from bench.deploy import deployment, seed_sql
 from bench.procs import TOKEN, run_syncer, sandbox
 from bench.results import show, verdict
+from bench.sidebyside import upsert_by_hand
 
 BURST, WINDOW_SECONDS, LATENCY_MS, BATCH = 100, 10, 100, 100
 RATE = BURST / WINDOW_SECONDS
@@ -77,10 +78,6 @@ def ours(
 def by_hand(contacts: int) -> dict[str, Any]:
     """The hand-written loop with the official client, against the same kind of sandbox."""
     from hubspot import HubSpot  # type: ignore[import-untyped]
-    from hubspot.crm.contacts import (  # type: ignore[import-untyped]
-        BatchInputSimplePublicObjectBatchInputUpsert,
-        SimplePublicObjectBatchInputUpsert,
-    )
     from urllib3.util.retry import Retry
 
     retry = Retry(total=10, backoff_factor=0.5, status_forcelist=(429,), allowed_methods=None)
@@ -89,22 +86,7 @@ def by_hand(contacts: int) -> dict[str, Any]:
     ) as box:
         client = HubSpot(access_token=TOKEN, retry=retry, host=box.url)
         start = time.perf_counter()
-        for first in range(0, contacts, BATCH):
-            inputs = [
-                SimplePublicObjectBatchInputUpsert(
-                    id=f"row{i}@legacy.test",
-                    id_property="email",
-                    properties={
-                        "email": f"row{i}@legacy.test",
-                        "firstname": f"Sql{i}",
-                        "lastname": "S",
-                    },
-                )
-                for i in range(first, min(first + BATCH, contacts))
-            ]
-            client.crm.contacts.batch_api.upsert(
-                BatchInputSimplePublicObjectBatchInputUpsert(inputs=inputs)
-            )
+        upsert_by_hand(client, contacts)  # the same loop the side-by-side times
         seconds = time.perf_counter() - start
         stats = box.stats()
     return {
