@@ -40,6 +40,14 @@ class Sandbox:
             stats: dict[str, int] = response.json()
             return stats
 
+    def trace(self) -> list[dict[str, Any]]:
+        """The API requests the sandbox served (its `/_sandbox/trace`), oldest first."""
+        with self.admin() as client:
+            response = client.get("/_sandbox/trace")
+            response.raise_for_status()
+            entries: list[dict[str, Any]] = response.json()["results"]
+            return entries
+
     def reset_stats(self) -> None:
         with self.admin() as client:
             client.post("/_sandbox/stats/reset").raise_for_status()
@@ -113,6 +121,7 @@ class Measured:
     exit_code: int
     report: dict[str, Any]
     output: str
+    started_at: float = 0.0  # wall time (time.time()) the process was started, for traces
 
 
 def run_syncer(
@@ -132,7 +141,7 @@ def run_syncer(
         "BENCH_PEAK_FILE": str(peak_path),
         **(env or {}),
     }
-    start = time.perf_counter()
+    start, started_at = time.perf_counter(), time.time()
     process = subprocess.Popen(
         [*launcher, "syncer", *args],
         cwd=REPO,
@@ -154,6 +163,7 @@ def run_syncer(
         exit_code=process.returncode,
         report=parse_report(output),
         output=output,
+        started_at=started_at,
     )
 
 

@@ -26,6 +26,7 @@ from bench.deploy import deployment, seed_sql
 from bench.procs import TOKEN, run_syncer, sandbox
 from bench.results import show, verdict
 from bench.sidebyside import upsert_by_hand
+from bench.trace import summary as timeline
 
 BURST, WINDOW_SECONDS, LATENCY_MS, BATCH = 100, 10, 100, 100
 RATE = BURST / WINDOW_SECONDS
@@ -47,6 +48,7 @@ def ours(
         seed_sql(dep, contacts)
         run = run_syncer("migrate", "-c", str(dep.config), profile=profile)
         stats = box.stats()
+        requests = box.trace()
     if run.exit_code != 0:
         raise RuntimeError(f"migrate failed ({run.exit_code}):\n{run.output[-3000:]}")
     minimum_calls = math.ceil(contacts / BATCH) + 1
@@ -62,6 +64,7 @@ def ours(
         "sandbox_stats": stats,
         "ceiling_ratio": ideal / run.seconds,
         "syncer_cpu_seconds": run.cpu_seconds,
+        "timeline": timeline(requests, run.started_at),
     }
     name = f"1 ceiling ratio, writes ({contacts:,}, {latency_ms} ms)"
     show(name, figures)

@@ -2,7 +2,9 @@
 
     GET  /_sandbox/records/{objectType}[?archived=true]   stored records, full property sets
     GET  /_sandbox/stats                                 request counts by kind
-    POST /_sandbox/stats/reset                           zero the counts
+    POST /_sandbox/stats/reset                           zero the counts and the trace
+    GET  /_sandbox/trace                                 API requests served: start_ms, end_ms,
+                                                         method, path, kind, status (trace.py)
     POST /_sandbox/reset                                 forget everything (not the clock)
     POST /_sandbox/clock      {"advance_ms": N}          move the sandbox clock forward
     GET  /_sandbox/faults                                faults still scheduled
@@ -49,6 +51,8 @@ def handle(sandbox: HubSpotSandbox, request: Request) -> Response:
         return Response(200, {"results": records})
     if method == "GET" and path == "stats":
         return Response(200, sandbox.stats())
+    if method == "GET" and path == "trace":
+        return Response(200, {"results": [entry.to_json() for entry in sandbox.trace()]})
     if method == "POST" and path == "stats/reset":
         sandbox.reset_stats()
         return Response(204)

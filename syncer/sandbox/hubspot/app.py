@@ -33,6 +33,7 @@ from syncer.sandbox.hubspot.portal import Call, Portal
 from syncer.sandbox.hubspot.render import record_json
 from syncer.sandbox.hubspot.router import RECORD_WRITES, Route, find_route, read_as_hubspot
 from syncer.sandbox.hubspot.schema import ObjectTypeSpec
+from syncer.sandbox.hubspot.trace import RequestTrace, TracedRequest
 from syncer.sandbox.hubspot.webhooks import WebhookQueue, deliver
 from syncer.sandbox.hubspot.wire import (
     Request,
@@ -57,6 +58,7 @@ class HubSpotSandbox:
         self._lock = threading.RLock()
         self._ids = random.Random(self.config.seed)
         self._stats: Counter[str] = Counter()
+        self._trace = RequestTrace()
         self._limiter = RateLimiter(self.config)
         self._faults = FaultPlan(self.config.seed, self.config.fault_rate)
         self.portal = Portal(self.config, self.now_ms())
@@ -79,7 +81,7 @@ class HubSpotSandbox:
         elif request.path.startswith(OAUTH_PREFIX) and self._oauth is not None:
             response = self._oauth_call(self._oauth, request)
         else:
-            response = self._api(request)
+            response = self._traced_api(request)
         if response is None:  # a `drop` fault: the server closes the connection unanswered
             raise ConnectionDropped(f"{request.method} {request.path}: dropped without an answer")
         # Like any HTTP origin, HubSpot dates its answers; the sandbox's date is its own clock.
@@ -115,6 +117,11 @@ class HubSpotSandbox:
     def reset_stats(self) -> None:
         with self._lock:
             self._stats.clear()
+        self._trace.clear()
+
+    def trace(self) -> list[TracedRequest]:
+        """The API requests served (trace.py), oldest first; `reset_stats` clears it too."""
+        return self._trace.entries()
 
     def add_owner(self, spec: dict[str, Any]) -> dict[str, Any]:
         """Seed an owner (HubSpot's owners API is read-only); returns it as the API shows it."""
@@ -160,6 +167,7 @@ class HubSpotSandbox:
             self._webhooks = WebhookQueue(self.config)
             self._listen_for_webhooks()
             self._stats.clear()
+            self._trace.clear()
             self._limiter.reset()
             self._faults.clear()
 
@@ -179,10 +187,21 @@ class HubSpotSandbox:
 
     # -- request handling --------------------------------------------------------------------
 
-    def _api(self, request: Request) -> Response | None:
-        """The answer, or None when a scheduled fault drops the connection instead."""
+    def _traced_api(self, request: Request) -> Response | None:
+        start = self._clock() * 1000
         read_as_hubspot(request, self.config)
         routed = find_route(request.method, request.path)
+        response = self._api(request, routed)
+        kind = routed[0].kind if routed else "unrouted"
+        status = response.status if response is not None else None
+        end = self._clock() * 1000
+        self._trace.record(TracedRequest(start, end, request.method, request.path, kind, status))
+        return response
+
+    def _api(
+        self, request: Request, routed: tuple[Route, dict[str, str]] | None
+    ) -> Response | None:
+        """The answer, or None when a scheduled fault drops the connection instead."""
         refused = self._refusal(request, routed)
         if refused is not None:
             stat, error = refused
