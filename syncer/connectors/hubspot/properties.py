@@ -137,37 +137,33 @@ class PropertyCatalog:
         name = self._pipeline.external_id_property
         existing = self.definitions().get(name)
         if existing is None:
-            self._ensure_group()
-            existing = self._create_unique_property(name)
+            group_refusal = self._create_group()
+            existing = self._create_unique_property(name, group_refusal)
         if not existing.get("hasUniqueValue") and not self._plain_external_id:
             raise ConfigError(
                 f"pipeline {self._pipeline.name!r}: HubSpot property {name!r} exists but is not "
                 "unique (hasUniqueValue); choose another external_id_property"
             )
 
-    def _ensure_group(self) -> None:
-        if self._has_group():
-            return
+    def _create_group(self) -> str:
+        """Create syncer's property group: '' when created, else HubSpot's refusal. Not read
+        first: a group already there (an earlier pipeline's, another replica's) is refused as a
+        duplicate, which costs the call a read would, one round trip sooner."""
         body = {"name": GROUP_NAME, "label": "syncer", "displayOrder": -1}
         exchange = self._api.call(
             "POST", f"{self._path}/groups", kind="properties/groups", body=body
         )
-        # A refusal may mean another replica created it first: believe a fresh read.
-        if not exchange.ok and not self._has_group():
-            raise FatalError(
-                f"cannot create HubSpot property group {GROUP_NAME!r}: {exchange.outcome.detail}"
-            )
+        return "" if exchange.ok else exchange.outcome.detail
 
-    def _has_group(self) -> bool:
-        groups = self._api.call_ok("GET", f"{self._path}/groups", kind="properties/groups")
-        return any(g.get("name") == GROUP_NAME for g in groups.get("results", []))
-
-    def _create_unique_property(self, name: str) -> dict[str, Any]:
+    def _create_unique_property(self, name: str, group_refusal: str) -> dict[str, Any]:
         created, detail = self._create_property(name, unique=True)
         if created is None and self._plain_external_id:
             log.info("hubspot.external_id_not_unique", property=name, refused=detail)
             created, detail = self._create_property(name, unique=False)
         if created is None:
+            if group_refusal:  # perhaps why: the group it goes in could not be created
+                detail += f" (creating its property group {GROUP_NAME!r} was refused too: "
+                detail += f"{group_refusal})"
             raise FatalError(f"cannot create HubSpot property {name!r}: {detail}")
         return created
 
