@@ -135,6 +135,18 @@ class DescribesOptions(Protocol):
 
 
 @runtime_checkable
+class ReadsAhead(Protocol):
+    """A side whose reads wait on a network round trip may start reading its full listing's
+    first page while the run's set-up calls are made (HubSpot)."""
+
+    def read_ahead(self) -> None:
+        """The run lists this side in full (`changes(None, until)`) once set up: start reading.
+        What the listing then shows is as it would have been without (its cursor held back to
+        when the read started; a write in between drops what was read)."""
+        ...
+
+
+@runtime_checkable
 class ListsValues(Protocol):
     """A side that can say which values a field holds across its records (a SQL column's
     distinct values), so `syncer check` names those no `values` table maps."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 import uuid
 
+from syncer.connectors.base import ReadsAhead
 from syncer.engine import failpoints, reconcile
 from syncer.engine.collector_pacing import fewer_collections
 from syncer.engine.compiled import compiled_mapping
@@ -74,6 +75,10 @@ def run_pipeline(ctx: PipelineRun, mode: Mode) -> RunReport:
 
 
 def _run(ctx: PipelineRun, mode: Mode, epoch: int, report: RunReport) -> None:
+    if mode is Mode.MIGRATE:  # lists both sides in full: start while the set-up calls go
+        for connector in ctx.connectors.values():
+            if isinstance(connector, ReadsAhead):
+                connector.read_ahead()
     fieldmap = _prepare(ctx)
     if not ctx.dry_run:
         reconcile.pending_intents(

@@ -48,6 +48,7 @@ from .objects import decode_cursor, encode_cursor, epoch_ms
 from .owners import Owner, list_owners, owner_emails
 from .parts import Parts, build_parts
 from .property_checks import warn_required_unmapped
+from .read_ahead import FirstPageAhead
 from .relation_writes import RelationWriter
 from .type_resolver import TypeResolver
 
@@ -101,6 +102,7 @@ class HubSpotConnector:
         self._relations: AssociationFields | None = None
         self._relations_lock = threading.Lock()
         self._owner_emails: dict[str, str] | None = None
+        self._ahead: FirstPageAhead | None = None
 
     @property
     def object_type(self) -> ObjectType:
@@ -119,11 +121,22 @@ class HubSpotConnector:
     def field_options(self) -> dict[str, frozenset[str]]:
         return self._parts().catalog.field_options()
 
+    def read_ahead(self) -> None:
+        """Start reading the full listing's first page (read_ahead.py)."""
+        if self._ahead is None:
+            self._ahead = FirstPageAhead(self._parts().reader.list_page)
+        self._ahead.start(self._clock())
+
     def changes(self, since: Cursor | None, until: datetime) -> Iterator[ChangePage]:
         parts = self._parts()
+        ahead = self._ahead.take() if self._ahead is not None and since is None else None
+        if ahead is not None:  # what a page read earlier shows is as of then
+            until = min(until, self._api.server_clock.latest(ahead[1]), ahead[1])
         until_ms = epoch_ms(self.signpost(until))
         if since is None:
-            pages = list_all(parts, self._settings.listing_readers, encode_cursor(until_ms))
+            first = ahead[0] if ahead is not None else None
+            readers = self._settings.listing_readers
+            pages = list_all(parts, readers, encode_cursor(until_ms), first)
         else:
             overlap = timedelta(seconds=self._pipeline.overlap_seconds) // timedelta(milliseconds=1)
             lower_ms = decode_cursor(since) - overlap
@@ -164,6 +177,7 @@ class HubSpotConnector:
         return normalise_email(value) if field == EMAIL else str(value)
 
     def write(self, writes: Sequence[Write]) -> list[WriteResult]:
+        self._drop_read_ahead()
         parts = self._parts()
         relations, lookup = self._fields_io(), self._lookup(parts)
         if relations.any or lookup is not None:
@@ -176,6 +190,7 @@ class HubSpotConnector:
         return results
 
     def archive(self, ids: Sequence[str]) -> list[WriteResult]:
+        self._drop_read_ahead()
         return self._parts().writer.archive(ids)
 
     def archived_since(self, since: datetime) -> list[Record]:
@@ -211,7 +226,13 @@ class HubSpotConnector:
             return self._owner_emails
 
     def close(self) -> None:
+        self._drop_read_ahead()  # its read ends before the client closes under it
         self._api.close()
+
+    def _drop_read_ahead(self) -> None:
+        """A write may change what a page read ahead shows: the listing reads it again."""
+        if self._ahead is not None:
+            self._ahead.drop()
 
     def _parts(self) -> Parts:
         with self._lock:

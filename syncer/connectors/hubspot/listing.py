@@ -4,24 +4,40 @@ so a property deleted since the run started comes back absent, not null)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 
 from syncer.records import ChangePage, Cursor
 
 from .parts import Parts
-from .ranges import RangedListing
+from .ranges import ListPage, RangedListing
 
 
-def list_all(parts: Parts, readers: int, final_cursor: Cursor) -> Iterator[ChangePage]:
+def list_all(
+    parts: Parts, readers: int, final_cursor: Cursor, first: ListPage | None = None
+) -> Iterator[ChangePage]:
     """Every live record: one list cursor, or with `readers` > 1 (`listing_readers`) the list
-    cursor and searches over id ranges at once (ranges.py)."""
+    cursor and searches over id ranges at once (ranges.py). `first`: the list's first page,
+    read already (read_ahead.py)."""
     reader = parts.reader
     if readers <= 1:
-        return reader.list_all(final_cursor)
+        return reader.list_all(final_cursor, first)
+    list_page = reader.list_page if first is None else _starting_with(first, reader.list_page)
     listing = RangedListing(
-        reader.list_page, parts.search_call, reader.to_records, reader.requested, readers - 1
+        list_page, parts.search_call, reader.to_records, reader.requested, readers - 1
     )
     return listing.pages(final_cursor)
+
+
+def _starting_with(
+    first: ListPage, read: Callable[[str | None], ListPage]
+) -> Callable[[str | None], ListPage]:
+    """`read`, with `first` standing in for the first page the first time it is asked for."""
+    unused = [first]
+
+    def list_page(after: str | None) -> ListPage:
+        return unused.pop() if after is None and unused else read(after)
+
+    return list_page
 
 
 def confirmed(

@@ -57,10 +57,15 @@ class RecordReader:
         )
         return [record for answer in answers for record in answer]
 
-    def list_all(self, final_cursor: Cursor) -> Iterator[ChangePage]:
-        """Every live record, a page of up to 100 at a time; the last page carries the cursor."""
-        pages = self._list_pages(kind="list", archived=False)
-        for objects, more in pages:
+    def list_all(self, final_cursor: Cursor, first: ListPage | None = None) -> Iterator[ChangePage]:
+        """Every live record, a page of up to 100 at a time; the last page carries the cursor.
+        `first`: the first page, read already (read_ahead.py)."""
+        if first is not None:
+            yield ChangePage(first.records, None if first.after else final_cursor)
+            if not first.after:
+                return
+        after = first.after if first is not None else None
+        for objects, more in self._list_pages(kind="list", archived=False, after=after):
             records = [
                 to_record(o, self._properties, self._modified, self._absent) for o in objects
             ]
@@ -95,9 +100,10 @@ class RecordReader:
     def requested(self) -> list[str]:
         return list(self._requested)
 
-    def _list_pages(self, *, kind: str, archived: bool) -> Iterator[tuple[list[JsonObject], bool]]:
-        """(objects, more pages follow) of the list endpoint, `after` paging."""
-        after: str | None = None
+    def _list_pages(
+        self, *, kind: str, archived: bool, after: str | None = None
+    ) -> Iterator[tuple[list[JsonObject], bool]]:
+        """(objects, more pages follow) of the list endpoint, `after` paging from `after`."""
         while True:
             objects, after = self._list_once(after, kind=kind, archived=archived)
             yield objects, bool(after)
