@@ -168,16 +168,16 @@ SECONDS_TO_UTC_MIDNIGHT = 86_400 - FROZEN_SECONDS % 86_400
 
 def test_the_daily_budget_refuses_before_sending_once_the_server_says_none_is_left() -> None:
     clock = StepClock()
-    app = sandbox(clock=clock, daily_limit=7)
+    app = sandbox(clock=clock, daily_limit=6)
     hubspot = connect(app, clock=clock.now, daily_limit=625_000)  # headers correct it
-    hubspot.prepare()  # 4 calls: 3 left
+    hubspot.prepare()  # 3 calls: 3 left
     for _ in range(3):
         hubspot.fetch(["1"])
     with pytest.raises(RateLimited) as refused:
         hubspot.fetch(["1"])
     assert refused.value.policy == "DAILY"
     assert refused.value.retry_after == SECONDS_TO_UTC_MIDNIGHT
-    assert app.stats()["requests"] == hubspot.counter.calls == 7  # nothing sent in vain
+    assert app.stats()["requests"] == hubspot.counter.calls == 6  # nothing sent in vain
 
 
 def spend_the_day_elsewhere(app: HubSpotSandbox, requests: int) -> None:
@@ -212,9 +212,9 @@ def test_a_daily_429_parks_at_once_and_the_run_resumes_after_midnight() -> None:
     # flight, whether the second had left before the first's 429 came back was down to the
     # thread scheduler: this test failed under load (two 429s); the case is the next test's.
     clock = StepClock()
-    app = sandbox(clock=clock, daily_limit=6)
+    app = sandbox(clock=clock, daily_limit=5)
     hubspot = connect(app, clock=clock.now, max_in_flight=1)
-    hubspot.prepare()  # 4 calls; the headers say 2 are left
+    hubspot.prepare()  # 3 calls; the headers say 2 are left
     spend_the_day_elsewhere(app, 2)
     writes = [contact(n) for n in range(150)]
     with pytest.raises(RateLimited) as refused:
@@ -232,11 +232,11 @@ def test_a_daily_429_on_batches_in_flight_together_sends_nothing_after_them() ->
     # Both batches left before either answer came back: both are refused by the server (we
     # believed 4 were left), and the third, which our count still allowed, is never sent.
     clock = StepClock()
-    app = sandbox(clock=clock, daily_limit=8)
+    app = sandbox(clock=clock, daily_limit=7)
     hubspot = HubSpotConnector(
         settings(max_in_flight=2), pipeline(), transport=Together(app, 2), clock=clock.now
     )
-    hubspot.prepare()  # 4 calls; the headers say 4 are left
+    hubspot.prepare()  # 3 calls; the headers say 4 are left
     spend_the_day_elsewhere(app, 4)
     with pytest.raises(RateLimited) as refused:
         hubspot.write([contact(n) for n in range(250)])
@@ -329,7 +329,7 @@ url = "sqlite:///x.db"
 
 def test_connectors_on_one_portal_share_its_budgets() -> None:
     clock = StepClock()
-    app = sandbox(clock=clock, daily_limit=6)
+    app = sandbox(clock=clock, daily_limit=5)
     shared = PortalBudgets.from_settings(settings(burst_limit=50), now=clock.now)
     first, second = (
         HubSpotConnector(
@@ -341,10 +341,10 @@ def test_connectors_on_one_portal_share_its_budgets() -> None:
         )
         for _ in range(2)
     )
-    first.prepare()  # 4 calls: the headers say 2 are left today
+    first.prepare()  # 3 calls: the headers say 2 are left today
     second.fetch(["1"])
     second.fetch(["1"])
-    assert shared.burst.in_window() == 6 and shared.burst.limit == 50
+    assert shared.burst.in_window() == 5 and shared.burst.limit == 50
     with pytest.raises(RateLimited):
         first.fetch(["1"])  # refused before sending: the other connector used the last ones
     assert app.stats().get("rate_limited", 0) == 0
