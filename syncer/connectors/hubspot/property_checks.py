@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from syncer.records import FieldType, Side
-from syncer.settings import FieldMapping, PipelineSettings
+from syncer.settings_pipeline import FieldMapping, PipelineSettings
 
 _FIELD_TYPES = {
     "string": FieldType.TEXT,
