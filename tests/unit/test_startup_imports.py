@@ -33,6 +33,7 @@ NOT_FOR_A_SQLITE_MIGRATION = (
     "syncer.service.daemon",
     "syncer.sandbox",
     "syncer.demo",
+    "syncer.status_view",
 )
 
 # Runs the CLI; prints the loaded module names when it exits (or, with a port, when the first
