@@ -16,7 +16,7 @@ from syncer.ledger.values import Link, value_hash
 from syncer.mapping.apply import Canonical, FieldMap, FieldSpec
 from syncer.mapping.references import AssociationRef, is_pending
 from syncer.policies import ConflictPolicy, DeletePolicy
-from syncer.records import Record, Side
+from syncer.records import Record, Rejection, RejectionKind, Side
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +70,9 @@ class Policy:
     # HubSpot records are told their twin's external id (off: a one-way extraction that pairs
     # again by its match key; see PipelineSettings.stamp_external_id).
     stamps_external_id: bool = True
+    # Fields whose blank is never copied across (the match key, the unique id property): a
+    # record left without its key (a swap's giver whose new key was refused) is quarantined.
+    keys: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,12 +100,15 @@ class PairPlan:
     # Association fields whose base this plan sets: the value both sides hold after it (the
     # ledger keeps it as edges, so a target's archive finds the records pointing at it).
     agreed: dict[str, str | None] = field(default_factory=dict)
+    # Writes refused before they are sent, by target side: a blank key this plan will not copy.
+    refused: dict[Side, Rejection] = field(default_factory=dict)
 
     @property
     def is_noop(self) -> bool:
         """Nothing to send and nothing new to remember."""
         pair, link = self.pair, self.pair.link
-        quiet = not self.writes and self.archive_on is None and not self.stamp_external_id
+        sends = self.writes or self.refused or self.stamp_external_id
+        quiet = not sends and self.archive_on is None
         if link is None:  # nothing to remember unless this plan pairs two records
             return quiet and not (pair.hubspot is not None and pair.external is not None)
         remembered = encode_sides(self.archived) == link.archived_on
@@ -268,9 +274,9 @@ def _merge_field(plan: PairPlan, spec: FieldSpec, base: str | None, policy: Poli
         source = edited.other
         if overruled(spec) and not spec.flows_to(source) and source in seen:
             # A one-way field edited where it flows to: its source of truth wins (one_way.py).
-            _copy(plan, spec, source, seen[source])
+            _carry(plan, spec, source, seen[source], policy)
             return
-        _copy(plan, spec, edited, seen[edited])
+        _carry(plan, spec, edited, seen[edited], policy)
         return
     winner = _winner(pair, spec, seen, policy)
     if pair.link is None:  # a first link: no base to tell which side changed; not a conflict
@@ -279,7 +285,7 @@ def _merge_field(plan: PairPlan, spec: FieldSpec, base: str | None, policy: Poli
         hub, ext = seen[Side.HUBSPOT], seen[Side.EXTERNAL]
         conflict = FieldConflict(key, value_hash(hub), value_hash(ext), winner, hub, ext)
         plan.conflicts.append(conflict)
-    _copy(plan, spec, winner, seen[winner])
+    _carry(plan, spec, winner, seen[winner], policy)
 
 
 def overruled(spec: FieldSpec) -> bool:
@@ -292,6 +298,26 @@ def overruled(spec: FieldSpec) -> bool:
 def _fill_in(pair: Pair, seen: dict[Side, str | None]) -> bool:
     """On a first link, a value against no value is a fill-in, not a disagreement."""
     return pair.link is None and (seen[Side.HUBSPOT] is None) != (seen[Side.EXTERNAL] is None)
+
+
+def _carry(
+    plan: PairPlan, spec: FieldSpec, source: Side, text: str | None, policy: Policy
+) -> None:
+    """Copy a value across, unless it is a blank key: that the twin keeps, and the blank
+    record is refused (quarantined, its base kept, so it is planned again)."""
+    target = source.other
+    if spec.hubspot not in policy.keys or text not in (None, ""):
+        _copy(plan, spec, source, text)
+    elif spec.flows_to(target) and target not in plan.archived:
+        blank = plan.pair.version(source)
+        assert blank is not None  # a value seen this run is a version's
+        plan.refused[target] = Rejection(
+            RejectionKind.REQUIRED_MISSING,
+            "BLANK_MATCH_KEY",
+            f"{source.value} record {blank.id} has no {spec.hubspot!r}; a "
+            f"blank key is never copied onto its twin in {target.value}: give it a key again",
+            spec.hubspot,
+        )
 
 
 def _copy(plan: PairPlan, spec: FieldSpec, source: Side, text: str | None) -> None:

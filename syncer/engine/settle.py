@@ -290,7 +290,8 @@ def source_id(plan: PairPlan, target: Side) -> str | None:
 def _source(plan: PairPlan, target: Side) -> tuple[Side, str | None]:
     """The record a failed write is quarantined under: the one whose change it carried, or,
     for a bare external-id stamp, the HubSpot record itself (re-reading it retries the stamp)."""
-    if target is Side.HUBSPOT and Side.HUBSPOT not in plan.writes:
+    bare_stamp = Side.HUBSPOT not in plan.writes and Side.HUBSPOT not in plan.refused
+    if target is Side.HUBSPOT and bare_stamp:
         return Side.HUBSPOT, known_id(plan, Side.HUBSPOT)
     return target.other, source_id(plan, target)
 
