@@ -9,7 +9,7 @@ out not to exist is archived, not an error.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import structlog
@@ -19,11 +19,13 @@ from syncer.engine.observer import ChunkCommitted, SideWrites
 from syncer.engine.plan import PairPlan, encode_sides
 from syncer.engine.read_back import NOT_APPLIED, NotApplied
 from syncer.ledger.values import (
+    CLEAR_KEYS,
     Commit,
     ConflictRecord,
     EdgeSet,
     Intent,
     Link,
+    MatchKeyForm,
     Rejected,
     newest_stamp,
     value_hash,
@@ -88,8 +90,9 @@ class Settler:
     conflict_policy: ConflictPolicy
     tally: Tally
     edge_targets: dict[str, str] = field(default_factory=dict)  # association field: pipeline
-    # A match key as the ledger keeps it (Ledger.stored_key): hashed with hash_match_keys.
-    stored_key: Callable[[str | None], str | None] = lambda key: key
+    # How the ledger keeps match keys (Ledger.key_form): with hash_match_keys, a key is stored
+    # as its hash, quoted by no refusal and kept by no conflict.
+    keys: MatchKeyForm = CLEAR_KEYS
 
     def commit_for(
         self,
@@ -109,7 +112,7 @@ class Settler:
 
     def _settle(self, plan: PairPlan, outcome: Outcome, commit: Commit) -> None:
         pair = plan.pair
-        gone = _quarantine_failures(plan, outcome, commit)
+        gone = _quarantine_failures(plan, outcome, commit, self._redactor(plan))
         hub_id = outcome.ids.get(Side.HUBSPOT) or known_id(plan, Side.HUBSPOT)
         ext_id = outcome.ids.get(Side.EXTERNAL) or known_id(plan, Side.EXTERNAL)
         create_failed = plan.create_on is not None and plan.create_on not in outcome.ids
@@ -165,25 +168,44 @@ class Settler:
             if (
                 self.match_property is not None and self.match_property in values
             ):  # copied, even as None: a cleared key holds none
-                return self.stored_key(values[self.match_property])
+                return self.keys.stored(values[self.match_property])
         key, link = plan.pair.match_key, plan.pair.link
         if link is not None and key == link.match_key:
             return key  # remembered, not read (match_sides.current_key): stored already
-        return self.stored_key(key)
+        return self.keys.stored(key)
+
+    def _redactor(self, plan: PairPlan) -> Callable[[str], str]:
+        """A side's refusal message as the ledger may keep it: the pair's keys, as read and as
+        written, shown as their hashes when keys are hashed."""
+        if not self.keys.hashed or self.match_property is None:
+            return lambda text: text
+        name, pair = self.match_property, plan.pair
+        keys = [v.values.get(name) for v in (pair.hubspot, pair.external) if v is not None]
+        keys += [values.get(name) for values in plan.writes.values()]
+        return lambda text: self.keys.redact(text, keys)
+
+    def _kept(self, conflict: ConflictRecord) -> ConflictRecord:
+        """A conflict as the ledger logs it: with hashed keys a match key's values are not
+        kept at all (a redacted value could not be written back by `conflicts resolve`)."""
+        if not self.keys.hashed or conflict.field != self.match_property:
+            return conflict
+        return replace(conflict, hubspot_value=None, external_value=None, values_kept=False)
 
     def _conflicts(self, plan: PairPlan, hub_id: str, ext_id: str, commit: Commit) -> None:
         for c in plan.conflicts:
             commit.conflicts.append(
-                ConflictRecord(
-                    hub_id,
-                    ext_id,
-                    c.field,
-                    c.hubspot_hash,
-                    c.external_hash,
-                    c.winner,
-                    self.conflict_policy.value,
-                    c.hubspot_value,
-                    c.external_value,
+                self._kept(
+                    ConflictRecord(
+                        hub_id,
+                        ext_id,
+                        c.field,
+                        c.hubspot_hash,
+                        c.external_hash,
+                        c.winner,
+                        self.conflict_policy.value,
+                        c.hubspot_value,
+                        c.external_value,
+                    )
                 )
             )
         self.tally.conflicts += len(plan.conflicts)
@@ -195,16 +217,18 @@ class Settler:
             for item in fields:
                 values = {side: item.kept, side.other: item.sent}
                 commit.conflicts.append(
-                    ConflictRecord(
-                        hub_id,
-                        ext_id,
-                        item.field,
-                        value_hash(values[Side.HUBSPOT]),
-                        value_hash(values[Side.EXTERNAL]),
-                        side,
-                        NOT_APPLIED,
-                        values[Side.HUBSPOT],
-                        values[Side.EXTERNAL],
+                    self._kept(
+                        ConflictRecord(
+                            hub_id,
+                            ext_id,
+                            item.field,
+                            value_hash(values[Side.HUBSPOT]),
+                            value_hash(values[Side.EXTERNAL]),
+                            side,
+                            NOT_APPLIED,
+                            values[Side.HUBSPOT],
+                            values[Side.EXTERNAL],
+                        )
                     )
                 )
                 log.warning(
@@ -222,9 +246,12 @@ def _moved(before: Link, after: Link) -> bool:
     return before.archived_on != after.archived_on or before.hubspot_id != after.hubspot_id
 
 
-def _quarantine_failures(plan: PairPlan, outcome: Outcome, commit: Commit) -> frozenset[Side]:
-    """Quarantine the source records of failed writes; return the sides whose linked record
-    turned out to be gone (an update found nothing): those are archived, not errors."""
+def _quarantine_failures(
+    plan: PairPlan, outcome: Outcome, commit: Commit, redact: Callable[[str], str]
+) -> frozenset[Side]:
+    """Quarantine the source records of failed writes (their messages through `redact`);
+    return the sides whose linked record turned out to be gone (an update found nothing):
+    those are archived, not errors."""
     gone: set[Side] = set()
     for side, rejection in outcome.failed.items():
         if plan.pair.link is not None and rejection.kind is RejectionKind.NOT_FOUND:
@@ -239,7 +266,7 @@ def _quarantine_failures(plan: PairPlan, outcome: Outcome, commit: Commit) -> fr
                     source_id,
                     _operation(plan, side),
                     rejection.code,
-                    rejection.message,
+                    redact(rejection.message),
                     rejection.property,
                     fingerprint(version) if version is not None else None,
                 )
@@ -254,7 +281,7 @@ def _quarantine_failures(plan: PairPlan, outcome: Outcome, commit: Commit) -> fr
                 hub.id,
                 "stamp",
                 failure.code,
-                failure.message,
+                redact(failure.message),
                 failure.property,
                 fingerprint(hub),
             )

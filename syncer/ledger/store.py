@@ -87,6 +87,11 @@ class Ledger:
         """A match key as this ledger keeps it in links (Link.match_key) and intents."""
         return self._keys.stored(key)
 
+    @property
+    def key_form(self) -> MatchKeyForm:
+        """How this ledger keeps match keys: what the engine quotes of a key (MatchKeyForm)."""
+        return self._keys
+
     def close(self) -> None:
         self._engine.dispose()
 
@@ -169,7 +174,7 @@ class Ledger:
             if self._links_growth.doubled(sum(1 for link in commit.links if link.id is None)):
                 refresh_statistics(conn)
             log_conflicts(conn, pipeline, run_id, commit.conflicts, now)
-            quarantine.add(conn, pipeline, commit.rejected, now)
+            quarantine.add(conn, pipeline, self._redacted(commit.rejected), now)
             for side, ids in commit.synced.items():
                 quarantine.clear(conn, pipeline, side, ids)
             journal.resolve_intents(conn, commit.intents_applied, "applied")
@@ -179,6 +184,11 @@ class Ledger:
             relations.save_edges(conn, pipeline, commit.edges)
             if commit.revisit_targets:
                 relations.queue_revisits(conn, pipeline, commit.revisit_targets, now)
+
+    def _redacted(self, items: Sequence[Rejected]) -> list[Rejected]:
+        """Refusals as the ledger keeps them: with hash_match_keys, no email in any message,
+        whoever wrote it (the engine names the keys it knows; this catches the rest)."""
+        return [replace(r, message=self._keys.redact(r.message)) for r in items]
 
     # -- relations: pending references, edges, revisits, sweeps (relations.py) ---------------
 
