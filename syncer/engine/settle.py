@@ -9,19 +9,17 @@ out not to exist is archived, not an error.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
-import structlog
-
 from syncer.engine.backoff import fingerprint
+from syncer.engine.conflict_rows import ConflictLog
 from syncer.engine.observer import ChunkCommitted, SideWrites
 from syncer.engine.plan import PairPlan, encode_sides
-from syncer.engine.read_back import NOT_APPLIED, NotApplied
+from syncer.engine.read_back import NotApplied
 from syncer.ledger.values import (
     CLEAR_KEYS,
     Commit,
-    ConflictRecord,
     EdgeSet,
     Intent,
     Link,
@@ -33,8 +31,6 @@ from syncer.ledger.values import (
 from syncer.mapping.references import split_keys
 from syncer.policies import ConflictPolicy
 from syncer.records import Rejection, RejectionKind, Side
-
-log = structlog.get_logger(__name__)
 
 
 @dataclass(slots=True)
@@ -151,8 +147,10 @@ class Settler:
             commit.synced.setdefault(Side.HUBSPOT, []).append(hub_id)
         if Side.HUBSPOT not in outcome.failed:
             commit.synced.setdefault(Side.EXTERNAL, []).append(ext_id)
-        self._conflicts(plan, hub_id, ext_id, commit)
-        self._not_applied(outcome, hub_id, ext_id, commit)
+        logged = ConflictLog(self.conflict_policy, self.match_property, self.keys)
+        found = logged.planned(plan, hub_id, ext_id) + logged.not_applied(outcome, hub_id, ext_id)
+        commit.conflicts += found
+        self.tally.conflicts += len(found)
 
     def _edges(self, plan: PairPlan, base: dict[str, str], ext_id: str, commit: Commit) -> None:
         """The association values both sides hold now, as edges (a failed write's are not)."""
@@ -183,62 +181,6 @@ class Settler:
         keys = [v.values.get(name) for v in (pair.hubspot, pair.external) if v is not None]
         keys += [values.get(name) for values in plan.writes.values()]
         return lambda text: self.keys.redact(text, keys)
-
-    def _kept(self, conflict: ConflictRecord) -> ConflictRecord:
-        """A conflict as the ledger logs it: with hashed keys a match key's values are not
-        kept at all (a redacted value could not be written back by `conflicts resolve`)."""
-        if not self.keys.hashed or conflict.field != self.match_property:
-            return conflict
-        return replace(conflict, hubspot_value=None, external_value=None, values_kept=False)
-
-    def _conflicts(self, plan: PairPlan, hub_id: str, ext_id: str, commit: Commit) -> None:
-        for c in plan.conflicts:
-            commit.conflicts.append(
-                self._kept(
-                    ConflictRecord(
-                        hub_id,
-                        ext_id,
-                        c.field,
-                        c.hubspot_hash,
-                        c.external_hash,
-                        c.winner,
-                        self.conflict_policy.value,
-                        c.hubspot_value,
-                        c.external_value,
-                    )
-                )
-            )
-        self.tally.conflicts += len(plan.conflicts)
-
-    def _not_applied(self, outcome: Outcome, hub_id: str, ext_id: str, commit: Commit) -> None:
-        """A write the side accepted and did not apply is a conflict it decided itself: its
-        kept value stands (the next pass copies it back), and the operator is told."""
-        for side, fields in outcome.not_applied.items():
-            for item in fields:
-                values = {side: item.kept, side.other: item.sent}
-                commit.conflicts.append(
-                    self._kept(
-                        ConflictRecord(
-                            hub_id,
-                            ext_id,
-                            item.field,
-                            value_hash(values[Side.HUBSPOT]),
-                            value_hash(values[Side.EXTERNAL]),
-                            side,
-                            NOT_APPLIED,
-                            values[Side.HUBSPOT],
-                            values[Side.EXTERNAL],
-                        )
-                    )
-                )
-                log.warning(
-                    "write not applied",
-                    side=side.value,
-                    record=hub_id if side is Side.HUBSPOT else ext_id,
-                    field=item.field,
-                    reason=f"{side.value} accepted the value and kept its own; its value stands",
-                )
-            self.tally.conflicts += len(fields)
 
 
 def _moved(before: Link, after: Link) -> bool:

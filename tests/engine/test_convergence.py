@@ -503,7 +503,7 @@ def test_a_record_found_gone_by_an_update_archives_its_twin(world: World) -> Non
     assert world.ext.rows[ext_id].archived
 
 
-def test_issue13_clearing_a_linked_email_is_quarantined_never_copied(world: World) -> None:
+def test_issue3_clearing_a_linked_email_is_quarantined_never_copied(world: World) -> None:
     """A blank match key is never carried across (it was, and erased the twin's email): the
     cleared record is quarantined naming it and the key, its twin keeps the email, and a new
     email given to it later goes through."""

@@ -118,7 +118,7 @@ def _take_email_in_hubspot(dep: Deployment, email: str) -> str:
 
 
 @pytest.mark.parametrize("sql_url", ["sqlite"], indirect=True)
-def test_t39_a_cleared_contact_whose_key_was_taken_is_quarantined_never_carried_blank(
+def test_t39_issue3_a_cleared_contact_whose_key_was_taken_is_quarantined_never_carried_blank(
     tmp_path: Path, sql_url: str, unique_name: str
 ) -> None:
     """Issue 13: the rerun cannot give the cleared contact its key (another contact took it

@@ -150,7 +150,7 @@ def _at_rest(dep: Deployment, tmp_path: Path) -> bytes:
 
 
 @pytest.mark.parametrize("sql_url", ["sqlite"], indirect=True)
-def test_issue13_a_hashed_ledger_quotes_no_email_in_quarantine_or_conflicts(
+def test_issue6_a_hashed_ledger_quotes_no_email_in_quarantine_or_conflicts(
     tmp_path: Path, sql_url: str, unique_name: str, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """With hash_match_keys on, a duplicate refused by the matcher, one refused before it is

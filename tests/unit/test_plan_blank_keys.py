@@ -82,7 +82,7 @@ BLANK_ROWS = [
 
 
 @pytest.mark.parametrize("row", BLANK_ROWS)
-def test_issue13_a_blank_match_key_is_refused_not_carried(row: Row) -> None:
+def test_issue3_a_blank_match_key_is_refused_not_carried(row: Row) -> None:
     result = _plan(row.hub, row.ext, conflict=row.conflict, hub_at=row.hub_at)
     assert row.key not in result.writes.get(row.refused_on, {})
     assert result.base[row.key] == _plan({}, {}).base[row.key]  # the base is kept
@@ -96,26 +96,26 @@ def test_issue13_a_blank_match_key_is_refused_not_carried(row: Row) -> None:
     assert not result.is_noop
 
 
-def test_issue13_a_blank_key_losing_a_conflict_is_overwritten_with_the_good_key() -> None:
+def test_issue3_a_blank_key_losing_a_conflict_is_overwritten_with_the_good_key() -> None:
     result = _plan({"email": None}, {"email": "new@example.com"}, conflict=EXT_WINS)
     assert result.writes == {HUB: {"email": "new@example.com"}}
     assert result.refused == {}
 
 
-def test_issue13_other_fields_of_a_blank_keyed_record_wait_with_it() -> None:
+def test_issue3_other_fields_of_a_blank_keyed_record_wait_with_it() -> None:
     """Its name edit is planned with the refusal: the executor sends nothing to that side."""
     result = _plan({"email": None, "firstname": "Annie"}, {})
     assert result.writes == {EXT: {"firstname": "Annie"}}
     assert set(result.refused) == {EXT}
 
 
-def test_issue13_a_blank_ordinary_field_is_still_copied() -> None:
+def test_issue3_a_blank_ordinary_field_is_still_copied() -> None:
     result = _plan({"firstname": None}, {})
     assert result.writes == {EXT: {"firstname": None}}
     assert result.refused == {}
 
 
-def test_issue13_without_keys_in_the_policy_a_blank_is_copied_as_before() -> None:
+def test_issue3_without_keys_in_the_policy_a_blank_is_copied_as_before() -> None:
     base = {"email": value_hash(OLD)}
     link = Link(7, "h1", "e1", OLD, base)
     pair = Pair(link, Version("h1", {"email": None}), Version("e1", {"email": OLD}), OLD)
