@@ -181,7 +181,10 @@ def test_issue6_a_hashed_ledger_quotes_no_email_in_quarantine_or_conflicts(
         with dep.engine.begin() as conn:
             conn.execute(
                 sa.insert(dep.table).values(
-                    email=f" {taken}", first_name="Twin", last_name="T", status="C",
+                    email=f" {taken}",
+                    first_name="Twin",
+                    last_name="T",
+                    status="C",
                     updated_at=rows[2].updated_at,
                 )
             )
