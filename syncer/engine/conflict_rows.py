@@ -18,7 +18,7 @@ from syncer.policies import ConflictPolicy
 from syncer.records import Side
 
 if TYPE_CHECKING:
-    from syncer.engine.plan import PairPlan
+    from syncer.engine.pairs import PairPlan
     from syncer.engine.settle import Outcome
 
 log = structlog.get_logger(__name__)

@@ -15,7 +15,7 @@ from datetime import datetime
 from syncer.engine.backoff import fingerprint
 from syncer.engine.conflict_rows import ConflictLog
 from syncer.engine.observer import ChunkCommitted, SideWrites
-from syncer.engine.plan import PairPlan, encode_sides
+from syncer.engine.pairs import PairPlan, encode_sides
 from syncer.engine.read_back import NotApplied
 from syncer.ledger.values import (
     CLEAR_KEYS,
