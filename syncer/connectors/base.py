@@ -155,6 +155,17 @@ class ReportsMerges(Protocol):
 
 
 @runtime_checkable
+class ProbesFields(Protocol):
+    """A side whose records may name their twin by id in a property (HubSpot's external id
+    property) says in one call whether any live record holds a value there: a first extraction
+    streams its listing only when none does (engine/extraction.py)."""
+
+    def has_any(self, field: str) -> bool:
+        """Whether any live record has a value in `field`."""
+        ...
+
+
+@runtime_checkable
 class ReportsArchives(Protocol):
     """Capability `archives`: a side whose change listing cannot show archived records lists
     them apart (HubSpot's recycle bin)."""

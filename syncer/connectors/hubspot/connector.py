@@ -52,7 +52,7 @@ from .properties import PropertyCatalog
 from .ranges import RangedListing
 from .reads import RecordReader
 from .relation_writes import RelationWriter
-from .search import SearchCollector
+from .search import SearchCollector, any_has_value
 from .writes import BatchWriter
 
 EMAIL = "email"
@@ -136,6 +136,9 @@ class HubSpotConnector:
 
     def field_options(self) -> dict[str, frozenset[str]]:
         return self._parts().catalog.field_options()
+
+    def has_any(self, field: str) -> bool:
+        return any_has_value(self._parts().search_call, field)
 
     def changes(self, since: Cursor | None, until: datetime) -> Iterator[ChangePage]:
         parts = self._parts()
