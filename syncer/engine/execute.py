@@ -91,6 +91,7 @@ class Executor:
         self.observer = observer or LoggingObserver()
         self.conflict_policy = conflict_policy
         self.tally = Tally()  # the committed chunks'
+        self._edge_fields = tuple(fieldmap.edge_targets())
         self._stop = threading.Event()
 
     def execute(self, plans: Sequence[PairPlan], rejected: Sequence[Rejected] = ()) -> None:
@@ -195,9 +196,20 @@ class Executor:
                     source_id=source_id(plan, side),
                     unique_property=write.unique_property,
                     unique_value=write.unique_value,
+                    associations=self._sent_lists(write),
                 )
             out.append(write)
         return out
+
+    def _sent_lists(self, create: Write) -> dict[str, tuple[str, ...]]:
+        """The association lists a create carries, kept with its intent: what a side whose
+        look-up by key lags finds the created record through, after a crash."""
+        lists = {name: create.properties.get(name) for name in self._edge_fields}
+        return {
+            name: tuple(str(i) for i in ids)
+            for name, ids in lists.items()
+            if isinstance(ids, list | tuple) and ids
+        }
 
     def _write(
         self, side: Side, index: int, plan: PairPlan, values: dict[str, str | None]

@@ -38,6 +38,7 @@ def record_intents(engine: sa.Engine, pipeline: str, run_id: str, items: Sequenc
                     "target_id": i.target_id,
                     "unique_property": i.unique_property,
                     "unique_value": i.unique_value,
+                    "associations": json.dumps(i.associations) if i.associations else None,
                     "state": "pending",
                     "created_at": now,
                 }
@@ -72,9 +73,15 @@ def pending_intents(engine: sa.Engine, pipeline: str) -> list[Intent]:
                 r.target_id,
                 r.unique_property,
                 r.unique_value,
+                _associations(r.associations),
             )
             for r in conn.execute(query)
         ]
+
+
+def _associations(stored: str | None) -> dict[str, tuple[str, ...]]:
+    lists: dict[str, list[str]] = json.loads(stored) if stored else {}
+    return {name: tuple(ids) for name, ids in lists.items()}
 
 
 def start_run(engine: sa.Engine, run_id: str, pipeline: str, mode: str) -> None:

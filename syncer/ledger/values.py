@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import itertools
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -130,7 +131,9 @@ class Link:
 @dataclass(frozen=True, slots=True)
 class Intent:
     """A write about to be sent, committed before it is: a crash between "the API accepted it"
-    and "the ledger knows" leaves it pending, for the next run to resolve by its unique key."""
+    and "the ledger knows" leaves it pending, for the next run to resolve by its unique key.
+    A create keeps the association lists it is sent with ({field: ids on `side`}): a side
+    whose look-up by key lags finds the record through them (connectors.base.SentCreate)."""
 
     id: str
     side: Side
@@ -139,6 +142,7 @@ class Intent:
     target_id: str | None
     unique_property: str | None
     unique_value: str | None
+    associations: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def new_intent(
@@ -149,10 +153,12 @@ def new_intent(
     target_id: str | None = None,
     unique_property: str | None = None,
     unique_value: str | None = None,
+    associations: Mapping[str, tuple[str, ...]] | None = None,
 ) -> Intent:
     return Intent(
-        _next_intent_id(), side, operation, source_id, target_id, unique_property, unique_value
-    )
+        _next_intent_id(), side, operation, source_id, target_id, unique_property, unique_value,
+        dict(associations or {}),
+    )  # fmt: skip
 
 
 # Intent ids: a random prefix per process and a counter, 36 characters like a UUID. One uuid4
