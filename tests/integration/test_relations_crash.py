@@ -2,28 +2,17 @@
 run again until it finishes, on SQLite, PostgreSQL and MariaDB with the ledger on a server (the
 same PostgreSQL; PostgreSQL beside MariaDB: ledger_beside.py), issue 11: no duplicate record,
 edge or engagement, every edge present, every owner resolved, and a sync after it writes nothing.
-
-Where each kill lands is decided by the sandbox, not by a sleep: it carries out the request
-holding the given text, then holds its answer back; the test sees the request applied and kills
-the process while it waits. HubSpot has the write, syncer never heard of it, as in a crash
-between "the API accepted it" and "the ledger knows".
+Each kill lands at a chosen request, applied, its answer held back (relations/kills.py).
 """
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from syncer.cli import main
-from syncer.sandbox.hubspot.faults import ScheduledFault
 from tests.faults.ledger_harness import LedgerState
 from tests.integration.ledger_beside import ledger_on
 from tests.integration.relations.checks import (
@@ -35,19 +24,10 @@ from tests.integration.relations.checks import (
 )
 from tests.integration.relations.data import Sizes
 from tests.integration.relations.deployment import SalesDeployment, sales_deployment
+from tests.integration.relations.kills import Kill, finished, killed_at
 
 # Two batches of contacts and of notes (HubSpot takes 100 inputs a call).
 SIZES = Sizes(customers=20, contacts=150, extra_accounts=20, orders=10, notes=150, tasks=20)
-
-
-@dataclass(frozen=True)
-class Kill:
-    """Kill the process once the sandbox has applied the first request to `path` whose body
-    holds `text`."""
-
-    name: str
-    path: str
-    text: str = ""
 
 
 MIGRATION_KILLS = (
@@ -73,24 +53,6 @@ def sales(
         yield dep
 
 
-def _syncer(dep: SalesDeployment, command: str) -> subprocess.Popen[bytes]:
-    argv = [sys.executable, "-m", "syncer", command, "-c", str(dep.config)]
-    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-
-def _killed_at(dep: SalesDeployment, command: str, kill: Kill) -> None:
-    fault = dep.app.schedule_fault(
-        {"status": 502, "path_contains": kill.path, "body_contains": kill.text,
-         "method": "POST", "after_apply": True, "delay_ms": 3_000}
-    )  # fmt: skip
-    _killed_when_applied(dep, _syncer(dep, command), fault)
-
-
-def _finished(dep: SalesDeployment, command: str) -> None:
-    rerun = _syncer(dep, command)
-    assert rerun.wait(timeout=300) == 0, rerun.stderr.read().decode() if rerun.stderr else ""
-
-
 def _assert_converged_and_quiet(dep: SalesDeployment) -> None:
     """Every record once, every edge and owner as SQL says, no write left unresolved, and a
     sync after it writes nothing."""
@@ -103,32 +65,15 @@ def _assert_converged_and_quiet(dep: SalesDeployment) -> None:
     assert (hub_writes(dep), sql_snapshot(dep)) == (writes, rows), "a quiet sync wrote"
 
 
-def _killed_when_applied(
-    dep: SalesDeployment, process: subprocess.Popen[bytes], fault: ScheduledFault
-) -> None:
-    """SIGKILL the process as soon as the sandbox has carried out the faulted request (the
-    sandbox takes a fault and applies its request under one lock, so a fault no longer
-    scheduled is a request applied)."""
-    deadline = time.monotonic() + 120
-    while fault in dep.app.scheduled_faults():
-        if process.poll() is not None:
-            error = process.stderr.read().decode() if process.stderr else ""
-            pytest.fail(f"the migration ended ({process.returncode}) before the kill: {error}")
-        assert time.monotonic() < deadline, "the migration never reached the kill"
-        time.sleep(0.01)
-    os.kill(process.pid, signal.SIGKILL)
-    assert process.wait(timeout=30) == -signal.SIGKILL
-
-
 def test_kill_9_at_each_point_of_the_migration_then_a_rerun_leaves_no_duplicate(
     sales: SalesDeployment,
 ) -> None:
     assert main(["check", "-c", str(sales.config)]) == 0
     for kill in MIGRATION_KILLS:
-        _killed_at(sales, "migrate", kill)
+        killed_at(sales, "migrate", kill)
     unconfirmed = LedgerState.read(sales.ledger_url).intents["pending"]
     assert unconfirmed > 0, "no create was left unconfirmed: the kills proved nothing"
-    _finished(sales, "migrate")
+    finished(sales, "migrate")
     _assert_converged_and_quiet(sales)
 
     # Contacts filed under another customer, and join rows added: their edges move.
@@ -137,7 +82,7 @@ def test_kill_9_at_each_point_of_the_migration_then_a_rerun_leaves_no_duplicate(
     for n, contact in enumerate(contacts[-30:]):
         moved = next(c for c in customers[n:] + customers if c != contact["customerNumber"])
         sales.update("contacts", {"contactNumber": contact["contactNumber"]}, customerNumber=moved)
-    _killed_at(sales, "sync", EDGE_KILL)
+    killed_at(sales, "sync", EDGE_KILL)
     assert_every_record_once(sales)
-    _finished(sales, "sync")
+    finished(sales, "sync")
     _assert_converged_and_quiet(sales)
