@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from syncer.connectors.base import Capabilities
+from syncer.connectors.base import Capabilities, SentCreate
 from syncer.connectors.catalogue_cache import CatalogueCache
 from syncer.errors import ConfigError
 from syncer.http import waits
@@ -64,7 +64,7 @@ def _utc_now() -> datetime:
 class HubSpotConnector:
     capabilities = Capabilities(
         merges=True, archives=True, associations=True, owners=True, bulk_writes=True,
-        ordered_versions=True,
+        ordered_versions=True, sent_creates=True,
     )  # fmt: skip
     time_zone = UTC  # HubSpot's times are epoch milliseconds or ISO-8601 with their offset
 
@@ -160,6 +160,15 @@ class HubSpotConnector:
                 "hasUniqueValue (or 'email', for contacts only)"
             )
         return self._fields_io().attach(parts.reader.read(values, id_property=field))
+
+    def find_sent(self, field: str, sent: Sequence[SentCreate]) -> list[Record]:
+        """What creates left unconfirmed made: as `find` where the property is unique (a batch
+        read by it: no lag); for an engagement's plain external id, also through what each was
+        sent with, where search has not caught up (engagement_ids.py)."""
+        lookup = self._lookup(self._parts())
+        if lookup is None or field != self._pipeline.external_id_property:
+            return self.find(field, [s.unique_value for s in sent])
+        return self._fields_io().attach(lookup.find_sent(sent))
 
     def normalise_key(self, field: str, value: object) -> str | None:
         """HubSpot compares emails whatever their case or surrounding space; the values of a
