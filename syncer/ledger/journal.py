@@ -46,6 +46,7 @@ def record_intents(
                     "target_id": i.target_id,
                     "unique_property": i.unique_property,
                     "unique_value": stored(i.unique_value),
+                    "associations": json.dumps(i.associations) if i.associations else None,
                     "state": "pending",
                     "created_at": now,
                 }
@@ -80,9 +81,15 @@ def pending_intents(engine: sa.Engine, pipeline: str) -> list[Intent]:
                 r.target_id,
                 r.unique_property,
                 r.unique_value,
+                _associations(r.associations),
             )
             for r in conn.execute(query)
         ]
+
+
+def _associations(stored: str | None) -> dict[str, tuple[str, ...]]:
+    lists: dict[str, list[str]] = json.loads(stored) if stored else {}
+    return {name: tuple(ids) for name, ids in lists.items()}
 
 
 def start_run(engine: sa.Engine, run_id: str, pipeline: str, mode: str) -> None:
