@@ -27,7 +27,7 @@ import pytest
 import sqlalchemy as sa
 
 from syncer.ledger.schema import leases, runs
-from tests.faults.ledger_harness import kill_leftovers, syncer, wait_stopped, wait_until
+from tests.faults.ledger_harness import kill_leftovers, syncer, wait_until
 from tests.integration.harness import TOKEN, Deployment, config_text, deployment
 
 BURST_LIMIT = 5  # per ten seconds, in the sandbox and in syncer's configuration alike
@@ -193,8 +193,8 @@ def _seed_other(dep: Deployment, other: Other) -> None:
         conn.execute(sa.insert(other.table), rows)
 
 
-def _replica(dep: Deployment, log: Path, **env: str) -> subprocess.Popen[str]:
-    return syncer(dep, "run", log=log, SYNCER_HUBSPOT__BURST_LIMIT=str(BURST_LIMIT), **env)
+def _replica(dep: Deployment, log: Path) -> subprocess.Popen[str]:
+    return syncer(dep, "run", log=log, SYNCER_HUBSPOT__BURST_LIMIT=str(BURST_LIMIT))
 
 
 def _alive(replicas: list[subprocess.Popen[str]]) -> bool:
@@ -292,22 +292,14 @@ def test_three_replicas_share_the_work_the_budget_and_survive_a_kill(
     with dep.ledger():
         pass  # created here: three first opens at once would race to create its tables
     logs = [tmp_path / f"replica{i}.log" for i in range(3)]
-    # The victim starts alone and stops itself in its first pass, holding that pipeline's lease:
-    # killed there, it is killed mid-pass for certain. (Picking whichever replica the ledger
-    # showed mid-pass raced the pass's end, and checking after the kill raced the takeover.)
-    replicas = [_replica(dep, logs[0], SYNCER_FAILPOINT="mid_collect:stop")]
-    wait_stopped(replicas[0], timeout=60)
-    victim = replicas[0].pid
-    assert victim in _running_holders(dep), "stopped mid-pass, holding its pipeline's lease"
-    replicas += [_replica(dep, log) for log in logs[1:]]
+    replicas = [_replica(dep, log) for log in logs]
     wanted = [_edit_both_sides(dep, others, 0)]
-
-    def another_passes() -> bool:
-        return _alive(replicas) and bool(_running_holders(dep) - {victim})
-
-    wait_until(another_passes, "another replica's pass while the victim holds its lease", 60)
+    wait_until(lambda: _alive(replicas) and bool(_running_holders(dep)), "a pass", timeout=60)
+    victim = min(_running_holders(dep))
+    assert victim in {r.pid for r in replicas}
     os.kill(victim, signal.SIGKILL)
-    replicas[0].wait(10)
+    next(r for r in replicas if r.pid == victim).wait(10)
+    assert victim in _running_holders(dep), "killed after its pass: no pass was cut short"
     wanted.append(_edit_both_sides(dep, others, 1))
     wait_until(lambda: _converged(dep, others, wanted), "every edit synced", timeout=240)
 
