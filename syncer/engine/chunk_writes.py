@@ -29,6 +29,9 @@ class WriteBuilder:
     ) -> list[Write]:
         out: list[Write] = []
         for index, plan in enumerate(plans):
+            if side in plan.refused:  # a blank key the planner will not copy: nothing is sent
+                outcomes[index].failed[side] = plan.refused[side]
+                continue
             values = plan.writes.get(side)
             stamp = side is Side.HUBSPOT and plan.stamp_external_id
             if values is None and not stamp:
