@@ -15,25 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.chaos_sides import HubSide
-from bench.procs import REPO, TOKEN, parse_report
+from bench.deploy import UNLIMITED, config_head
+from bench.procs import REPO, parse_report
 
-CONFIG = """\
-[ledger]
-url = "{ledger}"
-
-[hubspot]
-base_url = "{url}"
-token = "{token}"
-allow_private_network = true
-burst_limit = 1000000
-daily_limit = 100000000
-search_per_second = 10000
-max_retries = 3
-
-[external]
-kind = "sql"
-url = "{sql_url}"
-
+PIPELINE = """
 [[pipelines]]
 name = "contacts"
 external_object = "{table}"
@@ -58,9 +43,9 @@ TRANSIENT = (429, 500, 502, 503, 504, 423, 477)
 
 
 def write_config(path: Path, *, ledger: str, url: str, sql_url: str, table: str) -> Path:
-    path.write_text(
-        CONFIG.format(ledger=ledger, url=url, token=TOKEN, sql_url=sql_url, table=table)
-    )
+    # Few retries: a fault the syncer gives up on ends the sync, which the soak then re-runs.
+    hubspot = {**UNLIMITED, "max_retries": 3}
+    path.write_text(config_head(ledger, url, sql_url, hubspot) + PIPELINE.format(table=table))
     return path
 
 

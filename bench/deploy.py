@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,7 +23,7 @@ POSTGRES_URL = os.environ.get(
     "SYNCER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 
-CONFIG = """\
+HEAD = """\
 [ledger]
 url = "{ledger}"
 
@@ -31,16 +31,30 @@ url = "{ledger}"
 base_url = "{url}"
 token = "{token}"
 allow_private_network = true
-burst_limit = {burst_limit}
-daily_limit = {daily_limit}
-search_per_second = {search_per_second}
-listing_readers = {listing_readers}
-
+{tuning}
 [external]
 kind = "sql"
 url = "{sql_url}"
 batch_size = 500
+"""
 
+# What the syncer is told when the sandbox is the bottleneck under test, not the limits.
+UNLIMITED: dict[str, int] = {
+    "burst_limit": 1_000_000,
+    "daily_limit": 100_000_000,
+    "search_per_second": 10_000,
+}
+
+
+def config_head(ledger: str, url: str, sql_url: str, hubspot: Mapping[str, int]) -> str:
+    """The [ledger], [hubspot] and [external] sections of every bench's config: the sandbox at
+    `url` with the bench token, and `hubspot` the limits and retries the syncer is told (not
+    what the sandbox enforces). Each bench appends its own [[pipelines]]."""
+    tuning = "".join(f"{key} = {value}\n" for key, value in hubspot.items())
+    return HEAD.format(ledger=ledger, url=url, token=TOKEN, sql_url=sql_url, tuning=tuning)
+
+
+PIPELINE = """
 [[pipelines]]
 name = "contacts"
 external_object = "{table}"
@@ -111,22 +125,19 @@ def deployment(
     table.create(engine)
     ledger_url, drop_ledger = _ledger(workdir, name, ledger)
     config = workdir / f"{name}.toml"
-    config.write_text(
-        CONFIG.format(
-            ledger=ledger_url,
-            url=sandbox.url,
-            token=TOKEN,
-            sql_url=sql_url,
-            table=name,
-            burst_limit=burst_limit,
-            daily_limit=daily_limit,
-            search_per_second=search_per_second,
-            overlap_seconds=overlap_seconds,
-            direction=direction,
-            stamp="true" if stamp_external_id else "false",
-            listing_readers=listing_readers,
-        )
+    limits = {
+        "burst_limit": burst_limit,
+        "daily_limit": daily_limit,
+        "search_per_second": search_per_second,
+        "listing_readers": listing_readers,
+    }
+    pipeline = PIPELINE.format(
+        table=name,
+        overlap_seconds=overlap_seconds,
+        direction=direction,
+        stamp="true" if stamp_external_id else "false",
     )
+    config.write_text(config_head(ledger_url, sandbox.url, sql_url, limits) + pipeline)
     try:
         yield Deployment(workdir, sandbox, engine, table, config, ledger_url)
     finally:

@@ -35,33 +35,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bench.deploy import SQL_URL
+from bench.deploy import SQL_URL, UNLIMITED, config_head
 from bench.engine import OVERLAP_SECONDS
-from bench.procs import TOKEN, Measured, Sandbox, run_syncer, sandbox
+from bench.procs import Measured, Sandbox, run_syncer, sandbox
 from bench.results import merge_section, show, verdict
 from tests.integration.relations.data import Sizes, generate, load
 from tests.integration.relations.schema import SalesSchema, sales_schema
 
 HUBSPOT_BATCH = 100  # records per batch create
 ASSOCIATION_READ = 1_000  # ids per v4 batch read
-
-HEAD = """\
-[ledger]
-url = "{ledger}"
-
-[hubspot]
-base_url = "{url}"
-token = "{token}"
-allow_private_network = true
-burst_limit = 1000000
-daily_limit = 100000000
-search_per_second = 10000
-
-[external]
-kind = "sql"
-url = "{sql_url}"
-batch_size = 500
-"""
 
 PIPELINES = """
 [[pipelines]]
@@ -143,7 +125,7 @@ def setup(workdir: Path, sizes: Sizes, *, relations: bool) -> Iterator[Setup]:
     try:
         with sandbox() as box:
             config = workdir / f"{prefix}.toml"
-            head = HEAD.format(ledger=ledger, url=box.url, token=TOKEN, sql_url=sql_url)
+            head = config_head(ledger, box.url, sql_url, UNLIMITED)
             config.write_text(head + body)
             _must(run_syncer("check", "-c", str(config)), "check")
             counts = {p: len(rows[table]) for p, _, table in OBJECTS}

@@ -13,7 +13,17 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench import engine, extract, linked, reads, scale, sidebyside, startup, writes
+from bench import (
+    engine,
+    extract,
+    linked,
+    reads,
+    sandbox_upserts,
+    scale,
+    sidebyside,
+    startup,
+    writes,
+)
 from bench.results import RESULTS, machine, write
 
 
@@ -24,6 +34,7 @@ def suite(divisor: int, done: dict[str, Any]) -> list[tuple[str, Callable[[], di
         return count // divisor
 
     return [
+        ("sandbox_upserts", lambda: sandbox_upserts.run(n(60))),
         ("startup", lambda: {"first_request": startup.run()}),
         ("writes", lambda: writes.run(n(20_000))),
         ("writes_at_latency", lambda: writes_at_latency(n)),

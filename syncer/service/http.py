@@ -158,16 +158,21 @@ class EndpointServer:
         self._server = cast(Any, server)
         self.port: int = self._server.effective_port
         self._stopping = threading.Event()
+        # Held while stop() pulls waitress's trigger (a pipe) and while the loop closes it: a
+        # pull on a closed pipe is EBADF, or a write into whatever file reused its number.
+        self._trigger_lock = threading.Lock()
+        self._trigger_closed = False
         self._thread = threading.Thread(target=self._serve, name="syncer-endpoints", daemon=True)
         self._thread.start()
         _wait_until_accepting(host, self.port)
         log.info("endpoints serving", host=host, port=self.port)
 
     def stop(self) -> None:
-        self._stopping.set()
-        self._server.pull_trigger()  # wakes the loop's select() now
+        with self._trigger_lock:
+            self._stopping.set()
+            if not self._trigger_closed:
+                self._server.pull_trigger()  # wakes the loop's select() now
         self._thread.join(timeout=5)
-        self._server.task_dispatcher.shutdown()
 
     def _serve(self) -> None:
         # waitress's run() loops until its socket map is empty; this loop also ends when asked
@@ -177,10 +182,14 @@ class EndpointServer:
             while server._map and not self._stopping.is_set():
                 server.asyncore.loop(timeout=_POLL_SECONDS, map=server._map, count=1)
         finally:
-            for channel in list(server._map.values()):
-                if channel is not server:
-                    channel.close()
-            server.close()
+            # The workers first: each pulls the trigger as it finishes a request.
+            server.task_dispatcher.shutdown()
+            with self._trigger_lock:
+                self._trigger_closed = True
+                for channel in list(server._map.values()):
+                    if channel is not server:
+                        channel.close()
+                server.close()
 
 
 def _wait_until_accepting(host: str, port: int, seconds: float = 5.0) -> None:

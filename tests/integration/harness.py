@@ -65,6 +65,48 @@ def config_text(
 
 
 @dataclass
+class Loopback:
+    """The HubSpot sandbox served on loopback (guarded by TOKEN) and a config file in the test's
+    directory naming it, a SQL database and a ledger (a SQLite file beside the config unless
+    told otherwise): what every end-to-end test runs `syncer` against."""
+
+    app: HubSpotSandbox
+    url: str
+    sql_url: str
+    config: Path
+    ledger_url: str
+
+    def configure(self, pipelines: str, **fields: object) -> Path:
+        """Write the config: the shared connection sections, then `pipelines` formatted with
+        `fields`."""
+        text = config_text(
+            pipelines,
+            ledger=self.ledger_url,
+            url=self.url,
+            token=TOKEN,
+            sql_url=self.sql_url,
+            **fields,
+        )
+        self.config.write_text(text)
+        return self.config
+
+
+@contextmanager
+def loopback(
+    tmp_path: Path, sql_url: str, *, ledger_url: str | None = None, **sandbox: Any
+) -> Iterator[Loopback]:
+    """A sandbox served until the block ends (configured by `sandbox`: SandboxConfig's fields),
+    with its config still to be written (`Loopback.configure`)."""
+    app = HubSpotSandbox(SandboxConfig(token=TOKEN, **sandbox))
+    server = serve_in_thread(app)
+    ledger_url = ledger_url or f"sqlite:///{tmp_path / 'ledger.db'}"
+    try:
+        yield Loopback(app, server.url, sql_url, tmp_path / "syncer.toml", ledger_url)
+    finally:
+        server.stop()
+
+
+@dataclass
 class Deployment:
     sandbox: HubSpotSandbox
     url: str
@@ -111,28 +153,15 @@ def deployment(
 ) -> Iterator[Deployment]:
     """A running deployment; without `watermark` the table has no updated_at column; the
     ledger is `tmp_path/ledger.db` unless `ledger_url` names another (e.g. PostgreSQL)."""
-    app = HubSpotSandbox(SandboxConfig(token=TOKEN, **sandbox))
-    server = serve_in_thread(app)
     engine = sa.create_engine(sql_url)
     table = _customers(table_name, watermark)
     table.create(engine)
-    config = tmp_path / "syncer.toml"
-    ledger_url = ledger_url or f"sqlite:///{tmp_path / 'ledger.db'}"
-    config.write_text(
-        config_text(
-            PIPELINES,
-            ledger=ledger_url,
-            url=server.url,
-            token=TOKEN,
-            sql_url=sql_url,
-            table=table_name,
-            watermark='updated_at = "updated_at"' if watermark else "",
-        )
-    )
+    watermark_key = 'updated_at = "updated_at"' if watermark else ""
     try:
-        yield Deployment(app, server.url, engine, table, config, ledger_url)
+        with loopback(tmp_path, sql_url, ledger_url=ledger_url, **sandbox) as served:
+            config = served.configure(PIPELINES, table=table_name, watermark=watermark_key)
+            yield Deployment(served.app, served.url, engine, table, config, served.ledger_url)
     finally:
-        server.stop()
         table.drop(engine)
         engine.dispose()
 

@@ -11,8 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from syncer.cli import main
-from syncer.sandbox.hubspot import HubSpotSandbox, SandboxConfig, serve_in_thread
-from tests.integration.harness import TOKEN, config_text
+from tests.integration.harness import TOKEN, loopback
 
 PIPELINES = """\
 [owners]
@@ -71,29 +70,15 @@ def test_check_refuses_relations_naming_what_is_missing(
     with sa.create_engine(f"sqlite:///{database}").begin() as conn:
         for statement in SCHEMA:
             conn.execute(sa.text(statement))
-    app = HubSpotSandbox(SandboxConfig(token=TOKEN))
-    server = serve_in_thread(app)
-    config = tmp_path / "syncer.toml"
     right = {"email": "email", "column": "customerNumber", "join": "person_customers"}
-    try:
+    with loopback(tmp_path, f"sqlite:///{database}") as served:
         for chosen, expected in ((right | settings, 2), (right, 0)):
-            config.write_text(
-                config_text(
-                    PIPELINES,
-                    ledger=f"sqlite:///{tmp_path / 'ledger.db'}",
-                    url=server.url,
-                    token=TOKEN,
-                    sql_url=f"sqlite:///{database}",
-                    **chosen,
-                )
-            )
+            config = served.configure(PIPELINES, **chosen)
             assert main(["check", "-c", str(config)]) == expected
             if expected == 2:
                 error = capsys.readouterr().err
                 assert all(word in error for word in named), error
         headers = {"Authorization": f"Bearer {TOKEN}"}
         path = "/crm/v4/associations/contacts/companies/labels"
-        labels = httpx.get(server.url + path, headers=headers).json()["results"]
+        labels = httpx.get(served.url + path, headers=headers).json()["results"]
         assert "Billing company" in [label["label"] for label in labels]
-    finally:
-        server.stop()

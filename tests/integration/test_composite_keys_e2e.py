@@ -15,10 +15,8 @@ import pytest
 import sqlalchemy as sa
 
 from syncer.cli import main
-from syncer.sandbox.hubspot import HubSpotSandbox, SandboxConfig, serve_in_thread
-from tests.integration.harness import config_text
-
-TOKEN = "pat-na1-lines"
+from syncer.sandbox.hubspot import HubSpotSandbox
+from tests.integration.harness import TOKEN, Loopback, loopback
 
 PIPELINES = """\
 [[pipelines]]
@@ -40,24 +38,21 @@ COMPOSITE = '["orderNumber", "productCode"]'
 
 @dataclass
 class Lines:
-    app: HubSpotSandbox
+    served: Loopback
     client: httpx.Client
     engine: sa.Engine
     table: sa.Table
-    config: Path
 
-    def configure(self, primary_key: str, ledger: Path, url: str, sql_url: str) -> None:
-        self.config.write_text(
-            config_text(
-                PIPELINES,
-                ledger=f"sqlite:///{ledger}",
-                url=url,
-                token=TOKEN,
-                sql_url=sql_url,
-                table=self.table.name,
-                primary_key=primary_key,
-            )
-        )
+    @property
+    def app(self) -> HubSpotSandbox:
+        return self.served.app
+
+    @property
+    def config(self) -> Path:
+        return self.served.config
+
+    def configure(self, primary_key: str) -> None:
+        self.served.configure(PIPELINES, table=self.table.name, primary_key=primary_key)
 
     def insert(self, *rows: tuple[int, str, int]) -> None:
         now = datetime.now(UTC).replace(tzinfo=None)
@@ -81,8 +76,6 @@ class Lines:
 
 @contextmanager
 def lines_deployment(tmp_path: Path, sql_url: str, name: str) -> Iterator[Lines]:
-    app = HubSpotSandbox(SandboxConfig(token=TOKEN))
-    server = serve_in_thread(app)
     engine = sa.create_engine(sql_url)
     table = sa.Table(
         name,
@@ -93,16 +86,19 @@ def lines_deployment(tmp_path: Path, sql_url: str, name: str) -> Iterator[Lines]
         sa.Column("updated_at", sa.DateTime, nullable=False),
     )
     table.create(engine)
-    client = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {TOKEN}"})
+    headers = {"Authorization": f"Bearer {TOKEN}"}
     body = {"name": "order_number", "label": "Order", "type": "number", "fieldType": "number"}
-    client.post("/crm/v3/properties/line_items", json={**body, "groupName": "lineiteminformation"})
-    lines = Lines(app, client, engine, table, tmp_path / "syncer.toml")
-    lines.configure(COMPOSITE, tmp_path / "ledger.db", server.url, sql_url)
     try:
-        yield lines
+        with (
+            loopback(tmp_path, sql_url) as served,
+            httpx.Client(base_url=served.url, headers=headers) as client,
+        ):
+            group = {"groupName": "lineiteminformation"}
+            client.post("/crm/v3/properties/line_items", json=body | group)
+            lines = Lines(served, client, engine, table)
+            lines.configure(COMPOSITE)
+            yield lines
     finally:
-        client.close()
-        server.stop()
         table.drop(engine)
         engine.dispose()
 
@@ -158,12 +154,11 @@ def test_check_refuses_a_key_the_rows_repeat_and_names_it(
 ) -> None:
     with lines_deployment(tmp_path, sql_url, unique_name) as lines:
         lines.insert((10100, "A", 1), (10100, "B", 1), (10101, "A", 1), (10102, "A", 1))
-        url = str(lines.client.base_url).rstrip("/")
-        lines.configure('"orderNumber"', tmp_path / "ledger.db", url, sql_url)
+        lines.configure('"orderNumber"')
         assert main(["check", "-c", str(lines.config)]) == 2
         err = capsys.readouterr().err
         assert "pipelines.lines.sql.primary_key" in err
         assert "'orderNumber'" in err and "1 value repeats" in err
-        lines.configure('"productCode"', tmp_path / "ledger.db", url, sql_url)
+        lines.configure('"productCode"')
         assert main(["check", "-c", str(lines.config)]) == 2
         assert "'productCode'" in capsys.readouterr().err

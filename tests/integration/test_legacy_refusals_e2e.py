@@ -16,10 +16,8 @@ import sqlalchemy as sa
 
 from syncer.cli import main
 from syncer.ledger.store import Ledger
-from syncer.sandbox.hubspot import HubSpotSandbox, SandboxConfig, serve_in_thread
-from tests.integration.harness import config_text
-
-TOKEN = "pat-na1-legacy"
+from syncer.sandbox.hubspot import HubSpotSandbox
+from tests.integration.harness import TOKEN, loopback
 
 PIPELINES = """\
 [[pipelines]]
@@ -44,6 +42,14 @@ domain = "domain"
 name = "name"
 """
 
+LEGACY_CODE = {
+    "name": "legacy_code",
+    "label": "Legacy code",
+    "type": "string",
+    "fieldType": "text",
+    "groupName": "contactinformation",
+}
+
 
 @dataclass
 class Legacy:
@@ -67,8 +73,6 @@ class Legacy:
 
 @pytest.fixture
 def legacy(tmp_path: Path, sql_url: str, unique_name: str) -> Iterator[Legacy]:
-    app = HubSpotSandbox(SandboxConfig(token=TOKEN))
-    server = serve_in_thread(app)
     engine = sa.create_engine(sql_url)
     metadata = sa.MetaData()
     accounts = sa.Table(
@@ -87,29 +91,16 @@ def legacy(tmp_path: Path, sql_url: str, unique_name: str) -> Iterator[Legacy]:
         sa.Column("name", sa.String(80)),
     )
     metadata.create_all(engine)
-    client = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {TOKEN}"})
-    body = {"name": "legacy_code", "label": "Legacy code", "type": "string", "fieldType": "text"}
-    client.post(
-        "/crm/v3/properties/contacts", json={**body, "groupName": "contactinformation"}
-    ).raise_for_status()
-    config = tmp_path / "syncer.toml"
-    ledger = tmp_path / "ledger.db"
-    config.write_text(
-        config_text(
-            PIPELINES,
-            ledger=f"sqlite:///{ledger}",
-            url=server.url,
-            token=TOKEN,
-            sql_url=sql_url,
-            accounts=accounts.name,
-            firms=firms.name,
-        )
-    )
+    headers = {"Authorization": f"Bearer {TOKEN}"}
     try:
-        yield Legacy(app, client, engine, accounts, firms, config, f"sqlite:///{ledger}")
+        with (
+            loopback(tmp_path, sql_url) as served,
+            httpx.Client(base_url=served.url, headers=headers) as client,
+        ):
+            client.post("/crm/v3/properties/contacts", json=LEGACY_CODE).raise_for_status()
+            config = served.configure(PIPELINES, accounts=accounts.name, firms=firms.name)
+            yield Legacy(served.app, client, engine, accounts, firms, config, served.ledger_url)
     finally:
-        client.close()
-        server.stop()
         metadata.drop_all(engine)
         engine.dispose()
 

@@ -11,10 +11,7 @@ import httpx
 import sqlalchemy as sa
 
 from syncer.cli import main
-from syncer.sandbox.hubspot import HubSpotSandbox, SandboxConfig, serve_in_thread
-from tests.integration.harness import config_text
-
-TOKEN = "pat-na1-types"
+from tests.integration.harness import TOKEN, loopback
 
 PIPELINES = """\
 [[pipelines]]
@@ -70,69 +67,62 @@ def _table(name: str) -> sa.Table:
 
 
 def test_typed_values_convert_both_ways(tmp_path: Path, sql_url: str, unique_name: str) -> None:
-    app = HubSpotSandbox(SandboxConfig(token=TOKEN))
-    server = serve_in_thread(app)
     engine = sa.create_engine(sql_url)
     table = _table(unique_name)
     table.create(engine)
-    config = tmp_path / "syncer.toml"
-    config.write_text(
-        config_text(
-            PIPELINES,
-            ledger=f"sqlite:///{tmp_path / 'l.db'}",
-            url=server.url,
-            token=TOKEN,
-            sql_url=sql_url,
-            table=unique_name,
-        )
-    )
     try:
-        client = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {TOKEN}"})
-        _define_properties(client)
-        client.post(
-            "/crm/v3/objects/contacts",
-            json={
-                "properties": {
-                    "email": "hub@example.com",
-                    "score": "3.50",
-                    "birthday": "1990-05-17",
-                    "last_seen": "2026-07-01T10:15:00.000Z",
-                    "vip": "true",
-                }
-            },
-        ).raise_for_status()
-        with engine.begin() as conn:
-            conn.execute(
-                sa.insert(table).values(
-                    email="sql@example.com",
-                    score=Decimal("12.25"),
-                    birthday=date(1985, 1, 2),
-                    last_seen=datetime(2026, 1, 15, 9, 0),
-                    vip=False,
-                    updated_at=datetime.now(UTC).replace(tzinfo=None),
+        with loopback(tmp_path, sql_url) as served:
+            app = served.app
+            config = served.configure(PIPELINES, table=unique_name)
+            client = httpx.Client(base_url=served.url, headers={"Authorization": f"Bearer {TOKEN}"})
+            _define_properties(client)
+            client.post(
+                "/crm/v3/objects/contacts",
+                json={
+                    "properties": {
+                        "email": "hub@example.com",
+                        "score": "3.50",
+                        "birthday": "1990-05-17",
+                        "last_seen": "2026-07-01T10:15:00.000Z",
+                        "vip": "true",
+                    }
+                },
+            ).raise_for_status()
+            with engine.begin() as conn:
+                conn.execute(
+                    sa.insert(table).values(
+                        email="sql@example.com",
+                        score=Decimal("12.25"),
+                        birthday=date(1985, 1, 2),
+                        last_seen=datetime(2026, 1, 15, 9, 0),
+                        vip=False,
+                        updated_at=datetime.now(UTC).replace(tzinfo=None),
+                    )
                 )
-            )
-        assert main(["migrate", "-c", str(config)]) == 0
+            assert main(["migrate", "-c", str(config)]) == 0
 
-        with engine.connect() as conn:
-            row = conn.execute(sa.select(table).where(table.c.email == "hub@example.com")).one()
-        assert row.score == Decimal("3.50")
-        assert row.birthday == date(1990, 5, 17)
-        assert row.last_seen == datetime(2026, 7, 1, 12, 15)  # 10:15 UTC is 12:15 in Paris (CEST)
-        assert row.vip is True
+            with engine.connect() as conn:
+                row = conn.execute(sa.select(table).where(table.c.email == "hub@example.com")).one()
+            assert row.score == Decimal("3.50")
+            assert row.birthday == date(1990, 5, 17)
+            assert row.last_seen == datetime(
+                2026, 7, 1, 12, 15
+            )  # 10:15 UTC is 12:15 in Paris (CEST)
+            assert row.vip is True
 
-        contact = next(
-            c for c in app.records("contacts") if c["properties"]["email"] == "sql@example.com"
-        )["properties"]
-        assert Decimal(contact["score"]) == Decimal("12.25")
-        assert contact["birthday"] == "1985-01-02"
-        assert contact["last_seen"].startswith("2026-01-15T08:00:00")  # 09:00 Paris is 08:00 UTC
-        assert contact["vip"] == "false"
+            contact = next(
+                c for c in app.records("contacts") if c["properties"]["email"] == "sql@example.com"
+            )["properties"]
+            assert Decimal(contact["score"]) == Decimal("12.25")
+            assert contact["birthday"] == "1985-01-02"
+            assert contact["last_seen"].startswith(
+                "2026-01-15T08:00:00"
+            )  # 09:00 Paris is 08:00 UTC
+            assert contact["vip"] == "false"
 
-        app.reset_stats()
-        assert main(["sync", "-c", str(config)]) == 0
-        assert app.stats().get("writes", 0) == 0, "typed values must not echo back and forth"
+            app.reset_stats()
+            assert main(["sync", "-c", str(config)]) == 0
+            assert app.stats().get("writes", 0) == 0, "typed values must not echo back and forth"
     finally:
-        server.stop()
         table.drop(engine)
         engine.dispose()

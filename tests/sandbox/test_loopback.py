@@ -1,4 +1,5 @@
-"""The sandbox over real HTTP on loopback (waitress), under concurrency, and its speed."""
+"""The sandbox over real HTTP on loopback (waitress), under concurrency; batch upserts in-process
+(their speed is bench/sandbox_upserts.py's)."""
 
 from __future__ import annotations
 
@@ -76,7 +77,9 @@ def test_concurrent_upserts_never_duplicate(
     assert app.stats()["batch/upsert"] == 12
 
 
-def test_batch_upsert_throughput_in_process() -> None:
+def test_batch_upserts_create_each_contact_once_and_then_update_it() -> None:
+    """The workload bench/sandbox_upserts.py times (its speed is checked there, per CPU
+    second: a timed test fails on a busy machine), each batch one request."""
     app = HubSpotSandbox(SandboxConfig(burst_limit=0))
     batches = [
         [
@@ -87,14 +90,14 @@ def test_batch_upsert_throughput_in_process() -> None:
         for b in range(60)
     ]  # fmt: skip
     with client_for(app) as http:
-        started = time.perf_counter()
-        for inputs in batches:
-            assert http.post(f"{CONTACTS}/batch/upsert", json={"inputs": inputs}).is_success
-        elapsed = time.perf_counter() - started
-    rate = 6000 / elapsed
-    print(f"batch upsert in-process: {rate:,.0f} records/s")
-    # The target is 5,000/s; the bound leaves room for a busy shared machine.
-    assert rate >= 3000
+        for _ in range(2):  # the second round finds every contact by its email
+            for inputs in batches:
+                response = http.post(f"{CONTACTS}/batch/upsert", json={"inputs": inputs})
+                assert response.is_success
+    records = app.records()
+    assert len(records) == 6000
+    assert len({r["properties"]["email"] for r in records}) == 6000
+    assert app.stats()["batch/upsert"] == 120
 
 
 def _free_port() -> int:

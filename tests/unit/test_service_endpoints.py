@@ -191,6 +191,26 @@ def test_an_address_in_use_is_a_configuration_error() -> None:
             EndpointServer(_app(), "127.0.0.1", port)
 
 
+def test_stopping_never_wakes_a_server_loop_that_has_already_closed() -> None:
+    """stop() flags the loop, then pulls waitress's trigger (a pipe) to wake its select(). The
+    loop also wakes by itself every poll; when it did so between the two, it closed the pipe and
+    the pull wrote to a closed descriptor: EBADF from stop() (the flake of the test below on a
+    busy machine). Here the pull is held back until the loop has had time to end."""
+    server = EndpointServer(_app(), "127.0.0.1", 0)
+    loop = server._server
+    pull = loop.pull_trigger
+
+    def late_pull() -> None:
+        server._thread.join(timeout=1)  # the loop's own poll notices the flag meanwhile
+        pull()
+
+    loop.pull_trigger = late_pull
+    server.stop()
+    assert not server._thread.is_alive()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{server.port}/healthz")
+
+
 def test_the_server_answers_over_http_until_stopped() -> None:
     server = EndpointServer(_app(), "127.0.0.1", 0)
     try:

@@ -18,8 +18,8 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
-from syncer.sandbox.hubspot import HubSpotSandbox, SandboxConfig, serve_in_thread
-from tests.integration.harness import config_text
+from syncer.sandbox.hubspot import HubSpotSandbox
+from tests.integration.harness import TOKEN, loopback
 from tests.integration.relations.config import pipelines_toml
 from tests.integration.relations.data import Row, Sizes, generate, load
 from tests.integration.relations.schema import (
@@ -27,8 +27,6 @@ from tests.integration.relations.schema import (
     enforce_sqlite_foreign_keys,
     sales_schema,
 )
-
-TOKEN = "pat-na1-relations-0000"
 
 # (pipeline, HubSpot object, the property holding the record's external id)
 OBJECTS = {
@@ -145,8 +143,6 @@ def sales_deployment(
     """The schema created and seeded under `prefix`; every employee but `without_owner` is a
     HubSpot owner, found by an email typed in other case than the employees table's. The
     ledger is `ledger_url`, else a SQLite file under `tmp_path`."""
-    app = HubSpotSandbox(SandboxConfig(token=TOKEN, **sandbox))
-    server = serve_in_thread(app)
     engine = sa.create_engine(sql_url)
     enforce_sqlite_foreign_keys(engine)
     schema = sales_schema(prefix)
@@ -154,22 +150,17 @@ def sales_deployment(
     rows = generate(sizes or Sizes())
     load(engine, schema, rows)
     missing = set(without_owner)
-    owner_ids = {
-        e["employeeNumber"]: str(app.add_owner({"email": e["email"].upper()})["id"])
-        for e in rows["employees"]
-        if e["employeeNumber"] not in missing
-    }
-    config = tmp_path / "syncer.toml"
-    ledger_url = ledger_url or f"sqlite:///{tmp_path / 'ledger.db'}"
     body = pipelines_toml(prefix, unknown_owner=unknown_owner, sweep=sweep)
-    config.write_text(
-        config_text(
-            "{body}", ledger=ledger_url, url=server.url, token=TOKEN, sql_url=sql_url, body=body
-        )
-    )
     try:
-        yield SalesDeployment(app, server.url, engine, schema, rows, config, ledger_url, owner_ids)
+        with loopback(tmp_path, sql_url, ledger_url=ledger_url, **sandbox) as served:
+            owner_ids = {
+                e["employeeNumber"]: str(served.app.add_owner({"email": e["email"].upper()})["id"])
+                for e in rows["employees"]
+                if e["employeeNumber"] not in missing
+            }
+            config = served.configure("{body}", body=body)
+            app, url, ledger_url = served.app, served.url, served.ledger_url
+            yield SalesDeployment(app, url, engine, schema, rows, config, ledger_url, owner_ids)
     finally:
-        server.stop()
         schema.drop(engine)
         engine.dispose()
