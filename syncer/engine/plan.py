@@ -9,14 +9,18 @@ No I/O, no clock: everything it needs is in its arguments.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from syncer.ledger.values import Link, value_hash
 from syncer.mapping.apply import Canonical, FieldMap, FieldSpec
-from syncer.mapping.references import AssociationRef, is_pending
+from syncer.mapping.references import AssociationRef, is_pending, joined_keys, split_keys
 from syncer.policies import ConflictPolicy, DeletePolicy
 from syncer.records import Record, Side
+
+# Per association field, the target keys to give back (plan_pair's `restorable`).
+Restored = Mapping[str, Sequence[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +126,11 @@ def decode_sides(text: str | None) -> frozenset[Side]:
     return frozenset({Side(text)}) if text else frozenset()
 
 
-def plan_pair(pair: Pair, fields: list[FieldSpec], policy: Policy) -> PairPlan:
+def plan_pair(
+    pair: Pair, fields: list[FieldSpec], policy: Policy, restorable: Restored | None = None
+) -> PairPlan:
+    """`restorable`: per association field, the targets the pair's record lost only because they
+    were archived, live again now (the ledger's dormant edges): given back on both sides."""
     archived = _archived_now(pair)
     if pair.link is None and archived:
         return PairPlan(pair)  # an unlinked record that is gone: nothing to pair or create
@@ -137,7 +145,7 @@ def plan_pair(pair: Pair, fields: list[FieldSpec], policy: Policy) -> PairPlan:
     if archived - remembered or owed:
         return _plan_archive(pair, archived, policy)
     if (pair.hubspot is not None and pair.external is not None) or pair.link is not None:
-        plan = _plan_merge(pair, fields, policy, archived)
+        plan = _plan_merge(pair, fields, policy, archived, restorable or {})
     else:
         plan = _plan_create(pair, fields, policy)
     plan.archived = archived
@@ -220,12 +228,16 @@ def _plan_create(
 
 
 def _plan_merge(
-    pair: Pair, fields: list[FieldSpec], policy: Policy, archived: frozenset[Side]
+    pair: Pair,
+    fields: list[FieldSpec],
+    policy: Policy,
+    archived: frozenset[Side],
+    restored: Restored,
 ) -> PairPlan:
     base = pair.link.base if pair.link else {}
     plan = PairPlan(pair, base=dict(base), archived=archived)
     for spec in fields:
-        _merge_field(plan, spec, base.get(spec.hubspot), policy)
+        _merge_field(plan, spec, base.get(spec.hubspot), policy, restored.get(spec.hubspot, ()))
     expected = external_id_of(pair)
     stamps = policy.stamps_external_id and Side.HUBSPOT not in archived
     if stamps and pair.hubspot is not None and expected is not None:
@@ -240,7 +252,9 @@ def external_id_of(pair: Pair) -> str | None:
     return pair.link.external_id if pair.link else None
 
 
-def _merge_field(plan: PairPlan, spec: FieldSpec, base: str | None, policy: Policy) -> None:
+def _merge_field(
+    plan: PairPlan, spec: FieldSpec, base: str | None, policy: Policy, restored: Sequence[str]
+) -> None:
     pair, key = plan.pair, spec.hubspot
     # An archived record's values are frozen or unknown (a full listing stands in an empty
     # record for a linked one it no longer finds): they are never a change to copy across.
@@ -257,6 +271,8 @@ def _merge_field(plan: PairPlan, spec: FieldSpec, base: str | None, policy: Poli
     hashes = {s: value_hash(text) for s, text in seen.items()}
     changed = [s for s in seen if hashes[s] != base]
     if not changed:
+        if restored:
+            _give_back(plan, spec, seen, restored)
         return
     if len(seen) == 2 and hashes[Side.HUBSPOT] == hashes[Side.EXTERNAL]:
         plan.base[key] = hashes[Side.HUBSPOT]  # both sides already agree
@@ -280,6 +296,22 @@ def _merge_field(plan: PairPlan, spec: FieldSpec, base: str | None, policy: Poli
         conflict = FieldConflict(key, value_hash(hub), value_hash(ext), winner, hub, ext)
         plan.conflicts.append(conflict)
     _copy(plan, spec, winner, seen[winner])
+
+
+def _give_back(
+    plan: PairPlan, spec: FieldSpec, seen: dict[Side, str | None], restored: Sequence[str]
+) -> None:
+    """Edges lost to an archive, given back on both sides once their targets are restored.
+    Only when neither side changed the field since (checked by the caller: a change since is
+    the record's newer word, merged as any other), both sides are live and it flows to both."""
+    if len(seen) != 2 or not all(spec.flows_to(side) for side in Side):
+        return
+    text = joined_keys([*split_keys(seen[Side.HUBSPOT]), *restored])
+    for side in Side:
+        if seen[side] != text:
+            plan.writes.setdefault(side, {})[spec.hubspot] = text
+    plan.base[spec.hubspot] = value_hash(text)
+    plan.agreed[spec.hubspot] = text
 
 
 def overruled(spec: FieldSpec) -> bool:

@@ -54,8 +54,9 @@ def revisit_pages(state: RunState, swept: Iterable[Link] = ()) -> Iterator[Page]
 
 
 def read_both_sides(state: RunState, links: Sequence[Link]) -> Page:
-    """Both records of each link, as they are now. A record no longer there holds no pending
-    reference any more (it would be revisited every run)."""
+    """Both records of each link, as they are now, and the edges they lost to an archive whose
+    targets are live again (given back). A record no longer there holds no pending reference
+    any more (it would be revisited every run)."""
     records: dict[Side, list[Record]] = {}
     for side in Side:
         wanted = [link.id_on(side) for link in links if not _archived_on(link, side)]
@@ -64,7 +65,10 @@ def read_both_sides(state: RunState, links: Sequence[Link]) -> Page:
         resolver = state.resolver
         if resolver is not None:
             resolver.found.read.update((side, i) for i in wanted if i not in found)
-    return Page(records[Side.HUBSPOT], records[Side.EXTERNAL])
+    restored = state.ctx.ledger.restorable_edges(
+        state.ctx.pipeline.name, [link.external_id for link in links]
+    )
+    return Page(records[Side.HUBSPOT], records[Side.EXTERNAL], restored=restored)
 
 
 def _fetch(state: RunState, side: Side, ids: list[str]) -> list[Record]:

@@ -218,6 +218,13 @@ class Ledger:
     def edge_count(self, pipeline: str) -> int:
         return relations.edge_count(self._engine, pipeline)
 
+    def restorable_edges(
+        self, pipeline: str, external_ids: Sequence[str]
+    ) -> dict[str, dict[str, tuple[str, ...]]]:
+        """{external id: {association field: target keys}}: the edges these records lost only
+        because their targets were archived, whose targets are live again."""
+        return relations.restorable(self._engine, pipeline, external_ids)
+
     def last_sweep(self, pipeline: str) -> datetime | None:
         return relations.last_sweep(self._engine, pipeline)
 

@@ -139,6 +139,7 @@ def sales_deployment(
     without_owner: Iterable[int] = (),
     unknown_owner: str = "quarantine",
     sweep: str = "1d",
+    company_deletes: str | None = None,
     **sandbox: Any,
 ) -> Iterator[SalesDeployment]:
     """The schema created and seeded under `prefix`; every employee but `without_owner` is a
@@ -159,7 +160,9 @@ def sales_deployment(
     }
     config = tmp_path / "syncer.toml"
     ledger_url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    body = pipelines_toml(prefix, unknown_owner=unknown_owner, sweep=sweep)
+    body = pipelines_toml(
+        prefix, unknown_owner=unknown_owner, sweep=sweep, company_deletes=company_deletes
+    )
     config.write_text(
         config_text(
             "{body}", ledger=ledger_url, url=server.url, token=TOKEN, sql_url=sql_url, body=body

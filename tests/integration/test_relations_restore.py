@@ -1,0 +1,82 @@
+"""Relations across a target's archive and restore (issue 11): the legacy sales schema in a real
+SQLite, PostgreSQL and MariaDB database, HubSpot as the sandbox over loopback HTTP.
+
+A customer closed in HubSpot (archived) is hidden in the app (its `deleted` flag, with
+`deletes = "archive"` on companies), and what pointed at it lets go of it on both sides; once
+the app reopens the account, everything that pointed at it points at it again, on both sides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from syncer.cli import main
+from tests.integration.relations.deployment import SalesDeployment, sales_deployment
+from tests.integration.test_relations_e2e import (
+    _assert_edges_agree,
+    _fk_pairs,
+    _hub_writes,
+    _join_pairs,
+    _sql_snapshot,
+)
+
+
+@pytest.fixture
+def archiving(tmp_path: Path, sql_url: str, unique_name: str) -> Iterator[SalesDeployment]:
+    with sales_deployment(tmp_path, sql_url, unique_name, company_deletes="archive") as dep:
+        yield dep
+
+
+def _run(dep: SalesDeployment, command: str, *args: str, expect: int = 0) -> None:
+    assert main([command, "-c", str(dep.config), *args]) == expect, f"syncer {command}"
+
+
+def _pointing_at(dep: SalesDeployment, customer: str) -> dict[str, set[str]]:
+    """What points at the customer in SQL: contacts filed under it, orders billed to it,
+    contacts buying for it (the join table)."""
+    return {
+        "contacts": {a for a, b in _fk_pairs(dep, "contacts", "contactNumber", "customerNumber")
+                     if b == customer},
+        "orders": {a for a, b in _fk_pairs(dep, "orders", "orderNumber", "customerNumber")
+                   if b == customer},
+        "buyers": {a for a, b in _join_pairs(dep) if b == customer},
+    }  # fmt: skip
+
+
+def test_a_restored_company_gets_back_the_contacts_and_deals_that_pointed_at_it(
+    archiving: SalesDeployment,
+) -> None:
+    dep = archiving
+    _run(dep, "check")
+    _run(dep, "migrate")
+    customer = str(dep.sql_rows("customers")[0]["customerNumber"])
+    before = _pointing_at(dep, customer)
+    assert before["contacts"] and before["orders"], "the seed files nothing under it"
+
+    with dep.hubspot() as client:
+        company = dep.hub_records("companies")[customer]["id"]
+        client.delete(f"/crm/v3/objects/companies/{company}").raise_for_status()
+    _run(dep, "sync")
+    [row] = [r for r in dep.sql_rows("customers") if str(r["customerNumber"]) == customer]
+    assert row["deleted"], "the archive did not reach the app"
+    assert _pointing_at(dep, customer) == {"contacts": set(), "orders": set(), "buyers": set()}
+    _assert_edges_agree(dep)
+
+    # Meanwhile one of its contacts is filed under another customer: that is the contact's
+    # newer word, which the restore does not undo.
+    moved = min(before["contacts"])
+    elsewhere = str(dep.sql_rows("customers")[1]["customerNumber"])
+    dep.update("contacts", {"contactNumber": int(moved)}, customerNumber=int(elsewhere))
+    dep.update("customers", {"customerNumber": int(customer)}, deleted=False)  # reopened
+    _run(dep, "sync")
+    assert customer in dep.hub_records("companies"), "the company was not restored in HubSpot"
+    assert _pointing_at(dep, customer) == before | {"contacts": before["contacts"] - {moved}}
+    assert (moved, elsewhere) in _fk_pairs(dep, "contacts", "contactNumber", "customerNumber")
+    _assert_edges_agree(dep)
+
+    writes, rows = _hub_writes(dep), _sql_snapshot(dep)
+    _run(dep, "sync")
+    assert (_hub_writes(dep), _sql_snapshot(dep)) == (writes, rows), "a quiet sync wrote"
