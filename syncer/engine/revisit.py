@@ -29,15 +29,16 @@ _BY_ID = 500
 
 
 def revisit_pages(state: RunState, swept: Iterable[Link] = ()) -> Iterator[Page]:
-    """Pages of linked records to plan again (none in a dry run: it commits nothing, so
-    nothing would have linked meanwhile). `swept`: links the sweep found changed."""
+    """Pages of linked records to plan again. `swept`: links the sweep found changed. A dry
+    run plans one round (it commits nothing, so nothing links meanwhile) and leaves the queue
+    as it is, for the run that does the work."""
     ctx = state.ctx
-    if ctx.dry_run or not state.fieldmap.edge_targets():
+    if not state.fieldmap.edge_targets():
         return
     name = ctx.pipeline.name
     done: set[int | None] = set()
     extra = list(swept)
-    for _ in range(MAX_ROUNDS):
+    for _ in range(1 if ctx.dry_run else MAX_ROUNDS):
         queued = ctx.ledger.queued_revisits(name)
         due = {
             link.id: link
@@ -49,7 +50,7 @@ def revisit_pages(state: RunState, swept: Iterable[Link] = ()) -> Iterator[Page]
             return
         done.update(due)
         yield read_both_sides(state, list(due.values()))
-        if queued:
+        if queued and not ctx.dry_run:
             ctx.ledger.revisited(name, state.epoch, [link.external_id for link in queued])
 
 
