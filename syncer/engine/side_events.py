@@ -8,7 +8,9 @@ its twin is never re-created there as a duplicate.
 Archives: where archived records never appear in the change listing (HubSpot's search), with
 `deletes = "archive"` each sync also lists those archived since the last look (a cursor of the
 side's own) and plans them as archived. With `deletes = "ignore"` an archive is found lazily,
-when an update finds the record gone.
+when an update finds the record gone, unless other pipelines' records point at this one's:
+then the sync lists them too, so that the link remembers the side it is archived on (nothing is
+archived on the other side) and what points at it keeps its edge (engine/references.py).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def apply_side_events(state: RunState, side: Side, listing: Listing) -> dict[str
     if connector.capabilities.merges and not ctx.dry_run:
         commit = merge_commit(ctx.ledger, name, side, listing.merged(side))
         ctx.ledger.commit(name, state.epoch, commit, state.report.run_id)
-    if ctx.pipeline.deletes is not DeletePolicy.ARCHIVE or not connector.capabilities.archives:
+    if not _reads_archives(state) or not connector.capabilities.archives:
         return {}
     if not isinstance(connector, ReportsArchives):
         raise TypeError(f"{type(connector).__name__} declares archives but cannot list them")
@@ -52,6 +54,11 @@ def apply_side_events(state: RunState, side: Side, listing: Listing) -> dict[str
     )
     listing.add_archived(side, linked_only(ctx.ledger, name, side, archived))
     return {archive_cursor(side): cursor}
+
+
+def _reads_archives(state: RunState) -> bool:
+    ctx = state.ctx
+    return ctx.pipeline.deletes is DeletePolicy.ARCHIVE or ctx.pointed_at
 
 
 def archive_cursor(side: Side) -> str:

@@ -278,6 +278,37 @@ def restorable(
     return {key: {name: tuple(to) for name, to in fields.items()} for key, fields in out.items()}
 
 
+def held_by_archived(
+    engine: sa.Engine, pipeline: str, from_keys: Sequence[str]
+) -> dict[str, dict[str, list[tuple[str, str]]]]:
+    """{record's external key: {field: [(target key, the side(s) it is archived on)]}} of these
+    records' edges whose targets are archived."""
+    out: dict[str, dict[str, list[tuple[str, str]]]] = {}
+    with engine.connect() as conn:
+        for part in chunks(sorted(set(from_keys)), 500):
+            query = (
+                sa.select(edges.c.from_key, edges.c.field, edges.c.to_key, links.c.archived_on)
+                .select_from(
+                    edges.join(
+                        links,
+                        sa.and_(
+                            links.c.pipeline == edges.c.to_pipeline,
+                            links.c.external_id == edges.c.to_key,
+                        ),
+                    )
+                )
+                .where(
+                    edges.c.pipeline == pipeline,
+                    edges.c.from_key.in_(part),
+                    edges.c.dormant.is_(False),
+                    links.c.archived_on.is_not(None),
+                )
+            )
+            for key, name, to, where in conn.execute(query):
+                out.setdefault(str(key), {}).setdefault(str(name), []).append((str(to), where))
+    return out
+
+
 def edge_count(engine: sa.Engine, pipeline: str) -> int:
     query = (
         sa.select(sa.func.count())

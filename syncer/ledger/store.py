@@ -218,6 +218,13 @@ class Ledger:
     def edge_count(self, pipeline: str) -> int:
         return relations.edge_count(self._engine, pipeline)
 
+    def edges_to_archived(
+        self, pipeline: str, external_ids: Sequence[str]
+    ) -> dict[str, dict[str, list[tuple[str, str]]]]:
+        """{external id: {association field: [(target key, side(s) archived on)]}}: these
+        records' edges whose targets are archived ("hubspot", "external" or "both")."""
+        return relations.held_by_archived(self._engine, pipeline, external_ids)
+
     def restorable_edges(
         self, pipeline: str, external_ids: Sequence[str]
     ) -> dict[str, dict[str, tuple[str, ...]]]:

@@ -1,13 +1,16 @@
-"""Relations across a target's archive and restore (issue 11): the legacy sales schema in a real
-SQLite, PostgreSQL and MariaDB database, HubSpot as the sandbox over loopback HTTP.
+"""Relations across their targets' archives, restores and merges (issue 11): the legacy sales
+schema in a real SQLite, PostgreSQL and MariaDB database, HubSpot as the sandbox over loopback
+HTTP.
 
-A customer closed in HubSpot (archived) is hidden in the app (its `deleted` flag, with
-`deletes = "archive"` on companies), and what pointed at it lets go of it on both sides; once
-the app reopens the account, everything that pointed at it points at it again, on both sides.
+With `deletes = "archive"` on companies, a customer closed in HubSpot (archived) is hidden in
+the app (its `deleted` flag), and what pointed at it lets go of it on both sides; once the app
+reopens the account, everything that pointed at it points at it again, on both sides. With
+`deletes = "ignore"`, the archive has no consequence on the other side at all.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -80,3 +83,30 @@ def test_a_restored_company_gets_back_the_contacts_and_deals_that_pointed_at_it(
     writes, rows = _hub_writes(dep), _sql_snapshot(dep)
     _run(dep, "sync")
     assert (_hub_writes(dep), _sql_snapshot(dep)) == (writes, rows), "a quiet sync wrote"
+
+
+def test_with_deletes_ignore_an_archived_company_keeps_what_points_at_it_in_sql(
+    tmp_path: Path, sql_url: str, unique_name: str
+) -> None:
+    """HubSpot hides the associations of an archived company; with `deletes = "ignore"` that
+    is no edit of the contacts and deals: their foreign keys and join rows stay, sweep or not."""
+    with sales_deployment(tmp_path, sql_url, unique_name, sweep="1s") as dep:
+        _run(dep, "check")
+        _run(dep, "migrate")
+        customer = str(dep.sql_rows("customers")[0]["customerNumber"])
+        before = _pointing_at(dep, customer)
+        assert before["contacts"] and before["orders"], "the seed files nothing under it"
+        with dep.hubspot() as client:
+            company = dep.hub_records("companies")[customer]["id"]
+            client.delete(f"/crm/v3/objects/companies/{company}").raise_for_status()
+        time.sleep(1.1)  # the sweep is due
+        _run(dep, "sync")
+        assert _pointing_at(dep, customer) == before
+        assert customer not in dep.hub_records("companies")
+        [row] = [r for r in dep.sql_rows("customers") if str(r["customerNumber"]) == customer]
+        assert not row["deleted"]
+
+        writes, rows = _hub_writes(dep), _sql_snapshot(dep)
+        time.sleep(1.1)
+        _run(dep, "sync")
+        assert (_hub_writes(dep), _sql_snapshot(dep)) == (writes, rows), "a quiet sync wrote"
