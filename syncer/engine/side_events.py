@@ -4,7 +4,8 @@ A connector declares them in its capabilities (HubSpot both; Salesforce merges t
 side is handled alike:
 Merges: a merged record names the ids it absorbed; a link that named one of them is re-pointed
 to the survivor, or, when the survivor has a link of its own, marked archived on that side so
-its twin is never re-created there as a duplicate.
+its twin is never re-created there as a duplicate, and the edges pointing at it are re-pointed
+to the survivor's (the side unions both records' associations on the survivor).
 Archives: where archived records never appear in the change listing (HubSpot's search), with
 `deletes = "archive"` each sync also lists those archived since the last look (a cursor of the
 side's own) and plans them as archived. With `deletes = "ignore"` an archive is found lazily,
@@ -79,6 +80,7 @@ def merge_commit(ledger: Ledger, pipeline: str, side: Side, merged: Mapping[str,
         if survivor in survivors and survivors[survivor].id != link.id:
             gone = encode_sides(decode_sides(link.archived_on) | {side})
             commit.links.append(dataclasses.replace(link, archived_on=gone))
+            commit.merged_targets[link.external_id] = survivors[survivor].external_id
         else:
             commit.links.append(_repointed(link, side, survivor))
             survivors[survivor] = link

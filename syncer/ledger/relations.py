@@ -309,6 +309,24 @@ def held_by_archived(
     return out
 
 
+def repoint_edges(conn: sa.Connection, target_pipeline: str, moves: dict[str, str]) -> None:
+    """Edges pointing at records of `target_pipeline` merged away now point at their survivors
+    ({old key: new key}); an edge the record already had to the survivor is kept once."""
+    for old, new in sorted(moves.items()):
+        where = sa.and_(edges.c.to_pipeline == target_pipeline, edges.c.to_key == old)
+        rows = [dict(row) for row in conn.execute(sa.select(edges).where(where)).mappings()]
+        conn.execute(sa.delete(edges).where(where))
+        for row in rows:
+            twin = sa.select(edges.c.dormant).where(
+                edges.c.pipeline == row["pipeline"],
+                edges.c.field == row["field"],
+                edges.c.from_key == row["from_key"],
+                edges.c.to_key == new,
+            )
+            if conn.execute(twin).first() is None:
+                conn.execute(sa.insert(edges).values({**row, "to_key": new}))
+
+
 def edge_count(engine: sa.Engine, pipeline: str) -> int:
     query = (
         sa.select(sa.func.count())

@@ -110,3 +110,34 @@ def test_with_deletes_ignore_an_archived_company_keeps_what_points_at_it_in_sql(
         time.sleep(1.1)
         _run(dep, "sync")
         assert (_hub_writes(dep), _sql_snapshot(dep)) == (writes, rows), "a quiet sync wrote"
+
+
+@pytest.mark.parametrize("new_id", [True, False], ids=["merge makes a new id", "survivor kept"])
+def test_a_merge_in_hubspot_moves_what_pointed_at_the_merged_away_company_to_the_survivor(
+    tmp_path: Path, sql_url: str, unique_name: str, new_id: bool
+) -> None:
+    """HubSpot unions both companies' associations on the survivor (which has a new id since
+    its "updated merge functionality", or keeps the primary's): the contacts and orders filed
+    under the merged-away customer follow it in SQL, join rows included."""
+    with sales_deployment(tmp_path, sql_url, unique_name, merge_creates_new_id=new_id) as dep:
+        _run(dep, "check")
+        _run(dep, "migrate")
+        customers = [str(r["customerNumber"]) for r in dep.sql_rows("customers")]
+        survivor = customers[0]
+        absorbed = next(c for c in customers[1:] if all(_pointing_at(dep, c).values()))
+        kept, moved = _pointing_at(dep, survivor), _pointing_at(dep, absorbed)
+        companies = dep.hub_records("companies")
+        with dep.hubspot() as client:
+            body = {
+                "primaryObjectId": companies[survivor]["id"],
+                "objectIdToMerge": companies[absorbed]["id"],
+            }
+            client.post("/crm/v3/objects/companies/merge", json=body).raise_for_status()
+        _run(dep, "sync")
+        assert _pointing_at(dep, absorbed) == {"contacts": set(), "orders": set(), "buyers": set()}
+        assert _pointing_at(dep, survivor) == {k: kept[k] | moved[k] for k in kept}
+        _assert_edges_agree(dep)
+
+        writes, rows = _hub_writes(dep), _sql_snapshot(dep)
+        _run(dep, "sync")
+        assert (_hub_writes(dep), _sql_snapshot(dep)) == (writes, rows), "a quiet sync wrote"
