@@ -23,6 +23,7 @@ from tests.integration.test_relations_e2e import (
     _fk_pairs,
     _hub_writes,
     _join_pairs,
+    _labelled,
     _sql_snapshot,
 )
 
@@ -137,6 +138,31 @@ def test_a_merge_in_hubspot_moves_what_pointed_at_the_merged_away_company_to_the
         assert _pointing_at(dep, absorbed) == {"contacts": set(), "orders": set(), "buyers": set()}
         assert _pointing_at(dep, survivor) == {k: kept[k] | moved[k] for k in kept}
         _assert_edges_agree(dep)
+
+        writes, rows = _hub_writes(dep), _sql_snapshot(dep)
+        _run(dep, "sync")
+        assert (_hub_writes(dep), _sql_snapshot(dep)) == (writes, rows), "a quiet sync wrote"
+
+
+@pytest.mark.parametrize("adds", [False], ids=["label alone"])
+def test_labelled_associations_with_or_without_hubspots_unlabelled_type_beside_them(
+    tmp_path: Path, sql_url: str, unique_name: str, adds: bool
+) -> None:
+    """Whether HubSpot adds the unlabelled type beside a label is UNCONFIRMED (the sandbox's
+    `labelled_adds_unlabelled`). Either way a migration puts each label where it belongs, the
+    unlabelled type is exactly what HubSpot would make of it, and a sync writes nothing."""
+    with sales_deployment(tmp_path, sql_url, unique_name, labelled_adds_unlabelled=adds) as dep:
+        _run(dep, "check")
+        _run(dep, "migrate")
+        own = _fk_pairs(dep, "contacts", "contactNumber", "customerNumber")
+        buyers = _join_pairs(dep)
+        contact_edges = dep.hub_edges("contacts", "companies")
+        assert _labelled(contact_edges, "Buyer") == buyers
+        assert _labelled(contact_edges, None) == (own | buyers if adds else own)
+        billed = _fk_pairs(dep, "orders", "orderNumber", "customerNumber")
+        deal_edges = dep.hub_edges("deals", "companies")
+        assert _labelled(deal_edges, "Billing company") == billed
+        assert _labelled(deal_edges, None) == (billed if adds else set())
 
         writes, rows = _hub_writes(dep), _sql_snapshot(dep)
         _run(dep, "sync")
