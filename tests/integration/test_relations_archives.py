@@ -19,6 +19,7 @@ import pytest
 from syncer.cli import main
 from tests.integration.relations.deployment import SalesDeployment, sales_deployment
 from tests.integration.test_relations_e2e import (
+    Hub,
     _assert_edges_agree,
     _fk_pairs,
     _hub_writes,
@@ -167,3 +168,31 @@ def test_labelled_associations_with_or_without_hubspots_unlabelled_type_beside_t
         writes, rows = _hub_writes(dep), _sql_snapshot(dep)
         _run(dep, "sync")
         assert (_hub_writes(dep), _sql_snapshot(dep)) == (writes, rows), "a quiet sync wrote"
+
+
+def test_plan_lists_what_a_due_sweep_would_move_and_leaves_it_to_the_sync(
+    tmp_path: Path, sql_url: str, unique_name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A contact moved to another company in HubSpot (its modification time untouched): only
+    the sweep sees it. `syncer plan` shows the foreign key it would move and writes nothing,
+    not even the sweep's clock: the sync after it still finds the move and makes it."""
+    with sales_deployment(tmp_path, sql_url, unique_name, sweep="1s") as dep:
+        _run(dep, "check")
+        _run(dep, "migrate")
+        customers = [r["customerNumber"] for r in dep.sql_rows("customers")]
+        contact = next(r for r in dep.sql_rows("contacts") if r["customerNumber"] == customers[0])
+        key, target = str(contact["contactNumber"]), str(customers[1])
+        with dep.hubspot() as client:
+            hub = Hub(dep, client)
+            hub.dissociate(key, str(customers[0]))
+            hub.associate(key, target)
+        time.sleep(1.1)  # the sweep is due
+        rows = _sql_snapshot(dep)
+        capsys.readouterr()
+        _run(dep, "plan", "--pipeline", "contacts")
+        shown = capsys.readouterr().out
+        assert f"external={key} @companies -> {target}" in shown
+        assert f"external={key} @companies -> {customers[0]}" in shown  # the edge removed
+        assert _sql_snapshot(dep) == rows
+        _run(dep, "sync", "--pipeline", "contacts")
+        assert (key, target) in _fk_pairs(dep, "contacts", "contactNumber", "customerNumber")
