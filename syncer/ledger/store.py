@@ -177,10 +177,10 @@ class Ledger:
             for name, cursor in commit.cursors.items():
                 save_cursor(conn, pipeline, name, cursor, now)
             relations.save_edges(conn, pipeline, commit.edges)
-            if commit.merged_targets:
-                relations.repoint_edges(conn, pipeline, commit.merged_targets)
             if commit.revisit_targets:
                 relations.queue_revisits(conn, pipeline, commit.revisit_targets, now)
+            if commit.merged_targets:  # after the queue: it finds what pointed at the old key
+                relations.repoint_edges(conn, pipeline, commit.merged_targets)
 
     # -- relations: pending references, edges, revisits, sweeps (relations.py) ---------------
 
