@@ -2,7 +2,8 @@
 
 Protocol methods, plus what only HubSpot needs the engine to know: `archived_since` (deletes,
 invisible to search) and `merged_ids` (merges). The work is in api (HTTP), object_types (what
-differs between types), properties (schema), reads (listing, batch read), search (incremental
+differs between types) and type_resolver (names to types), parts (what is built from the type),
+properties (schema), reads (batch read), listing (full listings), search (incremental
 collection), writes (batch writes) and deletions; association fields in association_kinds
 (labels to type ids), association_fields (reading and setting lists) and relation_writes
 (creates with their edges inline).
@@ -13,12 +14,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
-import structlog
 
 from syncer.connectors.base import Capabilities
 from syncer.connectors.catalogue_cache import CatalogueCache
@@ -31,7 +29,6 @@ from syncer.records import (
     Cursor,
     FieldType,
     Record,
-    Side,
     Write,
     WriteResult,
 )
@@ -45,35 +42,21 @@ from .association_kinds import association_fields, check_link_properties
 from .associations import Associations
 from .budgets import PortalBudgets
 from .engagement_ids import ExternalIdLookup
-from .object_types import SCHEMAS_PATH, ObjectType, custom_type, standard_type
+from .listing import confirmed, list_all
+from .object_types import ObjectType
 from .objects import decode_cursor, encode_cursor, epoch_ms
 from .owners import Owner, list_owners, owner_emails
-from .properties import PropertyCatalog
-from .ranges import RangedListing
-from .reads import RecordReader
+from .parts import Parts, build_parts
+from .property_checks import warn_required_unmapped
 from .relation_writes import RelationWriter
-from .search import SearchCollector
-from .writes import BatchWriter
+from .type_resolver import TypeResolver
 
 EMAIL = "email"
 MISSING_PROPERTY = "PROPERTY_DOESNT_EXIST"
-log = structlog.get_logger(__name__)
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class _Parts:
-    """Everything that depends on the resolved object type (custom types need an API call)."""
-
-    object_type: ObjectType
-    catalog: PropertyCatalog
-    reader: RecordReader
-    writer: BatchWriter
-    search: SearchCollector
-    search_call: Callable[[dict[str, Any]], dict[str, Any]]
 
 
 class HubSpotConnector:
@@ -110,11 +93,10 @@ class HubSpotConnector:
             monotonic=monotonic, budgets=budgets,
         )  # fmt: skip
         self._lock = threading.Lock()
-        self._built: _Parts | None = None
+        self._built: Parts | None = None
         self._kept_schemas = kept_schemas
         self._absent: set[str] = set()  # mapped properties reads left out, not yet confirmed
-        self._schemas_lock = threading.Lock()
-        self._schemas: list[dict[str, Any]] | None = None
+        self._types = TypeResolver(self._api)
         self._fields = tuple(associations)
         self._relations: AssociationFields | None = None
         self._relations_lock = threading.Lock()
@@ -127,7 +109,7 @@ class HubSpotConnector:
     def prepare(self) -> None:
         parts = self._parts()
         parts.catalog.prepare()
-        self._check_required(parts.object_type)
+        warn_required_unmapped(self._pipeline, parts.object_type)
         check_link_properties(self._pipeline.name, parts.object_type, parts.catalog, self._fields)
         self._relations = self._resolve_relations(create=True)
 
@@ -141,37 +123,14 @@ class HubSpotConnector:
         parts = self._parts()
         until_ms = epoch_ms(self.signpost(until))
         if since is None:
-            pages = self._list_all(parts, encode_cursor(until_ms))
+            pages = list_all(parts, self._settings.listing_readers, encode_cursor(until_ms))
         else:
             overlap = timedelta(seconds=self._pipeline.overlap_seconds) // timedelta(milliseconds=1)
             lower_ms = decode_cursor(since) - overlap
             pages = parts.search.collect(min(lower_ms, until_ms), until_ms)
         relations = self._fields_io()
-        listed = self._confirmed(parts, pages)
+        listed = confirmed(parts, pages, self._absent, self._pipeline.hubspot_properties())
         return in_bulk(listed, relations.attach) if relations.any else listed
-
-    def _list_all(self, parts: _Parts, final_cursor: Cursor) -> Iterator[ChangePage]:
-        """Every live record: one list cursor, or with `listing_readers` > 1 the list cursor
-        and searches over id ranges at once (ranges.py)."""
-        readers = self._settings.listing_readers
-        if readers <= 1:
-            return parts.reader.list_all(final_cursor)
-        reader = parts.reader
-        listing = RangedListing(
-            reader.list_page, parts.search_call, reader.to_records, reader.requested, readers - 1
-        )
-        return listing.pages(final_cursor)
-
-    def _confirmed(self, parts: _Parts, pages: Iterator[ChangePage]) -> Iterator[ChangePage]:
-        """Pages whose left-out mapped properties still exist (ConfigError otherwise: a mapped
-        property was deleted since the run started)."""
-        mapped = set(self._pipeline.hubspot_properties())
-        for page in pages:
-            absent = self._absent & mapped
-            self._absent.clear()
-            if absent:
-                parts.catalog.confirm_present(sorted(absent))
-            yield page
 
     def signpost(self, until: datetime) -> datetime:
         """`until`, or earlier if it is in the future: a cursor stored from a future time would
@@ -232,7 +191,7 @@ class HubSpotConnector:
         """Edges (v4) from this pipeline's object to `to_object` (a standard plural name, a type
         id or a custom object's name): `.read(ids)`, `.create(edges)`, `.archive(pairs)`."""
         from_path = self._parts().object_type.path_name
-        return Associations(self._api, from_path, self._resolve(to_object).path_name)
+        return Associations(self._api, from_path, self._types.resolve(to_object).path_name)
 
     def association_values(self, ids: Sequence[str]) -> dict[str, dict[str, list[str]]]:
         """{record id: {association field: the other object's ids}} for the live records among
@@ -254,21 +213,15 @@ class HubSpotConnector:
     def close(self) -> None:
         self._api.close()
 
-    def _parts(self) -> _Parts:
+    def _parts(self) -> Parts:
         with self._lock:
             if self._built is None:
-                self._built = self._build(self._resolve(self._pipeline.hubspot_object))
+                self._built = build_parts(
+                    self._api, self._settings, self._pipeline,
+                    self._types.resolve(self._pipeline.hubspot_object),
+                    fields=self._fields, kept_schemas=self._kept_schemas, absent=self._absent,
+                )  # fmt: skip
             return self._built
-
-    def _resolve(self, name: str) -> ObjectType:
-        known = standard_type(name)
-        if known is not None:
-            return known
-        with self._schemas_lock:
-            if self._schemas is None:
-                body = self._api.call_ok("GET", SCHEMAS_PATH, kind="schemas")
-                self._schemas = list(body.get("results") or [])
-            return custom_type(name, self._schemas)
 
     def _fields_io(self) -> AssociationFields:
         with self._relations_lock:
@@ -280,10 +233,10 @@ class HubSpotConnector:
         """The fields' association types; `create`: make labels that do not exist (prepare)."""
         return association_fields(
             self._api, self._pipeline.name, self._parts().object_type, self._fields,
-            self._resolve, create=create,
+            self._types.resolve, create=create,
         )  # fmt: skip
 
-    def _lookup(self, parts: _Parts) -> ExternalIdLookup | None:
+    def _lookup(self, parts: Parts) -> ExternalIdLookup | None:
         """How creates are kept from duplicating when the external id is not unique (an
         engagement type HubSpot gives no unique property: engagement_ids.py)."""
         prop = self._pipeline.external_id_property
@@ -291,45 +244,3 @@ class HubSpotConnector:
             return None
         path = parts.object_type.path_name
         return ExternalIdLookup(self._api, path, prop, parts.reader, self._fields_io())
-
-    def _build(self, object_type: ObjectType) -> _Parts:
-        linked = [str(f.hubspot_property) for f in self._fields if f.hubspot_property]
-        properties = list(dict.fromkeys([*self._pipeline.hubspot_properties(), *linked]))
-        if object_type.mergeable:
-            properties = [*properties, deletions.MERGED_IDS]
-        modified = object_type.modified_property
-        reader = RecordReader(self._api, object_type.path_name, properties, modified, self._absent)
-        search_path = f"/crm/v3/objects/{object_type.path_name}/search"
-
-        def search(body: dict[str, Any]) -> dict[str, Any]:
-            return self._api.call_ok("POST", search_path, kind="search", body=body)
-
-        return _Parts(
-            object_type=object_type,
-            catalog=PropertyCatalog(
-                self._api,
-                self._pipeline,
-                object_type.path_name,
-                self._kept_schemas,
-                plain_external_id=object_type.engagement,
-            ),
-            reader=reader,
-            writer=BatchWriter(self._api, object_type.path_name, self._settings.batch_size, reader),
-            search=SearchCollector(search, properties, modified, self._absent),
-            search_call=search,
-        )
-
-    def _check_required(self, object_type: ObjectType) -> None:
-        """Creates without a required property fail record by record: say so up front."""
-        if not self._pipeline.direction.flows_to(Side.HUBSPOT):
-            return
-        match = self._pipeline.match
-        mapped = {*self._pipeline.fields, *([match.hubspot] if match else [])}
-        missing = object_type.missing_required(mapped)
-        if missing:
-            log.warning(
-                "hubspot.required_properties_unmapped",
-                pipeline=self._pipeline.name,
-                object_type=object_type.name,
-                missing=missing,
-            )

@@ -6,14 +6,19 @@ number field fed text), so it is reported once, up front, naming the pipeline an
 - the HubSpot side of a `values` table must be options of an enumeration (or true/false), and
   so must a field's `default`;
 - a read-only or calculated property cannot be written, so it may only flow to the external side.
+Required properties the mapping leaves out are only warned about (creates fail record by record).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import structlog
+
 from syncer.records import FieldType, Side
 from syncer.settings import FieldMapping, PipelineSettings
+
+from .object_types import ObjectType
 
 _FIELD_TYPES = {
     "string": FieldType.TEXT,
@@ -32,6 +37,7 @@ _ALSO_ACCEPTS = {
     FieldType.DATE: frozenset({FieldType.DATETIME}),
 }
 _BOOLEAN_VALUES = frozenset({"true", "false"})
+log = structlog.get_logger(__name__)
 
 
 def field_type(definition: dict[str, Any]) -> FieldType:
@@ -119,3 +125,19 @@ def _writes_to_hubspot(pipeline: PipelineSettings, mapping: FieldMapping) -> boo
 def _read_only(definition: dict[str, Any]) -> bool:
     metadata = definition.get("modificationMetadata") or {}
     return bool(metadata.get("readOnlyValue") or definition.get("calculated"))
+
+
+def warn_required_unmapped(pipeline: PipelineSettings, object_type: ObjectType) -> None:
+    """Creates without a required property fail record by record: say so up front."""
+    if not pipeline.direction.flows_to(Side.HUBSPOT):
+        return
+    match = pipeline.match
+    mapped = {*pipeline.fields, *([match.hubspot] if match else [])}
+    missing = object_type.missing_required(mapped)
+    if missing:
+        log.warning(
+            "hubspot.required_properties_unmapped",
+            pipeline=pipeline.name,
+            object_type=object_type.name,
+            missing=missing,
+        )
