@@ -20,8 +20,8 @@ import sqlalchemy as sa
 
 from syncer.connectors.sql import SqlConnector
 from syncer.records import Write
-from syncer.settings import MatchRule, PipelineSettings
 from syncer.settings_external import SqlSettings, SqlTableSettings
+from syncer.settings_pipeline import MatchRule, PipelineSettings
 
 DEFAULT_URLS = [
     "sqlite:///{tmp}/bench-sql-writes.db",

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 from syncer.policies import DeletePolicy, Direction
 
 if TYPE_CHECKING:  # settings import this module's checks; the types are only annotations here
-    from syncer.settings import PipelineSettings, Settings
+    from syncer.settings import Settings
+    from syncer.settings_pipeline import PipelineSettings
     from syncer.settings_relations import JoinAssociationSettings
 
 

@@ -11,15 +11,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from syncer import settings_rules as rules
 from syncer.policies import Direction
-from syncer.settings_rules import HubSpotName, PipelineName, SqlName
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+from syncer.settings_rules import HubSpotName, PipelineName, SqlName, StrictModel
 
 
 def _columns(value: str | list[str]) -> str | list[str]:
@@ -31,7 +27,7 @@ def _columns(value: str | list[str]) -> str | list[str]:
     return value
 
 
-class AssociationSettings(_Strict):
+class AssociationSettings(StrictModel):
     """`[[pipelines.associations]]`: this pipeline's record points at one record of `to`."""
 
     to: PipelineName
@@ -47,7 +43,7 @@ class AssociationSettings(_Strict):
         return [self.external] if isinstance(self.external, str) else list(self.external)
 
 
-class JoinAssociationSettings(_Strict):
+class JoinAssociationSettings(StrictModel):
     """`[[associations]]`: many-to-many between two pipelines' records through a join table."""
 
     between: list[PipelineName]
@@ -69,7 +65,7 @@ class UnknownOwner(StrEnum):
     LEAVE_UNSET = "leave_unset"  # the record goes on without that field
 
 
-class OwnersSettings(_Strict):
+class OwnersSettings(StrictModel):
     """`[owners]`: the external users table whose rows owner fields point at, and the column
     holding each user's email, which is how a HubSpot owner is found."""
 

@@ -11,7 +11,7 @@ from typing import Annotated
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, SecretStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, SecretStr
 
 from syncer.addresses import address_refusal, literal_address
 from syncer.logs import mask_url_password
@@ -22,6 +22,12 @@ _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # below the ~2.7 million years at which the scheduler's and the ledger's date arithmetic overflow.
 MAX_INTERVAL = "365d"
 MAX_DURATION_SECONDS = 365 * 86400.0
+
+
+class StrictModel(BaseModel):
+    """A section of the file: an unknown key is an error (a typo), not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 def _matching(pattern: str, what: str) -> AfterValidator:

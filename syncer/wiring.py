@@ -19,8 +19,9 @@ from syncer.engine.run import PipelineRun
 from syncer.errors import ConfigError
 from syncer.ledger.store import Ledger
 from syncer.records import Side
-from syncer.settings import PipelineSettings, Settings
+from syncer.settings import Settings
 from syncer.settings_external import ExternalSettings, SqlSettings
+from syncer.settings_pipeline import PipelineSettings
 from syncer.settings_relations import OwnersSettings
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from syncer.engine.collect import Collected
-from syncer.engine.plan import Version, read_version
+from syncer.engine.pairs import Version, read_version
 from syncer.ledger.store import Ledger
 from syncer.mapping.apply import FieldMap
 from syncer.records import Record, Side

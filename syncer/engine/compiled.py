@@ -10,7 +10,7 @@ from syncer.mapping.apply import FieldMap
 from syncer.mapping.compile import compile_mapping
 from syncer.records import Side
 from syncer.relations import AssociationField
-from syncer.settings import PipelineSettings
+from syncer.settings_pipeline import PipelineSettings
 
 
 def compiled_mapping(

@@ -19,7 +19,7 @@ from syncer.ledger.store import Ledger
 from syncer.mapping.apply import FieldMap
 from syncer.records import Side
 from syncer.relations import AssociationField
-from syncer.settings import PipelineSettings
+from syncer.settings_pipeline import PipelineSettings
 from syncer.settings_relations import OwnersSettings
 
 LEASE_TTL = timedelta(minutes=10)

@@ -27,7 +27,7 @@ from syncer.engine.match_sides import (
     unreadable,
 )
 from syncer.engine.one_way import sources_to_read
-from syncer.engine.plan import Pair, decode_sides, read_version
+from syncer.engine.pairs import Pair, decode_sides, read_version
 from syncer.ledger.store import Ledger
 from syncer.ledger.values import Link
 from syncer.mapping.apply import FieldMap

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from syncer.engine.field_merge import overruled
 from syncer.engine.match_sides import SideRecords
-from syncer.engine.plan import decode_sides, overruled
+from syncer.engine.pairs import decode_sides
 from syncer.ledger.values import Link, value_hash
 from syncer.mapping.apply import FieldSpec
 from syncer.records import Side

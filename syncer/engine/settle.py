@@ -16,7 +16,7 @@ import structlog
 
 from syncer.engine.backoff import fingerprint
 from syncer.engine.observer import ChunkCommitted, SideWrites
-from syncer.engine.plan import PairPlan, encode_sides
+from syncer.engine.pairs import PairPlan, encode_sides
 from syncer.engine.read_back import NOT_APPLIED, NotApplied
 from syncer.ledger.values import (
     Commit,

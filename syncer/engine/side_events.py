@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from syncer.connectors.base import ReportsArchives
 from syncer.engine.context import RunState
 from syncer.engine.listing import Listing
-from syncer.engine.plan import decode_sides, encode_sides
+from syncer.engine.pairs import decode_sides, encode_sides
 from syncer.engine.report import Mode
 from syncer.ledger.store import Ledger
 from syncer.ledger.values import Commit, Link

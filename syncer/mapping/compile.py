@@ -12,7 +12,7 @@ from syncer.mapping.references import AssociationRef, OwnerRef, Resolver
 from syncer.policies import Direction
 from syncer.records import FieldShape, FieldType
 from syncer.relations import AssociationField
-from syncer.settings import FieldMapping, PipelineSettings
+from syncer.settings_pipeline import FieldMapping, PipelineSettings
 
 
 def compile_mapping(

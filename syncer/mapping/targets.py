@@ -21,7 +21,7 @@ from syncer.policies import Direction
 from syncer.records import Side
 
 if TYPE_CHECKING:
-    from syncer.settings import PipelineSettings
+    from syncer.settings_pipeline import PipelineSettings
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from syncer.engine.report import RunReport
 from syncer.errors import LeaseHeld, RateLimited, RunStopped
 from syncer.logs import get_logger
-from syncer.settings import PipelineSettings
+from syncer.settings_pipeline import PipelineSettings
 
 if TYPE_CHECKING:
     from syncer.service.monitor import Monitor

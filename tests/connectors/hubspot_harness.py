@@ -15,7 +15,8 @@ from pydantic import SecretStr
 from syncer.connectors.hubspot import HubSpotConnector
 from syncer.records import Record, Write
 from syncer.sandbox.hubspot import HubSpotSandbox, SandboxConfig
-from syncer.settings import HubSpotSettings, PipelineSettings
+from syncer.settings_hubspot import HubSpotSettings
+from syncer.settings_pipeline import PipelineSettings
 
 TOKEN = "pat-na1-test-token"
 FROZEN_SECONDS = 1_750_000_000.0  # a fixed sandbox time: every write gets the same millisecond

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from syncer.connectors.sql import SqlConnector
 from syncer.connectors.sql.keys import parse_id, record_id
 from syncer.records import Cursor, Record, RejectionKind, Write
-from syncer.settings import PipelineSettings
 from syncer.settings_external import SqlSettings
+from syncer.settings_pipeline import PipelineSettings
 from tests.contract import sql_harness
 from tests.contract.suite import UNTIL, read_all
 

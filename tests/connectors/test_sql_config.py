@@ -13,8 +13,8 @@ from pydantic import SecretStr
 from syncer.connectors.sql import SqlConnector
 from syncer.connectors.sql.connection import build_engine, database_url, safe_url
 from syncer.errors import ConfigError
-from syncer.settings import PipelineSettings
 from syncer.settings_external import SqlSettings, SqlTableSettings
+from syncer.settings_pipeline import PipelineSettings
 from tests.contract import sql_harness
 from tests.contract.sql_harness import crm_table, pipeline_for
 

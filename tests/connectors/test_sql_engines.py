@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from syncer.connectors.sql import SqlConnector
 from syncer.connectors.sql.engines import SqlEngines
 from syncer.errors import ConfigError
-from syncer.settings import PipelineSettings
 from syncer.settings_external import SqlSettings
+from syncer.settings_pipeline import PipelineSettings
 from tests.contract import sql_harness
 from tests.contract.sql_harness import crm_table, pipeline_for
 

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from syncer.connectors.sql import SqlConnector
 from syncer.errors import ConfigError
-from syncer.settings import PipelineSettings
 from syncer.settings_external import SqlSettings
+from syncer.settings_pipeline import PipelineSettings
 from tests.connectors.test_sql_composite_keys import lines_pipeline, lines_table
 from tests.contract import sql_harness
 

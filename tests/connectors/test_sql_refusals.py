@@ -14,8 +14,8 @@ from syncer.connectors.sql import SqlConnector
 from syncer.connectors.sql.rejections import call_failure, is_record_error, rejection_for
 from syncer.errors import RetryableError
 from syncer.records import RejectionKind, Write
-from syncer.settings import PipelineSettings
 from syncer.settings_external import SqlSettings
+from syncer.settings_pipeline import PipelineSettings
 from tests.contract import sql_harness
 
 sql_engine = sql_harness.sql_engine

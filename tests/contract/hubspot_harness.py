@@ -25,7 +25,8 @@ from syncer.policies import Direction
 from syncer.relations import AssociationField, field_name
 from syncer.sandbox.hubspot import HubSpotSandbox, SandboxConfig
 from syncer.sandbox.hubspot.server import RunningServer, serve_in_thread
-from syncer.settings import HubSpotSettings, PipelineSettings
+from syncer.settings_hubspot import HubSpotSettings
+from syncer.settings_pipeline import PipelineSettings
 from tests.contract.harness import (
     OVERLAP_SECONDS,
     T0,

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from syncer.connectors.sql import SqlConnector
 from syncer.relations import AssociationField
-from syncer.settings import MatchRule, PipelineSettings
 from syncer.settings_external import SqlSettings, SqlTableSettings
+from syncer.settings_pipeline import MatchRule, PipelineSettings
 from tests.contract.harness import OVERLAP_SECONDS, T0, ContractFields, PageSizes, RelationFields
 from tests.contract.sql_relations import SqlRelatedTables, relation_columns
 

@@ -14,7 +14,7 @@ from syncer.engine.report import Mode, RunReport
 from syncer.engine.run import PipelineRun, run_pipeline
 from syncer.ledger.store import Ledger
 from syncer.records import FieldType, Rejection, RejectionKind, Side
-from syncer.settings import PipelineSettings
+from syncer.settings_pipeline import PipelineSettings
 
 HUB_TYPES = {
     "email": FieldType.TEXT,

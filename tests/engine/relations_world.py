@@ -13,7 +13,7 @@ from syncer.ledger.store import Ledger
 from syncer.policies import Direction
 from syncer.records import FieldType, Record, Side
 from syncer.relations import AssociationField
-from syncer.settings import PipelineSettings
+from syncer.settings_pipeline import PipelineSettings
 from syncer.settings_relations import OwnersSettings, UnknownOwner
 from tests.engine.conftest import Clock
 

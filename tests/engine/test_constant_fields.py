@@ -8,7 +8,7 @@ import pytest
 from syncer.connectors.memory import MemoryConnector
 from syncer.engine.report import Mode
 from syncer.records import FieldType
-from syncer.settings import PipelineSettings
+from syncer.settings_pipeline import PipelineSettings
 from tests.engine.conftest import HUB_TYPES, World, make_pipeline
 
 FIELDS = {

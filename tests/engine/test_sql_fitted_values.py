@@ -17,8 +17,8 @@ from syncer.engine.report import Mode, RunReport
 from syncer.engine.run import PipelineRun, run_pipeline
 from syncer.ledger.store import Ledger
 from syncer.records import FieldType, Side
-from syncer.settings import PipelineSettings
 from syncer.settings_external import SqlSettings
+from syncer.settings_pipeline import PipelineSettings
 from tests.contract import sql_harness
 from tests.engine.conftest import Clock
 

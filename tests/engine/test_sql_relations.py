@@ -18,8 +18,8 @@ from syncer.ledger.store import Ledger
 from syncer.policies import Direction
 from syncer.records import Record, Side
 from syncer.relations import AssociationField
-from syncer.settings import PipelineSettings
 from syncer.settings_external import SqlSettings
+from syncer.settings_pipeline import PipelineSettings
 from syncer.settings_relations import OwnersSettings
 from tests.contract import sql_harness
 from tests.engine.conftest import Clock

@@ -38,8 +38,9 @@ from syncer.records import (
     WriteResult,
 )
 from syncer.sandbox.hubspot import HubSpotSandbox, serve_in_thread
-from syncer.settings import HubSpotSettings, PipelineSettings
 from syncer.settings_external import SqlSettings
+from syncer.settings_hubspot import HubSpotSettings
+from syncer.settings_pipeline import PipelineSettings
 from tests.connectors.hubspot_harness import TOKEN, StepClock, sandbox
 from tests.ledger_tables import ledger_tables
 

@@ -21,7 +21,7 @@ from syncer.mapping.apply import FieldMap
 from syncer.mapping.compile import compile_mapping
 from syncer.mapping.convert import normalise_email, to_canonical, to_hubspot_text, to_native
 from syncer.records import FieldType, Record, Side
-from syncer.settings import PipelineSettings
+from syncer.settings_pipeline import PipelineSettings
 
 PARIS = ZoneInfo("Europe/Paris")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -26,7 +26,7 @@ from syncer.http.oauth import OAuthRefresh
 from syncer.http.outcome import Outcome, Verdict
 from syncer.http.ratelimit import RollingWindowBudget
 from syncer.records import CallCounter
-from syncer.settings import HubSpotSettings
+from syncer.settings_hubspot import HubSpotSettings
 
 
 class Listener:

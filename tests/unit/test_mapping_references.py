@@ -18,7 +18,7 @@ from syncer.mapping.apply import FieldMap
 from syncer.mapping.compile import compile_mapping
 from syncer.mapping.references import PENDING, AssociationRef, OwnerRef
 from syncer.records import FieldType, Record, Side
-from syncer.settings import PipelineSettings
+from syncer.settings_pipeline import PipelineSettings
 from tests.engine.relations_world import COMPANIES
 
 HUB, EXT = Side.HUBSPOT, Side.EXTERNAL

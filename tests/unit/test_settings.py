@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from syncer.errors import ConfigError
-from syncer.settings import PipelineSettings, Settings, load_settings
+from syncer.settings import Settings, load_settings
 from syncer.settings_external import SqlSettings
+from syncer.settings_pipeline import PipelineSettings
 
 EXAMPLE = Path(__file__).parents[2] / "config" / "syncer.example.toml"
 

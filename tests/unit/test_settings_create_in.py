@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from syncer.records import Side
-from syncer.settings import PipelineSettings, load_settings
+from syncer.settings import load_settings
+from syncer.settings_pipeline import PipelineSettings
 
 HUB, EXT = Side.HUBSPOT, Side.EXTERNAL
 

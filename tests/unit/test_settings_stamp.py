@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from syncer.settings import PipelineSettings
+from syncer.settings_pipeline import PipelineSettings
 
 EMAIL = {"hubspot": "email", "external": "email"}
 

@@ -11,7 +11,8 @@ import pytest
 from syncer.errors import ConfigError
 from syncer.mapping.compile import compile_mapping
 from syncer.records import FieldType
-from syncer.settings import PipelineSettings, load_settings
+from syncer.settings import load_settings
+from syncer.settings_pipeline import PipelineSettings
 
 HEAD = """
 [external]

@@ -13,8 +13,9 @@ from syncer.connectors.base import Connector
 from syncer.connectors.memory import MemoryConnector
 from syncer.errors import ConfigError
 from syncer.records import FieldType
-from syncer.settings import PipelineSettings, Settings, load_settings
+from syncer.settings import Settings, load_settings
 from syncer.settings_external import KINDS, ExternalSettings
+from syncer.settings_pipeline import PipelineSettings
 from syncer.wiring import (
     EXTERNAL_CONNECTORS,
     ExternalConnector,

@@ -28,7 +28,7 @@ from syncer.http.oauth import OAuthRefresh
 from syncer.http.ratelimit import STARTED
 from syncer.http.window import CAP, RoundTrips, sized_by
 from syncer.records import CallCounter
-from syncer.settings import HubSpotSettings
+from syncer.settings_hubspot import HubSpotSettings
 
 from .budgets import PortalBudgets
 from .outcomes import body_of, classify, daily_headers, rate_headers

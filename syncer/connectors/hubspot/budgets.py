@@ -13,7 +13,7 @@ from datetime import datetime
 
 from syncer.http import RollingWindowBudget, waits
 from syncer.http.daily import DailyBudget
-from syncer.settings import HubSpotSettings
+from syncer.settings_hubspot import HubSpotSettings
 
 from .outcomes import BURST_WINDOW_SECONDS
 

@@ -33,7 +33,8 @@ from syncer.records import (
     WriteResult,
 )
 from syncer.relations import AssociationField
-from syncer.settings import HubSpotSettings, PipelineSettings
+from syncer.settings_hubspot import HubSpotSettings
+from syncer.settings_pipeline import PipelineSettings
 
 from . import deletions
 from .api import HubSpotApi

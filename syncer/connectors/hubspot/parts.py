@@ -10,7 +10,8 @@ from typing import Any
 
 from syncer.connectors.catalogue_cache import CatalogueCache
 from syncer.relations import AssociationField
-from syncer.settings import HubSpotSettings, PipelineSettings
+from syncer.settings_hubspot import HubSpotSettings
+from syncer.settings_pipeline import PipelineSettings
 
 from . import deletions
 from .api import HubSpotApi

@@ -25,7 +25,7 @@ import structlog
 from syncer.connectors.catalogue_cache import CatalogueCache
 from syncer.errors import ConfigError, FatalError
 from syncer.records import FieldType
-from syncer.settings import PipelineSettings
+from syncer.settings_pipeline import PipelineSettings
 
 from .api import HubSpotApi
 from .outcomes import body_of

@@ -16,7 +16,7 @@ from typing import Any
 import structlog
 
 from syncer.records import FieldType, Side
-from syncer.settings import FieldMapping, PipelineSettings
+from syncer.settings_pipeline import FieldMapping, PipelineSettings
 
 from .object_types import ObjectType
 

@@ -46,8 +46,8 @@ from syncer.records import (
     WriteResult,
 )
 from syncer.relations import AssociationField
-from syncer.settings import PipelineSettings
 from syncer.settings_external import SqlSettings
+from syncer.settings_pipeline import PipelineSettings
 from syncer.settings_relations import OwnersSettings
 
 

@@ -24,8 +24,8 @@ from syncer.connectors.sql.schema import (
     reflect_table,
     split_table_name,
 )
-from syncer.settings import PipelineSettings
 from syncer.settings_external import SqlSettings
+from syncer.settings_pipeline import PipelineSettings
 
 Columns = tuple[tuple[str, str, bool], ...]  # name, type, nullable: what reflection depends on
 

@@ -19,8 +19,8 @@ from sqlalchemy.dialects import mysql
 
 from syncer.errors import ConfigError
 from syncer.records import FieldShape, FieldType
-from syncer.settings import PipelineSettings
 from syncer.settings_external import SqlTableSettings
+from syncer.settings_pipeline import PipelineSettings
 
 # Letters, digits, underscore and `$` (common in legacy schemas); nothing that can close a quote.
 _IDENTIFIER = re.compile(r"^[^\W\d][\w$]{0,127}$")
