@@ -2,9 +2,10 @@
 
 Migrates N contacts from SQL into an empty sandbox that is unlimited and adds no latency (its
 own process); reports records per second and the syncer process's CPU seconds per 1,000
-records. Target: >= 10,000 records per second per core of syncer CPU. The machine is shared and
-a CPU figure moves +-15 % between runs minutes apart with no code change, so the migration runs
-REPEATS times on fresh deployments and the median run is reported, with every run's figure.
+records. Target (issue 15): >= 20,000 records per CPU second of the syncer, with either ledger.
+The machine is shared and a CPU figure moves +-15 % between runs minutes apart with no code
+change, so the migration runs REPEATS times on fresh deployments and the median run is
+reported, with every run's figure.
 
     python -m bench.engine [--contacts 100000] [--ledger sqlite|postgresql] [--profile FILE]
 """
@@ -31,6 +32,7 @@ OVERLAP_SECONDS = 5.0
 
 
 REPEATS = 3
+TARGET_RECORDS_PER_CPU_SECOND = 20_000  # issue 15, SQLite and PostgreSQL ledgers alike
 
 
 def engine_cost(dep: Deployment, contacts: int, profile: Path | None) -> dict[str, Any]:
@@ -57,9 +59,10 @@ def _median_run(runs: list[dict[str, Any]], ledger: str) -> dict[str, Any]:
     show(name, figures)
     figures["verdict"] = verdict(
         name,
-        figures["records_per_cpu_second"] >= 10_000,
+        figures["records_per_cpu_second"] >= TARGET_RECORDS_PER_CPU_SECOND,
         f"{figures['records_per_cpu_second']:,.0f} records per CPU second, median of "
-        f"{len(runs)} runs {figures['records_per_cpu_second_runs']} (target >= 10,000), "
+        f"{len(runs)} runs {figures['records_per_cpu_second_runs']} "
+        f"(target >= {TARGET_RECORDS_PER_CPU_SECOND:,}), "
         f"{figures['records_per_second']:,.0f} records per wall second",
     )
     return figures

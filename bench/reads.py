@@ -5,7 +5,7 @@ at most 10,000 results per query (the connector must split the time window to ge
 The HubSpot connector's `changes(cursor, until)` runs in this process against the sandbox in
 its own; the cursor comes from listing the empty object first, the contacts are seeded after it.
 Ideal time = ceil(N / 200) pages / 5 per second. Prints `ceiling_ratio = ideal / actual`.
-Target >= 0.90.
+Target >= 0.97 (issue 15).
 
     python -m bench.reads [--contacts 50000]
 """
@@ -28,6 +28,7 @@ from syncer.records import Cursor
 from syncer.settings import load_settings
 
 PAGE, SEARCH_PER_SECOND = 200, 5
+TARGET_RATIO = 0.97  # issue 15
 
 
 def run(contacts: int) -> dict[str, Any]:
@@ -63,11 +64,11 @@ def run(contacts: int) -> dict[str, Any]:
         "ceiling_ratio": ideal / seconds,
     }
     show("2 ceiling ratio, reads", figures)
-    met = figures["ceiling_ratio"] >= 0.9 and len(seen) == contacts
+    met = figures["ceiling_ratio"] >= TARGET_RATIO and len(seen) == contacts
     figures["verdict"] = verdict(
         "2 ceiling ratio, reads",
         met,
-        f"ceiling_ratio = {figures['ceiling_ratio']:.3f} (target >= 0.90), "
+        f"ceiling_ratio = {figures['ceiling_ratio']:.3f} (target >= {TARGET_RATIO}), "
         f"{len(seen):,} of {contacts:,} collected",
     )
     return figures

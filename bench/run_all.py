@@ -48,7 +48,9 @@ def writes_at_latency(n: Callable[[int], int]) -> dict[str, Any]:
 
 
 def extraction(n: Callable[[int], int]) -> dict[str, Any]:
-    return {f"{latency}ms": extract.run(n(20_000), latency) for latency in (100, 300)}
+    """Issue 15's extraction target, <= 1.1 x the rate ideal: 20,000 and 100,000 contacts at
+    100 and 300 ms."""
+    return extract.every_case(n(1))
 
 
 def side_by_side(contacts: int, done: dict[str, Any]) -> dict[str, Any]:
@@ -56,7 +58,7 @@ def side_by_side(contacts: int, done: dict[str, Any]) -> dict[str, Any]:
     (benchmark 1's migration and benchmark 10's extraction, when they ran in this suite)."""
     ours: dict[str, float] = {}
     migrated = done.get("writes", {}).get("ceiling_writes", {})
-    extracted = done.get("extraction", {}).get("100ms", {})
+    extracted = done.get("extraction", {}).get("20k_100ms", {})
     if migrated.get("contacts") == contacts:
         ours["upsert"] = migrated["seconds"]
     if extracted.get("contacts") == contacts:

@@ -26,7 +26,6 @@ from syncer.records import Side
 from syncer.relations import association_fields
 from syncer.service.signals import stopped_by_signals
 from syncer.settings import Settings, load_settings
-from syncer.status_view import association_columns, pipeline_status, render_status
 from syncer.wiring import LedgerRateGate, SharedBudgets, pipeline_run, select_pipelines
 
 if TYPE_CHECKING:
@@ -134,6 +133,7 @@ def monitor_for(settings: Settings) -> Monitor:
     """The metrics and probes of this process; the ledger they read is opened on first use."""
     # Imported here: only `syncer run`, and a `sync` that pushes, load the metrics client.
     from syncer.service.monitor import Monitor
+    from syncer.status_view import association_columns
 
     names = [p.name for p in settings.pipelines]
     # Each pipeline's association fields, named on /status as `syncer status` names them.
@@ -214,6 +214,8 @@ def _run_and_push(
 
 
 def status(args: argparse.Namespace) -> int:
+    from syncer.status_view import association_columns, pipeline_status, render_status
+
     settings = load(args)
     with opened_ledger(settings) as ledger:
         info = {

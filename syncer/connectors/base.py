@@ -18,7 +18,7 @@ Rules every implementation keeps (the contract suite checks them):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -57,6 +57,9 @@ class Capabilities:
     # Implements DescribesFields: values are normalised to each field's declared length,
     # precision and scale before they are compared, and refused before sending if they cannot fit.
     field_shapes: bool = False
+    # Implements FindsSentCreates: `find` may miss a record created moments ago (an index that
+    # lags), so a create left unconfirmed by a crash is looked for by what it was sent with.
+    sent_creates: bool = False
 
 
 class Connector(Protocol):
@@ -155,6 +158,17 @@ class ReportsMerges(Protocol):
 
 
 @runtime_checkable
+class ProbesFields(Protocol):
+    """A side whose records may name their twin by id in a property (HubSpot's external id
+    property) says in one call whether any live record holds a value there: a first extraction
+    streams its listing only when none does (engine/extraction.py)."""
+
+    def has_any(self, field: str) -> bool:
+        """Whether any live record has a value in `field`."""
+        ...
+
+
+@runtime_checkable
 class ReportsArchives(Protocol):
     """Capability `archives`: a side whose change listing cannot show archived records lists
     them apart (HubSpot's recycle bin)."""
@@ -226,6 +240,26 @@ class HasOwners(Protocol):
 
     def owner_emails(self) -> dict[str, str]:
         """{owner id or user key, as owner fields hold it: email}; read once per run."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class SentCreate:
+    """A create whose answer never came back (a crash, a lost answer), as it was sent: the value
+    of its unique field, and the association lists it carried ({field: this side's ids})."""
+
+    unique_value: str
+    associations: Mapping[str, Sequence[str]]
+
+
+@runtime_checkable
+class FindsSentCreates(Protocol):
+    """Capability `sent_creates`: a side whose `find` reads an index that lags behind its writes
+    (HubSpot's search, for objects without a unique property) finds the records such creates
+    made through what they were sent with, reading nothing that lags."""
+
+    def find_sent(self, field: str, sent: Sequence[SentCreate]) -> list[Record]:
+        """Live records holding, in `field`, the unique value of one of the creates `sent`."""
         ...
 
 

@@ -136,6 +136,10 @@ class MemoryConnector:
             page = [self._shown(r) for r in rows[start : start + self.page_size]]
             yield ChangePage(page, final if last else None)
 
+    def has_any(self, field: str) -> bool:
+        self.counter.add("probe")
+        return any(r.properties.get(field) not in (None, "") for r in self.live())
+
     def fetch(self, ids: Sequence[str]) -> list[Record]:
         self.counter.add("fetch")
         return [self._shown(self.rows[i]) for i in ids if self._is_live(i)]

@@ -28,7 +28,11 @@ class WriteBuilder:
         intents: dict[int, Intent],
     ) -> list[Write]:
         out: list[Write] = []
+        edge_fields = tuple(self.fieldmap.edge_targets())
         for index, plan in enumerate(plans):
+            if side in plan.refused:  # a blank key the planner will not copy: nothing is sent
+                outcomes[index].failed[side] = plan.refused[side]
+                continue
             values = plan.writes.get(side)
             stamp = side is Side.HUBSPOT and plan.stamp_external_id
             if values is None and not stamp:
@@ -44,6 +48,7 @@ class WriteBuilder:
                     source_id=source_id(plan, side),
                     unique_property=write.unique_property,
                     unique_value=write.unique_value,
+                    associations=_sent_lists(write, edge_fields),
                 )
             out.append(write)
         return out
@@ -96,3 +101,14 @@ class WriteBuilder:
                 match.hubspot,
             )
         return Write(str(index), properties, unique_property=match.column, unique_value=key)
+
+
+def _sent_lists(create: Write, fields: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """The association lists a create carries, kept with its intent: what a side whose look-up
+    by key lags finds the created record through, after a crash."""
+    lists = {name: create.properties.get(name) for name in fields}
+    return {
+        name: tuple(str(i) for i in ids)
+        for name, ids in lists.items()
+        if isinstance(ids, list | tuple) and ids
+    }

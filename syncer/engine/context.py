@@ -87,7 +87,14 @@ class RunState:
             withheld=flowing - creates,
             first_link=pipeline.first_link,
             stamps_external_id=pipeline.stamp_external_id,
+            keys=self._keys(),
         )
+
+    def _keys(self) -> frozenset[str]:
+        """The fields whose blank is never copied: the match key, the unique id property."""
+        match = self.fieldmap.match
+        own = {match.hubspot} if match is not None else set()
+        return frozenset({*own, self.ctx.pipeline.external_id_property})
 
     def executor(self) -> Executor:
         ctx, epoch = self.ctx, self.epoch

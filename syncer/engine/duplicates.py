@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from syncer.connectors.base import Connector
-from syncer.records import RejectionKind, Write, WriteResult
+from syncer.records import Record, RejectionKind, Write, WriteResult
 
 
 def adopt_duplicates(
@@ -57,7 +57,14 @@ def records_holding(
     """Ids of the live records whose `prop` holds each value, by the value in the form the side
     compares it (`normalise_key`: emails whatever their case, ids exactly), in the order the
     side gave them."""
+    return by_held_value(connector, prop, connector.find(prop, list(values)))
+
+
+def by_held_value(
+    connector: Connector, prop: str, records: Sequence[Record]
+) -> dict[str | None, list[str]]:
+    """Ids of `records` by the value of `prop` they hold, in the form the side compares it."""
     found: dict[str | None, list[str]] = defaultdict(list)
-    for record in connector.find(prop, list(values)):
+    for record in records:
         found[connector.normalise_key(prop, record.properties.get(prop))].append(record.id)
     return found

@@ -145,7 +145,7 @@ class Executor:
             self.conflict_policy,
             chunk.tally,
             self.fieldmap.edge_targets(),
-            stored_key=self.ledger.stored_key,
+            keys=self.ledger.key_form,
         )
         commit = settler.commit_for(chunk.plans, chunk.outcomes, chunk.intents, self.clock())
         commit.rejected.extend(rejected)

@@ -2,7 +2,9 @@
 
 Changed on one side only -> copy it across; changed on both to different values -> the
 conflict policy decides (at a first link, the first-link rule, and a value against no value is
-a fill-in); unchanged, or changed back to the base -> nothing. Pure: no I/O, no clock.
+a fill-in); unchanged, or changed back to the base -> nothing. A blank match key (or unique id)
+is never copied: the blank record is refused instead (quarantined as BLANK_MATCH_KEY), its
+twin keeps its key. Pure: no I/O, no clock.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from syncer.ledger.values import value_hash
 from syncer.mapping.apply import FieldSpec
 from syncer.mapping.references import AssociationRef, is_pending, joined_keys, split_keys
 from syncer.policies import ConflictPolicy
-from syncer.records import Side
+from syncer.records import Rejection, RejectionKind, Side
 
 
 def merge_field(
@@ -54,9 +56,9 @@ def merge_field(
         source = edited.other
         if overruled(spec) and not spec.flows_to(source) and source in seen:
             # A one-way field edited where it flows to: its source of truth wins (one_way.py).
-            _copy(plan, spec, source, seen[source])
+            _carry(plan, spec, source, seen[source], policy)
             return
-        _copy(plan, spec, edited, seen[edited])
+        _carry(plan, spec, edited, seen[edited], policy)
         return
     winner = _winner(pair, spec, seen, policy)
     if pair.link is None:  # a first link: no base to tell which side changed; not a conflict
@@ -65,7 +67,7 @@ def merge_field(
         hub, ext = seen[Side.HUBSPOT], seen[Side.EXTERNAL]
         conflict = FieldConflict(key, value_hash(hub), value_hash(ext), winner, hub, ext)
         plan.conflicts.append(conflict)
-    _copy(plan, spec, winner, seen[winner])
+    _carry(plan, spec, winner, seen[winner], policy)
 
 
 def _give_back(
@@ -94,6 +96,24 @@ def overruled(spec: FieldSpec) -> bool:
 def _fill_in(pair: Pair, seen: dict[Side, str | None]) -> bool:
     """On a first link, a value against no value is a fill-in, not a disagreement."""
     return pair.link is None and (seen[Side.HUBSPOT] is None) != (seen[Side.EXTERNAL] is None)
+
+
+def _carry(plan: PairPlan, spec: FieldSpec, source: Side, text: str | None, policy: Policy) -> None:
+    """Copy a value across, unless it is a blank key: that the twin keeps, and the blank
+    record is refused (quarantined, its base kept, so it is planned again)."""
+    target = source.other
+    if spec.hubspot not in policy.keys or text not in (None, ""):
+        _copy(plan, spec, source, text)
+    elif spec.flows_to(target) and target not in plan.archived:
+        blank = plan.pair.version(source)
+        assert blank is not None  # a value seen this run is a version's
+        plan.refused[target] = Rejection(
+            RejectionKind.REQUIRED_MISSING,
+            "BLANK_MATCH_KEY",
+            f"{source.value} record {blank.id} has no {spec.hubspot!r}; a "
+            f"blank key is never copied onto its twin in {target.value}: give it a key again",
+            spec.hubspot,
+        )
 
 
 def _copy(plan: PairPlan, spec: FieldSpec, source: Side, text: str | None) -> None:

@@ -53,6 +53,8 @@ def describe(plans: Sequence[PairPlan], id_property: str) -> list[PlannedAction]
         hub = pair.hubspot.id if pair.hubspot else (pair.link.hubspot_id if pair.link else None)
         ext = pair.external.id if pair.external else (pair.link.external_id if pair.link else None)
         for side, values in plan.writes.items():
+            if side in plan.refused:
+                continue  # refused before it is sent (a blank key): counted as quarantined
             action = PlanAction.CREATE if plan.create_on is side else PlanAction.UPDATE
             changes = _changes(pair.version(side) if action is PlanAction.UPDATE else None, values)
             out.append(PlannedAction(action, side, hub, ext, sorted(values), changes))

@@ -11,7 +11,9 @@ pending is completed by the next run's reconcile (`complete_clears`), which give
 the key its linked twin holds, before anything is collected, so no blank is ever read as an
 edit and carried across by the conflict policy. A giver whose own write the side refused
 keeps its clear intent pending too, and is completed the same way; one whose new key another
-record holds is not cleared at all (its taker is refused instead).
+record holds is not cleared at all (its taker is refused instead). A completion refused because
+another record took the key meanwhile stays pending until it goes through; the planner never
+copies the blank meanwhile (plan.py: a blank key is quarantined as BLANK_MATCH_KEY).
 """
 
 from __future__ import annotations
@@ -128,7 +130,10 @@ def complete_clears(
 ) -> tuple[list[str], list[str]]:
     """Give every record a crashed run left cleared the key its linked twin holds now (what
     the interrupted write was giving it, or the twin's newer key). Returns the ids of the
-    intents applied (completed, or the record holds a key already) and of those that failed."""
+    intents applied (completed, or the record holds a key already) and of those that failed.
+    One refused because another record holds that key stays pending: each run tries again,
+    so the record gets its key as soon as the holder lets it go (till then the planner
+    refuses to copy its blank, and quarantines it)."""
     applied: list[str] = []
     failed: list[str] = []
     for side in Side:
@@ -146,13 +151,16 @@ def complete_clears(
             if result.ok:
                 applied.append(result.key)
                 continue
-            failed.append(result.key)
+            held = result.rejection is not None and result.rejection.kind is RejectionKind.DUPLICATE
+            if not held:
+                failed.append(result.key)
             reason = result.rejection.code if result.rejection else "no result"
             log.warning(
                 "cleared match key not given back",
                 side=side.value,
                 record=writes[result.key].target_id,
                 reason=reason,
+                retried="next run" if held else "no",
             )
     return applied, failed
 

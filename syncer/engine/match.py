@@ -198,7 +198,7 @@ class Matcher:
             holder = taken.get(key) or (f"record {first[key]}" if key in first else None)
             if holder is not None:
                 version = sides[side].versions[record_id]
-                out.rejected.append(duplicate(side, version, key, holder))
+                out.rejected.append(duplicate(side, version, self._shown(key), holder))
                 free[side].pop(record_id)
             else:
                 first[key] = record_id
@@ -206,8 +206,12 @@ class Matcher:
             record_id = first[key]
             version = sides[side].versions[record_id]
             holder = f"linked pair {link.hubspot_id}/{link.external_id}"
-            out.rejected.append(duplicate(side, version, key, holder))
+            out.rejected.append(duplicate(side, version, self._shown(key), holder))
             free[side].pop(record_id)
+
+    def _shown(self, key: str) -> str:
+        """A key as a refusal quotes it: as its hash when the ledger keeps no keys in clear."""
+        return self.ledger.key_form.shown(key)
 
     def _pair_by_lookup(
         self, side: Side, sides: dict[Side, SideRecords], free: Free, out: Matched
@@ -232,7 +236,7 @@ class Matcher:
                     duplicate(
                         side,
                         sides[side].versions[record_id],
-                        str(key),
+                        self._shown(str(key)),
                         f"{other.value} record {record.id}, "
                         + ("already linked" if record.id in linked else "paired in this run"),
                     )

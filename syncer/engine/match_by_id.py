@@ -43,7 +43,7 @@ class StampedIds:
             carried = version.carried_id
             if carried is not None and carried in external and carried not in free[Side.EXTERNAL]:
                 holder = f"external record {carried}, already paired or archived"
-                out.rejected.append(duplicate(Side.HUBSPOT, version, carried, holder))
+                out.rejected.append(duplicate(Side.HUBSPOT, version, repr(carried), holder))
                 free[Side.HUBSPOT].pop(hub_id)
 
     def pair(self, sides: dict[Side, SideRecords], free: Free, out: Matched, join: Join) -> None:
@@ -88,7 +88,7 @@ class StampedIds:
             if record.id in linked:
                 holder = f"{found_side.value} record {record.id}, already linked"
                 out.rejected.append(
-                    duplicate(other, sides[other].versions[free_id], shared, holder)
+                    duplicate(other, sides[other].versions[free_id], repr(shared), holder)
                 )
                 free[other].pop(free_id)
                 continue

@@ -107,13 +107,14 @@ def unreadable(side: Side, record: Record, exc: ValueError) -> Rejected:
     )
 
 
-def duplicate(side: Side, version: Version, key: str, holder: str) -> Rejected:
+def duplicate(side: Side, version: Version, shown: str, holder: str) -> Rejected:
+    """`shown`: the key as a message may quote it (Ledger.key_form.shown: hashed or not)."""
     return Rejected(
         side,
         version.id,
         "match",
         "DUPLICATE_MATCH_KEY",
-        f"match key {key!r} already belongs to {holder}; not creating a duplicate",
+        f"match key {shown} already belongs to {holder}; not creating a duplicate",
         fingerprint=fingerprint(version),
     )
 

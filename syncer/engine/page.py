@@ -51,7 +51,7 @@ class PageRunner:
         self._tell_planned(plans)
         if self.executor is None:
             self.planned += guards.describe(plans, self.state.ctx.pipeline.external_id_property)
-            self.rejected += len(matched.rejected)
+            self.rejected += len(matched.rejected) + sum(len(p.refused) for p in plans)
         else:
             self.executor.execute(plans, matched.rejected)
         self._save_references()

@@ -11,7 +11,7 @@ from datetime import datetime
 from syncer.ledger.values import Link
 from syncer.mapping.apply import Canonical, FieldMap
 from syncer.policies import ConflictPolicy, DeletePolicy
-from syncer.records import Record, Side
+from syncer.records import Record, Rejection, Side
 
 # Per association field, the target keys a record lost to an archive and gets back now that
 # they are live again (plan_pair's `restorable`, from the ledger's dormant edges).
@@ -69,6 +69,9 @@ class Policy:
     # HubSpot records are told their twin's external id (off: a one-way extraction that pairs
     # again by its match key; see PipelineSettings.stamp_external_id).
     stamps_external_id: bool = True
+    # Fields whose blank is never copied across (the match key, the unique id property): a
+    # record left without its key (a swap's giver whose new key was refused) is quarantined.
+    keys: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +99,15 @@ class PairPlan:
     # Association fields whose base this plan sets: the value both sides hold after it (the
     # ledger keeps it as edges, so a target's archive finds the records pointing at it).
     agreed: dict[str, str | None] = field(default_factory=dict)
+    # Writes refused before they are sent, by target side: a blank key this plan will not copy.
+    refused: dict[Side, Rejection] = field(default_factory=dict)
 
     @property
     def is_noop(self) -> bool:
         """Nothing to send and nothing new to remember."""
         pair, link = self.pair, self.pair.link
-        quiet = not self.writes and self.archive_on is None and not self.stamp_external_id
+        sends = self.writes or self.refused or self.stamp_external_id
+        quiet = not sends and self.archive_on is None
         if link is None:  # nothing to remember unless this plan pairs two records
             return quiet and not (pair.hubspot is not None and pair.external is not None)
         remembered = encode_sides(self.archived) == link.archived_on

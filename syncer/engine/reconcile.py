@@ -1,11 +1,12 @@
 """Reconcile the intents a crashed run left pending, before anything else happens.
 
-Each pending create is looked up on its side by its unique key: found means the write was
-applied, so the pair is linked (with no base yet, so the next plan compares both sides afresh);
-not found means it never landed, and the source change will be collected and planned again,
-because the cursor did not move past it. A pending match-key clear (a swap cut short between
-its clears and its writes) is completed: the record gets its linked twin's key back
-(key_moves.py), before anything is collected.
+Each pending create is looked up on its side by its unique key (on a side whose look-up lags,
+capability `sent_creates`, also through the association lists it was sent with): found means
+the write was applied, so the pair is linked (with no base yet, so the next plan compares both
+sides afresh); not found means it never landed, and the source change will be collected and
+planned again, because the cursor did not move past it. A pending match-key clear (a swap cut
+short between its clears and its writes) is completed: the record gets its linked twin's key
+back (key_moves.py), before anything is collected.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 
-from syncer.connectors.base import Connector
-from syncer.engine.duplicates import records_holding
+from syncer.connectors.base import Connector, FindsSentCreates, SentCreate
+from syncer.engine.duplicates import by_held_value, records_holding
 from syncer.engine.key_moves import CLEAR, complete_clears
 from syncer.ledger.store import Ledger
 from syncer.ledger.values import Commit, Intent, Link
@@ -51,8 +52,7 @@ def pending_intents(
         else:
             commit.intents_failed.append(intent.id)
     for (side, prop), intents in groups.items():
-        values = [i.unique_value for i in intents if i.unique_value]
-        by_value = records_holding(connectors[side], prop, values)
+        by_value = _holders(connectors[side], prop, intents)
         for intent in intents:
             holders = by_value.get(connectors[side].normalise_key(prop, intent.unique_value))
             target_id = holders[-1] if holders else None
@@ -70,6 +70,15 @@ def pending_intents(
     log.info(
         "intents reconciled", applied=len(commit.intents_applied), failed=len(commit.intents_failed)
     )
+
+
+def _holders(connector: Connector, prop: str, intents: list[Intent]) -> dict[str | None, list[str]]:
+    """Ids of the records holding each create's unique value. A side whose look-up by key
+    lags (capability `sent_creates`) is asked through what each create was sent with."""
+    if not (connector.capabilities.sent_creates and isinstance(connector, FindsSentCreates)):
+        return records_holding(connector, prop, [str(i.unique_value) for i in intents])
+    sent = [SentCreate(str(i.unique_value), i.associations) for i in intents]
+    return by_held_value(connector, prop, connector.find_sent(prop, sent))
 
 
 def _in_clear(

@@ -1,8 +1,10 @@
 """One pipeline run: lease -> reconcile -> collect -> match -> plan -> guard -> execute -> commit.
 
 `migrate`, `sync` and `plan` share this path. The run opens a listing of both sides
-(listing.py): whole, in memory, served as one page (whole.py), or, for a migration that can
-stream, the external side a page at a time with HubSpot's listing waiting on disk (stream.py).
+(listing.py): whole, in memory, served as one page (whole.py); for a migration that can
+stream, the external side a page at a time with HubSpot's listing waiting on disk (stream.py);
+or, for a first extraction from HubSpot, HubSpot's pages as they are read, with the external
+side's listing waiting on disk (extraction.py).
 It applies each side's merges and archives to it (side_events.py), runs each page through
 match -> plan -> guard -> execute (page.py; a dry run stops after the guard and writes
 nothing), and commits the listing's cursors.
@@ -17,6 +19,7 @@ from syncer.engine import failpoints, reconcile
 from syncer.engine.collector_pacing import fewer_collections
 from syncer.engine.compiled import compiled_mapping
 from syncer.engine.context import PipelineRun, RunState
+from syncer.engine.extraction import extracts, open_extraction
 from syncer.engine.listing import Listing
 from syncer.engine.observer import RunStarted
 from syncer.engine.page import PageRunner
@@ -81,11 +84,7 @@ def _run(ctx: PipelineRun, mode: Mode, epoch: int, report: RunReport) -> None:
         )
     state = RunState(ctx, mode, epoch, report, fieldmap, until=ctx.clock())
     link_count = ctx.ledger.link_count(ctx.pipeline.name)
-    listing: Listing = (
-        StreamedListing(state, link_count)
-        if streams(state, link_count)
-        else WholeListing(state, link_count)
-    )
+    listing = _open_listing(state, link_count)
     try:
         failpoints.hit("mid_collect")
         cursors: dict[str, Cursor] = {}
@@ -101,6 +100,16 @@ def _run(ctx: PipelineRun, mode: Mode, epoch: int, report: RunReport) -> None:
         if ctx.conflict_retention is not None:
             before = ctx.clock() - ctx.conflict_retention
             ctx.ledger.forget_conflict_values(ctx.pipeline.name, before)
+
+
+def _open_listing(state: RunState, link_count: int) -> Listing:
+    """A first extraction runs HubSpot's pages as they come; another migration that can
+    stream, the external side's; any other run, both sides whole."""
+    if extracts(state, link_count):
+        return open_extraction(state)
+    if streams(state, link_count):
+        return StreamedListing(state, link_count)
+    return WholeListing(state, link_count)
 
 
 def _run_pages(state: RunState, listing: Listing, link_count: int) -> None:

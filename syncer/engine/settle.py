@@ -12,18 +12,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import structlog
-
 from syncer.engine.backoff import fingerprint
+from syncer.engine.conflict_rows import ConflictLog
 from syncer.engine.observer import ChunkCommitted, SideWrites
 from syncer.engine.pairs import PairPlan, encode_sides
-from syncer.engine.read_back import NOT_APPLIED, NotApplied
+from syncer.engine.read_back import NotApplied
 from syncer.ledger.values import (
+    CLEAR_KEYS,
     Commit,
-    ConflictRecord,
     EdgeSet,
     Intent,
     Link,
+    MatchKeyForm,
     Rejected,
     newest_stamp,
     value_hash,
@@ -31,8 +31,6 @@ from syncer.ledger.values import (
 from syncer.mapping.references import split_keys
 from syncer.policies import ConflictPolicy
 from syncer.records import Rejection, RejectionKind, Side
-
-log = structlog.get_logger(__name__)
 
 
 @dataclass(slots=True)
@@ -88,8 +86,9 @@ class Settler:
     conflict_policy: ConflictPolicy
     tally: Tally
     edge_targets: dict[str, str] = field(default_factory=dict)  # association field: pipeline
-    # A match key as the ledger keeps it (Ledger.stored_key): hashed with hash_match_keys.
-    stored_key: Callable[[str | None], str | None] = lambda key: key
+    # How the ledger keeps match keys (Ledger.key_form): with hash_match_keys, a key is stored
+    # as its hash, quoted by no refusal and kept by no conflict.
+    keys: MatchKeyForm = CLEAR_KEYS
 
     def commit_for(
         self,
@@ -109,7 +108,7 @@ class Settler:
 
     def _settle(self, plan: PairPlan, outcome: Outcome, commit: Commit) -> None:
         pair = plan.pair
-        gone = _quarantine_failures(plan, outcome, commit)
+        gone = _quarantine_failures(plan, outcome, commit, self._redactor(plan))
         hub_id = outcome.ids.get(Side.HUBSPOT) or known_id(plan, Side.HUBSPOT)
         ext_id = outcome.ids.get(Side.EXTERNAL) or known_id(plan, Side.EXTERNAL)
         create_failed = plan.create_on is not None and plan.create_on not in outcome.ids
@@ -148,8 +147,10 @@ class Settler:
             commit.synced.setdefault(Side.HUBSPOT, []).append(hub_id)
         if Side.HUBSPOT not in outcome.failed:
             commit.synced.setdefault(Side.EXTERNAL, []).append(ext_id)
-        self._conflicts(plan, hub_id, ext_id, commit)
-        self._not_applied(outcome, hub_id, ext_id, commit)
+        logged = ConflictLog(self.conflict_policy, self.match_property, self.keys)
+        found = logged.planned(plan, hub_id, ext_id) + logged.not_applied(outcome, hub_id, ext_id)
+        commit.conflicts += found
+        self.tally.conflicts += len(found)
 
     def _edges(self, plan: PairPlan, base: dict[str, str], ext_id: str, commit: Commit) -> None:
         """The association values both sides hold now, as edges (a failed write's are not)."""
@@ -165,56 +166,21 @@ class Settler:
             if (
                 self.match_property is not None and self.match_property in values
             ):  # copied, even as None: a cleared key holds none
-                return self.stored_key(values[self.match_property])
+                return self.keys.stored(values[self.match_property])
         key, link = plan.pair.match_key, plan.pair.link
         if link is not None and key == link.match_key:
             return key  # remembered, not read (match_sides.current_key): stored already
-        return self.stored_key(key)
+        return self.keys.stored(key)
 
-    def _conflicts(self, plan: PairPlan, hub_id: str, ext_id: str, commit: Commit) -> None:
-        for c in plan.conflicts:
-            commit.conflicts.append(
-                ConflictRecord(
-                    hub_id,
-                    ext_id,
-                    c.field,
-                    c.hubspot_hash,
-                    c.external_hash,
-                    c.winner,
-                    self.conflict_policy.value,
-                    c.hubspot_value,
-                    c.external_value,
-                )
-            )
-        self.tally.conflicts += len(plan.conflicts)
-
-    def _not_applied(self, outcome: Outcome, hub_id: str, ext_id: str, commit: Commit) -> None:
-        """A write the side accepted and did not apply is a conflict it decided itself: its
-        kept value stands (the next pass copies it back), and the operator is told."""
-        for side, fields in outcome.not_applied.items():
-            for item in fields:
-                values = {side: item.kept, side.other: item.sent}
-                commit.conflicts.append(
-                    ConflictRecord(
-                        hub_id,
-                        ext_id,
-                        item.field,
-                        value_hash(values[Side.HUBSPOT]),
-                        value_hash(values[Side.EXTERNAL]),
-                        side,
-                        NOT_APPLIED,
-                        values[Side.HUBSPOT],
-                        values[Side.EXTERNAL],
-                    )
-                )
-                log.warning(
-                    "write not applied",
-                    side=side.value,
-                    record=hub_id if side is Side.HUBSPOT else ext_id,
-                    field=item.field,
-                    reason=f"{side.value} accepted the value and kept its own; its value stands",
-                )
-            self.tally.conflicts += len(fields)
+    def _redactor(self, plan: PairPlan) -> Callable[[str], str]:
+        """A side's refusal message as the ledger may keep it: the pair's keys, as read and as
+        written, shown as their hashes when keys are hashed."""
+        if not self.keys.hashed or self.match_property is None:
+            return lambda text: text
+        name, pair = self.match_property, plan.pair
+        keys = [v.values.get(name) for v in (pair.hubspot, pair.external) if v is not None]
+        keys += [values.get(name) for values in plan.writes.values()]
+        return lambda text: self.keys.redact(text, keys)
 
 
 def _moved(before: Link, after: Link) -> bool:
@@ -222,9 +188,12 @@ def _moved(before: Link, after: Link) -> bool:
     return before.archived_on != after.archived_on or before.hubspot_id != after.hubspot_id
 
 
-def _quarantine_failures(plan: PairPlan, outcome: Outcome, commit: Commit) -> frozenset[Side]:
-    """Quarantine the source records of failed writes; return the sides whose linked record
-    turned out to be gone (an update found nothing): those are archived, not errors."""
+def _quarantine_failures(
+    plan: PairPlan, outcome: Outcome, commit: Commit, redact: Callable[[str], str]
+) -> frozenset[Side]:
+    """Quarantine the source records of failed writes (their messages through `redact`);
+    return the sides whose linked record turned out to be gone (an update found nothing):
+    those are archived, not errors."""
     gone: set[Side] = set()
     for side, rejection in outcome.failed.items():
         if plan.pair.link is not None and rejection.kind is RejectionKind.NOT_FOUND:
@@ -239,7 +208,7 @@ def _quarantine_failures(plan: PairPlan, outcome: Outcome, commit: Commit) -> fr
                     source_id,
                     _operation(plan, side),
                     rejection.code,
-                    rejection.message,
+                    redact(rejection.message),
                     rejection.property,
                     fingerprint(version) if version is not None else None,
                 )
@@ -254,7 +223,7 @@ def _quarantine_failures(plan: PairPlan, outcome: Outcome, commit: Commit) -> fr
                 hub.id,
                 "stamp",
                 failure.code,
-                failure.message,
+                redact(failure.message),
                 failure.property,
                 fingerprint(hub),
             )
@@ -290,7 +259,8 @@ def source_id(plan: PairPlan, target: Side) -> str | None:
 def _source(plan: PairPlan, target: Side) -> tuple[Side, str | None]:
     """The record a failed write is quarantined under: the one whose change it carried, or,
     for a bare external-id stamp, the HubSpot record itself (re-reading it retries the stamp)."""
-    if target is Side.HUBSPOT and Side.HUBSPOT not in plan.writes:
+    bare_stamp = Side.HUBSPOT not in plan.writes and Side.HUBSPOT not in plan.refused
+    if target is Side.HUBSPOT and bare_stamp:
         return Side.HUBSPOT, known_id(plan, Side.HUBSPOT)
     return target.other, source_id(plan, target)
 

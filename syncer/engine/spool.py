@@ -12,15 +12,18 @@ million). It goes into a temporary SQLite file instead, and comes back a few rec
 - the records no page claimed come back last, in pages ordered by key, so that records sharing
   one meet in the same page.
 
-The file holds customer data: its folder is its owner's only (0700) and so is the file (0600).
+A record's properties are kept pickled: the external side's values are datetimes, dates,
+decimals or bytes as often as text, and come back as they were listed. The file holds customer
+data: its folder is its owner's only (0700) and so is the file (0600), so what is read back is
+what this process wrote.
 The folder's name carries the process id, so that a spool a killed process left behind is
 recognised and removed when the next spool is opened.
 """
 
 from __future__ import annotations
 
-import json
 import os
+import pickle
 import re
 import shutil
 import sqlite3
@@ -39,7 +42,7 @@ from syncer.records import Record, Side
 _SCHEMA = """
 CREATE TABLE records (
     id TEXT PRIMARY KEY, key TEXT, carried TEXT, modified INTEGER, archived INTEGER NOT NULL,
-    properties TEXT NOT NULL, reserved INTEGER NOT NULL DEFAULT 0,
+    properties BLOB NOT NULL, reserved INTEGER NOT NULL DEFAULT 0,
     linked INTEGER NOT NULL DEFAULT 0, claimed INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE held (key TEXT NOT NULL, spooled_id TEXT NOT NULL, holder TEXT NOT NULL);
@@ -219,7 +222,7 @@ class Spool:
             str(carried) if carried not in (None, "") else None,
             version_stamp(record.modified_at),  # exact epoch microseconds
             record.archived,
-            json.dumps(dict(record.properties), separators=(",", ":")),
+            pickle.dumps(dict(record.properties), pickle.HIGHEST_PROTOCOL),
         )
 
 
@@ -265,4 +268,5 @@ def _marks(values: Sequence[str]) -> str:
 def _record(row: tuple[Any, ...]) -> Record:
     record_id, modified, archived, properties = row
     stamp = _EPOCH + modified * _US if modified is not None else None
-    return Record(record_id, json.loads(properties), stamp, bool(archived))
+    # Only what this process wrote comes back: the file is its owner's alone (see above).
+    return Record(record_id, pickle.loads(properties), stamp, bool(archived))

@@ -57,7 +57,10 @@ def streams(state: RunState, link_count: int) -> bool:
 
 
 class StreamedListing:
-    def __init__(self, state: RunState, link_count: int) -> None:
+    def __init__(
+        self, state: RunState, link_count: int, hubspot: Iterable[ChangePage] | None = None
+    ) -> None:
+        """`hubspot`: HubSpot's full listing, if the run opened it already."""
         ctx = state.ctx
         self.state = state
         self.link_count = link_count
@@ -65,7 +68,7 @@ class StreamedListing:
         self._merged: dict[str, str] = {}
         self._cursors: dict[Side, Cursor | None] = {side: None for side in Side}
         try:
-            self._list_hubspot()
+            self._list_hubspot(hubspot)
         except BaseException:
             self.spool.close()
             raise
@@ -106,10 +109,12 @@ class StreamedListing:
     def _force(self) -> bool:
         return self.state.ctx.force
 
-    def _list_hubspot(self) -> None:
+    def _list_hubspot(self, listing: Iterable[ChangePage] | None) -> None:
         hubspot = self.state.ctx.connectors[Side.HUBSPOT]
         merged_ids = merges_of(hubspot)
-        for page in until_stopped(hubspot.changes(None, self.state.until), self.state.ctx.stop):
+        if listing is None:
+            listing = hubspot.changes(None, self.state.until)
+        for page in until_stopped(listing, self.state.ctx.stop):
             self.spool.add(page.records)
             self._merged.update(merged_ids(list(page.records)))
             self._cursors[Side.HUBSPOT] = page.cursor or self._cursors[Side.HUBSPOT]

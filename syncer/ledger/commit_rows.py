@@ -50,5 +50,5 @@ def _conflict_row(
         "at": now,
         "hubspot_value": c.hubspot_value,
         "external_value": c.external_value,
-        "values_kept": True,
+        "values_kept": c.values_kept,
     }

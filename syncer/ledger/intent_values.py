@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from syncer.records import Side
 
@@ -14,7 +15,9 @@ from syncer.records import Side
 @dataclass(frozen=True, slots=True)
 class Intent:
     """A write about to be sent, committed before it is: a crash between "the API accepted it"
-    and "the ledger knows" leaves it pending, for the next run to resolve by its unique key."""
+    and "the ledger knows" leaves it pending, for the next run to resolve by its unique key.
+    A create keeps the association lists it is sent with ({field: ids on `side`}): a side
+    whose look-up by key lags finds the record through them (connectors.base.SentCreate)."""
 
     id: str
     side: Side
@@ -23,6 +26,7 @@ class Intent:
     target_id: str | None
     unique_property: str | None
     unique_value: str | None
+    associations: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def new_intent(
@@ -33,10 +37,12 @@ def new_intent(
     target_id: str | None = None,
     unique_property: str | None = None,
     unique_value: str | None = None,
+    associations: Mapping[str, tuple[str, ...]] | None = None,
 ) -> Intent:
     return Intent(
-        _next_intent_id(), side, operation, source_id, target_id, unique_property, unique_value
-    )
+        _next_intent_id(), side, operation, source_id, target_id, unique_property, unique_value,
+        dict(associations or {}),
+    )  # fmt: skip
 
 
 # Intent ids: a random prefix per process and a counter, 36 characters like a UUID. One uuid4

@@ -7,7 +7,7 @@ An intent is committed *before* its write is sent; a crash between "the API acce
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +19,15 @@ from syncer.ledger.values import Intent, RunRecord
 from syncer.records import Side
 
 
-def record_intents(engine: sa.Engine, pipeline: str, run_id: str, items: Sequence[Intent]) -> None:
+def record_intents(
+    engine: sa.Engine,
+    pipeline: str,
+    run_id: str,
+    items: Sequence[Intent],
+    stored: Callable[[str | None], str | None] = lambda value: value,
+) -> None:
+    """`stored`: how a unique value is kept (a match key as the ledger keeps match keys),
+    applied here, row by row, rather than to copies of the intents (one per create)."""
     if not items:
         return
     now = datetime.now(UTC)
@@ -37,7 +45,8 @@ def record_intents(engine: sa.Engine, pipeline: str, run_id: str, items: Sequenc
                     "source_id": i.source_id,
                     "target_id": i.target_id,
                     "unique_property": i.unique_property,
-                    "unique_value": i.unique_value,
+                    "unique_value": stored(i.unique_value),
+                    "associations": json.dumps(i.associations) if i.associations else None,
                     "state": "pending",
                     "created_at": now,
                 }
@@ -72,9 +81,15 @@ def pending_intents(engine: sa.Engine, pipeline: str) -> list[Intent]:
                 r.target_id,
                 r.unique_property,
                 r.unique_value,
+                _associations(r.associations),
             )
             for r in conn.execute(query)
         ]
+
+
+def _associations(stored: str | None) -> dict[str, tuple[str, ...]]:
+    lists: dict[str, list[str]] = json.loads(stored) if stored else {}
+    return {name: tuple(ids) for name, ids in lists.items()}
 
 
 def start_run(engine: sa.Engine, run_id: str, pipeline: str, mode: str) -> None:

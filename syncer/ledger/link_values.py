@@ -4,8 +4,11 @@ or a keyed hash), per-field base hashes and per-side version stamps.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +17,8 @@ from syncer.records import Side
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _NONE = "\x00none"
+# Text shaped like an email, as a side's refusal may quote it: redacted when keys are hashed.
+_EMAIL = re.compile(r"[^\s'\"<>()\[\],;:]+@[^\s'\"<>()\[\],;:]+")
 
 
 # -- base hashes: what a link keeps instead of the values themselves -------------------------
@@ -47,6 +52,25 @@ class MatchKeyForm:
             return key
         return hmac.digest(self.secret, key.encode("utf-8", "surrogatepass"), "sha256").hex()
 
+    def shown(self, key: str | None) -> str:
+        """`key` as a message may quote it: in clear, or when hashed the start of its keyed
+        hash (an operator with the secret can compute it from a suspected email)."""
+        if key is None or self.secret is None:
+            return repr(key)
+        return f"<match key hash {str(self.stored(key))[:12]}...>"
+
+    def redact(self, text: str, keys: Iterable[str | None] = ()) -> str:
+        """`text` (a refusal's message) with every one of `keys` and every email in it shown
+        as its hash, when keys are hashed: such a ledger quotes no key at rest."""
+        if self.secret is None:
+            return text
+        for key in sorted({k for k in keys if k}, key=len, reverse=True):
+            # A function as the replacement: a hash is inserted as is, never read as a pattern.
+            text = re.compile(re.escape(key), re.IGNORECASE).sub(
+                functools.partial(_constant, self.shown(key)), text
+            )
+        return _EMAIL.sub(lambda m: self.shown(m.group().strip().lower()), text)
+
     def check(self) -> str:
         """What the ledger remembers of its form: "clear", or a hash of a fixed text under the
         secret, so a ledger opened with another secret is refused rather than silently unable
@@ -55,6 +79,10 @@ class MatchKeyForm:
 
 
 CLEAR_KEYS = MatchKeyForm()
+
+
+def _constant(text: str, _match: re.Match[str]) -> str:
+    return text
 
 
 # -- links -----------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ class ConflictRecord:
     policy: str
     hubspot_value: str | None = None  # canonical values at the time, kept for a while
     external_value: str | None = None
+    values_kept: bool = True  # False: not kept at all (a match key, with hash_match_keys)
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,6 +63,9 @@ intents = sa.Table(
     sa.Column("target_id", sa.String(255)),
     sa.Column("unique_property", sa.String(100)),
     sa.Column("unique_value", sa.String(255)),
+    # a create's association lists as sent, JSON {field: [ids]}: how a side whose look-up by key
+    # lags finds what a crashed create made (migration 0010)
+    sa.Column("associations", sa.Text),
     sa.Column("state", sa.String(16), nullable=False),  # pending | applied | failed
     sa.Column("created_at", _ts, nullable=False),
     sa.Column("resolved_at", _ts),

@@ -13,7 +13,8 @@ store_replicas (leases, rate grants, health).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,7 +33,7 @@ from syncer.ledger.store_journal import LedgerJournal
 from syncer.ledger.store_quarantine import LedgerQuarantine
 from syncer.ledger.store_relations import LedgerRelations
 from syncer.ledger.store_replicas import LedgerReplicas
-from syncer.ledger.values import CLEAR_KEYS, Commit, Link, MatchKeyForm, utcnow
+from syncer.ledger.values import CLEAR_KEYS, Commit, Link, MatchKeyForm, Rejected, utcnow
 from syncer.records import Cursor, Side
 
 __all__ = ["Ledger"]
@@ -70,6 +71,11 @@ class Ledger(LedgerConflicts, LedgerJournal, LedgerQuarantine, LedgerRelations, 
     def stored_key(self, key: str | None) -> str | None:
         """A match key as this ledger keeps it in links (Link.match_key) and intents."""
         return self._keys.stored(key)
+
+    @property
+    def key_form(self) -> MatchKeyForm:
+        """How this ledger keeps match keys: what the engine quotes of a key (MatchKeyForm)."""
+        return self._keys
 
     def close(self) -> None:
         self._engine.dispose()
@@ -137,7 +143,7 @@ class Ledger(LedgerConflicts, LedgerJournal, LedgerQuarantine, LedgerRelations, 
             if self._links_growth.doubled(sum(1 for link in commit.links if link.id is None)):
                 refresh_statistics(conn)
             log_conflicts(conn, pipeline, run_id, commit.conflicts, now)
-            quarantine.add(conn, pipeline, commit.rejected, now)
+            quarantine.add(conn, pipeline, self._redacted(commit.rejected), now)
             for side, ids in commit.synced.items():
                 quarantine.clear(conn, pipeline, side, ids)
             journal.resolve_intents(conn, commit.intents_applied, "applied")
@@ -149,6 +155,11 @@ class Ledger(LedgerConflicts, LedgerJournal, LedgerQuarantine, LedgerRelations, 
                 relations.queue_revisits(conn, pipeline, commit.revisit_targets, now)
             if commit.merged_targets:  # after the queue: it finds what pointed at the old key
                 relations.repoint_edges(conn, pipeline, commit.merged_targets)
+
+    def _redacted(self, items: Sequence[Rejected]) -> list[Rejected]:
+        """Refusals as the ledger keeps them: with hash_match_keys, no email in any message,
+        whoever wrote it (the engine names the keys it knows; this catches the rest)."""
+        return [replace(r, message=self._keys.redact(r.message)) for r in items]
 
     # -- schemas kept between runs (schema_cache.py) -----------------------------------------
 

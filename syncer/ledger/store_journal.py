@@ -8,7 +8,6 @@ unique value is a match key, kept in the same form as the links'.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -48,8 +47,7 @@ class LedgerJournal:
 
     def record_intents(self, pipeline: str, run_id: str, intents: Sequence[Intent]) -> None:
         """Commit intents before their writes are sent; unique values kept as match keys are."""
-        kept = [replace(i, unique_value=self._keys.stored(i.unique_value)) for i in intents]
-        journal.record_intents(self._engine, pipeline, run_id, kept)
+        journal.record_intents(self._engine, pipeline, run_id, intents, self._keys.stored)
 
     def pending_intents(self, pipeline: str) -> list[Intent]:
         """Intents a crashed run left neither applied nor failed."""

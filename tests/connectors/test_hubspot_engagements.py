@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from syncer.connectors.base import SentCreate
 from syncer.connectors.hubspot import HubSpotConnector
 from syncer.errors import RetryableError
 from syncer.records import Write
@@ -108,5 +109,58 @@ def test_a_note_whose_index_lags_is_still_found_through_its_contact() -> None:
         assert notes(portal).find("legacy_id", ["N-0"]) == []  # search has not caught up
         notes(portal).write([note(n, person, owner) for n in range(3)])
         assert portal.count("notes") == 3
+    finally:
+        portal.close()
+
+
+def _lost(portal: Portal, writes: list[Write]) -> None:
+    """Send `writes` once; HubSpot makes them, and the answer is lost."""
+    portal.sandbox.schedule_fault(
+        {"status": 502, "path_contains": "/notes/batch/create", "after_apply": True}
+    )
+    with pytest.raises(RetryableError):
+        notes(portal).write(writes)
+    assert portal.count("notes") == len(writes)
+
+
+def test_find_sent_finds_notes_pointing_nowhere_by_listing_while_search_lags() -> None:
+    portal = Portal(engagement_unique_properties=False, search_lag_ms=600_000)
+    try:
+        owner = str(portal.sandbox.add_owner({"email": "rep@example.com"})["id"])
+        _lost(portal, [note(n, None, owner) for n in range(3)])
+        rerun = notes(portal)
+        sent = [SentCreate(f"N-{n}", {}) for n in (0, 2, 7)]  # N-7 was never made
+        found = rerun.find_sent("legacy_id", sent)
+        assert sorted(r.properties["legacy_id"] for r in found) == ["N-0", "N-2"]
+        assert rerun.find("legacy_id", ["N-0"]) == []  # search has not caught up
+        assert calls(rerun, "list") == 1  # one page of the type's engagements
+    finally:
+        portal.close()
+
+
+def test_find_sent_looks_through_the_contact_a_note_was_sent_with_not_its_new_one() -> None:
+    portal = Portal(engagement_unique_properties=False, search_lag_ms=600_000)
+    try:
+        owner = str(portal.sandbox.add_owner({"email": "rep@example.com"})["id"])
+        first, second = portal.create("contacts", 2, firstname="P{n}")
+        _lost(portal, [note(0, first, owner)])
+        rerun = notes(portal)
+        assert rerun.find_sent("legacy_id", [SentCreate("N-0", {"@contacts": [second]})]) == []
+        [found] = rerun.find_sent("legacy_id", [SentCreate("N-0", {"@contacts": [first]})])
+        assert found.properties["@contacts"] == [first]
+        assert calls(rerun, "list") == 0  # read through the contact: no listing
+    finally:
+        portal.close()
+
+
+def test_find_sent_reads_by_the_unique_property_where_notes_take_one() -> None:
+    portal = Portal(engagement_unique_properties=True, search_lag_ms=600_000)
+    try:
+        owner = str(portal.sandbox.add_owner({"email": "rep@example.com"})["id"])
+        made = notes(portal).write([note(0, None, owner)])
+        rerun = notes(portal)
+        [found] = rerun.find_sent("legacy_id", [SentCreate("N-0", {})])
+        assert found.id == str(made[0].id)
+        assert calls(rerun, "list") == calls(rerun, "search") == 0  # read by the property
     finally:
         portal.close()

@@ -124,3 +124,18 @@ def test_a_listing_left_early_stops_its_readers() -> None:
     pages.close()  # type: ignore[attr-defined]
     assert threading.active_count() <= before
     hubspot.close()
+
+
+def test_one_search_says_whether_any_record_names_an_external_id() -> None:
+    """Asked before a first extraction streams (engine/extraction.py)."""
+    app, live = seeded(250)
+    hubspot = connect(app)
+    hubspot.prepare()
+    app.reset_stats()
+    assert not hubspot.has_any("legacy_id")
+    with admin(app) as client:
+        named = {"properties": {"legacy_id": "e42"}}
+        client.patch(f"/crm/v3/objects/contacts/{max(live, key=int)}", json=named)
+    assert hubspot.has_any("legacy_id")
+    assert app.stats()["search"] == 2  # one call each
+    hubspot.close()

@@ -13,10 +13,12 @@ import pytest
 
 from syncer.connectors.base import (
     Connector,
+    FindsSentCreates,
     HasAssociationEdges,
     HasAssociations,
     ReportsArchives,
     ReportsMerges,
+    SentCreate,
 )
 from tests.contract.harness import (
     T0,
@@ -34,6 +36,7 @@ PROTOCOLS: dict[str, type] = {
     "merges": ReportsMerges,
     "archives": ReportsArchives,
     "associations": HasAssociations,
+    "sent_creates": FindsSentCreates,
 }
 
 
@@ -61,6 +64,18 @@ class CapabilityContract:
         before = connector.counter.calls
         assert all(r.ok for r in connector.write(writes))
         assert connector.counter.calls - before < len(writes)
+
+    # --- sent_creates --------------------------------------------------------------------------
+
+    def test_find_sent_finds_what_creates_made_and_nothing_else(
+        self, harness: ContractHarness
+    ) -> None:
+        connector = declaring(harness, "sent_creates")
+        assert isinstance(connector, FindsSentCreates)
+        [made] = connector.write([create_write(harness, "s1", "sent@example.com")])
+        field = harness.fields.email
+        sent = [SentCreate(v, {}) for v in ("sent@example.com", "never@example.com")]
+        assert ids_of(connector.find_sent(field, sent)) == [made.id]
 
     # --- merges --------------------------------------------------------------------------------
 

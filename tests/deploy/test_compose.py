@@ -71,7 +71,7 @@ def test_services_use_only_declared_secrets_and_volumes() -> None:
         assert set(named) <= set(document.get("volumes", {})), name
 
 
-def test_the_ledger_database_has_a_password_from_a_secret_and_no_trust_auth() -> None:
+def test_issue7_the_ledger_database_has_a_password_from_a_secret_and_no_trust_auth() -> None:
     ledger = compose()["services"]["ledger"]
     environment = ledger["environment"]
     assert "POSTGRES_HOST_AUTH_METHOD" not in environment

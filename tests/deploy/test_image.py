@@ -42,14 +42,14 @@ def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def test_the_base_image_is_pinned_by_digest() -> None:
+def test_issue7_the_base_image_is_pinned_by_digest() -> None:
     (image,) = re.findall(r"^ARG PYTHON_IMAGE=(\S+)$", DOCKERFILE, re.MULTILINE)
     assert re.fullmatch(r"python:3\.\d+\.\d+-slim-\w+@sha256:[0-9a-f]{64}", image)
     stages = re.findall(r"^FROM (\S+)", DOCKERFILE, re.MULTILINE)
     assert stages == ["${PYTHON_IMAGE}", "${PYTHON_IMAGE}"], "two stages, both on the pinned base"
 
 
-def test_the_image_installs_from_the_lock_file_with_hashes_and_runs_as_non_root() -> None:
+def test_issue7_the_image_installs_from_the_lock_file_with_hashes_and_runs_as_non_root() -> None:
     assert "pip install --require-hashes --no-deps -r /src/requirements.lock" in DOCKERFILE
     assert "pip install --no-deps --no-build-isolation /src" in DOCKERFILE
     (user,) = re.findall(r"^USER (\S+)$", DOCKERFILE, re.MULTILINE)
@@ -80,7 +80,7 @@ def test_every_dependency_is_locked_at_a_version_it_allows_with_hashes() -> None
     assert all(hashes for _, hashes in pins.values()), "every pin carries its hashes"
 
 
-def test_the_lock_file_has_no_known_vulnerabilities(tmp_path: Path) -> None:
+def test_issue7_the_lock_file_has_no_known_vulnerabilities(tmp_path: Path) -> None:
     """pip-audit asks PyPI's vulnerability data about every pin; where that cannot be
     reached (no network, a mirror without the JSON API), it skips saying so."""
     result = subprocess.run(

@@ -356,7 +356,8 @@ class SyncMachine(RuleBasedStateMachine):
             where = f"{side.value} {record_id} ({email!r}) quarantined for {category}"
             if category == "INVALID_EMAIL":
                 assert email and "@" not in str(email), where
-            elif category == "MISSING_MATCH_KEY":
+            elif category in ("MISSING_MATCH_KEY", "BLANK_MATCH_KEY"):
+                # BLANK: a linked record's email cleared; the blank is not copied to its twin.
                 assert norm_email(email) is None, where
             elif category == "DUPLICATE_MATCH_KEY":
                 assert self.someone_else_holds(side, record_id, norm_email(email)), where
@@ -502,16 +503,28 @@ def test_a_record_found_gone_by_an_update_archives_its_twin(world: World) -> Non
     assert world.ext.rows[ext_id].archived
 
 
-def test_clearing_a_linked_email_frees_the_address(world: World) -> None:
+def test_issue3_clearing_a_linked_email_is_quarantined_never_copied(world: World) -> None:
+    """A blank match key is never carried across (it was, and erased the twin's email): the
+    cleared record is quarantined naming it and the key, its twin keeps the email, and a new
+    email given to it later goes through."""
     hub = world.hub.put({"email": "ann@example.com", "firstname": "Ann"})
     world.run()
-    world.hub.put({"email": None}, hub.id)
-    world.run()
-    [ext] = world.ext.live()
-    assert ext.properties["email"] is None
-    world.ext.put({"email": "ann@example.com", "first_name": "Another Ann"})
+    world.hub.put({"email": None, "firstname": "Annie"}, hub.id)
     report = world.run()
-    assert report.quarantined == 0 and report.created["hubspot"] == 1
+    [ext] = world.ext.live()
+    assert (ext.properties["email"], ext.properties["first_name"]) == ("ann@example.com", "Ann")
+    assert (report.status, report.quarantined) == ("quarantined", 1)
+    [entry] = world.ledger.quarantined("contacts")
+    assert (entry.record_id, entry.category, entry.property) == (hub.id, "BLANK_MATCH_KEY", "email")
+    assert world.run().writes == 0  # it waits for its retry time, or for an edit
+    world.hub.put({"email": "ann.new@example.com"}, hub.id)
+    assert world.run().status == "ok"
+    [ext] = world.ext.live()
+    assert (ext.properties["email"], ext.properties["first_name"]) == (
+        "ann.new@example.com",
+        "Annie",
+    )
+    assert world.ledger.quarantined("contacts") == []
 
 
 def test_an_archive_before_the_first_committed_sync_archives_the_twin(

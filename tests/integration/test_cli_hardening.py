@@ -45,7 +45,7 @@ def assert_touched_nothing(dep: Deployment) -> None:
     assert dep.sandbox.stats().get("requests", 0) == 0
 
 
-def test_config_dev_zero_exits_2_in_one_line() -> None:
+def test_issue8_config_dev_zero_exits_2_in_one_line() -> None:
     code, err = syncer("check", "-c", "/dev/zero")
     assert (code, err) == (
         2,
@@ -68,8 +68,8 @@ def test_config_dev_zero_exits_2_in_one_line() -> None:
     ],
     ids=["token_file_dev_zero", "ledger_foo", "interval_overflow", "ledger_ro", "octal_ip", "crlf"],
 )
-@pytest.mark.parametrize("command", ["check", "sync"])
-def test_inputs_that_ended_in_a_traceback_exit_2_naming_the_key(
+@pytest.mark.parametrize("command", ["check", "sync", "run"])
+def test_issue8_inputs_that_ended_in_a_traceback_exit_2_naming_the_key(
     dep: Deployment, old: str, new: str, key: str, command: str
 ) -> None:
     edit(dep, old, new)
@@ -80,7 +80,7 @@ def test_inputs_that_ended_in_a_traceback_exit_2_naming_the_key(
     assert_touched_nothing(dep)
 
 
-def test_a_legacy_database_that_does_not_exist_exits_1_in_one_line(
+def test_issue8_a_legacy_database_that_does_not_exist_exits_1_in_one_line(
     dep: Deployment, tmp_path: Path
 ) -> None:
     edit(dep, f"sqlite:///{tmp_path}/crm.db", f"sqlite:///{tmp_path}/no/such/folder/crm.db")
@@ -92,7 +92,7 @@ def test_a_legacy_database_that_does_not_exist_exits_1_in_one_line(
 
 
 @pytest.mark.parametrize("server", ["postgres_url", "mysql_url"])
-def test_a_missing_legacy_server_database_exits_1_without_its_password(
+def test_issue8_a_missing_legacy_server_database_exits_1_without_its_password(
     dep: Deployment, tmp_path: Path, server: str, request: pytest.FixtureRequest
 ) -> None:
     """The 10.8 KB traceback also bypassed log redaction."""
@@ -107,7 +107,7 @@ def test_a_missing_legacy_server_database_exits_1_without_its_password(
 
 
 @pytest.mark.parametrize("command", ["check", "plan", "migrate", "sync", "run"])
-def test_two_fields_writing_one_column_are_refused_by_every_command(
+def test_issue1_two_fields_writing_one_column_are_refused_by_every_command(
     dep: Deployment, command: str
 ) -> None:
     """firstname = "first_name" with lastname = "first_name" rewrote first names with last

@@ -128,3 +128,84 @@ def test_issue6_a_crashed_migration_reconciles_from_hashed_intents(
         with dep.ledger() as ledger:
             assert ledger.pending_intents("contacts") == []
             assert ledger.link_count("contacts") == 270
+
+
+def _every_value(ledger_url: str) -> str:
+    """Every value of every table of the ledger, as one lower-case text to search."""
+    engine = sa.create_engine(ledger_url)
+    texts: list[str] = []
+    try:
+        with engine.connect() as conn:
+            for table in sa.inspect(conn).get_table_names():
+                for row in conn.execute(sa.text(f'SELECT * FROM "{table}"')):
+                    texts += [str(value) for value in row]
+    finally:
+        engine.dispose()
+    return "\n".join(texts).lower()
+
+
+def _at_rest(dep: Deployment, tmp_path: Path) -> bytes:
+    """The SQLite ledger's files as they lie on disk, the journal and its index included."""
+    return b"".join(p.read_bytes() for p in sorted(tmp_path.glob("ledger.db*"))).lower()
+
+
+@pytest.mark.parametrize("sql_url", ["sqlite"], indirect=True)
+def test_issue6_a_hashed_ledger_quotes_no_email_in_quarantine_or_conflicts(
+    tmp_path: Path, sql_url: str, unique_name: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """With hash_match_keys on, a duplicate refused by the matcher, one refused before it is
+    copied (another contact holds the key), one HubSpot refuses in its own words, and a
+    conflict on the email field leave no plain email anywhere in the ledger (every table, the
+    SQLite file's bytes) nor in the logs: each key is shown as its keyed hash instead."""
+    with deployment(tmp_path, sql_url, unique_name) as dep:
+        _hash_keys(dep, tmp_path)
+        seed(dep, hub_count=4, sql_count=4, shared=2)
+        assert main(["migrate", "-c", str(dep.config)]) == 0
+        rows = dep.sql_rows()
+        by_row = {c["properties"]["legacy_id"]: c["id"] for c in dep.hub_contacts()}
+        # A conflict on the match key: both sides give one pair a new email.
+        dep.edit_row(rows[0].id, email="conflict.legacy@legacy.test")
+        with dep.hubspot() as client:
+            client.patch(
+                f"/crm/v3/objects/contacts/{by_row[str(rows[0].id)]}",
+                json={"properties": {"email": "conflict.hub@example.com"}},
+            ).raise_for_status()
+            # A contact made in HubSpot, whose email a linked legacy row then takes.
+            client.post(
+                "/crm/v3/objects/contacts",
+                json={"properties": {"email": "hub.only@example.com", "firstname": "Hub"}},
+            ).raise_for_status()
+        dep.edit_row(rows[1].id, email="hub.only@example.com")
+        # A new legacy row with a linked row's email (other case): refused by the matcher.
+        taken = rows[2].email.strip().upper()
+        with dep.engine.begin() as conn:
+            conn.execute(
+                sa.insert(dep.table).values(
+                    email=f" {taken}",
+                    first_name="Twin",
+                    last_name="T",
+                    status="C",
+                    updated_at=rows[2].updated_at,
+                )
+            )
+        # An email HubSpot refuses, quoting it.
+        dep.edit_row(rows[3].id, email="not valid@legacy.test")
+        capfd.readouterr()
+        assert main(["sync", "-c", str(dep.config)]) == 4
+        logs = capfd.readouterr()
+
+        with dep.ledger() as ledger:
+            refused = {e.category for e in ledger.quarantined("contacts")}
+            assert "DUPLICATE_MATCH_KEY" in refused
+            assert any("<match key hash " in e.message for e in ledger.quarantined("contacts"))
+            conflicts = [c for c in ledger.conflicts("contacts") if c.field == "email"]
+        assert conflicts and all(not c.values_kept for c in conflicts)
+        emails = {c["properties"]["email"] for c in dep.hub_contacts()}
+        emails |= {r.email.strip().lower() for r in dep.sql_rows()}
+        emails |= {"conflict.legacy@legacy.test", "conflict.hub@example.com", taken.lower()}
+        emails |= {"hub.only@example.com", "not valid@legacy.test"}
+        stored, raw = _every_value(dep.ledger_url), _at_rest(dep, tmp_path)
+        for email in emails:
+            assert email not in stored, email
+            assert email.encode() not in raw, email
+            assert email not in (logs.out + logs.err).lower(), email

@@ -8,11 +8,6 @@ Each side is read by its own means: SQL through SQLAlchemy, HubSpot through its 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,15 +17,16 @@ import pytest
 import sqlalchemy as sa
 
 from syncer.cli import main
-from tests.integration.relations.data import Sizes, employee_email
-from tests.integration.relations.deployment import (
-    Edge,
-    SalesDeployment,
-    now,
-    sales_deployment,
+from tests.integration.relations.checks import (
+    assert_edges_agree,
+    assert_every_record_once,
+    assert_owners_resolved,
+    hub_writes,
+    join_pairs,
+    sql_snapshot,
 )
-
-SYNC_WRITES = ("writes", "associations/write")
+from tests.integration.relations.data import employee_email
+from tests.integration.relations.deployment import SalesDeployment, now, sales_deployment
 
 
 @pytest.fixture
@@ -48,105 +44,18 @@ def _migrated(dep: SalesDeployment) -> None:
     _run(dep, "migrate")
 
 
-def _hub_writes(dep: SalesDeployment) -> int:
-    stats = dep.app.stats()
-    return sum(stats.get(kind, 0) for kind in SYNC_WRITES)
-
-
-def _sql_snapshot(dep: SalesDeployment) -> dict[str, list[dict[str, Any]]]:
-    return {t: sorted(dep.sql_rows(t), key=repr) for t in ("customers", "contacts", "orders")} | {
-        "contact_accounts": sorted(dep.sql_rows("contact_accounts"), key=repr)
-    }
-
-
-def _labelled(edges: set[Edge], label: str | None) -> set[tuple[str, str]]:
-    return {(a, b) for a, b, kind in edges if kind == label}
-
-
-def _join_pairs(dep: SalesDeployment) -> set[tuple[str, str]]:
-    return {
-        (str(r["contactNumber"]), str(r["customerNumber"]))
-        for r in dep.sql_rows("contact_accounts")
-    }
-
-
-def _fk_pairs(
-    dep: SalesDeployment, table: str, key: str | tuple[str, ...], column: str
-) -> set[tuple[str, str]]:
-    return {(a, b) for a, b, _ in dep.sql_edges(table, key, column)}
-
-
-def _assert_edges_agree(dep: SalesDeployment) -> None:
-    """Every relation in SQL is the same edge in HubSpot, with its type and label, and no more."""
-    contact_edges = dep.hub_edges("contacts", "companies")
-    own = _fk_pairs(dep, "contacts", "contactNumber", "customerNumber")
-    buys_for = _join_pairs(dep)
-    # Whether HubSpot adds its unlabelled type beside a label is not what is tested here.
-    assert own <= _labelled(contact_edges, None) <= own | buys_for
-    assert _labelled(contact_edges, "Buyer") == buys_for
-    deal_edges = dep.hub_edges("deals", "companies")
-    billed = _fk_pairs(dep, "orders", "orderNumber", "customerNumber")
-    assert _labelled(deal_edges, "Billing company") == billed
-    assert _labelled(deal_edges, None) <= billed
-    lines = ("orderNumber", "productCode")
-    line_edges = dep.hub_edges("line_items", "deals")
-    assert _labelled(line_edges, None) == _fk_pairs(dep, "orderdetails", lines, "orderNumber")
-    products = {key: r["id"] for key, r in dep.hub_records("products").items()}
-    line_products = {
-        key: r["properties"].get("hs_product_id")
-        for key, r in dep.hub_records("line_items").items()
-    }
-    assert line_products == {
-        f"{r['orderNumber']}:{r['productCode']}": products[r["productCode"]]
-        for r in dep.sql_rows("orderdetails")
-    }
-    for engagement, table, key in (("notes", "notes", "noteId"), ("tasks", "tasks", "taskId")):
-        edges = _labelled(dep.hub_edges(engagement, "contacts"), None)
-        assert edges == _fk_pairs(dep, table, key, "contactNumber"), engagement
-
-
-def _assert_owners_resolved(dep: SalesDeployment) -> None:
-    checks = (
-        ("companies", "customers", "customerNumber", "salesRepEmployeeNumber"),
-        ("contacts", "contacts", "contactNumber", "salesRepEmployeeNumber"),
-        ("deals", "orders", "orderNumber", "salesRepEmployeeNumber"),
-        ("notes", "notes", "noteId", "enteredBy"),
-        ("tasks", "tasks", "taskId", "assignedTo"),
-    )
-    for pipeline, table, key, column in checks:
-        owners = {
-            k: r["properties"].get("hubspot_owner_id") for k, r in dep.hub_records(pipeline).items()
-        }
-        expected = {str(r[key]): dep.owner_ids[r[column]] for r in dep.sql_rows(table)}
-        assert owners == expected, pipeline
-
-
-def _assert_every_record_once(dep: SalesDeployment) -> None:
-    """One HubSpot record per row (hub_records refuses two carrying one external id)."""
-    for pipeline, table in (
-        ("companies", "customers"),
-        ("contacts", "contacts"),
-        ("deals", "orders"),
-        ("products", "products"),
-        ("line_items", "orderdetails"),
-        ("notes", "notes"),
-        ("tasks", "tasks"),
-    ):
-        assert len(dep.hub_records(pipeline)) == len(dep.sql_rows(table)), pipeline
-
-
 def test_migrate_puts_every_edge_and_owner_in_hubspot_and_a_second_sync_writes_nothing(
     sales: SalesDeployment,
 ) -> None:
     _migrated(sales)
-    _assert_every_record_once(sales)
-    _assert_edges_agree(sales)
-    _assert_owners_resolved(sales)
+    assert_every_record_once(sales)
+    assert_edges_agree(sales)
+    assert_owners_resolved(sales)
 
-    writes, rows = _hub_writes(sales), _sql_snapshot(sales)
+    writes, rows = hub_writes(sales), sql_snapshot(sales)
     _run(sales, "sync")
-    assert _hub_writes(sales) == writes, "a quiet sync wrote to HubSpot"
-    assert _sql_snapshot(sales) == rows, "a quiet sync wrote to SQL"
+    assert hub_writes(sales) == writes, "a quiet sync wrote to HubSpot"
+    assert sql_snapshot(sales) == rows, "a quiet sync wrote to SQL"
 
 
 class Hub:
@@ -184,7 +93,7 @@ def test_moves_on_either_side_are_followed_on_the_other(sales: SalesDeployment) 
     _migrated(sales)
     contacts = sorted(sales.sql_rows("contacts"), key=lambda r: r["contactNumber"])
     customers = [c["customerNumber"] for c in sales.sql_rows("customers")]
-    joined = _join_pairs(sales)
+    joined = join_pairs(sales)
     plain = [c for c in contacts if not any(p[0] == str(c["contactNumber"]) for p in joined)]
     moved_in_sql, unfiled_in_sql, moved_in_hub = plain[0], plain[1], plain[2]
 
@@ -223,15 +132,13 @@ def test_moves_on_either_side_are_followed_on_the_other(sales: SalesDeployment) 
     _run(sales, "sync")
     by_number = {r["contactNumber"]: r for r in sales.sql_rows("contacts")}
     assert by_number[moved_in_hub["contactNumber"]]["customerNumber"] == target
-    assert (int(labelled), other_than(plain[3])) in {
-        (int(a), int(b)) for a, b in _join_pairs(sales)
-    }
-    _assert_edges_agree(sales)
+    assert (int(labelled), other_than(plain[3])) in {(int(a), int(b)) for a, b in join_pairs(sales)}
+    assert_edges_agree(sales)
     assert (gone[0], gone[1], "Buyer") not in sales.hub_edges("contacts", "companies")
 
-    writes, rows = _hub_writes(sales), _sql_snapshot(sales)
+    writes, rows = hub_writes(sales), sql_snapshot(sales)
     _run(sales, "sync")
-    assert (_hub_writes(sales), _sql_snapshot(sales)) == (writes, rows), "echoes were written"
+    assert (hub_writes(sales), sql_snapshot(sales)) == (writes, rows), "echoes were written"
 
 
 def test_deleted_records_take_their_edges_with_them(sales: SalesDeployment) -> None:
@@ -249,8 +156,8 @@ def test_deleted_records_take_their_edges_with_them(sales: SalesDeployment) -> N
     assert str(order) not in sales.hub_records("deals")
     assert str(task) not in sales.hub_records("tasks")
     assert not any(k.startswith(f"{order}:") for k in sales.hub_records("line_items"))
-    _assert_every_record_once(sales)
-    _assert_edges_agree(sales)
+    assert_every_record_once(sales)
+    assert_edges_agree(sales)
     archived = {
         r["properties"].get("legacy_order_number") for r in sales.app.records("deals", True)
     }
@@ -298,8 +205,8 @@ def test_records_created_with_their_references_in_one_run_arrive_linked(
         client.post("/crm/v3/objects/contacts", json=body).raise_for_status()
 
     _run(sales, "sync")
-    _assert_every_record_once(sales)
-    _assert_edges_agree(sales)
+    assert_every_record_once(sales)
+    assert_edges_agree(sales)
     [born] = [r for r in sales.sql_rows("contacts") if r["email"] == "hub.born@buyers.example"]
     assert born["customerNumber"] == sales.sql_rows("customers")[0]["customerNumber"]
 
@@ -340,31 +247,7 @@ def test_an_unknown_owner_is_quarantined_and_what_points_at_it_waits_until_it_li
         dep.owner_ids[6] = str(dep.app.add_owner({"email": employee_email(6)})["id"])
         _run(dep, "errors", "retry")
         _run(dep, "sync")
-        _assert_every_record_once(dep)
-        _assert_edges_agree(dep)
-        _assert_owners_resolved(dep)
+        assert_every_record_once(dep)
+        assert_edges_agree(dep)
+        assert_owners_resolved(dep)
         assert _status(dep, capsys)["contacts"]["pending"]["count"] == 0
-
-
-@pytest.mark.parametrize("sql_url", ["sqlite"], indirect=True)
-def test_kill_9_during_the_migration_then_a_rerun_leaves_no_duplicate(
-    tmp_path: Path, sql_url: str, unique_name: str
-) -> None:
-    sizes = Sizes(customers=60, contacts=400, extra_accounts=40, orders=40, notes=400, tasks=60)
-    with sales_deployment(tmp_path, sql_url, unique_name, sizes=sizes, latency_ms=30) as dep:
-        _run(dep, "check")
-        command = [sys.executable, "-m", "syncer", "migrate", "-c", str(dep.config)]
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 120
-        while len(dep.app.records("contacts")) < 200:  # contacts on their way, with edges
-            assert process.poll() is None, process.stderr.read() if process.stderr else ""
-            assert time.monotonic() < deadline, "the migration made no progress"
-            time.sleep(0.02)
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait()
-        assert len(dep.app.records("notes")) < 400, "killed too late to prove anything"
-        rerun = subprocess.run(command, capture_output=True, timeout=300, check=False)
-        assert rerun.returncode == 0, rerun.stderr.decode()
-        _assert_every_record_once(dep)
-        _assert_edges_agree(dep)
-        _assert_owners_resolved(dep)

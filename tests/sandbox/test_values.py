@@ -96,7 +96,7 @@ def test_lifecycle_rule_can_be_switched_off(make_sandbox: Callable[..., HubSpotS
         assert back.json()["properties"]["lifecyclestage"] == "lead"
 
 
-def test_a_value_may_have_65536_characters_and_no_more(client: httpx.Client) -> None:
+def test_issue10_a_value_may_have_65536_characters_and_no_more(client: httpx.Client) -> None:
     assert _write(client, email="long@x.com", firstname="x" * 65_536).status_code == 201
     refused = _write(client, email="longer@x.com", firstname="x" * 2_000_000)
     assert refused.status_code == 400
@@ -105,7 +105,7 @@ def test_a_value_may_have_65536_characters_and_no_more(client: httpx.Client) -> 
     assert len(refused.text) < 2_000  # the answer names the value's length, not the value
 
 
-def test_email_syntax_is_checked_as_hubspot_checks_it(client: httpx.Client) -> None:
+def test_issue10_email_syntax_is_checked_as_hubspot_checks_it(client: httpx.Client) -> None:
     good = ("ann@x.com", "a.b+tag@mail.example.co.uk", "o'brien@x.ie", "  Bob@X.com ")
     for email in good:
         assert _write(client, email=email).status_code == 201, email

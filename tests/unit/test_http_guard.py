@@ -116,7 +116,7 @@ def test_loopback_is_reached_when_the_settings_allow_a_private_network(listener:
 
 
 @pytest.mark.parametrize("host", ["127.1", "0x7f000001", "2130706433"])
-def test_other_spellings_of_loopback_are_refused_when_connecting(
+def test_issue5_other_spellings_of_loopback_are_refused_when_connecting(
     listener: Listener, host: str
 ) -> None:
     with (
@@ -127,7 +127,7 @@ def test_other_spellings_of_loopback_are_refused_when_connecting(
     assert listener.seen == []
 
 
-def test_the_address_checked_is_the_address_connected_to(listener: Listener) -> None:
+def test_issue5_the_address_checked_is_the_address_connected_to(listener: Listener) -> None:
     transport = GuardedTransport(allow_private_network=True, resolve=answers("127.0.0.1"))
     with httpx.Client(transport=transport) as http:
         assert http.get(f"http://api.example.test:{listener.port}/x").status_code == 200
@@ -181,7 +181,7 @@ def test_a_public_name_resolving_to_a_refused_address_is_refused(
     assert listener.seen == []
 
 
-def test_redirects_are_not_followed_to_a_host_nobody_checked(listener: Listener) -> None:
+def test_issue5_redirects_are_not_followed_to_a_host_nobody_checked(listener: Listener) -> None:
     redirecting = Listener(status=302, location=f"{listener.url}/steal")
     try:
         with client(redirecting.url, allow_private_network=True) as http:
@@ -211,7 +211,7 @@ def test_the_token_endpoint_follows_no_redirect_either(listener: Listener) -> No
     assert listener.seen == []
 
 
-def test_oauth_secrets_are_not_posted_to_a_loopback_token_url_unless_allowed(
+def test_issue4_oauth_secrets_are_not_posted_to_a_loopback_token_url_unless_allowed(
     listener: Listener,
 ) -> None:
     """The client secret and refresh token went over plain HTTP to a loopback listener while
@@ -247,7 +247,9 @@ def test_the_api_client_checks_the_address_when_built_from_settings_in_code(
     assert listener.seen == []
 
 
-def test_a_token_with_a_line_break_fails_once_instead_of_being_retried(listener: Listener) -> None:
+def test_issue8_a_token_with_a_line_break_fails_once_instead_of_being_retried(
+    listener: Listener,
+) -> None:
     """It was retried six times as a transient error."""
     sleeps: list[float] = []
     bad = BearerToken(SecretStr("pat-na1-abc\r\nX-Evil: 1"))

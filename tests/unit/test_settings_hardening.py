@@ -47,7 +47,7 @@ OAUTH = '[hubspot]\nclient_id = "app"\nclient_secret = "cs"\nrefresh_token = "rt
         ("ftp://auth.example.com/token", "expected an http:// or https:// URL"),
     ],
 )
-def test_oauth_token_url_is_held_to_the_rules_of_base_url(
+def test_issue4_oauth_token_url_is_held_to_the_rules_of_base_url(
     tmp_path: Path, token_url: str, expected: str
 ) -> None:
     [line] = problems(tmp_path, f'{OAUTH}oauth_token_url = "{token_url}"\n')
@@ -67,7 +67,7 @@ def test_a_local_token_endpoint_is_allowed_when_the_file_says_so(tmp_path: Path)
     "host", ["2852039166", "127.1", "0x7f000001", "0177.0.0.1", "0x7f.1", "10.1"]
 )
 @pytest.mark.parametrize("allowed", [False, True])
-def test_other_spellings_of_an_ip_address_are_refused_as_base_url(
+def test_issue5_other_spellings_of_an_ip_address_are_refused_as_base_url(
     tmp_path: Path, host: str, allowed: bool
 ) -> None:
     flag = str(allowed).lower()
@@ -89,7 +89,7 @@ def test_metadata_addresses_in_any_form_are_refused_even_when_private_is_allowed
     assert line.startswith("hubspot.base_url: refusing cloud metadata / link-local address")
 
 
-def test_plain_http_to_a_public_host_is_refused_unless_allowed(tmp_path: Path) -> None:
+def test_issue5_plain_http_to_a_public_host_is_refused_unless_allowed(tmp_path: Path) -> None:
     head = '[hubspot]\nbase_url = "http://api.hubapi.com"\n'
     assert problems(tmp_path, head) == [
         "hubspot.base_url: refusing plain http:// to 'api.hubapi.com': the secret would travel "

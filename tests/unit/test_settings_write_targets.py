@@ -38,7 +38,7 @@ def load(tmp_path: Path, fields: str, pipeline: str = "") -> list[str]:
     return []
 
 
-def test_one_column_mapped_to_two_properties_is_refused_naming_both(tmp_path: Path) -> None:
+def test_issue1_one_column_mapped_to_two_properties_is_refused_naming_both(tmp_path: Path) -> None:
     """`lastname = "first_name"` next to `firstname = "first_name"` rewrote a contact's first
     name with its last name."""
     [line] = load(tmp_path, 'firstname = "first_name"\nlastname = "first_name"')
@@ -46,7 +46,7 @@ def test_one_column_mapped_to_two_properties_is_refused_naming_both(tmp_path: Pa
     assert "pipelines[0].fields.firstname writes it" in line
 
 
-def test_a_field_mapped_onto_the_match_column_is_refused_naming_both(tmp_path: Path) -> None:
+def test_issue1_a_field_mapped_onto_the_match_column_is_refused_naming_both(tmp_path: Path) -> None:
     """`lastname = "email"` overwrote the legacy row's email with a last name."""
     [line] = load(tmp_path, 'email = "email"\nlastname = "email"')
     assert "pipelines[0].fields.lastname: would write external field 'email'" in line
@@ -59,7 +59,9 @@ def test_the_match_property_written_from_another_column_is_refused(tmp_path: Pat
     assert "pipelines[0].match.hubspot writes it from 'email'" in line
 
 
-def test_the_unique_id_property_written_from_another_column_is_refused(tmp_path: Path) -> None:
+def test_issue1_the_unique_id_property_written_from_another_column_is_refused(
+    tmp_path: Path,
+) -> None:
     [line] = load(tmp_path, 'legacy_id = { external = "code", direction = "to_hubspot" }')
     assert "pipelines[0].fields.legacy_id: would write hubspot field 'legacy_id'" in line
     assert "pipelines[0].external_id_property writes it from 'id'" in line

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from syncer.connectors.base import Capabilities
+from syncer.connectors.base import Capabilities, SentCreate
 from syncer.connectors.catalogue_cache import CatalogueCache
 from syncer.errors import ConfigError
 from syncer.http import waits
@@ -50,6 +50,7 @@ from .owners import Owner, list_owners, owner_emails
 from .parts import Parts, build_parts
 from .property_checks import warn_required_unmapped
 from .relation_writes import RelationWriter
+from .search import any_has_value
 from .type_resolver import TypeResolver
 
 EMAIL = "email"
@@ -63,7 +64,7 @@ def _utc_now() -> datetime:
 class HubSpotConnector:
     capabilities = Capabilities(
         merges=True, archives=True, associations=True, owners=True, bulk_writes=True,
-        ordered_versions=True,
+        ordered_versions=True, sent_creates=True,
     )  # fmt: skip
     time_zone = UTC  # HubSpot's times are epoch milliseconds or ISO-8601 with their offset
 
@@ -120,6 +121,9 @@ class HubSpotConnector:
     def field_options(self) -> dict[str, frozenset[str]]:
         return self._parts().catalog.field_options()
 
+    def has_any(self, field: str) -> bool:
+        return any_has_value(self._parts().search_call, field)
+
     def changes(self, since: Cursor | None, until: datetime) -> Iterator[ChangePage]:
         parts = self._parts()
         until_ms = epoch_ms(self.signpost(until))
@@ -156,6 +160,15 @@ class HubSpotConnector:
                 "hasUniqueValue (or 'email', for contacts only)"
             )
         return self._fields_io().attach(parts.reader.read(values, id_property=field))
+
+    def find_sent(self, field: str, sent: Sequence[SentCreate]) -> list[Record]:
+        """What creates left unconfirmed made: as `find` where the property is unique (a batch
+        read by it: no lag); for an engagement's plain external id, also through what each was
+        sent with, where search has not caught up (engagement_ids.py)."""
+        lookup = self._lookup(self._parts())
+        if lookup is None or field != self._pipeline.external_id_property:
+            return self.find(field, [s.unique_value for s in sent])
+        return self._fields_io().attach(lookup.find_sent(sent))
 
     def normalise_key(self, field: str, value: object) -> str | None:
         """HubSpot compares emails whatever their case or surrounding space; the values of a

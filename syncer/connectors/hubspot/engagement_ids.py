@@ -18,11 +18,14 @@ Without a unique property nothing on HubSpot's side refuses a second create, so:
   associations from those records to the engagement type, then a batch read of the engagements
   found, read at once (no index lag); one pointing nowhere is looked for by search;
 - the create call itself is never repeated blindly after a lost answer (`repeatable=False`): the
-  write is refused as retryable, and the next attempt looks first;
-- `find` on the external id (how a rerun reconciles the creates a crash left unconfirmed) uses
-  search; a create it misses because the index lags is found by the look-up before the create
-  that follows, as long as the engagement points at a record. One pointing nowhere, created in
-  the seconds before a crash, is the one case this cannot rule out (search lags by seconds).
+  write is refused as retryable, and the run ends with its intents pending;
+- the next run resolves them first (`find_sent`, the engine's reconcile): by search, and, for
+  the values search misses (made in the seconds before, or never), without reading any index:
+  through the records the create was SENT pointing at, as its intent kept them (they may point
+  elsewhere now), or, for a create that pointed nowhere, by listing the type's engagements (the
+  list endpoint: ceil(n / 100) calls, paid only by a run after a crash left such a create
+  unconfirmed; the list cannot be filtered or sorted by time, and a GET by `idProperty` needs
+  a unique property). What is not found there was never made, and is created afresh.
 """
 
 from __future__ import annotations
@@ -30,12 +33,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from syncer.connectors.base import SentCreate
 from syncer.records import Record, Write
 
 from .api import HubSpotApi
 from .association_fields import AssociationFields, Lists
 from .associations import Associations
-from .reads import RecordReader
+from .reads import LIST_LIMIT, RecordReader
+from .shapes import next_page, objects_of
 
 IN_VALUES = 100  # values in one IN filter: kept at the common batch size
 SEARCH_LIMIT = 200
@@ -61,6 +66,23 @@ class ExternalIdLookup:
         ids = self._search(values)
         return self._reader.read(ids) if ids else []
 
+    def find_sent(self, sent: Sequence[SentCreate]) -> list[Record]:
+        """Live engagements holding the external id of a create left unconfirmed, found by
+        search, else through what it was sent pointing at, else (pointing nowhere) by listing."""
+        found = self.find([s.unique_value for s in sent])
+        held = {str(r.properties.get(self._prop)) for r in found}
+        missing = [s for s in sent if s.unique_value not in held]
+        pointing = [s for s in missing if any(s.associations.values())]
+        alone = {s.unique_value for s in missing if not any(s.associations.values())}
+        if pointing:
+            wanted = {s.unique_value for s in pointing}
+            candidates = self._through_targets([s.associations for s in pointing])
+            read = self._reader.read(candidates) if candidates else []
+            found += [r for r in read if r.properties.get(self._prop) in wanted]
+        if alone:
+            found += self._listed(alone)
+        return found
+
     def holders(self, creates: Sequence[Write], lists: Mapping[str, Lists]) -> dict[str, str]:
         """Write key -> the engagement already holding the create's external id."""
         pointing = [w for w in creates if any(lists.get(w.key, {}).values())]
@@ -75,7 +97,7 @@ class ExternalIdLookup:
             w.key: by_value[str(w.unique_value)] for w in creates if str(w.unique_value) in by_value
         }
 
-    def _through_targets(self, wanted: Sequence[Lists]) -> list[str]:
+    def _through_targets(self, wanted: Sequence[Mapping[str, Sequence[str]]]) -> list[str]:
         """Ids of the engagements associated with any record the creates point at."""
         found: dict[str, None] = {}
         for to_path, names in self._fields.targets_by_object().items():
@@ -95,6 +117,28 @@ class ExternalIdLookup:
             for r in newest_first
             if r.properties.get(self._prop) not in (None, "")
         }
+
+    def _listed(self, values: set[str]) -> list[Record]:
+        """Live engagements holding one of `values`, by the list endpoint, page after page
+        until every value is found or the list ends."""
+        ids: list[str] = []
+        left, after = set(values), None
+        while left:
+            params = [("limit", str(LIST_LIMIT)), ("properties", self._prop)]
+            if after is not None:
+                params.append(("after", after))
+            body = self._api.call_ok(
+                "GET", f"/crm/v3/objects/{self._path}", kind="list", params=params
+            )
+            for obj in objects_of(body, "listing"):
+                value = (obj.get("properties") or {}).get(self._prop)
+                if value in values:
+                    ids.append(str(obj["id"]))
+                    left.discard(value)
+            after = next_page(body, "listing")
+            if not after:
+                break
+        return self._reader.read(ids) if ids else []
 
     def _search(self, values: Sequence[str]) -> list[str]:
         wanted = {str(v) for v in values}

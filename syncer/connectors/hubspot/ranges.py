@@ -2,15 +2,16 @@
 
 One list cursor reads a page per round trip: at 300 ms that is 3.3 pages a second where the
 burst budget allows 10, and a first migration waits on it. Search pages independently on an
-`hs_object_id` range (GT lower AND LTE upper, sorted by id, key-set paged so no query reaches
+`hs_object_id` range (GT lower AND LT upper, sorted by id, key-set paged so no query reaches
 the 10,000-result cap) and draws on its own per-second budget, beside the list endpoint's.
 
-So the ids above the first list page are cut into segments up to the highest id (one search,
-sorted descending). The list cursor goes on from the bottom; search readers take segments from
-the top down. A search reader claims a segment only above where the list cursor has read, and
-the list cursor stops at the lowest claimed segment, dropping what it read beyond it: every id
-is read by exactly one reader. Pages come out in the order they are read (a listing has no
-order to keep); the last page carries the cursor.
+So the ids above the first list page, up to the highest id (one search, sorted descending),
+are shared out (id_ranges.py): the list cursor goes on from the bottom, search readers take
+ranges from the top and read each from its top down, and every reader keeps only the ids
+nobody kept before it. The list cursor and the search readers meet wherever their speeds take
+them, and a reader left with nothing takes half of what another has left: the listing ends when
+the budget allows, not when the slowest reader of the last range does. Pages come out in the
+order they are read (a listing has no order to keep); the last page carries the cursor.
 
 A record created while the listing runs may be missed where search lags behind writes; it was
 created after the listing began, so the next incremental pass, which re-reads its overlap,
@@ -28,11 +29,12 @@ from typing import Any
 
 from syncer.records import ChangePage, Cursor, Record
 
+from .id_ranges import IdRanges
 from .search import ID_PROPERTY, PAGE_LIMIT
 from .shapes import objects_of
 
 JsonObject = dict[str, Any]
-SEGMENTS_PER_READER = 8  # small segments: readers that finish early take more of the rest
+SEGMENTS_PER_READER = 4  # at first: a reader with nothing left takes half of another's
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,31 +43,6 @@ class ListPage:
 
     records: list[Record]
     after: str | None
-
-
-class _Segments:
-    """Id segments (lower exclusive, upper inclusive), claimed by search readers from the top
-    and bounded from below by the list cursor's position."""
-
-    def __init__(self, bounds: list[tuple[int, int]]) -> None:
-        self._bounds = bounds  # ascending
-        self._lock = threading.Lock()
-        self._list_at = bounds[0][0] if bounds else 0  # the highest id the list cursor read
-        self._claimed_from: int | None = None  # lower bound of the lowest claimed segment
-
-    def claim(self) -> tuple[int, int] | None:
-        with self._lock:
-            if not self._bounds or self._bounds[-1][1] <= self._list_at:
-                return None
-            lower, upper = self._bounds.pop()
-            self._claimed_from = max(lower, self._list_at)  # what the list read stays its own
-            return self._claimed_from, upper
-
-    def list_read_up_to(self, top_id: int) -> int | None:
-        """The list cursor read up to `top_id`: the id it must stop at (None: go on)."""
-        with self._lock:
-            self._list_at = max(self._list_at, top_id)
-            return self._claimed_from
 
 
 class RangedListing:
@@ -92,12 +69,10 @@ class RangedListing:
             return
         top = self._highest_id()
         low = max((int(r.id) for r in first.records), default=0)
-        segments = _Segments(_cut(low, top, self._readers * SEGMENTS_PER_READER))
-        workers = [
-            threading.Thread(target=self._run, args=(self._list_rest, first.after, segments))
-        ]
+        ranges = IdRanges(low, top, self._readers * SEGMENTS_PER_READER)
+        workers = [threading.Thread(target=self._run, args=(self._list_rest, first.after, ranges))]
         workers += [
-            threading.Thread(target=self._run, args=(self._search_segments, None, segments))
+            threading.Thread(target=self._run, args=(self._search_ranges, None, ranges))
             for _ in range(self._readers)
         ]
         try:
@@ -130,39 +105,33 @@ class RangedListing:
             else:
                 yield ChangePage(item, None)
 
-    def _run(self, read: Callable[[Any, _Segments], None], start: Any, segments: _Segments) -> None:
+    def _run(self, read: Callable[[Any, IdRanges], None], start: Any, ranges: IdRanges) -> None:
         try:
-            read(start, segments)
+            read(start, ranges)
         except BaseException as exc:  # handed to the consumer, which raises it
             self._stop.set()
             self._pages.put(exc)
         finally:
             self._pages.put(None)
 
-    def _list_rest(self, after: str, segments: _Segments) -> None:
+    def _list_rest(self, after: str, ranges: IdRanges) -> None:
         cursor: str | None = after
         while cursor is not None and not self._stop.is_set():
             page = self._list_page(cursor)
-            top = max((int(r.id) for r in page.records), default=0)
-            stop_at = segments.list_read_up_to(top)
-            records = page.records
-            if stop_at is not None:
-                records = [r for r in records if int(r.id) <= stop_at]
+            records, met = ranges.keep_listed(page.records)
             self._pages.put(records)
-            if stop_at is not None and top >= stop_at:
-                return  # the rest is a search reader's
+            if met:
+                return  # the rest is the search readers'
             cursor = page.after
 
-    def _search_segments(self, _: None, segments: _Segments) -> None:
-        while not self._stop.is_set() and (segment := segments.claim()) is not None:
-            lower, upper = segment
-            while not self._stop.is_set():
-                objects = objects_of(self._search(self._range(lower, upper)), "search answer")
-                if objects:
-                    self._pages.put(self._to_records(objects))
-                if len(objects) < PAGE_LIMIT:
-                    break
-                lower = max(int(o["id"]) for o in objects)
+    def _search_ranges(self, _: None, ranges: IdRanges) -> None:
+        while not self._stop.is_set() and (claimed := ranges.claim()) is not None:
+            while not self._stop.is_set() and (bounds := ranges.bounds(claimed)) is not None:
+                objects = objects_of(self._search(self._range(*bounds)), "search answer")
+                full = len(objects) == PAGE_LIMIT
+                records = ranges.keep_searched(claimed, self._to_records(objects), full)
+                if records:
+                    self._pages.put(records)
 
     def _highest_id(self) -> int:
         body = {
@@ -174,28 +143,21 @@ class RangedListing:
         found = objects_of(self._search(body), "search answer")
         return int(found[0]["id"]) if found else 0
 
-    def _range(self, lower: int, upper: int) -> JsonObject:
+    def _range(self, above: int, below: int) -> JsonObject:
+        """The highest ids between `above` and `below`, both left out, from the top down."""
         return {
             "filterGroups": [
                 {
                     "filters": [
-                        {"propertyName": ID_PROPERTY, "operator": "GT", "value": str(lower)},
-                        {"propertyName": ID_PROPERTY, "operator": "LTE", "value": str(upper)},
+                        {"propertyName": ID_PROPERTY, "operator": "GT", "value": str(above)},
+                        {"propertyName": ID_PROPERTY, "operator": "LT", "value": str(below)},
                     ]
                 }
             ],
-            "sorts": [{"propertyName": ID_PROPERTY, "direction": "ASCENDING"}],
+            "sorts": [{"propertyName": ID_PROPERTY, "direction": "DESCENDING"}],
             "properties": self._properties,
             "limit": PAGE_LIMIT,
         }
-
-
-def _cut(low: int, top: int, count: int) -> list[tuple[int, int]]:
-    """(low, top] in up to `count` segments of equal id span, ascending."""
-    if top <= low:
-        return []
-    span = max(1, -(-(top - low) // count))
-    return [(start, min(start + span, top)) for start in range(low, top, span)]
 
 
 def _discard_until_done(pages: queue.Queue[Any], worker: threading.Thread) -> None:

@@ -151,3 +151,13 @@ class SearchCollector:
     @staticmethod
     def _filter(name: str, operator: str, value: int) -> JsonObject:
         return {"propertyName": name, "operator": operator, "value": str(value)}
+
+
+def any_has_value(search: Search, name: str) -> bool:
+    """Whether any live record has a value in property `name`: one search, one result asked."""
+    body = {
+        "filterGroups": [{"filters": [{"propertyName": name, "operator": "HAS_PROPERTY"}]}],
+        "properties": [ID_PROPERTY],
+        "limit": 1,
+    }
+    return bool(objects_of(search(body), "search answer"))

@@ -18,16 +18,18 @@ nothing, so there the keys are read back by the unique column inside the same tr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 from syncer.connectors.sql.calls import run, run_many
 from syncer.connectors.sql.keys import Key, key_of, normalised
 from syncer.connectors.sql.schema import Column, TableSchema
 from syncer.connectors.sql.values import match_condition, match_key
 from syncer.records import CallCounter
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 Inserted = tuple[Key, bool]  # (primary key, whether a new row was created)
 _CREATED = "syncer_created"
@@ -58,8 +60,7 @@ def _upsert_returning(
     unique: Column,
 ) -> list[Inserted]:
     pk = schema.primary_key
-    module = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = module.insert(schema.table)
+    statement = _on_conflict_insert(conn.dialect.name, schema.table)
     updates = {name: statement.excluded[name] for name in rows[0] if name not in _names(pk)}
     # xmax is 0 only for a row this statement inserted (PostgreSQL MVCC); SQLite cannot
     # tell, and its only conflict here is a soft-deleted row brought back, so "created".
@@ -91,7 +92,7 @@ def _upsert_then_select(
     pk = schema.primary_key
     values = [row[unique.name] for row in rows]
     revived = _keys_by_unique(conn, counter, schema, unique, values)  # soft-deleted or raced in
-    statement = mysql.insert(schema.table)
+    statement = _mysql_insert(schema.table)
     updates = {name: statement.inserted[name] for name in rows[0] if name not in _names(pk)}
     run_many(conn, counter, statement.on_duplicate_key_update(updates), rows)
     keys = _keys_by_unique(conn, counter, schema, unique, values)
@@ -162,8 +163,7 @@ def _upsert_on_key(
     pk = schema.primary_key
     dialect = conn.dialect.name
     if dialect in ("postgresql", "sqlite"):
-        module = postgresql if dialect == "postgresql" else sqlite
-        statement = module.insert(schema.table)
+        statement = _on_conflict_insert(dialect, schema.table)
         updates = {n: statement.excluded[n] for n in row if n not in _names(pk)}
         upsert: sa.Executable
         if updates:
@@ -172,10 +172,30 @@ def _upsert_on_key(
             upsert = statement.on_conflict_do_nothing(index_elements=list(pk))
         return upsert
     if dialect in ("mysql", "mariadb"):
-        mine = mysql.insert(schema.table)
+        mine = _mysql_insert(schema.table)
         names = [n for n in row if n not in _names(pk)] or [pk[0].name]
         return mine.on_duplicate_key_update({n: mine.inserted[n] for n in names})
     return None
+
+
+# The dialects' own INSERTs are imported when first used: a run loads only its database's
+# dialect (SQLAlchemy's PostgreSQL and MySQL modules are a tenth of a second of start-up).
+def _on_conflict_insert(dialect: str, table: sa.Table) -> postgresql.Insert | sqlite.Insert:
+    """PostgreSQL's or SQLite's INSERT, which takes ON CONFLICT."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
+
+
+def _mysql_insert(table: sa.Table) -> mysql.Insert:
+    """MySQL's and MariaDB's INSERT, which takes ON DUPLICATE KEY UPDATE."""
+    from sqlalchemy.dialects.mysql import insert as mysql_insert
+
+    return mysql_insert(table)
 
 
 def _names(columns: Sequence[Column]) -> set[str]:

@@ -9,13 +9,13 @@ is the allowlist.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql
 
 from syncer.errors import ConfigError
 from syncer.records import FieldShape, FieldType
@@ -212,8 +212,11 @@ def _partial(index: sa.Index) -> bool:
 
 
 def _is_mysql_bool(column_type: sa.types.TypeEngine[Any]) -> bool:
-    # MySQL has no boolean type: BOOLEAN columns are TINYINT(1) and reflect as such.
-    return isinstance(column_type, mysql.TINYINT) and column_type.display_width == 1
+    # MySQL has no boolean type: BOOLEAN columns are TINYINT(1) and reflect as such. Only the
+    # MySQL dialect, loaded for a MySQL engine, makes a TINYINT: no other run need load it.
+    mysql = sys.modules.get("sqlalchemy.dialects.mysql")
+    tinyint = mysql is not None and isinstance(column_type, mysql.TINYINT)
+    return tinyint and getattr(column_type, "display_width", None) == 1
 
 
 def is_text(column: Column) -> bool:

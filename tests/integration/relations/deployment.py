@@ -140,10 +140,12 @@ def sales_deployment(
     unknown_owner: str = "quarantine",
     sweep: str = "1d",
     company_deletes: str | None = None,
+    ledger_url: str | None = None,
     **sandbox: Any,
 ) -> Iterator[SalesDeployment]:
     """The schema created and seeded under `prefix`; every employee but `without_owner` is a
-    HubSpot owner, found by an email typed in other case than the employees table's."""
+    HubSpot owner, found by an email typed in other case than the employees table's. The
+    ledger is `ledger_url`, else a SQLite file under `tmp_path`."""
     app = HubSpotSandbox(SandboxConfig(token=TOKEN, **sandbox))
     server = serve_in_thread(app)
     engine = sa.create_engine(sql_url)
@@ -159,7 +161,7 @@ def sales_deployment(
         if e["employeeNumber"] not in missing
     }
     config = tmp_path / "syncer.toml"
-    ledger_url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    ledger_url = ledger_url or f"sqlite:///{tmp_path / 'ledger.db'}"
     body = pipelines_toml(
         prefix, unknown_owner=unknown_owner, sweep=sweep, company_deletes=company_deletes
     )
