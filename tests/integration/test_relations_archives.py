@@ -17,16 +17,16 @@ from pathlib import Path
 import pytest
 
 from syncer.cli import main
-from tests.integration.relations.deployment import SalesDeployment, sales_deployment
-from tests.integration.test_relations_e2e import (
-    Hub,
-    _assert_edges_agree,
-    _fk_pairs,
-    _hub_writes,
-    _join_pairs,
-    _labelled,
-    _sql_snapshot,
+from tests.integration.relations.checks import (
+    assert_edges_agree,
+    fk_pairs,
+    hub_writes,
+    join_pairs,
+    labelled,
+    sql_snapshot,
 )
+from tests.integration.relations.deployment import SalesDeployment, sales_deployment
+from tests.integration.test_relations_e2e import Hub
 
 
 @pytest.fixture
@@ -43,11 +43,11 @@ def _pointing_at(dep: SalesDeployment, customer: str) -> dict[str, set[str]]:
     """What points at the customer in SQL: contacts filed under it, orders billed to it,
     contacts buying for it (the join table)."""
     return {
-        "contacts": {a for a, b in _fk_pairs(dep, "contacts", "contactNumber", "customerNumber")
+        "contacts": {a for a, b in fk_pairs(dep, "contacts", "contactNumber", "customerNumber")
                      if b == customer},
-        "orders": {a for a, b in _fk_pairs(dep, "orders", "orderNumber", "customerNumber")
+        "orders": {a for a, b in fk_pairs(dep, "orders", "orderNumber", "customerNumber")
                    if b == customer},
-        "buyers": {a for a, b in _join_pairs(dep) if b == customer},
+        "buyers": {a for a, b in join_pairs(dep) if b == customer},
     }  # fmt: skip
 
 
@@ -68,7 +68,7 @@ def test_a_restored_company_gets_back_the_contacts_and_deals_that_pointed_at_it(
     [row] = [r for r in dep.sql_rows("customers") if str(r["customerNumber"]) == customer]
     assert row["deleted"], "the archive did not reach the app"
     assert _pointing_at(dep, customer) == {"contacts": set(), "orders": set(), "buyers": set()}
-    _assert_edges_agree(dep)
+    assert_edges_agree(dep)
 
     # Meanwhile one of its contacts is filed under another customer: that is the contact's
     # newer word, which the restore does not undo.
@@ -79,12 +79,12 @@ def test_a_restored_company_gets_back_the_contacts_and_deals_that_pointed_at_it(
     _run(dep, "sync")
     assert customer in dep.hub_records("companies"), "the company was not restored in HubSpot"
     assert _pointing_at(dep, customer) == before | {"contacts": before["contacts"] - {moved}}
-    assert (moved, elsewhere) in _fk_pairs(dep, "contacts", "contactNumber", "customerNumber")
-    _assert_edges_agree(dep)
+    assert (moved, elsewhere) in fk_pairs(dep, "contacts", "contactNumber", "customerNumber")
+    assert_edges_agree(dep)
 
-    writes, rows = _hub_writes(dep), _sql_snapshot(dep)
+    writes, rows = hub_writes(dep), sql_snapshot(dep)
     _run(dep, "sync")
-    assert (_hub_writes(dep), _sql_snapshot(dep)) == (writes, rows), "a quiet sync wrote"
+    assert (hub_writes(dep), sql_snapshot(dep)) == (writes, rows), "a quiet sync wrote"
 
 
 def test_with_deletes_ignore_an_archived_company_keeps_what_points_at_it_in_sql(
@@ -108,10 +108,10 @@ def test_with_deletes_ignore_an_archived_company_keeps_what_points_at_it_in_sql(
         [row] = [r for r in dep.sql_rows("customers") if str(r["customerNumber"]) == customer]
         assert not row["deleted"]
 
-        writes, rows = _hub_writes(dep), _sql_snapshot(dep)
+        writes, rows = hub_writes(dep), sql_snapshot(dep)
         time.sleep(1.1)
         _run(dep, "sync")
-        assert (_hub_writes(dep), _sql_snapshot(dep)) == (writes, rows), "a quiet sync wrote"
+        assert (hub_writes(dep), sql_snapshot(dep)) == (writes, rows), "a quiet sync wrote"
 
 
 @pytest.mark.parametrize("new_id", [True, False], ids=["merge makes a new id", "survivor kept"])
@@ -138,11 +138,11 @@ def test_a_merge_in_hubspot_moves_what_pointed_at_the_merged_away_company_to_the
         _run(dep, "sync")
         assert _pointing_at(dep, absorbed) == {"contacts": set(), "orders": set(), "buyers": set()}
         assert _pointing_at(dep, survivor) == {k: kept[k] | moved[k] for k in kept}
-        _assert_edges_agree(dep)
+        assert_edges_agree(dep)
 
-        writes, rows = _hub_writes(dep), _sql_snapshot(dep)
+        writes, rows = hub_writes(dep), sql_snapshot(dep)
         _run(dep, "sync")
-        assert (_hub_writes(dep), _sql_snapshot(dep)) == (writes, rows), "a quiet sync wrote"
+        assert (hub_writes(dep), sql_snapshot(dep)) == (writes, rows), "a quiet sync wrote"
 
 
 @pytest.mark.parametrize("adds", [False], ids=["label alone"])
@@ -155,19 +155,19 @@ def test_labelled_associations_with_or_without_hubspots_unlabelled_type_beside_t
     with sales_deployment(tmp_path, sql_url, unique_name, labelled_adds_unlabelled=adds) as dep:
         _run(dep, "check")
         _run(dep, "migrate")
-        own = _fk_pairs(dep, "contacts", "contactNumber", "customerNumber")
-        buyers = _join_pairs(dep)
+        own = fk_pairs(dep, "contacts", "contactNumber", "customerNumber")
+        buyers = join_pairs(dep)
         contact_edges = dep.hub_edges("contacts", "companies")
-        assert _labelled(contact_edges, "Buyer") == buyers
-        assert _labelled(contact_edges, None) == (own | buyers if adds else own)
-        billed = _fk_pairs(dep, "orders", "orderNumber", "customerNumber")
+        assert labelled(contact_edges, "Buyer") == buyers
+        assert labelled(contact_edges, None) == (own | buyers if adds else own)
+        billed = fk_pairs(dep, "orders", "orderNumber", "customerNumber")
         deal_edges = dep.hub_edges("deals", "companies")
-        assert _labelled(deal_edges, "Billing company") == billed
-        assert _labelled(deal_edges, None) == (billed if adds else set())
+        assert labelled(deal_edges, "Billing company") == billed
+        assert labelled(deal_edges, None) == (billed if adds else set())
 
-        writes, rows = _hub_writes(dep), _sql_snapshot(dep)
+        writes, rows = hub_writes(dep), sql_snapshot(dep)
         _run(dep, "sync")
-        assert (_hub_writes(dep), _sql_snapshot(dep)) == (writes, rows), "a quiet sync wrote"
+        assert (hub_writes(dep), sql_snapshot(dep)) == (writes, rows), "a quiet sync wrote"
 
 
 def test_plan_lists_what_a_due_sweep_would_move_and_leaves_it_to_the_sync(
@@ -187,12 +187,12 @@ def test_plan_lists_what_a_due_sweep_would_move_and_leaves_it_to_the_sync(
             hub.dissociate(key, str(customers[0]))
             hub.associate(key, target)
         time.sleep(1.1)  # the sweep is due
-        rows = _sql_snapshot(dep)
+        rows = sql_snapshot(dep)
         capsys.readouterr()
         _run(dep, "plan", "--pipeline", "contacts")
         shown = capsys.readouterr().out
         assert f"external={key} @companies -> {target}" in shown
         assert f"external={key} @companies -> {customers[0]}" in shown  # the edge removed
-        assert _sql_snapshot(dep) == rows
+        assert sql_snapshot(dep) == rows
         _run(dep, "sync", "--pipeline", "contacts")
-        assert (key, target) in _fk_pairs(dep, "contacts", "contactNumber", "customerNumber")
+        assert (key, target) in fk_pairs(dep, "contacts", "contactNumber", "customerNumber")
