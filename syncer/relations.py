@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from syncer.policies import Direction
+from syncer.policies import DeletePolicy, Direction
 
 if TYPE_CHECKING:  # settings import this module's checks; the types are only annotations here
     from syncer.settings import Settings
@@ -47,6 +47,9 @@ class AssociationField:
     columns: tuple[str, ...] = ()  # the external columns holding the other record's key
     join: JoinTable | None = None  # or: a join table holds the pairs
     hubspot_property: str | None = None  # HubSpot keeps the link as this property instead
+    # The pipeline pointed at has deletes = "ignore": a side that cannot hold an edge because
+    # its target is archived there has not changed it (the edge is kept, not copied away).
+    keeps_archived: bool = False
 
     @property
     def many(self) -> bool:
@@ -71,6 +74,7 @@ def association_fields(settings: Settings, pipeline: PipelineSettings) -> list[A
             direction=narrower(pipeline.direction, a.direction),
             columns=tuple(a.columns()),
             hubspot_property=a.hubspot_property,
+            keeps_archived=by_name[a.to].deletes is DeletePolicy.IGNORE,
         )
         for a in pipeline.associations
     ]
@@ -92,6 +96,7 @@ def _join_field(
         label=join.label,
         direction=narrower(direction, join.direction),
         join=JoinTable(join.table, join.columns[0], join.columns[1]),
+        keeps_archived=by_name[to].deletes is DeletePolicy.IGNORE,
     )
 
 
@@ -102,6 +107,13 @@ def narrower(pipeline: Direction, association: Direction) -> Direction:
     if association in (Direction.BOTH, pipeline):
         return pipeline
     raise ValueError(f'direction "{association}" goes against its pipeline\'s "{pipeline}"')
+
+
+def pointed_at(settings: Settings, pipeline: PipelineSettings) -> bool:
+    """Whether another pipeline's records (or a join table) point at this pipeline's."""
+    name = pipeline.name
+    joins = any(join.between[1] == name for join in settings.associations)
+    return joins or any(a.to == name for p in settings.pipelines for a in p.associations)
 
 
 def dependencies(settings: Settings) -> dict[str, list[str]]:

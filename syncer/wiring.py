@@ -245,6 +245,7 @@ def pipeline_run(
             observer=observer or LoggingObserver(),
             associations=relations.association_fields(settings, pipeline),
             owners=settings.owners,
+            pointed_at=relations.pointed_at(settings, pipeline),
         )
     finally:
         for connector in connectors.values():

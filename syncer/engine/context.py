@@ -44,6 +44,9 @@ class PipelineRun:
     # The pipeline's association fields (relations.association_fields) and `[owners]`.
     associations: Sequence[AssociationField] = ()
     owners: OwnersSettings | None = None
+    # Other pipelines' records point at this one's: its archives matter to them even with
+    # deletes = "ignore" (side_events.py reads them, to remember, not to propagate).
+    pointed_at: bool = False
 
 
 @dataclass(slots=True)

@@ -9,15 +9,24 @@ twin keeps its key. Pure: no I/O, no clock.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from syncer.engine.pairs import FieldConflict, Pair, PairPlan, Policy
 from syncer.ledger.values import value_hash
 from syncer.mapping.apply import FieldSpec
-from syncer.mapping.references import AssociationRef, is_pending
+from syncer.mapping.references import AssociationRef, is_pending, joined_keys, split_keys
 from syncer.policies import ConflictPolicy
 from syncer.records import Rejection, RejectionKind, Side
 
 
-def merge_field(plan: PairPlan, spec: FieldSpec, base: str | None, policy: Policy) -> None:
+def merge_field(
+    plan: PairPlan,
+    spec: FieldSpec,
+    base: str | None,
+    policy: Policy,
+    restorable: Sequence[str] = (),
+) -> None:
+    """`restorable`: an association field's targets lost to an archive and live again."""
     pair, key = plan.pair, spec.hubspot
     # An archived record's values are frozen or unknown (a full listing stands in an empty
     # record for a linked one it no longer finds): they are never a change to copy across.
@@ -34,6 +43,8 @@ def merge_field(plan: PairPlan, spec: FieldSpec, base: str | None, policy: Polic
     hashes = {s: value_hash(text) for s, text in seen.items()}
     changed = [s for s in seen if hashes[s] != base]
     if not changed:
+        if restorable:
+            _give_back(plan, spec, seen, restorable)
         return
     if len(seen) == 2 and hashes[Side.HUBSPOT] == hashes[Side.EXTERNAL]:
         plan.base[key] = hashes[Side.HUBSPOT]  # both sides already agree
@@ -57,6 +68,22 @@ def merge_field(plan: PairPlan, spec: FieldSpec, base: str | None, policy: Polic
         conflict = FieldConflict(key, value_hash(hub), value_hash(ext), winner, hub, ext)
         plan.conflicts.append(conflict)
     _carry(plan, spec, winner, seen[winner], policy)
+
+
+def _give_back(
+    plan: PairPlan, spec: FieldSpec, seen: dict[Side, str | None], restorable: Sequence[str]
+) -> None:
+    """Edges lost to an archive, given back on both sides once their targets are restored.
+    Only when neither side changed the field since (checked by the caller: a change since is
+    the record's newer word, merged as any other), both sides are live and it flows to both."""
+    if len(seen) != 2 or not all(spec.flows_to(side) for side in Side):
+        return
+    text = joined_keys([*split_keys(seen[Side.HUBSPOT]), *restorable])
+    for side in Side:
+        if seen[side] != text:
+            plan.writes.setdefault(side, {})[spec.hubspot] = text
+    plan.base[spec.hubspot] = value_hash(text)
+    plan.agreed[spec.hubspot] = text
 
 
 def overruled(spec: FieldSpec) -> bool:

@@ -15,7 +15,7 @@ from syncer.engine import guards
 from syncer.engine.context import RunState
 from syncer.engine.execute import Executor
 from syncer.engine.observer import PagePlanned, WatchesPlans
-from syncer.engine.plan import Pair, PairPlan, plan_pair
+from syncer.engine.plan import Pair, PairPlan, Restored, plan_pair
 from syncer.engine.report import PlannedAction
 from syncer.records import Record, Side
 
@@ -25,6 +25,8 @@ class Page:
     hubspot: Sequence[Record]
     external: Sequence[Record]
     held: Mapping[str, str] = field(default_factory=dict)  # keys taken outside it: by whom
+    # A revisit's edges to give back, by the link's external id (plan_pair's `restorable`).
+    restored: Mapping[str, Restored] = field(default_factory=dict)
 
 
 class PageRunner:
@@ -44,7 +46,7 @@ class PageRunner:
 
     def run(self, page: Page) -> None:
         matched = self.matcher.match(page.hubspot, page.external, page.held)
-        plans = self._plans(matched.pairs)
+        plans = self._plans(matched.pairs, page.restored)
         guards.check_plan(self.link_count, plans, force=self.state.ctx.force)
         self._tell_planned(plans)
         if self.executor is None:
@@ -101,9 +103,11 @@ class PageRunner:
             writes = {side: sum(_writes_to(side, plan) for plan in plans) for side in Side}
             observer.page_planned(PagePlanned(report.run_id, report.pipeline, writes))
 
-    def _plans(self, pairs: Sequence[Pair]) -> list[PairPlan]:
+    def _plans(self, pairs: Sequence[Pair], restored: Mapping[str, Restored]) -> list[PairPlan]:
         fields = self.state.fieldmap.fields
-        planned = [plan_pair(pair, fields, self.policy) for pair in pairs]
+        planned = [
+            plan_pair(pair, fields, self.policy, _restored_for(pair, restored)) for pair in pairs
+        ]
         for plan in planned:
             if plan.create_withheld is not None:
                 self.withheld[plan.create_withheld] += 1
@@ -114,3 +118,7 @@ def _writes_to(side: Side, plan: PairPlan) -> bool:
     """Whether executing `plan` writes to `side` (as the executor counts its writes)."""
     stamp = side is Side.HUBSPOT and plan.stamp_external_id
     return side in plan.writes or plan.archive_on is side or stamp
+
+
+def _restored_for(pair: Pair, restored: Mapping[str, Restored]) -> Restored | None:
+    return restored.get(pair.link.external_id) if pair.link is not None and restored else None

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -11,6 +12,10 @@ from syncer.ledger.values import Link
 from syncer.mapping.apply import Canonical, FieldMap
 from syncer.policies import ConflictPolicy, DeletePolicy
 from syncer.records import Record, Rejection, Side
+
+# Per association field, the target keys a record lost to an archive and gets back now that
+# they are live again (plan_pair's `restorable`, from the ledger's dormant edges).
+Restored = Mapping[str, Sequence[str]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from syncer.engine.pairs import (
     Pair,
     PairPlan,
     Policy,
+    Restored,
     Version,
     decode_sides,
     external_id_of,
@@ -26,10 +27,14 @@ from syncer.policies import DeletePolicy
 from syncer.records import Side
 
 # The planner's values live in pairs.py; its callers take them from here with plan_pair.
-__all__ = ["FieldConflict", "Pair", "PairPlan", "Policy", "Version", "plan_pair"]
+__all__ = ["FieldConflict", "Pair", "PairPlan", "Policy", "Restored", "Version", "plan_pair"]
 
 
-def plan_pair(pair: Pair, fields: list[FieldSpec], policy: Policy) -> PairPlan:
+def plan_pair(
+    pair: Pair, fields: list[FieldSpec], policy: Policy, restorable: Restored | None = None
+) -> PairPlan:
+    """`restorable`: per association field, the targets the pair's record lost only because they
+    were archived, live again now (the ledger's dormant edges): given back on both sides."""
     archived = _archived_now(pair)
     if pair.link is None and archived:
         return PairPlan(pair)  # an unlinked record that is gone: nothing to pair or create
@@ -44,7 +49,7 @@ def plan_pair(pair: Pair, fields: list[FieldSpec], policy: Policy) -> PairPlan:
     if archived - remembered or owed:
         return _plan_archive(pair, archived, policy)
     if (pair.hubspot is not None and pair.external is not None) or pair.link is not None:
-        plan = _plan_merge(pair, fields, policy, archived)
+        plan = _plan_merge(pair, fields, policy, archived, restorable or {})
     else:
         plan = _plan_create(pair, fields, policy)
     plan.archived = archived
@@ -127,12 +132,17 @@ def _plan_create(
 
 
 def _plan_merge(
-    pair: Pair, fields: list[FieldSpec], policy: Policy, archived: frozenset[Side]
+    pair: Pair,
+    fields: list[FieldSpec],
+    policy: Policy,
+    archived: frozenset[Side],
+    restorable: Restored,
 ) -> PairPlan:
     base = pair.link.base if pair.link else {}
     plan = PairPlan(pair, base=dict(base), archived=archived)
     for spec in fields:
-        merge_field(plan, spec, base.get(spec.hubspot), policy)
+        given_back = restorable.get(spec.hubspot, ())
+        merge_field(plan, spec, base.get(spec.hubspot), policy, given_back)
     expected = external_id_of(pair)
     stamps = policy.stamps_external_id and Side.HUBSPOT not in archived
     if stamps and pair.hubspot is not None and expected is not None:

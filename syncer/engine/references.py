@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from syncer.connectors.base import Connector, HasOwners
+from syncer.engine.archived_targets import ArchivedTargets
 from syncer.errors import ConfigError
 from syncer.ledger.store import Ledger
 from syncer.ledger.values import Link, PendingRef
@@ -55,8 +56,12 @@ class LinkResolver:
         connectors: dict[Side, Connector],
         associations: Sequence[AssociationRef],
         unknown_owner: UnknownOwner = UnknownOwner.QUARANTINE,
+        pipeline: str = "",
     ) -> None:
+        """`pipeline`: the pipeline whose records are read (its agreed edges to archived
+        targets are kept where the targets' pipeline ignores deletes: archived_targets.py)."""
         self.ledger = ledger
+        self.archived = ArchivedTargets(ledger, pipeline)
         self.connectors = connectors
         self.associations = list(associations)
         self.unknown_owner = unknown_owner
@@ -70,6 +75,8 @@ class LinkResolver:
     # -- bulk look-ups -------------------------------------------------------------------------
 
     def prime(self, records: Sequence[Record], side: Side) -> None:
+        if any(ref.keeps_archived for ref in self.associations):
+            self.archived.prime(side, [record.id for record in records])
         for ref in self.associations:
             ids: set[str] = set()
             for record in records:
@@ -83,6 +90,7 @@ class LinkResolver:
         """What was found since the last call; the look-ups are dropped (a page's worth)."""
         found, self.found = self.found, ReadReferences()
         self._links.clear()
+        self.archived.forget()
         return found
 
     def _look_up(self, pipeline: str, side: Side, ids: set[str]) -> None:
@@ -108,8 +116,10 @@ class LinkResolver:
         self, field: AssociationRef, side: Side, record_id: str, ids: list[str], flows: bool
     ) -> str | None:
         self.found.read.add((side, record_id))
+        kept = self._kept(field, side, record_id)
         if side is Side.EXTERNAL and not flows:
-            return joined_keys(ids)  # its keys are the canonical value; nothing to write there
+            # its keys are the canonical value; nothing to write there
+            return joined_keys([*ids, *kept])
         keys: list[str] = []
         unresolved: list[str] = []
         for target in ids:
@@ -121,7 +131,13 @@ class LinkResolver:
         for target in unresolved:
             ref = PendingRef(side, record_id, field.name, field.to_pipeline, target)
             self.found.pending[(side, record_id, field.name, target)] = ref
-        return PENDING if unresolved else joined_keys(keys)
+        return PENDING if unresolved else joined_keys([*keys, *kept])
+
+    def _kept(self, field: AssociationRef, side: Side, record_id: str) -> list[str]:
+        if not field.keeps_archived:
+            return []
+        self.archived.prime(side, [record_id])  # primed with its page already, as a rule
+        return self.archived.kept(side, record_id, field.name)
 
     def association_native(self, field: AssociationRef, side: Side, text: str | None) -> list[str]:
         keys = split_keys(text)
@@ -132,6 +148,8 @@ class LinkResolver:
             link = self._link(field.to_pipeline, Side.EXTERNAL, key)
             if link is None:
                 raise ValueError(f"{field.name}: {key!r} is not linked in {field.to_pipeline!r}")
+            if field.keeps_archived and link.archived_on in (Side.HUBSPOT.value, "both"):
+                continue  # kept, not held: HubSpot cannot associate an archived record
             out.append(link.hubspot_id)
         return out
 

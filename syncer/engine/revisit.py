@@ -29,15 +29,16 @@ _BY_ID = 500
 
 
 def revisit_pages(state: RunState, swept: Iterable[Link] = ()) -> Iterator[Page]:
-    """Pages of linked records to plan again (none in a dry run: it commits nothing, so
-    nothing would have linked meanwhile). `swept`: links the sweep found changed."""
+    """Pages of linked records to plan again. `swept`: links the sweep found changed. A dry
+    run plans one round (it commits nothing, so nothing links meanwhile) and leaves the queue
+    as it is, for the run that does the work."""
     ctx = state.ctx
-    if ctx.dry_run or not state.fieldmap.edge_targets():
+    if not state.fieldmap.edge_targets():
         return
     name = ctx.pipeline.name
     done: set[int | None] = set()
     extra = list(swept)
-    for _ in range(MAX_ROUNDS):
+    for _ in range(1 if ctx.dry_run else MAX_ROUNDS):
         queued = ctx.ledger.queued_revisits(name)
         due = {
             link.id: link
@@ -49,13 +50,14 @@ def revisit_pages(state: RunState, swept: Iterable[Link] = ()) -> Iterator[Page]
             return
         done.update(due)
         yield read_both_sides(state, list(due.values()))
-        if queued:
+        if queued and not ctx.dry_run:
             ctx.ledger.revisited(name, state.epoch, [link.external_id for link in queued])
 
 
 def read_both_sides(state: RunState, links: Sequence[Link]) -> Page:
-    """Both records of each link, as they are now. A record no longer there holds no pending
-    reference any more (it would be revisited every run)."""
+    """Both records of each link, as they are now, and the edges they lost to an archive whose
+    targets are live again (given back). A record no longer there holds no pending reference
+    any more (it would be revisited every run)."""
     records: dict[Side, list[Record]] = {}
     for side in Side:
         wanted = [link.id_on(side) for link in links if not _archived_on(link, side)]
@@ -64,7 +66,10 @@ def read_both_sides(state: RunState, links: Sequence[Link]) -> Page:
         resolver = state.resolver
         if resolver is not None:
             resolver.found.read.update((side, i) for i in wanted if i not in found)
-    return Page(records[Side.HUBSPOT], records[Side.EXTERNAL])
+    restored = state.ctx.ledger.restorable_edges(
+        state.ctx.pipeline.name, [link.external_id for link in links]
+    )
+    return Page(records[Side.HUBSPOT], records[Side.EXTERNAL], restored=restored)
 
 
 def _fetch(state: RunState, side: Side, ids: list[str]) -> list[Record]:

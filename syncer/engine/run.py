@@ -146,7 +146,7 @@ def _resolver(ctx: PipelineRun, fieldmap: FieldMap) -> LinkResolver:
     """The run's resolver of `fieldmap`'s association and owner fields."""
     refs = [s.reference for s in fieldmap.fields if isinstance(s.reference, AssociationRef)]
     unknown = ctx.owners.unknown if ctx.owners is not None else UnknownOwner.QUARANTINE
-    return LinkResolver(ctx.ledger, ctx.connectors, refs, unknown)
+    return LinkResolver(ctx.ledger, ctx.connectors, refs, unknown, ctx.pipeline.name)
 
 
 __all__ = ["Mode", "PairPlan", "PipelineRun", "RunReport", "run_pipeline"]

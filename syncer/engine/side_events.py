@@ -4,11 +4,14 @@ A connector declares them in its capabilities (HubSpot both; Salesforce merges t
 side is handled alike:
 Merges: a merged record names the ids it absorbed; a link that named one of them is re-pointed
 to the survivor, or, when the survivor has a link of its own, marked archived on that side so
-its twin is never re-created there as a duplicate.
+its twin is never re-created there as a duplicate, and the edges pointing at it are re-pointed
+to the survivor's (the side unions both records' associations on the survivor).
 Archives: where archived records never appear in the change listing (HubSpot's search), with
 `deletes = "archive"` each sync also lists those archived since the last look (a cursor of the
 side's own) and plans them as archived. With `deletes = "ignore"` an archive is found lazily,
-when an update finds the record gone.
+when an update finds the record gone, unless other pipelines' records point at this one's:
+then the sync lists them too, so that the link remembers the side it is archived on (nothing is
+archived on the other side) and what points at it keeps its edge (engine/references.py).
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ def apply_side_events(state: RunState, side: Side, listing: Listing) -> dict[str
     if connector.capabilities.merges and not ctx.dry_run:
         commit = merge_commit(ctx.ledger, name, side, listing.merged(side))
         ctx.ledger.commit(name, state.epoch, commit, state.report.run_id)
-    if ctx.pipeline.deletes is not DeletePolicy.ARCHIVE or not connector.capabilities.archives:
+    if not _reads_archives(state) or not connector.capabilities.archives:
         return {}
     if not isinstance(connector, ReportsArchives):
         raise TypeError(f"{type(connector).__name__} declares archives but cannot list them")
@@ -52,6 +55,11 @@ def apply_side_events(state: RunState, side: Side, listing: Listing) -> dict[str
     )
     listing.add_archived(side, linked_only(ctx.ledger, name, side, archived))
     return {archive_cursor(side): cursor}
+
+
+def _reads_archives(state: RunState) -> bool:
+    ctx = state.ctx
+    return ctx.pipeline.deletes is DeletePolicy.ARCHIVE or ctx.pointed_at
 
 
 def archive_cursor(side: Side) -> str:
@@ -72,6 +80,7 @@ def merge_commit(ledger: Ledger, pipeline: str, side: Side, merged: Mapping[str,
         if survivor in survivors and survivors[survivor].id != link.id:
             gone = encode_sides(decode_sides(link.archived_on) | {side})
             commit.links.append(dataclasses.replace(link, archived_on=gone))
+            commit.merged_targets[link.external_id] = survivors[survivor].external_id
         else:
             commit.links.append(_repointed(link, side, survivor))
             survivors[survivor] = link

@@ -6,7 +6,8 @@ ids a call) and revisits those whose value differs from the link's base.
 
 When it is not due a pass asks the ledger one question and the CRMs nothing. A migration reads
 every record whole anyway: it counts as a sweep; so does a pipeline's first run, which starts
-the clock (a first sync lists everything too).
+the clock (a first sync lists everything too). A dry run sweeps when one is due, so that its
+plan shows what the sweep would change, and leaves the clock where it was.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def sweep(state: RunState) -> list[Link]:
     """The links whose associations changed unseen, when the sweep is due (else none)."""
     ctx = state.ctx
     refs = [s.reference for s in state.fieldmap.fields if isinstance(s.reference, AssociationRef)]
-    if not refs or ctx.dry_run:
+    if not refs:
         return []
     last = ctx.ledger.last_sweep(ctx.pipeline.name)
     if not _due(state, last):
@@ -44,7 +45,8 @@ def sweep(state: RunState) -> list[Link]:
             for link in _changed_on(state, side, refs):
                 changed[link.id] = link
         log.info("association sweep", changed=len(changed))
-    ctx.ledger.swept(ctx.pipeline.name, state.epoch, state.until)
+    if not ctx.dry_run:
+        ctx.ledger.swept(ctx.pipeline.name, state.epoch, state.until)
     return list(changed.values())
 
 

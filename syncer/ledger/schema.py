@@ -176,6 +176,8 @@ edges = sa.Table(
     sa.Column("from_key", sa.String(255), primary_key=True),
     sa.Column("to_key", sa.String(255), primary_key=True),
     sa.Column("to_pipeline", sa.String(100), nullable=False),
+    # Lost only because the target was archived: given back if the target is restored.
+    sa.Column("dormant", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index("ix_edges_target", "to_pipeline", "to_key"),
 )
 

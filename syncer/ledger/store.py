@@ -153,6 +153,8 @@ class Ledger(LedgerConflicts, LedgerJournal, LedgerQuarantine, LedgerRelations, 
             relations.save_edges(conn, pipeline, commit.edges)
             if commit.revisit_targets:
                 relations.queue_revisits(conn, pipeline, commit.revisit_targets, now)
+            if commit.merged_targets:  # after the queue: it finds what pointed at the old key
+                relations.repoint_edges(conn, pipeline, commit.merged_targets)
 
     def _redacted(self, items: Sequence[Rejected]) -> list[Rejected]:
         """Refusals as the ledger keeps them: with hash_match_keys, no email in any message,

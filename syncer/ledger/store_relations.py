@@ -55,6 +55,20 @@ class LedgerRelations:
     def edge_count(self, pipeline: str) -> int:
         return relations.edge_count(self._engine, pipeline)
 
+    def edges_to_archived(
+        self, pipeline: str, external_ids: Sequence[str]
+    ) -> dict[str, dict[str, list[tuple[str, str]]]]:
+        """{external id: {association field: [(target key, side(s) archived on)]}}: these
+        records' edges whose targets are archived ("hubspot", "external" or "both")."""
+        return relations.held_by_archived(self._engine, pipeline, external_ids)
+
+    def restorable_edges(
+        self, pipeline: str, external_ids: Sequence[str]
+    ) -> dict[str, dict[str, tuple[str, ...]]]:
+        """{external id: {association field: target keys}}: the edges these records lost only
+        because their targets were archived, whose targets are live again."""
+        return relations.restorable(self._engine, pipeline, external_ids)
+
     def last_sweep(self, pipeline: str) -> datetime | None:
         return relations.last_sweep(self._engine, pipeline)
 

@@ -80,4 +80,7 @@ class Commit:
     # External keys of this pipeline's records that were archived, restored or re-pointed: the
     # records of other pipelines whose edges point at them are revisited.
     revisit_targets: list[str] = field(default_factory=list)
+    # {merged-away record's external key: its survivor's}: edges pointing at the one now point
+    # at the other, as the side that merged them unions their associations on the survivor.
+    merged_targets: dict[str, str] = field(default_factory=dict)
     now: datetime | None = None  # the run's clock; quarantine back-off is scheduled by it

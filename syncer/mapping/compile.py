@@ -66,7 +66,9 @@ def _association_spec(field: AssociationField) -> FieldSpec:
         to_external_values={},
         to_hubspot_values={},
         is_email=False,
-        reference=AssociationRef(field.name, field.to_pipeline, field.columns),
+        reference=AssociationRef(
+            field.name, field.to_pipeline, field.columns, keeps_archived=field.keeps_archived
+        ),
     )
 
 

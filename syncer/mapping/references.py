@@ -38,6 +38,9 @@ class AssociationRef:
     name: str
     to_pipeline: str
     columns: tuple[str, ...] = ()  # the external columns holding the key, when not a join table
+    # Its targets' pipeline ignores deletes: an edge a side cannot hold because the target is
+    # archived there is still that side's value (relations.AssociationField.keeps_archived).
+    keeps_archived: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import httpx
+from collections.abc import Callable
 
-from tests.sandbox.conftest import create_contact
+import httpx
+import pytest
+
+from syncer.sandbox.hubspot import HubSpotSandbox
+from tests.sandbox.conftest import client_for, create_contact
 
 V4 = "/crm/v4/objects"
 PRIMARY = {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 1}
@@ -238,3 +242,32 @@ def test_label_rename_delete_and_the_ten_label_limit(client: httpx.Client) -> No
     refused = client.post(labels, json={"label": "one too many", "name": "x"})
     assert refused.status_code == 400
     assert "10 labels" in refused.json()["message"]
+
+
+@pytest.mark.parametrize("adds", [False, True], ids=["label alone", "label adds unlabeled"])
+def test_a_label_adds_the_unlabeled_type_only_where_configured(
+    make_sandbox: Callable[..., HubSpotSandbox], adds: bool
+) -> None:
+    """UNCONFIRMED HubSpot behaviour, so a sandbox option (`labelled_adds_unlabelled`): either
+    the label alone, or the label and the pair's unlabeled type; removing the label then
+    leaves the unlabeled type, and removing the unlabeled type removes both."""
+    with client_for(make_sandbox(labelled_adds_unlabelled=adds)) as client:
+        made = client.post(
+            "/crm/v4/associations/contacts/companies/labels", json={"label": "Buyer"}
+        ).json()["results"]
+        spec = {"associationCategory": "USER_DEFINED", "associationTypeId": made[0]["typeId"]}
+        contact = create_contact(client, email="a@x.com")["id"]
+        company = _company(client, "A")
+        url = f"{V4}/contacts/{contact}/associations/companies"
+        assert client.put(f"{url}/{company}", json=[spec]).json()["labels"] == ["Buyer"]
+        [listed] = client.get(url).json()["results"]
+        labels = [t["label"] for t in listed["associationTypes"]]
+        assert labels == ([None, "Buyer"] if adds else ["Buyer"])
+        back = client.get(f"{V4}/companies/{company}/associations/contacts").json()["results"]
+        assert len(back[0]["associationTypes"]) == (2 if adds else 1)
+        archive = {"inputs": [{"from": {"id": contact}, "to": {"id": company}, "types": [spec]}]}
+        client.post("/crm/v4/associations/contacts/companies/batch/labels/archive", json=archive)
+        left = client.get(url).json()["results"]
+        assert [[t["typeId"] for t in r["associationTypes"]] for r in left] == (
+            [[279]] if adds else []
+        )

@@ -118,3 +118,71 @@ def test_the_last_sweep_is_remembered_per_pipeline(ledger: Ledger) -> None:
     ledger.swept("contacts", epoch, T0 + timedelta(days=1))
     assert ledger.last_sweep("contacts") == T0 + timedelta(days=1)
     assert ledger.last_sweep("deals") is None
+
+
+def _companies(ledger: Ledger, archived: dict[str, str | None]) -> None:
+    """Links of companies by external key, each archived where `archived` says."""
+    epoch = ledger.acquire_lease("companies", "t", TTL)
+    known = ledger.links_for("companies", EXT, list(archived))
+    links = [
+        Link(known[k].id if k in known else None, f"h{k}", k, None, {}, where)
+        for k, where in archived.items()
+    ]
+    ledger.commit("companies", epoch, Commit(links=links), "r")
+    ledger.release_lease("companies", epoch)
+
+
+def _edges(ledger: Ledger, record: str, *targets: str) -> None:
+    epoch = ledger.acquire_lease("contacts", "t", TTL)
+    edges = [EdgeSet("@companies", "companies", record, targets)]
+    ledger.commit("contacts", epoch, Commit(edges=edges), "r")
+    ledger.release_lease("contacts", epoch)
+
+
+def test_an_edge_lost_to_an_archived_target_stays_dormant_until_the_target_is_live(
+    ledger: Ledger,
+) -> None:
+    link(ledger, "contacts", "h1", "e1")
+    _companies(ledger, {"c1": None, "c2": None})
+    _edges(ledger, "e1", "c1", "c2")
+    _companies(ledger, {"c1": "both"})
+    _edges(ledger, "e1", "c2")  # lost c1 only because it was archived
+    assert ledger.edge_count("contacts") == 1  # a dormant edge is not an edge
+    assert ledger.restorable_edges("contacts", ["e1"]) == {}  # its target is still archived
+    _companies(ledger, {"c1": None})  # restored
+    assert ledger.restorable_edges("contacts", ["e1"]) == {"e1": {"@companies": ("c1",)}}
+    epoch = ledger.acquire_lease("companies", "t", TTL)
+    ledger.commit("companies", epoch, Commit(revisit_targets=["c1"]), "r")
+    ledger.release_lease("companies", epoch)
+    assert [lk.external_id for lk in ledger.queued_revisits("contacts")] == ["e1"]
+    _edges(ledger, "e1", "c1", "c2")  # given back
+    assert ledger.edge_count("contacts") == 2
+    assert ledger.restorable_edges("contacts", ["e1"]) == {}
+
+
+@pytest.mark.parametrize(
+    "after",
+    [("c2", "c3"), ()],  # an edge added; an edge to a live target lost
+    ids=["added", "live target lost"],
+)
+def test_any_other_change_of_the_field_drops_its_dormant_edges(
+    ledger: Ledger, after: tuple[str, ...]
+) -> None:
+    _companies(ledger, {"c1": None, "c2": None, "c3": None})
+    _edges(ledger, "e1", "c1", "c2")
+    _companies(ledger, {"c1": "hubspot"})
+    _edges(ledger, "e1", "c2")
+    _edges(ledger, "e1", *after)  # the record's own newer word
+    _companies(ledger, {"c1": None})
+    assert ledger.restorable_edges("contacts", ["e1"]) == {}
+
+
+def test_dormant_edges_add_up_while_only_archives_take_edges_away(ledger: Ledger) -> None:
+    _companies(ledger, {"c1": None, "c2": None, "c3": None})
+    _edges(ledger, "e1", "c1", "c2", "c3")
+    _companies(ledger, {"c1": "both"})
+    _edges(ledger, "e1", "c2", "c3")
+    _companies(ledger, {"c2": "external"})
+    _edges(ledger, "e1", "c3")
+    _companies(ledger, {"c1": None, "c2": None})
+    assert ledger.restorable_edges("contacts", ["e1"]) == {"e1": {"@companies": ("c1", "c2")}}

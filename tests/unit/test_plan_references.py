@@ -123,3 +123,42 @@ def test_a_one_way_association_never_flows_back() -> None:
         POLICY,
     )
     assert one_way.writes == {}
+
+
+class GiveBack(NamedTuple):
+    base: str | None
+    hub: str | None
+    ext: str | None
+    writes: dict[Side, dict[str, str | None]]
+    new_base: str | None
+
+
+GIVE_BACK = {
+    # neither side changed the field since the edge was lost: written back on both sides
+    "lost its only edge": GiveBack(None, None, None, {HUB: {FIELD: "c1"}, EXT: {FIELD: "c1"}},
+                                   "c1"),
+    "lost one of two": GiveBack("c2", "c2", "c2", {HUB: {FIELD: "c1\nc2"}, EXT: {FIELD: "c1\nc2"}},
+                                "c1\nc2"),
+    # a side changed it since: that newer word wins, merged as any change; nothing given back
+    "hub re-pointed since": GiveBack(None, "c3", None, {EXT: {FIELD: "c3"}}, "c3"),
+    "ext re-pointed since": GiveBack(None, None, "c3", {HUB: {FIELD: "c3"}}, "c3"),
+    "both re-pointed alike": GiveBack(None, "c3", "c3", {}, "c3"),
+    # a side whose target is not linked yet says nothing: no give-back on half a picture
+    "hub pending": GiveBack(None, PENDING, None, {}, None),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("row", GIVE_BACK.values(), ids=list(GIVE_BACK))
+def test_edges_lost_to_an_archive_are_given_back_unless_changed_since(row: GiveBack) -> None:
+    pair = Pair(link(row.base), Version("h1", {FIELD: row.hub}), Version("e1", {FIELD: row.ext}),
+                None)  # fmt: skip
+    result = plan_pair(pair, [spec()], POLICY, {FIELD: ("c1",)})
+    assert result.writes == row.writes
+    assert result.base[FIELD] == value_hash(row.new_base)
+    assert not result.conflicts
+
+
+def test_a_one_way_association_is_not_given_back_on_one_side_only() -> None:
+    pair = Pair(link(None), Version("h1", {FIELD: None}), Version("e1", {FIELD: None}), None)
+    result = plan_pair(pair, [spec(Direction.TO_HUBSPOT)], POLICY, {FIELD: ("c1",)})
+    assert (result.writes, result.base[FIELD]) == ({}, value_hash(None))

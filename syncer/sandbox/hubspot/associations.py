@@ -18,18 +18,23 @@ Listener = Callable[[Key, Key, AssociationType, bool], None]
 
 
 class AssociationStore:
-    def __init__(self, types: AssociationTypes) -> None:
+    def __init__(self, types: AssociationTypes, labelled_adds_unlabelled: bool = False) -> None:
+        """`labelled_adds_unlabelled`: whether a labelled association also adds the pair's
+        unlabeled type (SandboxConfig.labelled_adds_unlabelled; UNCONFIRMED)."""
         self.types = types
+        self.labelled_adds_unlabelled = labelled_adds_unlabelled
         self._links: dict[Key, dict[Key, set[int]]] = {}
         self.listener: Listener | None = None
 
     def add(self, source: Key, target: Key, kind: AssociationType) -> None:
         """A primary type also adds the unlabeled one and takes "primary" from the source's
-        other targets of that type (a contact has one primary company)."""
+        other targets of that type (a contact has one primary company); a labelled type adds
+        the unlabeled one too where the sandbox is configured so."""
         kinds = [kind]
-        if kind.primary:
+        if kind.primary or (self.labelled_adds_unlabelled and kind.label is not None):
             unlabeled = self.types.default(kind.from_type, kind.to_type)
-            kinds += [unlabeled] if unlabeled else []
+            kinds += [unlabeled] if unlabeled and unlabeled != kind else []
+        if kind.primary:
             for other, held in self._links.get(source, {}).items():
                 if other != target and kind.type_id in held:
                     self.remove_types(source, other, [kind.type_id])

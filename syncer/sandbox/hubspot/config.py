@@ -43,6 +43,10 @@ class SandboxConfig:
     # Current HubSpot: a merge makes a new record with a new id;
     # False = the older behaviour, the primary record survives under its own id.
     merge_creates_new_id: bool = True
+    # Whether associating two records with a label also gives them the pair's unlabeled type
+    # is UNCONFIRMED (the reference documents it for the "Primary" label only, and that
+    # removing the unlabeled type removes every label). False: a label is added alone.
+    labelled_adds_unlabelled: bool = False
     # Outbound webhooks: off unless a URL is given. Events are delivered every webhook_flush_ms
     # by a background thread (0 = only when flushed through the admin path or flush_webhooks()).
     webhook_url: str = ""

@@ -34,7 +34,9 @@ class Portal:
         )
         self.collections: dict[str, ObjectCollection] = {}
         self.association_types = AssociationTypes()
-        self.associations = AssociationStore(self.association_types)
+        self.associations = AssociationStore(
+            self.association_types, labelled_adds_unlabelled=config.labelled_adds_unlabelled
+        )
         self.listener: ChangeListener | None = None  # set when webhooks are configured
         self._muted = False
         self.owners: dict[int, Any] = {}  # owner id -> owners.Owner, seeded by the admin path

@@ -36,14 +36,27 @@ POINTS_AT = {
 }
 
 
-def pipelines_toml(prefix: str, *, unknown_owner: str = "quarantine", sweep: str = "1d") -> str:
+def pipelines_toml(
+    prefix: str,
+    *,
+    unknown_owner: str = "quarantine",
+    sweep: str = "1d",
+    company_deletes: str | None = None,
+) -> str:
     """The example's `[owners]`, `[[pipelines]]` and `[[associations]]` sections, its tables
     renamed `prefix_*`; `unknown_owner`: `[owners] unknown`; `sweep`: the `association_sweep` of
-    contacts and deals. Pass it to harness.config_text through a "{body}" template."""
+    contacts and deals; `company_deletes`: the companies pipeline's `deletes`, its customers'
+    `deleted` column then its `deleted_flag`. Pass it to harness.config_text through a "{body}"
+    template."""
     text = EXAMPLE.read_text(encoding="utf-8")
     body = text[text.index("[owners]") :]
     body = _TABLE_SETTING.sub(lambda m: f"{m[1]}{prefix}_{m[2]}{m[3]}", body)
     body = _replace_once(body, 'unknown = "quarantine"', f'unknown = "{unknown_owner}"')
+    if company_deletes is not None:
+        stamp = 'external_id_property = "legacy_customer_number"'
+        body = _replace_once(body, stamp, f'{stamp}\ndeletes = "{company_deletes}"')
+        key = 'primary_key = "customerNumber"'
+        body = _replace_once(body, key, f'{key}\ndeleted_flag = "deleted"')
     return body.replace('association_sweep = "1d"', f'association_sweep = "{sweep}"')
 
 

@@ -137,6 +137,7 @@ def sales_deployment(
     without_owner: Iterable[int] = (),
     unknown_owner: str = "quarantine",
     sweep: str = "1d",
+    company_deletes: str | None = None,
     ledger_url: str | None = None,
     **sandbox: Any,
 ) -> Iterator[SalesDeployment]:
@@ -150,7 +151,9 @@ def sales_deployment(
     rows = generate(sizes or Sizes())
     load(engine, schema, rows)
     missing = set(without_owner)
-    body = pipelines_toml(prefix, unknown_owner=unknown_owner, sweep=sweep)
+    body = pipelines_toml(
+        prefix, unknown_owner=unknown_owner, sweep=sweep, company_deletes=company_deletes
+    )
     try:
         with loopback(tmp_path, sql_url, ledger_url=ledger_url, **sandbox) as served:
             owner_ids = {

@@ -86,6 +86,8 @@ def sales_schema(prefix: str) -> SalesSchema:
         sa.Column("country", sa.String(50)),
         sa.Column("salesRepEmployeeNumber", sa.Integer, _fk(n("employees"), "employeeNumber")),
         sa.Column("creditLimit", sa.Numeric(10, 2)),
+        # The app hides a closed account rather than delete it (its orders keep pointing at it).
+        sa.Column("deleted", sa.Boolean, nullable=False, server_default=sa.false()),
         _stamp(),
     )
     sa.Table(
