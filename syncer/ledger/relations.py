@@ -246,6 +246,14 @@ def _dormant(before: dict[str, _Held], now: set[str]) -> set[str]:
     }
 
 
+def _edges_to_their_targets() -> sa.Join:
+    """Edges joined to their targets' links (to read whether a target is archived)."""
+    on_target = sa.and_(
+        links.c.pipeline == edges.c.to_pipeline, links.c.external_id == edges.c.to_key
+    )
+    return edges.join(links, on_target)
+
+
 def restorable(
     engine: sa.Engine, pipeline: str, from_keys: Sequence[str]
 ) -> dict[str, dict[str, tuple[str, ...]]]:
@@ -256,15 +264,7 @@ def restorable(
         for part in chunks(sorted(set(from_keys)), 500):
             query = (
                 sa.select(edges.c.from_key, edges.c.field, edges.c.to_key)
-                .select_from(
-                    edges.join(
-                        links,
-                        sa.and_(
-                            links.c.pipeline == edges.c.to_pipeline,
-                            links.c.external_id == edges.c.to_key,
-                        ),
-                    )
-                )
+                .select_from(_edges_to_their_targets())
                 .where(
                     edges.c.pipeline == pipeline,
                     edges.c.from_key.in_(part),
@@ -288,15 +288,7 @@ def held_by_archived(
         for part in chunks(sorted(set(from_keys)), 500):
             query = (
                 sa.select(edges.c.from_key, edges.c.field, edges.c.to_key, links.c.archived_on)
-                .select_from(
-                    edges.join(
-                        links,
-                        sa.and_(
-                            links.c.pipeline == edges.c.to_pipeline,
-                            links.c.external_id == edges.c.to_key,
-                        ),
-                    )
-                )
+                .select_from(_edges_to_their_targets())
                 .where(
                     edges.c.pipeline == pipeline,
                     edges.c.from_key.in_(part),
