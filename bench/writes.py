@@ -80,7 +80,7 @@ def ours(
         "sandbox_stats": stats,
         "ceiling_ratio": ideal / run.seconds,
         "syncer_cpu_seconds": run.cpu_seconds,
-        "timeline": timeline(requests, run.started_at),
+        "timeline": timeline(requests, run.started_at, limit=BURST, window_s=WINDOW_SECONDS),
     }
     name = f"1 ceiling ratio, writes ({contacts:,}, {latency_ms} ms)"
     show(name, figures)
