@@ -16,10 +16,12 @@ there first, as the rate gate's waits shrink).
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 WRITE_KINDS = ("batch/upsert", "batch/create", "batch/update")
 GAP_MS = 50.0  # idle stretches shorter than this are the scheduler's noise, not a drain
+_STEP_MS = 10.0
 
 
 def summary(
@@ -51,8 +53,35 @@ def summary(
             for at, length in sorted(gaps, key=lambda g: -g[1])[:5]
         ],
         "mean_in_flight_while_writing": round(mean_in_flight(writing), 2),
-        **({"budget_chain": budget_chain(entries, limit, window_s * 1000)} if limit else {}),
+        **(
+            {
+                "idle_with_budget_s": round(
+                    idle_with_budget(entries, writing, limit, window_s) / 1000, 3
+                ),
+                "budget_chain": budget_chain(entries, limit, window_s * 1000),
+            }
+            if limit
+            else {}
+        ),
     }
+
+
+def idle_with_budget(
+    entries: list[dict[str, Any]], writing: list[dict[str, Any]], limit: int, window_s: float
+) -> float:
+    """Milliseconds of the idle gaps while writing during which the budget had room, as the
+    client counts it (a request holds its slot until a window after its answer): a drain, not
+    the rate gate."""
+    answered = sorted(e["end_ms"] for e in entries)
+    room = 0.0
+    for at, length in idle_gaps(writing):
+        for step in range(int(length // _STEP_MS)):
+            now = at + step * _STEP_MS
+            held = bisect.bisect_right(answered, now) - bisect.bisect_right(
+                answered, now - window_s * 1000
+            )
+            room += _STEP_MS if held < limit else 0.0
+    return room
 
 
 def budget_chain(entries: list[dict[str, Any]], limit: int, window_ms: float) -> dict[str, Any]:
