@@ -126,3 +126,28 @@ def test_a_page_after_a_chunk_creating_external_records_waits_for_its_commit(
     # waits for the first's external creates to be committed
     assert calls == [(0, 0), (0, 3), (3, 0), (1, 0)]
     assert_agree(world)
+
+
+def test_a_failure_while_the_next_page_is_matched_still_commits_what_was_sent(
+    monkeypatch: pytest.MonkeyPatch, world: World
+) -> None:
+    """The previous page's last chunk was sent while the next page failed to match: its links
+    are committed, as when a page was committed before the next one was read."""
+    for i in range(4):
+        _ext(world, f"e{i}@example.com")
+    original = match.Matcher.match
+    calls: list[int] = []
+
+    def failing(matcher: match.Matcher, *args: Any, **kwargs: Any) -> match.Matched:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the next page could not be matched")
+        return original(matcher, *args, **kwargs)
+
+    monkeypatch.setattr(match.Matcher, "match", failing)
+    with pytest.raises(RuntimeError, match="could not be matched"):
+        world.run(Mode.MIGRATE)
+    assert len(world.hub.live()) == 3
+    linked = world.ledger.links_for("contacts", Side.HUBSPOT, [r.id for r in world.hub.live()])
+    assert len(linked) == 3
+    assert world.ledger.pending_intents("contacts") == []  # all three resolved with their links
