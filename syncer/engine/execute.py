@@ -16,11 +16,11 @@ chunk k+1's intents. On a rate-limited portal that keeps requests going while th
 instead of leaving the budget idle at every chunk boundary.
 
 The executor outlives a page: `execute` returns with the page's last chunk still being sent,
-uncommitted (`in_flight`), and the next page's first chunk commits it. So the next page is read,
-matched and planned while the sender works, instead of the sender waiting for it; the caller
-passes the keys that chunk holds to the next page's matching, or `drain`s it first when the
-next page might meet its records (page_overlap.py). `drain` before anything else reads the
-ledger for what the chunks did, and `close` at the end of the run.
+uncommitted (`in_flight`), and the next page commits it before its first chunk. So the next
+page is read, matched and planned while the sender works, instead of the sender waiting for it
+all; the caller passes the keys that chunk holds to the next page's matching, or `drain`s it
+first when the next page might meet its records (page_overlap.py). `drain` before anything else
+reads the ledger for what the chunks did, and `close` at the end of the run.
 
 After any failure nothing more is sent: the sender refuses queued chunks and the run thread
 stops committing. A stop asked for (SIGTERM) is graceful: no new chunk starts, the one in flight
@@ -112,6 +112,11 @@ class Executor:
                         "the next run reads the rest again"
                     )
                 self.before_chunk()
+                if done == 0:
+                    # The previous page's last chunk is committed before this page records an
+                    # intent or queues a write: a commit that fails, or a process stopped at
+                    # it (a leader about to be fenced), leaves nothing of a later page to send.
+                    self._commit_pending()
                 chunk = self._prepare(part, rejected if done == 0 else ())
                 chunk.sent = self._sender_pool().submit(
                     contextvars.copy_context().run, self._send, chunk

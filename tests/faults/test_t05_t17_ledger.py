@@ -77,13 +77,9 @@ def test_t05_connection_killed_at_commit_records_nothing_of_the_chunk(
     state = LedgerState.read(ledger_url)
     assert state.links == state.cursors == 0, "half a chunk was committed"
     # The cut chunk's creates, sent, not yet linked: the 20 SQL-only rows into HubSpot. A first
-    # migration is streamed, so the 20 HubSpot-only creates come in a last step, planned and
-    # their intents recorded while the cut chunk was still being sent (execute.py); the sender
-    # may have started them before the cut commit failed (nothing is sent after the failure),
-    # so they are in SQL or not yet: pending intents either way, which the rerun reconciles.
-    assert state.intents == {"pending": 40}
-    assert len(dep.hub_contacts()) == 50
-    assert len(dep.sql_rows()) in (30, 50)
+    # migration is streamed, so the 20 HubSpot-only creates come in a last step, never reached.
+    assert state.intents == {"pending": 20}
+    assert (len(dep.hub_contacts()), len(dep.sql_rows())) == (50, 30)
     assert state.runs == {"failed": 1}
     code, err = finish(syncer(dep, "migrate"))
     assert code == 0, err
@@ -114,16 +110,14 @@ def test_t05_daemon_goes_on_after_its_ledger_connection_dies_mid_commit(
 
 
 @pytest.mark.parametrize(
-    ("cut", "sent", "pending"),
+    ("cut", "sent"),
     [
         # The chunk's intents never reach the ledger: not one of its writes may be sent.
-        ((b"COPY intents",), (0,), 0),
+        ((b"COPY intents",), 0),
         # The writes went out, their links never land: the first chunk's 20 creates (the SQL
         # rows into HubSpot; a streamed first migration creates HubSpot-only records last),
-        # each with its intent. The last step's 20 creates were planned and their intents
-        # recorded while that chunk was still being sent (execute.py); the sender may have
-        # started them before the commit failed (nothing is sent after it), or not.
-        (LINKS_COMMIT, (20, 40), 40),
+        # each with its intent.
+        (LINKS_COMMIT, 20),
     ],
     ids=["before-intents", "at-links-commit"],
 )
@@ -131,15 +125,13 @@ def test_t17_ledger_unreachable_mid_run_sends_nothing_unrecorded_then_resumes(
     dep: Deployment,
     proxy: PgProxy,
     ledger_url: str,
-    *,
     cut: tuple[bytes, ...],
-    sent: tuple[int, ...],
-    pending: int,
+    sent: int,
 ) -> None:
     """PostgreSQL becomes unreachable mid-run (every connection reset, new ones refused).
     The run sends no remote write that the ledger has no intent for: the sandbox and the SQL
-    table get only creates whose intents were committed; it exits 1 with a one-line error.
-    Once PostgreSQL is back, a rerun marks the run that could not record its end as
+    table get exactly the creates whose intents were committed; it exits 1 with a one-line
+    error. Once PostgreSQL is back, a rerun marks the run that could not record its end as
     interrupted, reconciles the pending intents and converges, with no duplicate."""
     seed(dep, hub_count=30, sql_count=30, shared=10)
     dep.sandbox.reset_stats()
@@ -148,12 +140,12 @@ def test_t17_ledger_unreachable_mid_run_sends_nothing_unrecorded_then_resumes(
     assert fired.is_set(), "PostgreSQL never went away"
     _assert_clear_failure(code, err)
     created = len(dep.hub_contacts()) + len(dep.sql_rows()) - 60
-    assert created in sent
-    if not pending:
+    assert created == sent
+    if not sent:
         assert dep.sandbox.stats().get("writes", 0) == 0, "a write without its intent"
     proxy.come_back()
     state = LedgerState.read(ledger_url)
-    assert state.intents == ({"pending": pending} if pending else {})
+    assert state.intents == ({"pending": sent} if sent else {})
     assert state.runs == {"running": 1}  # its end could not be recorded
     code, err = finish(syncer(dep, "migrate"))
     assert code == 0, err
