@@ -1,10 +1,10 @@
 """Whether the next page may be matched while the previous page's last chunk is still in flight.
 
 The executor leaves a page's last chunk sending, uncommitted, while the next page is read,
-matched and planned (execute.py): on a rate-limited portal the sender then never waits for the
-run thread at a page boundary. Until that chunk commits, its links are not in the ledger, where
-the matcher looks for keys and records already taken. This module decides what stands in for
-them:
+matched and planned (execute.py): at a page boundary the sender then waits for one commit and
+one chunk's intents, not for the whole page's reading and planning too. Until that chunk
+commits, its links are not in the ledger, where the matcher looks for keys and records already
+taken. This module decides what stands in for them:
 
 - the keys its new pairs take are passed to the matcher as held: a record of the next page
   holding one of them is refused as a duplicate, as the committed link would have it refused;
