@@ -28,6 +28,12 @@ if TYPE_CHECKING:
 
 log = get_logger(__name__)
 
+# How often the main thread wakes while it waits for a stop. A signal may be taken by another
+# thread (one being started unblocks signals, and passes start threads all the time); CPython
+# runs its handler only once the main thread runs Python code again, which a main thread parked
+# in an untimed wait never did: the daemon missed SIGTERM and ran on.
+STOP_CHECK_SECONDS = 0.5
+
 # One incremental pass of the named pipeline; its runs' reports. Built by the caller, which
 # knows the settings, the connectors and the budgets the passes share.
 PassRunner = Callable[[str], Sequence[RunReport]]
@@ -63,7 +69,8 @@ def serve(
     try:
         scheduler.start()
         log.info("daemon started", pipelines=[p.name for p in pipelines])
-        stop.wait()
+        while not stop.wait(STOP_CHECK_SECONDS):
+            pass  # each wake-up runs a signal handler another thread's signal left pending
         scheduler.shutdown(wait=True)
     finally:
         if endpoints is not None:
