@@ -50,9 +50,13 @@ def _copy(conn: sa.Connection, table: sa.Table, names: list[str], rows: list[Any
     target = conn.dialect.identifier_preparer.format_table(table)
     statement = f"COPY {target} ({', '.join(map(quote, names))}) FROM STDIN"
     driver_connection: Any = conn.connection.driver_connection
-    with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)
+    try:
+        with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except conn.dialect.loaded_dbapi.IntegrityError as exc:
+        # As SQLAlchemy raises it for the other drivers: callers catch one exception.
+        raise sa.exc.IntegrityError(statement, None, exc) from exc
 
 
 def _processed(row: tuple[Any, ...], processors: list[tuple[int, Callable[[Any], Any]]]) -> Any:
