@@ -56,8 +56,15 @@ def record_intents(
 
 
 def resolve_intents(conn: sa.Connection, ids: Sequence[str], state: str) -> None:
-    """Mark intents applied or failed, inside the caller's transaction."""
-    if ids:
+    """Mark intents applied or failed, inside the caller's transaction. An applied intent is
+    deleted: its create is the pair's link now, and nothing reads a resolved intent (status
+    and reconcile read pending ones); keeping it cost an UPDATE per create and an email at
+    rest per create forever. A failed one is kept, marked, for whoever looks into it."""
+    if not ids:
+        return
+    if state == "applied":
+        conn.execute(_DELETE, {"ids": list(ids)})
+    else:
         conn.execute(_RESOLVE, {"ids": list(ids), "state": state, "at": datetime.now(UTC)})
 
 
@@ -67,6 +74,7 @@ _RESOLVE = (
     .where(intents.c.id.in_(sa.bindparam("ids", expanding=True)))
     .values(state=sa.bindparam("state"), resolved_at=sa.bindparam("at"))
 )
+_DELETE = sa.delete(intents).where(intents.c.id.in_(sa.bindparam("ids", expanding=True)))
 
 
 def pending_intents(engine: sa.Engine, pipeline: str) -> list[Intent]:
