@@ -10,12 +10,9 @@ import sqlalchemy as sa
 
 from syncer.batches import chunks
 from syncer.ledger import bulk
+from syncer.ledger.id_lists import among
 from syncer.ledger.schema import links
 from syncer.ledger.values import Link
-
-# A list bound when the statement runs: built and compiled once, not coerced value by value
-# each time (SQLAlchemy checked each of 500 ids as a literal on every `in_(list)`).
-IDS: sa.BindParameter[list[str]] = sa.bindparam("ids", expanding=True)
 
 
 def link_from_row(row: sa.Row[tuple[object, ...]]) -> Link:
@@ -85,8 +82,12 @@ def _insert(conn: sa.Connection, pipeline: str, inserts: Sequence[Link], now: da
     except sa.exc.IntegrityError:
         pass
     # One DELETE per unique index: an OR of the two made PostgreSQL scan the whole table.
-    by_hubspot = sa.delete(links).where(links.c.pipeline == pipeline, links.c.hubspot_id.in_(IDS))
-    by_external = sa.delete(links).where(links.c.pipeline == pipeline, links.c.external_id.in_(IDS))
+    by_hubspot = sa.delete(links).where(
+        links.c.pipeline == pipeline, among(links.c.hubspot_id, conn.dialect)
+    )
+    by_external = sa.delete(links).where(
+        links.c.pipeline == pipeline, among(links.c.external_id, conn.dialect)
+    )
     for chunk in chunks(inserts, 500):
         conn.execute(by_hubspot, {"ids": [i.hubspot_id for i in chunk]})
         conn.execute(by_external, {"ids": [i.external_id for i in chunk]})
