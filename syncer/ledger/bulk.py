@@ -14,21 +14,22 @@ the same transaction.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.compiler import SQLCompiler
 
 
 def insert_many(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert `rows` (all with the same keys, values of the columns' Python types)."""
     if not rows:
         return
-    names = list(rows[0])
-    statement = sa.insert(table).values({name: sa.bindparam(name) for name in names})
-    compiled = statement.compile(dialect=conn.dialect)
-    order = list(compiled.positiontup or []) if compiled.positional else names
+    names = tuple(rows[0])
+    compiled = _compiled(table, names, conn.dialect)
+    order = list(compiled.positiontup or []) if compiled.positional else list(names)
     processors = _bind_processors(conn.dialect, table, order)
     # Column by column: a processor maps its whole column at once (no per-row Python loop),
     # then zip makes the rows in the statement's order, at C speed.
@@ -45,6 +46,14 @@ def insert_many(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str
         conn.exec_driver_sql(str(compiled), values)
     else:
         conn.exec_driver_sql(str(compiled), [dict(zip(order, row, strict=True)) for row in values])
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(table: sa.Table, names: tuple[str, ...], dialect: sa.Dialect) -> SQLCompiler:
+    """The INSERT compiled once per table, columns and dialect: compiling it anew for each
+    chunk of intents and links cost more than a chunk's own bind processing."""
+    statement = sa.insert(table).values({name: sa.bindparam(name) for name in names})
+    return statement.compile(dialect=dialect)
 
 
 def _copy(conn: sa.Connection, table: sa.Table, names: list[str], rows: list[Any]) -> None:
