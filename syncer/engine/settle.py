@@ -108,7 +108,9 @@ class Settler:
 
     def _settle(self, plan: PairPlan, outcome: Outcome, commit: Commit) -> None:
         pair = plan.pair
-        gone = _quarantine_failures(plan, outcome, commit, self._redactor(plan))
+        gone: frozenset[Side] = frozenset()
+        if outcome.failed or outcome.stamp_failed is not None:  # most pairs: nothing failed
+            gone = _quarantine_failures(plan, outcome, commit, self._redactor(plan))
         hub_id = outcome.ids.get(Side.HUBSPOT) or known_id(plan, Side.HUBSPOT)
         ext_id = outcome.ids.get(Side.EXTERNAL) or known_id(plan, Side.EXTERNAL)
         create_failed = plan.create_on is not None and plan.create_on not in outcome.ids
