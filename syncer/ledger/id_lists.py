@@ -16,7 +16,6 @@ import sqlite3
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 _SQLITE_HAS_JSON = sqlite3.sqlite_version_info >= (3, 38)
 
@@ -34,7 +33,7 @@ class _JsonList(sa.types.TypeDecorator[list[str]]):
 def among(column: sa.ColumnElement[str], dialect: sa.Dialect) -> sa.ColumnElement[bool]:
     """`column` is one of the ids bound as "ids" (a list of strings)."""
     if dialect.name == "postgresql":
-        return column == sa.any_(sa.bindparam("ids", type_=postgresql.ARRAY(sa.String)))
+        return column == sa.any_(sa.bindparam("ids", type_=sa.ARRAY(sa.String)))
     if dialect.name == "sqlite" and _SQLITE_HAS_JSON:
         listed = sa.func.json_each(sa.bindparam("ids", type_=_JsonList())).table_valued("value")
         return column.in_(sa.select(listed.c.value))
