@@ -1,20 +1,34 @@
 """A run's request timeline from the sandbox's trace (`GET /_sandbox/trace`): how long the
 process took to its first request, the set-up calls before the first write (one after another,
-or together), and the idle gaps once writing started (nothing in flight: the sender drained).
+or together), and the idle gaps once writing started (nothing in flight).
 
-    summary(box.trace(), started=<time.time() when the process was started>)
+An idle gap is not necessarily time lost. Under a rolling-window limit (L requests in any W
+seconds) a sender faster than L/W spends the window early and then must wait for its oldest
+request to leave it: request n can be counted no earlier than W after request n-L. What bounds
+the run is the chain of requests n, n-L, n-2L, ... ending at the last one: `budget_chain`
+measures, along it, how much later than W each request was counted than the one L before
+("lag"). A lag on the chain is time lost; elsewhere a lag only eats the slack its own chain
+had (`most_behind_s`: the most any chain fell behind; drains at page or chunk boundaries show
+there first, as the rate gate's waits shrink).
+
+    summary(box.trace(), started=<time.time() when the process was started>, limit=100)
 """
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 WRITE_KINDS = ("batch/upsert", "batch/create", "batch/update")
 GAP_MS = 50.0  # idle stretches shorter than this are the scheduler's noise, not a drain
+_STEP_MS = 10.0
 
 
-def summary(entries: list[dict[str, Any]], started: float) -> dict[str, Any]:
-    """`started`: the wall time (seconds) the measured process was started."""
+def summary(
+    entries: list[dict[str, Any]], started: float, limit: int = 0, window_s: float = 10.0
+) -> dict[str, Any]:
+    """`started`: the wall time (seconds) the measured process was started; `limit` and
+    `window_s`: the sandbox's rolling-window limit, for `budget_chain` (0: none)."""
     if not entries:
         return {}
     origin = started * 1000
@@ -39,6 +53,58 @@ def summary(entries: list[dict[str, Any]], started: float) -> dict[str, Any]:
             for at, length in sorted(gaps, key=lambda g: -g[1])[:5]
         ],
         "mean_in_flight_while_writing": round(mean_in_flight(writing), 2),
+        **(
+            {
+                "idle_with_budget_s": round(
+                    idle_with_budget(entries, writing, limit, window_s) / 1000, 3
+                ),
+                "budget_chain": budget_chain(entries, limit, window_s * 1000),
+            }
+            if limit
+            else {}
+        ),
+    }
+
+
+def idle_with_budget(
+    entries: list[dict[str, Any]], writing: list[dict[str, Any]], limit: int, window_s: float
+) -> float:
+    """Milliseconds of the idle gaps while writing during which the budget had room, as the
+    client counts it (a request holds its slot until a window after its answer): a drain, not
+    the rate gate."""
+    answered = sorted(e["end_ms"] for e in entries)
+    room = 0.0
+    for at, length in idle_gaps(writing):
+        for step in range(int(length // _STEP_MS)):
+            now = at + step * _STEP_MS
+            held = bisect.bisect_right(answered, now) - bisect.bisect_right(
+                answered, now - window_s * 1000
+            )
+            room += _STEP_MS if held < limit else 0.0
+    return room
+
+
+def budget_chain(entries: list[dict[str, Any]], limit: int, window_ms: float) -> dict[str, Any]:
+    """Along the chain of requests that ends the run, each `limit` apart: where it starts and
+    what each window lost (see the module docstring); and the most any chain fell behind. A
+    request is taken as counted at the middle of its round trip, as the sandbox counts it after
+    half its latency."""
+    ordered = sorted(entries, key=lambda e: e["start_ms"])
+    if len(ordered) <= limit:
+        return {}
+    counted = [(e["start_ms"] + e["end_ms"]) / 2 for e in ordered]
+    lags = [counted[n] - counted[n - limit] - window_ms for n in range(limit, len(counted))]
+    last = len(ordered) - 1
+    head = last % limit
+    chain = lags[head::limit]  # lags[i] is request i + limit's
+    behind = [sum(lags[position::limit]) for position in range(limit)]
+    return {
+        "head_request": head,
+        "head_start_s": round((ordered[head]["start_ms"] - ordered[0]["start_ms"]) / 1000, 3),
+        "windows": len(chain),
+        "lag_per_window_ms": round(sum(chain) / len(chain)),
+        "lost_on_chain_s": round(sum(chain) / 1000, 3),
+        "most_behind_s": round(max(behind) / 1000, 3),
     }
 
 

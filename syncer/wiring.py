@@ -17,6 +17,7 @@ from syncer.connectors.catalogue_cache import CatalogueCache
 from syncer.engine.observer import LoggingObserver, RunObserver
 from syncer.engine.run import PipelineRun
 from syncer.errors import ConfigError
+from syncer.ledger.lazy import LazyLedger
 from syncer.ledger.store import Ledger
 from syncer.records import Side
 from syncer.settings import Settings
@@ -135,25 +136,14 @@ class LedgerRateGate:
     daemon started while the ledger is down still starts)."""
 
     def __init__(self, ledger_url: str) -> None:
-        self._url = ledger_url
-        self._ledger: Ledger | None = None
-        self._lock = threading.Lock()
+        self._ledger = LazyLedger(lambda: Ledger.open(ledger_url))
         self._holder = owner_name()
 
     def __call__(self, budget: str, limit: int, window: float) -> float:
-        return self._opened().take_rate(budget, self._holder, limit, window)
+        return self._ledger.opened().take_rate(budget, self._holder, limit, window)
 
     def close(self) -> None:
-        with self._lock:
-            if self._ledger is not None:
-                self._ledger.close()
-                self._ledger = None
-
-    def _opened(self) -> Ledger:
-        with self._lock:
-            if self._ledger is None:
-                self._ledger = Ledger.open(self._url)
-            return self._ledger
+        self._ledger.close()
 
 
 def select_pipelines(settings: Settings, name: str | None) -> list[PipelineSettings]:

@@ -13,10 +13,18 @@ Each chunk of planned pairs goes through three stages:
 A single sender thread carries the chunks in order, so the remote side sees exactly the writes
 it would see one chunk after another; meanwhile the run thread commits chunk k-1 and records
 chunk k+1's intents. On a rate-limited portal that keeps requests going while the ledger works,
-instead of leaving the budget idle at every chunk boundary. After any failure nothing more is
-sent: the sender refuses queued chunks and the run thread stops committing. A stop asked for
-(SIGTERM) is graceful: no new chunk starts, the one in flight is sent and committed, and
-RunStopped leaves the run's cursors where they were.
+instead of leaving the budget idle at every chunk boundary.
+
+The executor outlives a page: `execute` returns with the page's last chunk still being sent,
+uncommitted (`in_flight`), and the next page commits it before its first chunk. So the next
+page is read, matched and planned while the sender works, instead of the sender waiting for it
+all; the caller passes the keys that chunk holds to the next page's matching, or `drain`s it
+first when the next page might meet its records (page_overlap.py). `drain` before anything else
+reads the ledger for what the chunks did, and `close` at the end of the run.
+
+After any failure nothing more is sent: the sender refuses queued chunks and the run thread
+stops committing. A stop asked for (SIGTERM) is graceful: no new chunk starts, the one in flight
+is sent and committed, and RunStopped leaves the run's cursors where they were.
 """
 
 from __future__ import annotations
@@ -89,43 +97,78 @@ class Executor:
         self.conflict_policy = conflict_policy
         self.tally = Tally()  # the committed chunks'
         self._stop = threading.Event()
+        self._pool: ThreadPoolExecutor | None = None  # the sender thread, for the whole run
+        self._pending: Chunk | None = None  # sent or being sent, not yet committed
 
     def execute(self, plans: Sequence[PairPlan], rejected: Sequence[Rejected] = ()) -> None:
+        """Send `plans` chunk by chunk; the last chunk is left in flight (see the docstring)."""
         parts = [plans[start : start + CHUNK] for start in range(0, len(plans), CHUNK)] or [[]]
-        pending_rejections = list(rejected)
-        sender = ThreadPoolExecutor(1, thread_name_prefix="syncer-sender")
         try:
-            previous: Chunk | None = None
             for done, part in enumerate(parts):
                 if self.stopping():
-                    if previous is not None:
-                        self._commit(previous, pending_rejections)
+                    self._commit_pending()
                     raise RunStopped(
                         f"stopped after {done} of {len(parts)} chunks, all it sent recorded; "
                         "the next run reads the rest again"
                     )
                 self.before_chunk()
-                chunk = self._prepare(part)
-                chunk.sent = sender.submit(contextvars.copy_context().run, self._send, chunk)
-                if previous is not None:
-                    self._commit(previous, pending_rejections)
-                    pending_rejections = []
-                previous = chunk
-            if previous is not None:
-                self._commit(previous, pending_rejections)
+                if done == 0:
+                    # The previous page's last chunk is committed before this page records an
+                    # intent or queues a write: a commit that fails, or a process stopped at
+                    # it (a leader about to be fenced), leaves nothing of a later page to send.
+                    self._commit_pending()
+                chunk = self._prepare(part, rejected if done == 0 else ())
+                chunk.sent = self._sender_pool().submit(
+                    contextvars.copy_context().run, self._send, chunk
+                )
+                self._commit_pending()  # the chunk before: committed while this one is sent
+                self._pending = chunk
         except BaseException:
             self._stop.set()
             raise
-        finally:
-            sender.shutdown(wait=True, cancel_futures=True)
 
-    def _prepare(self, plans: Sequence[PairPlan]) -> Chunk:
+    def in_flight(self) -> Sequence[PairPlan]:
+        """The plans of the chunk sent (or being sent) and not yet committed."""
+        return self._pending.plans if self._pending is not None else ()
+
+    def drain(self) -> None:
+        """Wait for the chunk in flight and commit it: the ledger then holds all that was sent."""
+        try:
+            self._commit_pending()
+        except BaseException:
+            self._stop.set()
+            raise
+
+    def close(self) -> None:
+        """End the sender. A chunk still in flight is committed if nothing failed (a failure
+        elsewhere ended the run: what was sent is recorded, as when pages ran one by one);
+        after a failure of the executor's own, nothing more is committed."""
+        try:
+            if self._pending is not None and not self._stop.is_set():
+                self.drain()
+        finally:
+            self._stop.set()  # chunks still queued, if any, are refused unsent
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
+
+    def _sender_pool(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="syncer-sender")
+        return self._pool
+
+    def _commit_pending(self) -> None:
+        chunk, self._pending = self._pending, None
+        if chunk is not None:
+            self._commit(chunk)
+
+    def _prepare(self, plans: Sequence[PairPlan], rejected: Sequence[Rejected]) -> Chunk:
         outcomes = [Outcome() for _ in plans]
         intents: dict[int, Intent] = {}
         writes = {side: self.builder.writes(side, plans, outcomes, intents) for side in Side}
         self.ledger.record_intents(self.pipeline, self.run_id, list(intents.values()))
         failpoints.hit("after_intents")
-        return Chunk(plans, outcomes, writes, intents)
+        return Chunk(plans, outcomes, writes, intents, rejected=list(rejected))
 
     def _send(self, chunk: Chunk) -> None:
         if self._stop.is_set():
@@ -136,7 +179,7 @@ class Executor:
             self._stop.set()
             raise
 
-    def _commit(self, chunk: Chunk, rejected: list[Rejected]) -> None:
+    def _commit(self, chunk: Chunk) -> None:
         assert chunk.sent is not None
         chunk.sent.result()  # what the sender met is raised here, before anything is committed
         match = self.fieldmap.match.hubspot if self.fieldmap.match is not None else None
@@ -148,7 +191,7 @@ class Executor:
             keys=self.ledger.key_form,
         )
         commit = settler.commit_for(chunk.plans, chunk.outcomes, chunk.intents, self.clock())
-        commit.rejected.extend(rejected)
+        commit.rejected.extend(chunk.rejected)
         commit.intents_applied.extend(
             clears_given(chunk.clears, [o.failed for o in chunk.outcomes])
         )

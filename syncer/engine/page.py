@@ -15,8 +15,9 @@ from syncer.engine import guards
 from syncer.engine.context import RunState
 from syncer.engine.execute import Executor
 from syncer.engine.observer import PagePlanned, WatchesPlans
+from syncer.engine.page_overlap import held_in_flight
 from syncer.engine.plan import Pair, PairPlan, Restored, plan_pair
-from syncer.engine.report import PlannedAction
+from syncer.engine.report import Mode, PlannedAction
 from syncer.records import Record, Side
 
 
@@ -43,9 +44,14 @@ class PageRunner:
         self.rejected = 0  # a dry run's rejections (an executor counts its own)
         self.withheld = dict.fromkeys(Side, 0)  # creates `create_in` does not allow, by side
         self.any_pending: bool | None = None  # whether the ledger may hold pending references
+        # Whether the next page may be matched while this page's last chunk is sent: in a
+        # migration without references (their look-ups and saved references read the ledger
+        # and the other side mid-page); a sync looks records up on the other side.
+        self.overlaps = state.mode is Mode.MIGRATE and not state.fieldmap.has_references
 
     def run(self, page: Page) -> None:
-        matched = self.matcher.match(page.hubspot, page.external, page.held)
+        held = {**page.held, **self._held_in_flight(page)}
+        matched = self.matcher.match(page.hubspot, page.external, held)
         plans = self._plans(matched.pairs, page.restored)
         guards.check_plan(self.link_count, plans, force=self.state.ctx.force)
         self._tell_planned(plans)
@@ -54,7 +60,30 @@ class PageRunner:
             self.rejected += len(matched.rejected) + sum(len(p.refused) for p in plans)
         else:
             self.executor.execute(plans, matched.rejected)
+            if not self.overlaps:
+                self.executor.drain()
         self._save_references()
+
+    def drain(self) -> None:
+        """Commit the chunk still in flight: before anything reads the ledger for it."""
+        if self.executor is not None:
+            self.executor.drain()
+
+    def close(self) -> None:
+        """End the executor's sender; what it sent is committed unless it failed itself."""
+        if self.executor is not None:
+            self.executor.close()
+
+    def _held_in_flight(self, page: Page) -> dict[str, str]:
+        """The keys the previous page's chunk still in flight takes (page_overlap.py); or,
+        when this page must not be matched before that chunk commits, none, once it has."""
+        if self.executor is None or not self.executor.in_flight():
+            return {}
+        held = held_in_flight(self.executor.in_flight(), page.hubspot, page.external)
+        if held is None:
+            self.executor.drain()
+            return {}
+        return held
 
     def _save_references(self) -> None:
         """The page's pending references, replacing those its records held (not in a dry run,

@@ -123,12 +123,17 @@ def _run_pages(state: RunState, listing: Listing, link_count: int) -> None:
     try:
         for page in listing.pages():
             runner.run(page)
+        runner.drain()  # the sweep reads the ledger for what the pages linked
         for page in revisit_pages(state, sweep(state)):
             runner.run(page)
+        runner.drain()
     finally:  # what was listed and what the committed chunks did, however the run ends
-        for side, count in listing.collected.items():
-            state.report.collected[side.value] = count
-        runner.finish(listing.held_back)
+        try:
+            runner.close()
+        finally:
+            for side, count in listing.collected.items():
+                state.report.collected[side.value] = count
+            runner.finish(listing.held_back)
 
 
 def _prepare(ctx: PipelineRun) -> FieldMap:

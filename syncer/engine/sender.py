@@ -17,7 +17,7 @@ from syncer.engine.pairs import PairPlan
 from syncer.engine.read_back import not_applied
 from syncer.engine.settle import Outcome, Tally
 from syncer.ledger.store import Ledger
-from syncer.ledger.values import Intent
+from syncer.ledger.values import Intent, Rejected
 from syncer.mapping.apply import FieldMap
 from syncer.records import Rejection, RejectionKind, Side, Write
 
@@ -31,6 +31,7 @@ class Chunk:
     clears: dict[Side, dict[int, Intent]] = field(default_factory=dict)  # by the giver's index
     sent: Future[None] | None = None
     tally: Tally = field(default_factory=Tally)  # this chunk's alone: the sender counts into it
+    rejected: list[Rejected] = field(default_factory=list)  # its page's, committed with it
 
 
 @dataclass(frozen=True, slots=True)

@@ -151,17 +151,28 @@ schema_cache = sa.Table(
 
 # -- relations (issue 11) ----------------------------------------------------------------------
 
+
+def _ascii_name(length: int) -> sa.types.TypeEngine[str]:
+    """A VARCHAR of names that are ASCII by validation (pipeline names, sides). MariaDB/MySQL
+    keep it in the ascii character set (the collation names it), one byte a character: in
+    utf8mb4's four, the relation tables' primary keys came to more than InnoDB's 3,072-byte
+    limit and the ledger could not be created there. The same VARCHAR elsewhere."""
+    return sa.String(length).with_variant(
+        sa.String(length, collation="ascii_bin"), "mysql", "mariadb"
+    )
+
+
 # References not resolvable yet: a record points at a record of `to_pipeline` that is not linked
 # (target_id is the id on the record's own side). Replaced each time the record is read.
 pending_refs = sa.Table(
     "pending_refs",
     metadata,
-    sa.Column("pipeline", sa.String(100), primary_key=True),
-    sa.Column("side", sa.String(16), primary_key=True),
+    sa.Column("pipeline", _ascii_name(100), primary_key=True),
+    sa.Column("side", _ascii_name(16), primary_key=True),
     sa.Column("record_id", sa.String(255), primary_key=True),
-    sa.Column("field", sa.String(200), primary_key=True),
+    sa.Column("field", sa.String(200), primary_key=True),  # labels may be any text
     sa.Column("target_id", sa.String(255), primary_key=True),
-    sa.Column("to_pipeline", sa.String(100), nullable=False),
+    sa.Column("to_pipeline", _ascii_name(100), nullable=False),
     sa.Column("first_seen", _ts, nullable=False),
     sa.Index("ix_pending_refs_target", "to_pipeline", "side", "target_id"),
 )
@@ -171,11 +182,11 @@ pending_refs = sa.Table(
 edges = sa.Table(
     "edges",
     metadata,
-    sa.Column("pipeline", sa.String(100), primary_key=True),
+    sa.Column("pipeline", _ascii_name(100), primary_key=True),
     sa.Column("field", sa.String(200), primary_key=True),
     sa.Column("from_key", sa.String(255), primary_key=True),
     sa.Column("to_key", sa.String(255), primary_key=True),
-    sa.Column("to_pipeline", sa.String(100), nullable=False),
+    sa.Column("to_pipeline", _ascii_name(100), nullable=False),
     # Lost only because the target was archived: given back if the target is restored.
     sa.Column("dormant", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index("ix_edges_target", "to_pipeline", "to_key"),

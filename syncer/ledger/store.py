@@ -21,11 +21,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from syncer.batches import chunks
-from syncer.ledger import journal, leases, match_keys, quarantine, relations
+from syncer.ledger import journal, leases, match_keys, quarantine
 from syncer.ledger.commit_rows import log_conflicts, save_cursor
 from syncer.ledger.connection import connect
 from syncer.ledger.id_lists import among
 from syncer.ledger.link_rows import link_from_row, save_links
+from syncer.ledger.relation_edges import repoint_edges, save_edges
+from syncer.ledger.relation_revisits import queue_revisits
 from syncer.ledger.schema import conflicts, cursors, links
 from syncer.ledger.schema_cache import SchemaCache
 from syncer.ledger.statistics import Growth, refresh_statistics
@@ -154,11 +156,11 @@ class Ledger(LedgerConflicts, LedgerJournal, LedgerQuarantine, LedgerRelations, 
             journal.resolve_intents(conn, commit.intents_failed, "failed")
             for name, cursor in commit.cursors.items():
                 save_cursor(conn, pipeline, name, cursor, now)
-            relations.save_edges(conn, pipeline, commit.edges)
+            save_edges(conn, pipeline, commit.edges)
             if commit.revisit_targets:
-                relations.queue_revisits(conn, pipeline, commit.revisit_targets, now)
+                queue_revisits(conn, pipeline, commit.revisit_targets, now)
             if commit.merged_targets:  # after the queue: it finds what pointed at the old key
-                relations.repoint_edges(conn, pipeline, commit.merged_targets)
+                repoint_edges(conn, pipeline, commit.merged_targets)
 
     def _redacted(self, items: Sequence[Rejected]) -> list[Rejected]:
         """Refusals as the ledger keeps them: with hash_match_keys, no email in any message,

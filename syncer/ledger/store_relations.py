@@ -1,5 +1,5 @@
-"""`Ledger`'s relation methods: pending references, agreed edges, revisits and sweeps
-(relations.py). Each write checks the run's lease epoch first, as the fenced commit does.
+"""`Ledger`'s relation methods: pending references, agreed edges, revisits and sweeps (the
+relation_*.py modules). Each write checks the run's lease epoch first, as the fenced commit does.
 
 A mixin of `Ledger` (store.py), which holds the engine.
 """
@@ -11,7 +11,14 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from syncer.ledger import leases, relations
+from syncer.ledger import (
+    leases,
+    relation_archived,
+    relation_edges,
+    relation_pending,
+    relation_revisits,
+    relation_sweeps,
+)
 from syncer.ledger.values import Link, PendingEntry, PendingRef
 from syncer.records import Side
 
@@ -30,49 +37,49 @@ class LedgerRelations:
         """The records `read` (side, id) hold exactly the `pending` references now."""
         with self._engine.begin() as conn:
             leases.check_epoch(conn, pipeline, epoch)
-            relations.save_pending(conn, pipeline, read, pending, now)
+            relation_pending.save_pending(conn, pipeline, read, pending, now)
 
     def pending_references(self, pipeline: str) -> list[PendingEntry]:
         """Pending references, oldest first, the dangling ones marked."""
-        return relations.pending_entries(self._engine, pipeline)
+        return relation_pending.pending_entries(self._engine, pipeline)
 
     def has_pending_references(self, pipeline: str) -> bool:
-        return relations.has_pending(self._engine, pipeline)
+        return relation_pending.has_pending(self._engine, pipeline)
 
     def resolved_references(self, pipeline: str) -> list[Link]:
         """Links of records holding a pending reference whose target has linked since."""
-        return relations.resolved(self._engine, pipeline)
+        return relation_pending.resolved(self._engine, pipeline)
 
     def queued_revisits(self, pipeline: str) -> list[Link]:
         """Links of records queued for a revisit (a record they point at changed state)."""
-        return relations.queued(self._engine, pipeline)
+        return relation_revisits.queued(self._engine, pipeline)
 
     def revisited(self, pipeline: str, epoch: int, external_ids: Sequence[str]) -> None:
         with self._engine.begin() as conn:
             leases.check_epoch(conn, pipeline, epoch)
-            relations.clear_revisits(conn, pipeline, external_ids)
+            relation_revisits.clear_revisits(conn, pipeline, external_ids)
 
     def edge_count(self, pipeline: str) -> int:
-        return relations.edge_count(self._engine, pipeline)
+        return relation_edges.edge_count(self._engine, pipeline)
 
     def edges_to_archived(
         self, pipeline: str, external_ids: Sequence[str]
     ) -> dict[str, dict[str, list[tuple[str, str]]]]:
         """{external id: {association field: [(target key, side(s) archived on)]}}: these
         records' edges whose targets are archived ("hubspot", "external" or "both")."""
-        return relations.held_by_archived(self._engine, pipeline, external_ids)
+        return relation_archived.held_by_archived(self._engine, pipeline, external_ids)
 
     def restorable_edges(
         self, pipeline: str, external_ids: Sequence[str]
     ) -> dict[str, dict[str, tuple[str, ...]]]:
         """{external id: {association field: target keys}}: the edges these records lost only
         because their targets were archived, whose targets are live again."""
-        return relations.restorable(self._engine, pipeline, external_ids)
+        return relation_archived.restorable(self._engine, pipeline, external_ids)
 
     def last_sweep(self, pipeline: str) -> datetime | None:
-        return relations.last_sweep(self._engine, pipeline)
+        return relation_sweeps.last_sweep(self._engine, pipeline)
 
     def swept(self, pipeline: str, epoch: int, at: datetime) -> None:
         with self._engine.begin() as conn:
             leases.check_epoch(conn, pipeline, epoch)
-            relations.save_sweep(conn, pipeline, at)
+            relation_sweeps.save_sweep(conn, pipeline, at)

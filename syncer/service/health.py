@@ -7,12 +7,12 @@ when the daemon started, so a fresh daemon gets its first pass before it is judg
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from syncer.ledger.lazy import LazyLedger
 from syncer.ledger.store import Ledger
 from syncer.ledger.values import PipelineHealth, utcnow
 from syncer.logs import get_logger
@@ -31,22 +31,20 @@ class LedgerWatch:
         pipelines: Sequence[str],
         columns: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
-        self._open = open_ledger
+        self._ledger = LazyLedger(open_ledger)
         self._columns = columns or {}
-        self._ledger: Ledger | None = None
-        self._lock = threading.Lock()
         self.pipelines = list(pipelines)
 
     def health(self) -> list[PipelineHealth]:
         """Each pipeline's state; raises if the ledger cannot be reached."""
-        ledger = self._opened()
+        ledger = self._ledger.opened()
         ledger.ping()
         return [ledger.health(name) for name in self.pipelines]
 
     def status(self, now: datetime) -> dict[str, dict[str, Any]]:
         """Every pipeline's facts as `syncer status` shows them; raises if the ledger cannot be
         reached."""
-        ledger = self._opened()
+        ledger = self._ledger.opened()
         return {
             name: pipeline_status(ledger, name, self._columns.get(name), now)
             for name in self.pipelines
@@ -57,21 +55,12 @@ class LedgerWatch:
         opens at once would both try to create a fresh ledger's tables. A ledger that cannot be
         reached yet is opened on first use instead."""
         try:
-            self._opened()
+            self._ledger.opened()
         except Exception as exc:
             log.warning("ledger not reachable at start", error=f"{type(exc).__name__}: {exc}")
 
     def close(self) -> None:
-        with self._lock:
-            if self._ledger is not None:
-                self._ledger.close()
-                self._ledger = None
-
-    def _opened(self) -> Ledger:
-        with self._lock:
-            if self._ledger is None:
-                self._ledger = self._open()
-            return self._ledger
+        self._ledger.close()
 
 
 @dataclass(frozen=True, slots=True)

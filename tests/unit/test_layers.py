@@ -33,6 +33,6 @@ def test_the_ledger_contract_protects_every_internal_module() -> None:
     internals = {
         f"syncer.ledger.{p.stem}"
         for p in (ROOT / "ledger").glob("*.py")
-        if p.stem not in {"__init__", "store", "values"}
+        if p.stem not in {"__init__", "store", "values", "lazy"}  # the front door
     }
     assert internals == protected

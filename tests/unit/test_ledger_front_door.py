@@ -1,5 +1,6 @@
-"""The ledger behind one front door: the store and its values are all the rest of the program
-sees; the values load no database code; what comes out of the store is typed."""
+"""The ledger behind one front door: the store (opened at once or lazily) and its values are all
+the rest of the program sees; the values load no database code; what comes out of the store is
+typed."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from syncer.ledger.values import Commit, QuarantineEntry, Rejected, RunRecord
 from syncer.records import Side
 
 PACKAGE = Path(__file__).resolve().parents[2] / "syncer"
-FRONT_DOOR = {"syncer.ledger.store", "syncer.ledger.values"}
+# lazy.py: the store opened on first use (the daemon's rate gate and health endpoints).
+FRONT_DOOR = {"syncer.ledger.store", "syncer.ledger.values", "syncer.ledger.lazy"}
 
 
 def _imports(path: Path) -> set[str]:
