@@ -106,6 +106,8 @@ class WriteBuilder:
 def _sent_lists(create: Write, fields: Sequence[str]) -> dict[str, tuple[str, ...]]:
     """The association lists a create carries, kept with its intent: what a side whose look-up
     by key lags finds the created record through, after a crash."""
+    if not fields:  # no association fields (most pipelines): nothing to build per create
+        return {}
     lists = {name: create.properties.get(name) for name in fields}
     return {
         name: tuple(str(i) for i in ids)

@@ -108,7 +108,9 @@ class Settler:
 
     def _settle(self, plan: PairPlan, outcome: Outcome, commit: Commit) -> None:
         pair = plan.pair
-        gone = _quarantine_failures(plan, outcome, commit, self._redactor(plan))
+        gone: frozenset[Side] = frozenset()
+        if outcome.failed or outcome.stamp_failed is not None:  # most pairs: nothing failed
+            gone = _quarantine_failures(plan, outcome, commit, self._redactor(plan))
         hub_id = outcome.ids.get(Side.HUBSPOT) or known_id(plan, Side.HUBSPOT)
         ext_id = outcome.ids.get(Side.EXTERNAL) or known_id(plan, Side.EXTERNAL)
         create_failed = plan.create_on is not None and plan.create_on not in outcome.ids
@@ -147,15 +149,17 @@ class Settler:
             commit.synced.setdefault(Side.HUBSPOT, []).append(hub_id)
         if Side.HUBSPOT not in outcome.failed:
             commit.synced.setdefault(Side.EXTERNAL, []).append(ext_id)
-        logged = ConflictLog(self.conflict_policy, self.match_property, self.keys)
-        found = logged.planned(plan, hub_id, ext_id) + logged.not_applied(outcome, hub_id, ext_id)
-        commit.conflicts += found
-        self.tally.conflicts += len(found)
+        if plan.conflicts or outcome.not_applied:  # most pairs have none: no log built for them
+            logged = ConflictLog(self.conflict_policy, self.match_property, self.keys)
+            found = logged.planned(plan, hub_id, ext_id)
+            found += logged.not_applied(outcome, hub_id, ext_id)
+            commit.conflicts += found
+            self.tally.conflicts += len(found)
 
     def _edges(self, plan: PairPlan, base: dict[str, str], ext_id: str, commit: Commit) -> None:
         """The association values both sides hold now, as edges (a failed write's are not)."""
         for name, text in plan.agreed.items():
-            if base.get(name) == value_hash(text) and name in self.edge_targets:
+            if name in self.edge_targets and base.get(name) == value_hash(text):
                 keys = tuple(split_keys(text))
                 commit.edges.append(EdgeSet(name, self.edge_targets[name], ext_id, keys))
 

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from syncer.ledger import bulk
+from syncer.ledger.id_lists import among
 from syncer.ledger.schema import aware, intents, quarantine, runs
 from syncer.ledger.values import Intent, RunRecord
 from syncer.records import Side
@@ -56,17 +57,19 @@ def record_intents(
 
 
 def resolve_intents(conn: sa.Connection, ids: Sequence[str], state: str) -> None:
-    """Mark intents applied or failed, inside the caller's transaction."""
-    if ids:
-        conn.execute(_RESOLVE, {"ids": list(ids), "state": state, "at": datetime.now(UTC)})
-
-
-# Compiled once; the ids are bound as one expanding list per call (1,000 ids a chunk).
-_RESOLVE = (
-    sa.update(intents)
-    .where(intents.c.id.in_(sa.bindparam("ids", expanding=True)))
-    .values(state=sa.bindparam("state"), resolved_at=sa.bindparam("at"))
-)
+    """Mark intents applied or failed, inside the caller's transaction. An applied intent is
+    deleted: its create is the pair's link now, and nothing reads a resolved intent (status
+    and reconcile read pending ones); keeping it cost an UPDATE per create and an email at
+    rest per create forever. A failed one is kept, marked, for whoever looks into it."""
+    if not ids:
+        return
+    these = among(intents.c.id, conn.dialect)
+    if state == "applied":
+        conn.execute(sa.delete(intents).where(these), {"ids": list(ids)})
+        return
+    marked = sa.update(intents).where(these)
+    marked = marked.values(state=sa.bindparam("state"), resolved_at=sa.bindparam("at"))
+    conn.execute(marked, {"ids": list(ids), "state": state, "at": datetime.now(UTC)})
 
 
 def pending_intents(engine: sa.Engine, pipeline: str) -> list[Intent]:

@@ -83,12 +83,18 @@ def clear(conn: sa.Connection, pipeline: str, side: Side, record_ids: Sequence[s
 
 def _has_entries(conn: sa.Connection, pipeline: str, side: Side) -> bool:
     # Nearly always false: one indexed probe instead of a DELETE over every synced id.
-    probe = (
-        sa.select(quarantine.c.id)
-        .where(quarantine.c.pipeline == pipeline, quarantine.c.source_side == side.value)
-        .limit(1)
+    return conn.execute(_PROBE, {"p": pipeline, "side": side.value}).first() is not None
+
+
+# Built once: probed twice per committed chunk.
+_PROBE = (
+    sa.select(quarantine.c.id)
+    .where(
+        quarantine.c.pipeline == sa.bindparam("p"),
+        quarantine.c.source_side == sa.bindparam("side"),
     )
-    return conn.execute(probe).first() is not None
+    .limit(1)
+)
 
 
 def due(engine: sa.Engine, pipeline: str, now: datetime) -> dict[Side, list[str]]:

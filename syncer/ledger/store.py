@@ -24,7 +24,8 @@ from syncer.batches import chunks
 from syncer.ledger import journal, leases, match_keys, quarantine
 from syncer.ledger.commit_rows import log_conflicts, save_cursor
 from syncer.ledger.connection import connect
-from syncer.ledger.link_rows import IDS, link_from_row, save_links
+from syncer.ledger.id_lists import among
+from syncer.ledger.link_rows import link_from_row, save_links
 from syncer.ledger.relation_edges import repoint_edges, save_edges
 from syncer.ledger.relation_revisits import queue_revisits
 from syncer.ledger.schema import conflicts, cursors, links
@@ -87,7 +88,11 @@ class Ledger(LedgerConflicts, LedgerJournal, LedgerQuarantine, LedgerRelations, 
     def links_for(self, pipeline: str, side: Side, ids: Iterable[str]) -> dict[str, Link]:
         column = links.c.hubspot_id if side is Side.HUBSPOT else links.c.external_id
         found: dict[str, Link] = {}
-        query = sa.select(links).where(links.c.pipeline == pipeline, column.in_(IDS))
+        # A list bound when the statement runs, not coerced value by value each time
+        # (SQLAlchemy checked each of 500 ids as a literal on every `in_(list)`).
+        query = sa.select(links).where(
+            links.c.pipeline == pipeline, among(column, self._engine.dialect)
+        )
         for chunk in chunks(list(set(ids)), 500):
             with self._engine.connect() as conn:
                 for row in conn.execute(query, {"ids": chunk}):
@@ -99,14 +104,13 @@ class Ledger(LedgerConflicts, LedgerJournal, LedgerQuarantine, LedgerRelations, 
         """The links holding each of `keys` (match keys as records hold them), by that key."""
         asked = {str(self._keys.stored(key)): key for key in set(keys)}
         found: dict[str, Link] = {}
+        query = sa.select(links).where(
+            links.c.pipeline == pipeline, among(links.c.match_key, self._engine.dialect)
+        )
         for chunk in chunks(list(asked), 500):
-            query = sa.select(links).where(
-                links.c.pipeline == pipeline, links.c.match_key.in_(chunk)
-            )
             with self._engine.connect() as conn:
-                found.update(
-                    {asked[row.match_key]: link_from_row(row) for row in conn.execute(query)}
-                )
+                rows = conn.execute(query, {"ids": chunk})
+                found.update({asked[row.match_key]: link_from_row(row) for row in rows})
         return found
 
     def linked_ids(self, pipeline: str) -> Iterator[tuple[str, str]]:
