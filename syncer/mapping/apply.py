@@ -18,6 +18,7 @@ from syncer.mapping import enumerated
 from syncer.mapping.convert import normalise_email, to_canonical, to_hubspot_text, to_native
 from syncer.mapping.enumerated import UnmappedValue
 from syncer.mapping.fit import check_length, fit_number
+from syncer.mapping.readers import Convert, external_reader, hubspot_reader
 from syncer.mapping.references import (
     AssociationRef,
     NoResolver,
@@ -70,6 +71,10 @@ class FieldSpec:
         return self.external
 
 
+# A field as FieldMap.canonical reads it (FieldMap._reader).
+_Reader = tuple["FieldSpec", str, "str | None", "Convert | None"]
+
+
 class FieldMap:
     """Converts records of both sides of one pipeline to canonical values and back."""
 
@@ -87,6 +92,21 @@ class FieldMap:
         self.external_tz = external_tz
         self.resolver: Resolver = resolver or NoResolver()
         self._by_key = {spec.hubspot: spec for spec in fields}
+        self._readers = {side: [self._reader(spec, side) for spec in fields] for side in Side}
+
+    def _reader(self, spec: FieldSpec, side: Side) -> _Reader:
+        """How `canonical` reads `spec` on `side`: the field name, a constant standing for the
+        value, and the compiled conversion (None for a reference: resolved per record)."""
+        if side is Side.HUBSPOT or spec.external is None:
+            name = spec.hubspot
+        else:
+            name = spec.external
+        constant = spec.constant if side is Side.EXTERNAL and spec.external is None else None
+        if spec.reference is not None:
+            return spec, name, constant, None
+        if side is Side.HUBSPOT:
+            return spec, name, constant, hubspot_reader(spec, lambda text: _fitted(spec, text))
+        return spec, name, constant, external_reader(spec, self.external_tz)
 
     @property
     def has_references(self) -> bool:
@@ -111,11 +131,20 @@ class FieldMap:
         no mapping and is to be skipped (`unmapped = "skip_field"`) is left out: the record has
         nothing to say about it."""
         out: Canonical = {}
-        for spec in self.fields:
+        properties = record.properties
+        for spec, name, constant, convert in self._readers[side]:
             try:
-                out[spec.hubspot] = self._canonical_one(spec, record, side)
+                if convert is None:
+                    out[spec.hubspot] = self._canonical_one(spec, record, side)
+                else:
+                    raw = properties.get(name) if constant is None else constant
+                    out[spec.hubspot] = convert(raw)
             except UnmappedValue:
                 continue
+            except FieldValueError:
+                raise
+            except ValueError as exc:
+                raise FieldValueError(name, str(exc)) from None
         return out
 
     def canonical_field(self, key: str, record: Record, side: Side) -> str | None:
