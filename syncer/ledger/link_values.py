@@ -24,10 +24,18 @@ _EMAIL = re.compile(r"[^\s'\"<>()\[\],;:]+@[^\s'\"<>()\[\],;:]+")
 # -- base hashes: what a link keeps instead of the values themselves -------------------------
 
 
+def _hash(data: str) -> str:
+    return hashlib.blake2b(data.encode("utf-8", "surrogatepass"), digest_size=10).hexdigest()
+
+
+_NONE_HASH = _hash(_NONE)  # the commonest value of all (an unset field): hashed once
+
+
 def value_hash(text: str | None) -> str:
     """A short, stable hash of one canonical value; None has its own hash."""
-    data = (_NONE if text is None else "v:" + text).encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(data, digest_size=10).hexdigest()
+    if text is None:
+        return _NONE_HASH
+    return _hash("v:" + text)
 
 
 # -- match keys at rest ----------------------------------------------------------------------
@@ -107,7 +115,9 @@ def newest_stamp(seen: int | None, modified_at: datetime | None) -> int | None:
     return max(seen, stamp)
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, though never assigned to: one is built per record per run, and a frozen
+# dataclass's __init__ costs three times as much (object.__setattr__ per field).
+@dataclass(slots=True)
 class Link:
     """The ledger's memory of one pair: ids, match key and per-field base hashes.
 
