@@ -18,7 +18,9 @@ from syncer.records import Record, Rejection, Side
 Restored = Mapping[str, Sequence[str]]
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, though never assigned to: one is built per record per run, and a frozen
+# dataclass's __init__ costs three times as much (object.__setattr__ per field).
+@dataclass(slots=True)
 class Version:
     """One side's current view of a record in this run (values None: not read this run)."""
 
@@ -44,7 +46,9 @@ def read_version(record: Record, side: Side, fieldmap: FieldMap, id_property: st
     return Version(record.id, values, record.modified_at, record.archived, carried_id)
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, though never assigned to: one is built per record per run, and a frozen
+# dataclass's __init__ costs three times as much (object.__setattr__ per field).
+@dataclass(slots=True)
 class Pair:
     """The two sides of one logical record as far as this run knows them."""
 

@@ -12,7 +12,9 @@ from syncer.records import Side
 # -- intents ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, though never assigned to: one is built per record per run, and a frozen
+# dataclass's __init__ costs three times as much (object.__setattr__ per field).
+@dataclass(slots=True)
 class Intent:
     """A write about to be sent, committed before it is: a crash between "the API accepted it"
     and "the ledger knows" leaves it pending, for the next run to resolve by its unique key.
