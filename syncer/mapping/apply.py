@@ -18,7 +18,7 @@ from syncer.mapping import enumerated
 from syncer.mapping.convert import normalise_email, to_canonical, to_hubspot_text, to_native
 from syncer.mapping.enumerated import UnmappedValue
 from syncer.mapping.fit import check_length, fit_number
-from syncer.mapping.readers import Convert, external_reader, hubspot_reader
+from syncer.mapping.readers import Convert, external_reader, external_writer, hubspot_reader
 from syncer.mapping.references import (
     AssociationRef,
     NoResolver,
@@ -93,14 +93,17 @@ class FieldMap:
         self.resolver: Resolver = resolver or NoResolver()
         self._by_key = {spec.hubspot: spec for spec in fields}
         self._readers = {side: [self._reader(spec, side) for spec in fields] for side in Side}
+        # The external side's native value of each plain field with a column (native()).
+        self._to_external = {
+            spec.hubspot: (spec.external, external_writer(spec, external_tz))
+            for spec in fields
+            if spec.reference is None and spec.external is not None
+        }
 
     def _reader(self, spec: FieldSpec, side: Side) -> _Reader:
         """How `canonical` reads `spec` on `side`: the field name, a constant standing for the
         value, and the compiled conversion (None for a reference: resolved per record)."""
-        if side is Side.HUBSPOT or spec.external is None:
-            name = spec.hubspot
-        else:
-            name = spec.external
+        name = spec.hubspot if side is Side.HUBSPOT or spec.external is None else spec.external
         constant = spec.constant if side is Side.EXTERNAL and spec.external is None else None
         if spec.reference is not None:
             return spec, name, constant, None
@@ -164,10 +167,16 @@ class FieldMap:
     def native(self, values: Canonical, side: Side) -> dict[str, Any]:
         """Canonical values as the target side's native values, under its own field names."""
         out: dict[str, Any] = {}
+        to_external = self._to_external
         for key, text in values.items():
-            spec = self._by_key[key]
             if is_pending(text):
                 raise ValueError(f"{key}: a pending reference cannot be written")
+            plain = to_external.get(key) if side is Side.EXTERNAL else None
+            if plain is not None:  # most fields: compiled once (readers.external_writer)
+                name, convert = plain
+                out[name] = convert(text)
+                continue
+            spec = self._by_key[key]
             if spec.reference is not None:
                 name = spec.hubspot if side is Side.HUBSPOT else spec.column
                 out[name] = self._native_ref(spec, side, text)

@@ -16,7 +16,7 @@ from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from syncer.mapping import enumerated
-from syncer.mapping.convert import normalise_email, to_canonical
+from syncer.mapping.convert import normalise_email, to_canonical, to_native
 from syncer.records import FieldType, Side
 
 if TYPE_CHECKING:
@@ -91,3 +91,17 @@ def external_reader(spec: FieldSpec, tz: tzinfo) -> Convert:
         return second(text)
 
     return read
+
+
+def external_writer(spec: FieldSpec, tz: tzinfo) -> Convert:
+    """Canonical text of a (non-reference) field as the external field's native value."""
+    table, ftype = spec.to_external_values, spec.external_type
+    if not table and ftype in _TEXTUAL:
+        return _same  # to_native of text is the text itself
+    if not table:
+        return lambda text: to_native(text, ftype, tz)
+    return lambda text: to_native(table.get(text, text) if text is not None else None, ftype, tz)
+
+
+def _same(text: str | None) -> str | None:
+    return text

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from syncer.mapping.apply import FieldMap, FieldSpec, FieldValueError
+from syncer.mapping.convert import to_native
 from syncer.mapping.enumerated import UnmappedValue
 from syncer.policies import Direction, Unmapped
 from syncer.records import FieldShape, FieldType, Record, Side
@@ -30,9 +31,7 @@ def _specs() -> list[FieldSpec]:
     tables = [({}, {}, None), ({"gold": "G"}, {"G": "gold"}, None), ({}, {}, frozenset({"gold"}))]
     shapes = [None, FieldShape(length=5), FieldShape(precision=5, scale=1)]
     combos = itertools.product(types, types, tables, shapes, list(Direction), [None, "x"])
-    for n, (canon, ext, (to_ext, to_hub, options), shape, direction, default) in enumerate(
-        combos
-    ):
+    for n, (canon, ext, (to_ext, to_hub, options), shape, direction, default) in enumerate(combos):
         specs.append(
             FieldSpec(
                 f"f{n}", f"c{n}", direction, canon, ext, to_ext, to_hub, False,
@@ -40,9 +39,10 @@ def _specs() -> list[FieldSpec]:
                 unmapped=Unmapped.SKIP_FIELD if n % 2 else Unmapped.QUARANTINE,
             )
         )  # fmt: skip
-    specs.append(FieldSpec("email", "mail", Direction.BOTH, FieldType.TEXT, FieldType.TEXT, {}, {}, True))  # fmt: skip
-    specs.append(FieldSpec("k", None, Direction.BOTH, FieldType.TEXT, FieldType.TEXT, {}, {}, False, constant="K"))  # fmt: skip
-    specs.append(FieldSpec("k2", None, Direction.BOTH, FieldType.TEXT, FieldType.TEXT, {}, {}, False))  # fmt: skip
+    text = (FieldType.TEXT, FieldType.TEXT, {}, {})
+    specs.append(FieldSpec("email", "mail", Direction.BOTH, *text, True))
+    specs.append(FieldSpec("k", None, Direction.BOTH, *text, False, constant="K"))
+    specs.append(FieldSpec("k2", None, Direction.BOTH, *text, False))
     return specs
 
 
@@ -53,7 +53,7 @@ def _one_by_one(fieldmap: FieldMap, spec: FieldSpec, record: Record, side: Side)
         return "<skipped>"
     except FieldValueError as exc:
         return ("error", exc.field, str(exc))
-    except Exception as exc:  # noqa: BLE001 - whatever escapes must escape both ways alike
+    except Exception as exc:  # whatever escapes must escape both ways alike
         return ("raised", type(exc).__name__)
 
 
@@ -70,6 +70,26 @@ def test_compiled_readers_read_as_field_by_field(side: Side, tz: Any) -> None:
                 got: Any = fieldmap.canonical(record, side).get(spec.hubspot, "<skipped>")
             except FieldValueError as exc:
                 got = ("error", exc.field, str(exc))
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 got = ("raised", type(exc).__name__)
             assert got == expected, (spec, side, value)
+
+
+def test_compiled_external_writers_write_as_to_native() -> None:
+    tz = timezone(timedelta(hours=-5))
+    texts = [None, "", "gold", "G", "1.50", "2024-02-29", "2024-02-29T10:11:12.000Z", "true"]
+    for spec in _specs():
+        if spec.external is None:
+            continue
+        fieldmap = FieldMap([spec], None, tz)
+        for text in texts:
+            mapped = spec.to_external_values.get(text, text) if text is not None else None
+            try:
+                expected: Any = to_native(mapped, spec.external_type, tz)
+            except Exception as exc:
+                expected = ("raised", type(exc).__name__)
+            try:
+                got: Any = fieldmap.native({spec.hubspot: text}, Side.EXTERNAL)[spec.external]
+            except Exception as exc:
+                got = ("raised", type(exc).__name__)
+            assert got == expected, (spec, text)
