@@ -9,7 +9,7 @@ planner that uses it loads nothing but values.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
 
@@ -59,9 +59,15 @@ class FieldSpec:
     unmapped: Unmapped = Unmapped.QUARANTINE  # without a default
     # An association or owner field: its values point at other records (references.py).
     reference: Reference | None = None
+    # The sides values flow to, from `direction`: asked per field per record by the planner.
+    _flows: frozenset[Side] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        flows = frozenset(side for side in Side if self.direction.flows_to(side))
+        object.__setattr__(self, "_flows", flows)
 
     def flows_to(self, side: Side) -> bool:
-        return self.direction.flows_to(side)
+        return side in self._flows
 
     @property
     def column(self) -> str:
