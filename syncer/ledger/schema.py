@@ -236,3 +236,13 @@ ledger_options = sa.Table(
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("value", sa.String(255), nullable=False),
 )
+
+
+# Ids are case-sensitive: Salesforce's 15-character ids, many legacy keys ('a1' and 'A1' are two
+# records). MariaDB/MySQL compare text case-insensitively by default, so two such ids would meet
+# in one unique key and the second link would replace the first. There every table is utf8mb4
+# with binary comparison (the relation tables' ASCII names keep their own `ascii_bin`); the other
+# databases compare text exactly already.
+for _table in metadata.tables.values():
+    _table.dialect_options["mysql"]["charset"] = "utf8mb4"
+    _table.dialect_options["mysql"]["collate"] = "utf8mb4_bin"

@@ -80,3 +80,17 @@ def test_pending_references_round_trip_at_their_longest(ledger: Ledger) -> None:
     assert entry.ref == ref
     _link(ledger, "companies", "3", LONG_ID)
     assert [link.external_id for link in ledger.resolved_references("contacts")] == [LONG_ID]
+
+
+def test_ids_differing_only_in_case_are_two_records(ledger: Ledger) -> None:
+    """Salesforce's 15-character ids and many legacy keys are case-sensitive: 'a1' and 'A1' are
+    two records, so two links (MariaDB's default collation would call them one key)."""
+    _link(ledger, "contacts", "1", "00Q5e000001AbCd")
+    _link(ledger, "contacts", "2", "00Q5e000001aBcD")
+    links = ledger.links_for("contacts", Side.EXTERNAL, ["00Q5e000001AbCd", "00Q5e000001aBcD"])
+    assert {ext: link.hubspot_id for ext, link in links.items()} == {
+        "00Q5e000001AbCd": "1",
+        "00Q5e000001aBcD": "2",
+    }
+    _edges(ledger, "00Q5e000001AbCd", "c1", "C1")
+    assert ledger.edge_count("contacts") == 2
