@@ -9,7 +9,7 @@ before anything is sent, naming what the column holds.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from syncer.mapping.convert import to_canonical
 from syncer.records import FieldShape, FieldType
@@ -21,7 +21,10 @@ def fit_number(text: str, shape: FieldShape) -> str:
     if shape.scale is None:
         return text
     number = Decimal(text)
-    rounded = number.quantize(Decimal(1).scaleb(-shape.scale), rounding=ROUND_HALF_UP)
+    # Room for every digit the rounded number has: in Decimal's default 28, quantizing 1e30 to
+    # two places raised InvalidOperation instead of the refusal below.
+    room = Context(prec=max(28, number.adjusted() + shape.scale + 2))
+    rounded = number.quantize(Decimal(1).scaleb(-shape.scale), rounding=ROUND_HALF_UP, context=room)
     if shape.precision is not None and rounded != 0:
         whole_digits = rounded.adjusted() + 1
         if whole_digits > shape.precision - shape.scale:
