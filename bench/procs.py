@@ -52,6 +52,12 @@ class Sandbox:
         with self.admin() as client:
             client.post("/_sandbox/stats/reset").raise_for_status()
 
+    def set_limits(self, **limits: int) -> None:
+        """New burst, daily and search limits or latency (0 = none); its rate windows restart
+        empty, so requests made before (seeding) count against nothing."""
+        with self.admin() as client:
+            client.post("/_sandbox/limits", json=limits).raise_for_status()
+
 
 def free_port() -> int:
     with socket.socket() as sock:

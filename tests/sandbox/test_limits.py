@@ -205,3 +205,27 @@ def test_each_app_has_its_own_burst_window_and_shares_the_daily_quota(
         assert answers[-1].headers["x-hubspot-ratelimit-daily-remaining"] == "1"
         assert first.get("/crm/v3/objects/deals").status_code == 429  # first app's window
         assert second.get("/crm/v3/objects/contacts").json()["policyName"] == "TEN_SECONDLY_ROLLING"
+
+
+def test_limits_set_while_running_start_with_empty_windows(
+    make_sandbox: Callable[..., HubSpotSandbox], clock: FakeClock
+) -> None:
+    """A benchmark seeds an unlimited sandbox, then limits it: the seeding must not count."""
+    with client_for(make_sandbox(burst_limit=0, daily_limit=0)) as http:
+        for _ in range(5):
+            assert http.get(CONTACTS).status_code == 200
+        limits = {"burst_limit": 2, "daily_limit": 0, "search_per_second": 1, "latency_ms": 0}
+        answer = http.post("/_sandbox/limits", json=limits)
+        assert answer.status_code == 200
+        assert answer.json() == limits
+        assert [http.get(CONTACTS).status_code for _ in range(3)] == [200, 200, 429]
+
+
+@pytest.mark.parametrize(
+    "body", [{"burst_limit": -1}, {"latency_ms": "5"}, {"burst_limit": True}, {"token": 1}]
+)
+def test_limits_refuse_what_they_cannot_take(sandbox: HubSpotSandbox, body: object) -> None:
+    with client_for(sandbox) as http:
+        answer = http.post("/_sandbox/limits", json=body)
+    assert answer.status_code == 400
+    assert "limits" in answer.json()["message"]

@@ -7,6 +7,8 @@
                                                          method, path, kind, status (trace.py)
     POST /_sandbox/reset                                 forget everything (not the clock)
     POST /_sandbox/clock      {"advance_ms": N}          move the sandbox clock forward
+    POST /_sandbox/limits     {"burst_limit", "daily_limit", "search_per_second", "latency_ms"}
+                                                         new limits (0 = none), windows emptied
     GET  /_sandbox/faults                                faults still scheduled
     POST /_sandbox/faults     {"status", "count", "path_contains", "method", "body_contains",
                                "after_apply", "delay_ms", "drop"}   schedule a fault (below)
@@ -61,6 +63,8 @@ def handle(sandbox: HubSpotSandbox, request: Request) -> Response:
         return Response(204)
     if method == "POST" and path == "clock":
         return _advance_clock(sandbox, request)
+    if method == "POST" and path == "limits":
+        return _set_limits(sandbox, request)
     if path == "faults":
         return _faults(sandbox, request)
     if method == "POST" and path == "owners":
@@ -88,3 +92,19 @@ def _faults(sandbox: HubSpotSandbox, request: Request) -> Response:
     if request.method == "GET":
         return Response(200, {"results": [f.to_json() for f in sandbox.scheduled_faults()]})
     raise route_not_found(request.method, request.path)
+
+
+_LIMITS = ("burst_limit", "daily_limit", "search_per_second", "latency_ms")
+
+
+def _set_limits(sandbox: HubSpotSandbox, request: Request) -> Response:
+    """Limits changed while running (a benchmark seeds unlimited, then measures limited); the
+    rate windows start empty, so what came before counts against nothing."""
+    body = request.json_object()
+    for name, value in body.items():
+        if name not in _LIMITS:
+            raise validation(f"limits are {', '.join(_LIMITS)}; got {name!r}")
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise validation(f"limits take non-negative integers; {name} got {value!r}")
+    sandbox.set_limits(body)
+    return Response(200, {name: getattr(sandbox.config, name) for name in _LIMITS})

@@ -119,6 +119,13 @@ class HubSpotSandbox:
             self._stats.clear()
         self._trace.clear()
 
+    def set_limits(self, limits: dict[str, Any]) -> None:
+        """New rate limits or latency (config field names); the rate windows start empty."""
+        with self._lock:
+            for name, value in limits.items():
+                setattr(self.config, name, value)
+            self._limiter.reset()
+
     def trace(self) -> list[TracedRequest]:
         """The API requests served (trace.py), oldest first; `reset_stats` clears it too."""
         return self._trace.entries()
