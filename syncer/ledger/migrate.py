@@ -14,7 +14,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from syncer.ledger.schema import metadata
+from syncer.ledger.schema import exact_text_on_mysql, metadata
 
 HEAD = "0011"  # the newest revision in migrations/versions; a test keeps the two in step
 _SCRIPTS = Path(__file__).parent / "migrations"
@@ -55,6 +55,8 @@ def _is_empty(engine: sa.Engine) -> bool:
 def _create_at_head(engine: sa.Engine) -> None:
     try:
         with engine.begin() as conn:
+            if conn.dialect.name in ("mysql", "mariadb"):
+                exact_text_on_mysql(conn.dialect.name)
             metadata.create_all(conn)
             conn.execute(
                 sa.text(

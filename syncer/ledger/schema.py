@@ -238,11 +238,14 @@ ledger_options = sa.Table(
 )
 
 
-# Ids are case-sensitive: Salesforce's 15-character ids, many legacy keys ('a1' and 'A1' are two
-# records). MariaDB/MySQL compare text case-insensitively by default, so two such ids would meet
-# in one unique key and the second link would replace the first. There every table is utf8mb4
-# with binary comparison (the relation tables' ASCII names keep their own `ascii_bin`); the other
-# databases compare text exactly already.
-for _table in metadata.tables.values():
-    _table.dialect_options["mysql"]["charset"] = "utf8mb4"
-    _table.dialect_options["mysql"]["collate"] = "utf8mb4_bin"
+
+def exact_text_on_mysql(dialect_name: str) -> None:
+    """Ids are case-sensitive: Salesforce's 15-character ids, many legacy keys ('a1' and 'A1'
+    are two records). MariaDB/MySQL compare text case-insensitively by default, so two such ids
+    would meet in one unique key and the second link would replace the first. There every table
+    is created utf8mb4 with binary comparison (the relation tables' ASCII names keep their own
+    `ascii_bin`); the other databases compare text exactly already. Called only when a ledger is
+    created there: naming the options loads that dialect, which no other run should import."""
+    for table in metadata.tables.values():
+        table.dialect_options[dialect_name]["charset"] = "utf8mb4"
+        table.dialect_options[dialect_name]["collate"] = "utf8mb4_bin"
