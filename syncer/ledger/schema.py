@@ -238,7 +238,6 @@ ledger_options = sa.Table(
 )
 
 
-
 def exact_text_on_mysql(dialect_name: str) -> None:
     """Ids are case-sensitive: Salesforce's 15-character ids, many legacy keys ('a1' and 'A1'
     are two records). MariaDB/MySQL compare text case-insensitively by default, so two such ids
