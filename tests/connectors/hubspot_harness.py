@@ -204,3 +204,9 @@ def portal_client(app: HubSpotSandbox) -> httpx.Client:
         base_url="http://sandbox.test",
         headers={"Authorization": f"Bearer {TOKEN}"},
     )
+
+
+def schedule_fault(app: HubSpotSandbox, **spec: object) -> None:
+    """A fault the sandbox will answer with (its `/_sandbox/faults`; admin.py has the spec)."""
+    with portal_client(app) as admin:
+        admin.post("/_sandbox/faults", json=spec).raise_for_status()

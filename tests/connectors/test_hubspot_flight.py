@@ -28,6 +28,7 @@ from tests.connectors.hubspot_harness import (
     contact,
     pipeline,
     sandbox,
+    schedule_fault,
     settings,
 )
 
@@ -69,15 +70,6 @@ class Recording(httpx.BaseTransport):
             self.sent.append((self._clock(), request.url.path))
             self._on_request(len(self.sent))
         return self._inner.handle_request(request)
-
-
-def schedule_fault(app: HubSpotSandbox, **spec: object) -> None:
-    with httpx.Client(
-        transport=httpx.WSGITransport(app=app),
-        base_url="http://sandbox.test",
-        headers={"Authorization": f"Bearer {TOKEN}"},
-    ) as admin:
-        admin.post("/_sandbox/faults", json=spec).raise_for_status()
 
 
 def most_in_any_window(times: list[float], window: float) -> int:

@@ -24,6 +24,7 @@ from tests.connectors.hubspot_harness import (
     contact,
     pipeline,
     sandbox,
+    schedule_fault,
     settings,
 )
 
@@ -39,15 +40,6 @@ def collect(hubspot: HubSpotConnector, since_ms: int, until: datetime) -> list[R
     return [
         r for page in hubspot.changes(Cursor(f'{{"t": {since_ms}}}'), until) for r in page.records
     ]
-
-
-def schedule_fault(app: HubSpotSandbox, **spec: object) -> None:
-    with httpx.Client(
-        transport=httpx.WSGITransport(app=app),
-        base_url="http://sandbox.test",
-        headers={"Authorization": f"Bearer {TOKEN}"},
-    ) as admin:
-        admin.post("/_sandbox/faults", json=spec).raise_for_status()
 
 
 def test_more_than_10000_records_in_one_millisecond_are_all_collected_once() -> None:

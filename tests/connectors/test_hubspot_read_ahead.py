@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import httpx
-
 from syncer.connectors.hubspot.objects import decode_cursor
 from syncer.records import ChangePage, Record
 from syncer.sandbox.hubspot import HubSpotSandbox
-from tests.connectors.hubspot_harness import TOKEN, StepClock, connect, contact, sandbox
+from tests.connectors.hubspot_harness import (
+    StepClock,
+    connect,
+    contact,
+    sandbox,
+    schedule_fault,
+)
 
 
 def seeded(app: HubSpotSandbox, count: int) -> list[str]:
@@ -25,15 +29,6 @@ def seeded(app: HubSpotSandbox, count: int) -> list[str]:
 
 def listed(pages: list[ChangePage]) -> list[str]:
     return sorted(r.id for p in pages for r in p.records)
-
-
-def fault(app: HubSpotSandbox, **spec: object) -> None:
-    with httpx.Client(
-        transport=httpx.WSGITransport(app=app),
-        base_url="http://sandbox.test",
-        headers={"Authorization": f"Bearer {TOKEN}"},
-    ) as admin:
-        admin.post("/_sandbox/faults", json=spec).raise_for_status()
 
 
 def test_the_first_page_is_read_while_the_catalogue_is() -> None:
@@ -82,7 +77,7 @@ def test_a_write_after_the_read_ahead_drops_the_page() -> None:
 def test_a_failed_read_ahead_is_read_again_by_the_listing() -> None:
     app = sandbox()
     ids = seeded(app, 2)
-    fault(app, status=400, path_contains="/crm/v3/objects/contacts", method="GET")
+    schedule_fault(app, status=400, path_contains="/crm/v3/objects/contacts", method="GET")
     hubspot = connect(app)
     hubspot.read_ahead()
     hubspot.prepare()
